@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Switchboard.AspNetCore.Transports;
+using Switchboard.Engine;
+using Switchboard.SocketIO;
+
+namespace Switchboard.AspNetCore;
+
+public static class SwitchboardEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Serves the registered <see cref="SocketServer"/> at <paramref name="pattern"/> (default
+    /// <c>/socket.io</c>), over HTTP long-polling and WebSocket. <paramref name="configure"/> is where
+    /// namespaces, middleware and handlers are set up.
+    /// </summary>
+    public static IEndpointConventionBuilder MapSocketIO(this IEndpointRouteBuilder endpoints, string pattern = "/socket.io", Action<SocketServer>? configure = null)
+    {
+        var server = endpoints.ServiceProvider.GetService<SocketServer>()
+            ?? throw new InvalidOperationException("Call services.AddSwitchboard() before MapSocketIO.");
+        configure?.Invoke(server);
+        return MapEngine(endpoints, pattern, server.Engine, "Socket.IO");
+    }
+
+    /// <summary>
+    /// Serves a bare Engine.IO v4 endpoint (no Socket.IO on top): <paramref name="onConnection"/> sets
+    /// <see cref="EngineSession.Handler"/> for each new session.
+    /// </summary>
+    public static IEndpointConventionBuilder MapEngineIO(this IEndpointRouteBuilder endpoints, string pattern, Action<EngineSession> onConnection, Action<EngineOptions>? configure = null)
+    {
+        var options = new EngineOptions();
+        configure?.Invoke(options);
+        var services = endpoints.ServiceProvider;
+        var loggers = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        var server = new EngineServer(options, onConnection, loggers.CreateLogger("Switchboard.EngineIO"), services.GetService<TimeProvider>());
+        services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(server.Dispose);
+        return MapEngine(endpoints, pattern, server, "Engine.IO");
+    }
+
+    private static IEndpointConventionBuilder MapEngine(IEndpointRouteBuilder endpoints, string pattern, EngineServer server, string name)
+    {
+        var loggers = endpoints.ServiceProvider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        var endpoint = new EngineEndpoint(server, loggers.CreateLogger("Switchboard.Transports"));
+        pattern = pattern.TrimEnd('/');
+        return endpoints.Map(pattern, endpoint.HandleAsync).WithDisplayName($"{name} {pattern}");
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.SocketIO;
+
+namespace Switchboard.AspNetCore;
+
+public static class SwitchboardServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the Socket.IO server (<see cref="SocketServer"/>) as a singleton configured through
+    /// <see cref="SocketServerOptions"/>, and WebSocket support. Map it with
+    /// <see cref="SwitchboardEndpointRouteBuilderExtensions.MapSocketIO"/>.
+    /// </summary>
+    public static IServiceCollection AddSwitchboard(this IServiceCollection services, Action<SocketServerOptions>? configure = null)
+    {
+        var options = services.AddOptions<SocketServerOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new SocketServer(
+            sp.GetRequiredService<IOptions<SocketServerOptions>>().Value,
+            sp.GetService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, WebSocketsStartupFilter>());
+        return services;
+    }
+
+    /// <summary>
+    /// Puts the WebSocket middleware first in the pipeline. Engine.IO has its own heartbeat, so the
+    /// WebSocket protocol's keep-alive pings are turned off.
+    /// </summary>
+    private sealed class WebSocketsStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+            next(app);
+        };
+    }
+}

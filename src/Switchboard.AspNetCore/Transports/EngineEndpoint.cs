@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using Switchboard.Engine;
+using Switchboard.Protocols.EngineIO;
+
+namespace Switchboard.AspNetCore.Transports;
+
+/// <summary>
+/// The HTTP entry point of one Engine.IO server: validates the query, answers the protocol's errors,
+/// and hands the request to the polling or WebSocket transport.
+/// </summary>
+internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger)
+{
+    private readonly PollingTransport _polling = new(server, logger);
+    private readonly WebSocketTransport _webSocket = new(server, logger);
+
+    public EngineServer Server => server;
+
+    public Task HandleAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        var transport = query["transport"];
+        var isPolling = transport == "polling" && server.Options.AllowPolling;
+        var isWebSocket = transport == "websocket" && server.Options.AllowWebSocket;
+        if (!isPolling && !isWebSocket)
+        {
+            return Refuse(context, EngineError.UnknownTransport, transport);
+        }
+        if (query["EIO"] != "4")
+        {
+            return Refuse(context, EngineError.UnsupportedProtocolVersion, query["EIO"]);
+        }
+        var sid = query["sid"];
+        if (StringValues.IsNullOrEmpty(sid))
+        {
+            if (!HttpMethods.IsGet(context.Request.Method))
+            {
+                return Refuse(context, EngineError.BadHandshakeMethod, context.Request.Method);
+            }
+            if (isWebSocket)
+            {
+                return context.WebSockets.IsWebSocketRequest
+                    ? _webSocket.HandshakeAsync(context)
+                    : Refuse(context, EngineError.BadRequest, "websocket transport without an upgrade");
+            }
+            return _polling.HandshakeAsync(context);
+        }
+
+        var session = server.Find(sid.ToString());
+        if (session is null)
+        {
+            return Refuse(context, EngineError.UnknownSid, sid);
+        }
+        if (isWebSocket)
+        {
+            return context.WebSockets.IsWebSocketRequest && server.Options.AllowUpgrades
+                ? _webSocket.UpgradeAsync(context, session)
+                : Refuse(context, EngineError.BadRequest, "websocket upgrade not possible");
+        }
+        if (HttpMethods.IsGet(context.Request.Method))
+        {
+            return _polling.PollAsync(context, session);
+        }
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            return _polling.PostAsync(context, session);
+        }
+        return Refuse(context, EngineError.BadRequest, context.Request.Method);
+    }
+
+    private Task Refuse(HttpContext context, EngineError error, StringValues detail)
+    {
+        LogRefused(logger, error, detail.ToString(), context.Connection.RemoteIpAddress?.ToString());
+        return EngineErrorResponse.WriteAsync(context, error);
+    }
+
+    [LoggerMessage(10, LogLevel.Information, "Engine.IO request refused: {Error} ({Detail}) from {Remote}")]
+    private static partial void LogRefused(ILogger logger, EngineError error, string detail, string? remote);
+}

@@ -1,0 +1,183 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Switchboard.Engine;
+using Switchboard.Protocols.EngineIO;
+
+namespace Switchboard.AspNetCore.Transports;
+
+/// <summary>
+/// Engine.IO HTTP long-polling: a GET is held until the session has something to send and returns
+/// every queued packet joined by 0x1E; a POST carries packets the other way and is answered
+/// <c>ok</c> once they have all been dispatched.
+/// </summary>
+internal sealed partial class PollingTransport(EngineServer server, ILogger logger)
+{
+    private static readonly byte[] Ok = "ok"u8.ToArray();
+
+    public Task HandshakeAsync(HttpContext context)
+    {
+        var session = server.Open(EngineTransportKind.Polling, EngineRequestFactory.Create(context, server.Time));
+        var handshake = new EngineHandshake(session.Id, server.Options.AllowUpgrades && server.Options.AllowWebSocket,
+            (int)server.Options.PingInterval.TotalMilliseconds, (int)server.Options.PingTimeout.TotalMilliseconds, server.Options.MaxPayload);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        handshake.WriteOpenPacket(buffer);
+        DrainInto(session, buffer, first: false);
+        return WritePayloadAsync(context, buffer.WrittenMemory);
+    }
+
+    public async Task PollAsync(HttpContext context, EngineSession session)
+    {
+        if (!session.TryBeginPoll())
+        {
+            LogOverlappingPoll(logger, session.Id);
+            session.Close(EngineCloseReason.TransportError);
+            await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
+            return;
+        }
+        try
+        {
+            var aborted = context.RequestAborted;
+            if (session.Upgrading)
+            {
+                await session.UpgradeSettled.WaitAsync(aborted);
+            }
+            if (session.Transport != EngineTransportKind.Polling)
+            {
+                await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
+                return;
+            }
+            var open = await session.Outbound.WaitToReadAsync(aborted);
+            var buffer = new ArrayBufferWriter<byte>(256);
+            var wrote = DrainInto(session, buffer, first: true);
+            if (!open && session.IsClosed)
+            {
+                var last = session.CloseReason == EngineCloseReason.ClientClose ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
+                if (!wrote || last.Data.Span[0] != (byte)'6')
+                {
+                    EngineCodec.WritePayloadRecord(buffer, last.Data.Span, isBinary: false, first: !wrote);
+                }
+            }
+            await WritePayloadAsync(context, buffer.WrittenMemory);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away while its poll was held; the queued frames stay for the next poll.
+        }
+        finally
+        {
+            session.EndPoll();
+        }
+    }
+
+    public async Task PostAsync(HttpContext context, EngineSession session)
+    {
+        if (session.Transport != EngineTransportKind.Polling)
+        {
+            await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
+            return;
+        }
+        if (!session.TryBeginPost())
+        {
+            LogOverlappingPost(logger, session.Id);
+            session.Close(EngineCloseReason.TransportError);
+            await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
+            return;
+        }
+        try
+        {
+            var max = server.Options.MaxPayload;
+            var body = await ReadBodyAsync(context.Request, max, context.RequestAborted);
+            if (body is null)
+            {
+                LogPayloadTooLarge(logger, session.Id, max);
+                session.Close(EngineCloseReason.TransportError);
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                return;
+            }
+            var packets = new List<EnginePacket>();
+            if (!EngineCodec.TryParsePayload(body.Value, packets))
+            {
+                LogParseError(logger, session.Id);
+                session.Close(EngineCloseReason.ParseError);
+                await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
+                return;
+            }
+            foreach (var packet in packets)
+            {
+                if (!session.Receive(packet))
+                {
+                    break;
+                }
+            }
+            context.Response.ContentType = "text/html";
+            context.Response.ContentLength = Ok.Length;
+            await context.Response.Body.WriteAsync(Ok, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            session.EndPost();
+        }
+    }
+
+    private static bool DrainInto(EngineSession session, ArrayBufferWriter<byte> buffer, bool first)
+    {
+        var wrote = false;
+        while (session.Outbound.TryRead(out var frame))
+        {
+            EngineCodec.WritePayloadRecord(buffer, frame.Data.Span, frame.IsBinary, first);
+            first = false;
+            wrote = true;
+        }
+        return wrote;
+    }
+
+    private static Task WritePayloadAsync(HttpContext context, ReadOnlyMemory<byte> payload)
+    {
+        context.Response.ContentType = "text/plain; charset=UTF-8";
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentLength = payload.Length;
+        return context.Response.Body.WriteAsync(payload, context.RequestAborted).AsTask();
+    }
+
+    /// <summary>Reads the whole body, or returns null as soon as it exceeds <paramref name="max"/> bytes.</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, long max, CancellationToken cancellation)
+    {
+        if (request.ContentLength > max)
+        {
+            return null;
+        }
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellation);
+            if (result.Buffer.Length > max)
+            {
+                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                return null;
+            }
+            if (result.IsCompleted)
+            {
+                var bytes = result.Buffer.ToArray();
+                reader.AdvanceTo(result.Buffer.End);
+                return bytes;
+            }
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+
+    [LoggerMessage(20, LogLevel.Information, "Engine.IO session {Sid}: overlapping polls, session closed")]
+    private static partial void LogOverlappingPoll(ILogger logger, string sid);
+
+    [LoggerMessage(21, LogLevel.Information, "Engine.IO session {Sid}: overlapping POSTs, session closed")]
+    private static partial void LogOverlappingPost(ILogger logger, string sid);
+
+    [LoggerMessage(22, LogLevel.Information, "Engine.IO session {Sid}: POST larger than {Max} bytes, session closed")]
+    private static partial void LogPayloadTooLarge(ILogger logger, string sid, long max);
+
+    [LoggerMessage(23, LogLevel.Information, "Engine.IO session {Sid}: malformed polling payload, session closed")]
+    private static partial void LogParseError(ILogger logger, string sid);
+}

@@ -1,0 +1,26 @@
+namespace Switchboard.Engine;
+
+/// <summary>Why an Engine.IO session ended. See docs/disconnect-reasons.md for the whole table.</summary>
+public enum EngineCloseReason
+{
+    /// <summary>The server closed the session (application request).</summary>
+    ServerClose,
+
+    /// <summary>The server is shutting down.</summary>
+    ServerShutdown,
+
+    /// <summary>The client sent a close packet.</summary>
+    ClientClose,
+
+    /// <summary>The transport went away (socket closed, network lost).</summary>
+    TransportClose,
+
+    /// <summary>The transport failed (I/O error, oversized message, protocol violation on the transport).</summary>
+    TransportError,
+
+    /// <summary>No pong arrived within the ping timeout.</summary>
+    PingTimeout,
+
+    /// <summary>The client sent something that could not be parsed.</summary>
+    ParseError,
+}

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Logging;
+
+namespace Switchboard.Engine;
+
+internal sealed partial class EngineLog(ILogger logger)
+{
+    public ILogger Logger => logger;
+
+    [LoggerMessage(1, LogLevel.Debug, "Engine.IO session {Sid} opened over {Transport}")]
+    public partial void SessionOpened(string sid, EngineTransportKind transport);
+
+    [LoggerMessage(2, LogLevel.Debug, "Engine.IO session {Sid} closed: {Reason}")]
+    public partial void SessionClosed(string sid, EngineCloseReason reason);
+
+    [LoggerMessage(3, LogLevel.Error, "Handler of Engine.IO session {Sid} failed")]
+    public partial void HandlerFailed(string sid, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Information, "Engine.IO session {Sid} sent a ping; in protocol v4 only the server pings")]
+    public partial void InvalidHeartbeatDirection(string sid);
+}

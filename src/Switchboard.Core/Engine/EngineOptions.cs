@@ -1,0 +1,39 @@
+namespace Switchboard.Engine;
+
+/// <summary>Engine.IO settings, the same names and defaults as the Node.js engine.io server.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>How often the server pings a client. Default 25 s.</summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>How long the server waits for the pong before it closes the session. Default 20 s.</summary>
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long an upgrade from polling to WebSocket may take. Default 10 s.</summary>
+    public TimeSpan UpgradeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The largest message (WebSocket) or HTTP body (polling POST) accepted, in bytes; advertised to
+    /// clients as <c>maxPayload</c>. Node calls this <c>maxHttpBufferSize</c>. Default 1 MB.
+    /// </summary>
+    public long MaxPayload { get; set; } = 1_000_000;
+
+    /// <summary>Whether HTTP long-polling is offered. Default true.</summary>
+    public bool AllowPolling { get; set; } = true;
+
+    /// <summary>Whether WebSocket is offered. Default true.</summary>
+    public bool AllowWebSocket { get; set; } = true;
+
+    /// <summary>Whether a polling session may upgrade to WebSocket. Default true.</summary>
+    public bool AllowUpgrades { get; set; } = true;
+
+    /// <summary>
+    /// The granularity of the one scan that sends pings and expires sessions. Null picks a tenth of the
+    /// shorter of <see cref="PingInterval"/> and <see cref="PingTimeout"/>, between 5 ms and 250 ms.
+    /// Expired sessions are also detected exactly when their next request arrives.
+    /// </summary>
+    public TimeSpan? TimerResolution { get; set; }
+
+    internal TimeSpan EffectiveTimerResolution =>
+        TimerResolution ?? TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(PingInterval.TotalMilliseconds, PingTimeout.TotalMilliseconds) / 10, 5, 250));
+}

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Switchboard.Timing;
+
+namespace Switchboard.Engine;
+
+/// <summary>
+/// The Engine.IO server of one endpoint: its sessions, their heartbeat scan, and the application that
+/// handles each new session. Transports (in Switchboard.AspNetCore) create and find sessions here.
+/// </summary>
+public sealed class EngineServer : IDisposable
+{
+    private readonly ConcurrentDictionary<string, EngineSession> _sessions = new(StringComparer.Ordinal);
+    private readonly DeadlineScheduler _scheduler;
+    private readonly Action<EngineSession> _onConnection;
+
+    public EngineServer(EngineOptions options, Action<EngineSession> onConnection, ILogger? logger = null, TimeProvider? time = null)
+    {
+        Options = options;
+        _onConnection = onConnection;
+        Time = time ?? TimeProvider.System;
+        Log = new EngineLog(logger ?? NullLogger.Instance);
+        _scheduler = new DeadlineScheduler(Time, options.EffectiveTimerResolution);
+        PingLane = _scheduler.CreateLane(options.PingInterval);
+        PongLane = _scheduler.CreateLane(options.PingTimeout);
+    }
+
+    public EngineOptions Options { get; }
+
+    public TimeProvider Time { get; }
+
+    public int SessionCount => _sessions.Count;
+
+    internal EngineLog Log { get; }
+
+    internal DeadlineScheduler.Lane PingLane { get; }
+
+    internal DeadlineScheduler.Lane PongLane { get; }
+
+    /// <summary>Creates a lane in this server's one periodic scan, for other fixed-delay deadlines.</summary>
+    internal DeadlineScheduler.Lane CreateLane(TimeSpan delay) => _scheduler.CreateLane(delay);
+
+    /// <summary>Opens a session: registers it, starts its heartbeat and lets the application attach.</summary>
+    public EngineSession Open(EngineTransportKind transport, EngineRequest request)
+    {
+        EngineSession session;
+        do
+        {
+            session = new EngineSession(this, NewSessionId(), transport, request);
+        }
+        while (!_sessions.TryAdd(session.Id, session));
+        session.StartHeartbeat();
+        Log.SessionOpened(session.Id, transport);
+        try
+        {
+            _onConnection(session);
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(session.Id, ex);
+            session.Close(EngineCloseReason.ServerClose);
+        }
+        return session;
+    }
+
+    /// <summary>Finds an open session; a session whose pong deadline passed is closed and not found.</summary>
+    public EngineSession? Find(string sid)
+    {
+        if (!_sessions.TryGetValue(sid, out var session) || session.IsClosed || session.ExpireIfOverdue())
+        {
+            return null;
+        }
+        return session;
+    }
+
+    public IEnumerable<EngineSession> Sessions => _sessions.Values;
+
+    internal void Remove(EngineSession session) => _sessions.TryRemove(new KeyValuePair<string, EngineSession>(session.Id, session));
+
+    /// <summary>Closes every session (server shutdown).</summary>
+    public void CloseAll(EngineCloseReason reason = EngineCloseReason.ServerShutdown)
+    {
+        foreach (var session in _sessions.Values)
+        {
+            session.Close(reason);
+        }
+    }
+
+    /// <summary>20 URL-safe characters from 15 random bytes (base64url without padding).</summary>
+    internal static string NewSessionId()
+    {
+        Span<byte> bytes = stackalloc byte[15];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+    }
+
+    public void Dispose()
+    {
+        CloseAll();
+        _scheduler.Dispose();
+    }
+}

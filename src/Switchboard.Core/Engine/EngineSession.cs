@@ -1,0 +1,117 @@
+using System.Threading.Channels;
+using Switchboard.Protocols.EngineIO;
+using Switchboard.Timing;
+
+namespace Switchboard.Engine;
+
+public enum EngineTransportKind
+{
+    Polling,
+    WebSocket,
+}
+
+/// <summary>
+/// An Engine.IO session: its id, state, heartbeat and outbound queue. It is not its transport: it
+/// outlives polling requests and the upgrade to WebSocket. Transports read frames from
+/// <see cref="Outbound"/> and hand incoming packets to <see cref="Receive"/>.
+/// </summary>
+public sealed partial class EngineSession : IDeadlineTarget
+{
+    private readonly EngineServer _server;
+    private readonly Channel<OutboundFrame> _outbound = Channel.CreateUnbounded<OutboundFrame>(
+        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = false });
+    private readonly Lock _receiveLock = new();
+    private int _closed;
+
+    internal EngineSession(EngineServer server, string id, EngineTransportKind transport, EngineRequest request)
+    {
+        _server = server;
+        Id = id;
+        Transport = transport;
+        Request = request;
+    }
+
+    public string Id { get; }
+
+    public EngineRequest Request { get; }
+
+    public EngineTransportKind Transport { get; private set; }
+
+    public EngineServer Server => _server;
+
+    public IEngineSessionHandler? Handler { get; set; }
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    public EngineCloseReason? CloseReason { get; private set; }
+
+    /// <summary>True while a poll is held by the server waiting for data, or a WebSocket is attached.</summary>
+    public bool IsWritable => !IsClosed && (Transport == EngineTransportKind.WebSocket || PollPending);
+
+    internal ChannelReader<OutboundFrame> Outbound => _outbound.Reader;
+
+    /// <summary>Queues a frame. Returns false when the session is closed.</summary>
+    public bool Send(in OutboundFrame frame) => _outbound.Writer.TryWrite(frame);
+
+    /// <summary>Queues an Engine.IO message packet whose bytes are already encoded (<c>4...</c>).</summary>
+    public bool SendEncodedMessage(ReadOnlyMemory<byte> encodedPacket) => Send(OutboundFrame.Text(encodedPacket));
+
+    /// <summary>Queues a text message, adding the message type digit.</summary>
+    public bool SendText(ReadOnlySpan<byte> utf8) => Send(OutboundFrame.Text(EngineCodec.EncodeText(EnginePacketType.Message, utf8)));
+
+    public bool SendBinary(ReadOnlyMemory<byte> data) => Send(OutboundFrame.Binary(data));
+
+    /// <summary>Hands one incoming packet to the session. Returns false if it closed the session.</summary>
+    public bool Receive(in EnginePacket packet)
+    {
+        if (IsClosed)
+        {
+            return false;
+        }
+        switch (packet.Type)
+        {
+            case EnginePacketType.Message:
+                lock (_receiveLock)
+                {
+                    Handler?.OnMessage(this, packet);
+                }
+                return !IsClosed;
+            case EnginePacketType.Pong:
+                OnPong();
+                return true;
+            case EnginePacketType.Close:
+                Close(EngineCloseReason.ClientClose);
+                return false;
+            case EnginePacketType.Ping:
+                // In Engine.IO v4 only the server pings; "2probe" is handled by the upgrading transport.
+                _server.Log.InvalidHeartbeatDirection(Id);
+                Close(EngineCloseReason.ParseError);
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>Closes the session once; queued frames may still be drained by the transport.</summary>
+    public void Close(EngineCloseReason reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+        CloseReason = reason;
+        _heartbeatToken++;
+        _outbound.Writer.TryComplete();
+        _upgradeSettled?.TrySetResult();
+        _server.Remove(this);
+        _server.Log.SessionClosed(Id, reason);
+        try
+        {
+            Handler?.OnClose(this, reason);
+        }
+        catch (Exception ex)
+        {
+            _server.Log.HandlerFailed(Id, ex);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+namespace Switchboard.SocketIO;
+
+/// <summary>
+/// An immutable description of a broadcast (socket.io's <c>io.to(...).except(...)</c> chain). Each call
+/// returns a new operator; emits encode the packet once and hand the bytes to the namespace's adapter.
+/// </summary>
+public readonly struct BroadcastOperator
+{
+    private readonly Namespace _namespace;
+    private readonly string[] _rooms;
+    private readonly string[] _except;
+    private readonly BroadcastFlags _flags;
+    private readonly TimeSpan? _timeout;
+
+    public BroadcastOperator(Namespace nsp)
+        : this(nsp, [], [], BroadcastFlags.None, null)
+    {
+    }
+
+    private BroadcastOperator(Namespace nsp, string[] rooms, string[] except, BroadcastFlags flags, TimeSpan? timeout)
+    {
+        _namespace = nsp;
+        _rooms = rooms;
+        _except = except;
+        _flags = flags;
+        _timeout = timeout;
+    }
+
+    public BroadcastOperator To(string room) => new(_namespace, [.. _rooms, room], _except, _flags, _timeout);
+
+    public BroadcastOperator To(IEnumerable<string> rooms) => new(_namespace, [.. _rooms, .. rooms], _except, _flags, _timeout);
+
+    public BroadcastOperator In(string room) => To(room);
+
+    public BroadcastOperator Except(string room) => new(_namespace, _rooms, [.. _except, room], _flags, _timeout);
+
+    public BroadcastOperator Except(IEnumerable<string> rooms) => new(_namespace, _rooms, [.. _except, .. rooms], _flags, _timeout);
+
+    public BroadcastOperator Volatile => new(_namespace, _rooms, _except, _flags | BroadcastFlags.Volatile, _timeout);
+
+    public BroadcastOperator Local => new(_namespace, _rooms, _except, _flags | BroadcastFlags.Local, _timeout);
+
+    public BroadcastOperator Compress(bool compress = true) =>
+        new(_namespace, _rooms, _except, compress ? _flags | BroadcastFlags.Compress : _flags & ~BroadcastFlags.Compress, _timeout);
+
+    /// <summary>How long <see cref="EmitWithAckAsync"/> waits for every recipient's acknowledgement.</summary>
+    public BroadcastOperator Timeout(TimeSpan timeout) => new(_namespace, _rooms, _except, _flags, timeout);
+
+    public BroadcastOptions Options => new(_rooms, _except, _flags);
+
+    /// <summary>Sends an event to every targeted socket; the packet is encoded once.</summary>
+    public ValueTask EmitAsync(string eventName, params object?[] args) =>
+        _namespace.Adapter.BroadcastAsync(PacketEncoder.Event(_namespace.Name, eventName, args), Options);
+
+    /// <summary>
+    /// Sends an event to every targeted socket and collects their acknowledgements. Fails with
+    /// <see cref="SocketAckTimeoutException"/> (holding the responses that did arrive) when the timeout
+    /// passes first.
+    /// </summary>
+    public async Task<IReadOnlyList<SocketArguments>> EmitWithAckAsync(string eventName, params object?[] args)
+    {
+        var timeout = _timeout ?? throw new InvalidOperationException("Set Timeout(...) before EmitWithAckAsync on a broadcast.");
+        var id = _namespace.NextBroadcastAckId();
+        var packet = PacketEncoder.Event(_namespace.Name, eventName, args, id);
+        var collector = new AckCollector();
+        var expected = await _namespace.Adapter.BroadcastWithAckAsync(packet, Options, id, collector.Add).ConfigureAwait(false);
+        return await collector.WaitAsync(expected, timeout, _namespace.Server.Time).ConfigureAwait(false);
+    }
+
+    public ValueTask<IReadOnlyList<Socket>> FetchSocketsAsync() => _namespace.Adapter.FetchSocketsAsync(Options);
+
+    public ValueTask SocketsJoinAsync(params string[] rooms) => _namespace.Adapter.AddSocketsAsync(Options, rooms);
+
+    public ValueTask SocketsLeaveAsync(params string[] rooms) => _namespace.Adapter.DelSocketsAsync(Options, rooms);
+
+    public ValueTask DisconnectSocketsAsync(bool close = false) => _namespace.Adapter.DisconnectSocketsAsync(Options, close);
+
+    /// <summary>
+    /// Gathers the acknowledgements of one broadcast. A recipient that disconnects first never answers,
+    /// so the broadcast then ends with a timeout that carries the responses that did arrive.
+    /// </summary>
+    private sealed class AckCollector
+    {
+        private readonly List<SocketArguments> _responses = [];
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _expected = -1;
+
+        public void Add(SocketArguments? response)
+        {
+            if (response is null)
+            {
+                return;
+            }
+            lock (_responses)
+            {
+                _responses.Add(response);
+                CheckDone();
+            }
+        }
+
+        public async Task<IReadOnlyList<SocketArguments>> WaitAsync(int expected, TimeSpan timeout, TimeProvider time)
+        {
+            lock (_responses)
+            {
+                _expected = expected;
+                CheckDone();
+            }
+            try
+            {
+                await _done.Task.WaitAsync(timeout, time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                lock (_responses)
+                {
+                    throw new SocketAckTimeoutException($"Only {_responses.Count} of {_expected} acknowledgements arrived within {timeout}.", [.. _responses]);
+                }
+            }
+            lock (_responses)
+            {
+                return [.. _responses];
+            }
+        }
+
+        private void CheckDone()
+        {
+            if (_expected >= 0 && _responses.Count >= _expected)
+            {
+                _done.TrySetResult();
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace Switchboard.SocketIO;
+
+[Flags]
+public enum BroadcastFlags
+{
+    None = 0,
+
+    /// <summary>Skip recipients whose connection cannot take the packet right now.</summary>
+    Volatile = 1,
+
+    /// <summary>Only this node's sockets, even under a cluster adapter.</summary>
+    Local = 2,
+
+    /// <summary>Compression requested. Switchboard does not negotiate permessage-deflate, so this is accepted and has no effect.</summary>
+    Compress = 4,
+}
+
+/// <summary>Who a broadcast or bulk operation targets: sockets in any of <see cref="Rooms"/> (all when empty) and in none of <see cref="Except"/>.</summary>
+public sealed record BroadcastOptions(IReadOnlyCollection<string> Rooms, IReadOnlyCollection<string> Except, BroadcastFlags Flags = BroadcastFlags.None)
+{
+    public static readonly BroadcastOptions All = new([], []);
+
+    public bool IsLocal => (Flags & BroadcastFlags.Local) != 0;
+
+    public bool IsVolatile => (Flags & BroadcastFlags.Volatile) != 0;
+}

@@ -1,0 +1,66 @@
+using Switchboard.Engine;
+
+namespace Switchboard.SocketIO;
+
+/// <summary>
+/// Why a socket left its namespace. <see cref="DisconnectReasons.ToWireName"/> gives the string the
+/// Node.js server reports for each; docs/disconnect-reasons.md is the one table of them all.
+/// </summary>
+public enum DisconnectReason
+{
+    /// <summary>The server disconnected the socket (<c>socket.Disconnect()</c>). The client does not reconnect.</summary>
+    ServerNamespaceDisconnect,
+
+    /// <summary>The client disconnected the socket (<c>socket.disconnect()</c>, a DISCONNECT packet).</summary>
+    ClientNamespaceDisconnect,
+
+    /// <summary>The server is shutting down.</summary>
+    ServerShuttingDown,
+
+    /// <summary>The client did not answer a ping within the ping timeout.</summary>
+    PingTimeout,
+
+    /// <summary>The connection was closed (the client went away, or closed the Engine.IO session).</summary>
+    TransportClose,
+
+    /// <summary>The connection failed (I/O error, oversized message).</summary>
+    TransportError,
+
+    /// <summary>The client sent a packet that could not be parsed.</summary>
+    ParseError,
+
+    /// <summary>The server closed the underlying connection (<c>socket.Disconnect(close: true)</c> on this or another namespace).</summary>
+    ForcedClose,
+}
+
+public static class DisconnectReasons
+{
+    public static string ToWireName(this DisconnectReason reason) => reason switch
+    {
+        DisconnectReason.ServerNamespaceDisconnect => "server namespace disconnect",
+        DisconnectReason.ClientNamespaceDisconnect => "client namespace disconnect",
+        DisconnectReason.ServerShuttingDown => "server shutting down",
+        DisconnectReason.PingTimeout => "ping timeout",
+        DisconnectReason.TransportClose => "transport close",
+        DisconnectReason.TransportError => "transport error",
+        DisconnectReason.ParseError => "parse error",
+        DisconnectReason.ForcedClose => "forced close",
+        _ => "unknown",
+    };
+
+    /// <summary>Whether the official client reconnects by itself after this reason.</summary>
+    public static bool ClientReconnects(this DisconnectReason reason) =>
+        reason is not (DisconnectReason.ServerNamespaceDisconnect or DisconnectReason.ClientNamespaceDisconnect);
+
+    internal static DisconnectReason FromEngine(EngineCloseReason reason) => reason switch
+    {
+        EngineCloseReason.ServerClose => DisconnectReason.ForcedClose,
+        EngineCloseReason.ServerShutdown => DisconnectReason.ServerShuttingDown,
+        EngineCloseReason.ClientClose => DisconnectReason.TransportClose,
+        EngineCloseReason.TransportClose => DisconnectReason.TransportClose,
+        EngineCloseReason.TransportError => DisconnectReason.TransportError,
+        EngineCloseReason.PingTimeout => DisconnectReason.PingTimeout,
+        EngineCloseReason.ParseError => DisconnectReason.ParseError,
+        _ => DisconnectReason.TransportClose,
+    };
+}

@@ -1,0 +1,17 @@
+namespace Switchboard.SocketIO;
+
+/// <summary>
+/// A Socket.IO packet encoded once for every recipient: the Engine.IO message (<c>4</c> + packet) and
+/// the binary attachments that follow it. Never modified after it is built.
+/// </summary>
+public sealed class EncodedPacket(byte[] text, ReadOnlyMemory<byte>[] attachments, string? eventName = null, object?[]? arguments = null)
+{
+    public byte[] Text { get; } = text;
+
+    public ReadOnlyMemory<byte>[] Attachments { get; } = attachments;
+
+    /// <summary>For outgoing catch-all listeners: the event name and arguments this packet was made from.</summary>
+    public string? EventName { get; } = eventName;
+
+    public object?[]? Arguments { get; } = arguments;
+}

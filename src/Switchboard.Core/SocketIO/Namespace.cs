@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+
+namespace Switchboard.SocketIO;
+
+/// <summary>
+/// A Socket.IO namespace: its sockets, connection middleware and handlers, shared event handlers, and
+/// the adapter its broadcasts go through.
+/// </summary>
+public sealed class Namespace
+{
+    private readonly ConcurrentDictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
+    private readonly List<Func<Socket, Func<ValueTask>, ValueTask>> _middleware = [];
+    private readonly List<Func<Socket, ValueTask>> _connectionHandlers = [];
+    private readonly Dictionary<string, List<Func<SocketEvent, ValueTask>>> _sharedHandlers = new(StringComparer.Ordinal);
+    private long _nextBroadcastAckId;
+
+    internal Namespace(SocketServer server, string name, ParentNamespace? parent = null)
+    {
+        Server = server;
+        Name = name;
+        Parent = parent;
+        Adapter = server.AdapterFactory(this);
+    }
+
+    public string Name { get; }
+
+    public SocketServer Server { get; }
+
+    public SocketAdapter Adapter { get; }
+
+    /// <summary>The dynamic namespace this one was created from, if any.</summary>
+    public ParentNamespace? Parent { get; }
+
+    /// <summary>The sockets connected to this namespace on this node.</summary>
+    public IReadOnlyDictionary<string, Socket> Sockets => _sockets;
+
+    /// <summary>
+    /// Adds connection middleware. It runs before the socket is connected, in order; throwing
+    /// <see cref="SocketConnectException"/> refuses the socket with CONNECT_ERROR; not calling
+    /// <c>next</c> also refuses it.
+    /// </summary>
+    public Namespace Use(Func<Socket, Func<ValueTask>, ValueTask> middleware)
+    {
+        lock (_middleware)
+        {
+            _middleware.Add(middleware);
+        }
+        return this;
+    }
+
+    /// <summary>Runs for every socket that connects, after the CONNECT reply is queued.</summary>
+    public Namespace OnConnection(Func<Socket, ValueTask> handler)
+    {
+        lock (_connectionHandlers)
+        {
+            _connectionHandlers.Add(handler);
+        }
+        return this;
+    }
+
+    public Namespace OnConnection(Action<Socket> handler) =>
+        OnConnection(socket => { handler(socket); return ValueTask.CompletedTask; });
+
+    /// <summary>
+    /// Listens for an event from any socket of the namespace, without a per-socket registration (no
+    /// memory per connection). Runs after the socket's own listeners.
+    /// </summary>
+    public Namespace On(string eventName, Func<SocketEvent, ValueTask> handler)
+    {
+        lock (_sharedHandlers)
+        {
+            if (!_sharedHandlers.TryGetValue(eventName, out var list))
+            {
+                _sharedHandlers[eventName] = list = [];
+            }
+            list.Add(handler);
+        }
+        return this;
+    }
+
+    public Namespace On(string eventName, Action<SocketEvent> handler) =>
+        On(eventName, e => { handler(e); return ValueTask.CompletedTask; });
+
+    internal void DispatchShared(SocketEvent e)
+    {
+        List<Func<SocketEvent, ValueTask>>? handlers;
+        lock (_sharedHandlers)
+        {
+            handlers = _sharedHandlers.TryGetValue(e.Name, out var list) ? list : Parent?.SharedHandlers(e.Name);
+        }
+        if (handlers is null)
+        {
+            return;
+        }
+        foreach (var handler in handlers)
+        {
+            e.Socket.Run(handler, e);
+        }
+    }
+
+    internal long NextBroadcastAckId() => Interlocked.Increment(ref _nextBroadcastAckId) + (1L << 40);
+
+    /// <summary>Runs middleware, then connects the socket and runs connection handlers.</summary>
+    internal async Task ConnectAsync(Socket socket)
+    {
+        Func<Socket, Func<ValueTask>, ValueTask>[] middleware;
+        lock (_middleware)
+        {
+            middleware = Parent is null ? [.. _middleware] : [.. Parent.Middleware, .. _middleware];
+        }
+        var index = 0;
+        var passed = false;
+        ValueTask Next()
+        {
+            if (index < middleware.Length)
+            {
+                return middleware[index++](socket, Next);
+            }
+            passed = true;
+            return ValueTask.CompletedTask;
+        }
+        await Next().ConfigureAwait(false);
+        if (!passed)
+        {
+            throw new SocketConnectException("Connection refused by middleware");
+        }
+        if (socket.Client.Session.IsClosed)
+        {
+            return;
+        }
+        _sockets[socket.Id] = socket;
+        Adapter.Join(socket, socket.Id);
+        socket.MarkConnected();
+        Server.Log.SocketConnected(socket.Id, Name);
+
+        Func<Socket, ValueTask>[] handlers;
+        lock (_connectionHandlers)
+        {
+            handlers = Parent is null ? [.. _connectionHandlers] : [.. Parent.ConnectionHandlers, .. _connectionHandlers];
+        }
+        foreach (var handler in handlers)
+        {
+            try
+            {
+                await handler(socket).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Server.Log.HandlerFailed(socket.Id, "connection", ex);
+            }
+        }
+    }
+
+    internal void Remove(Socket socket)
+    {
+        _sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Id, socket));
+        Adapter.LeaveAll(socket);
+    }
+
+    // Broadcast operators, as on socket.io's Namespace.
+    public BroadcastOperator To(string room) => new BroadcastOperator(this).To(room);
+
+    public BroadcastOperator To(IEnumerable<string> rooms) => new BroadcastOperator(this).To(rooms);
+
+    public BroadcastOperator In(string room) => To(room);
+
+    public BroadcastOperator Except(string room) => new BroadcastOperator(this).Except(room);
+
+    public BroadcastOperator Volatile => new BroadcastOperator(this).Volatile;
+
+    public BroadcastOperator Local => new BroadcastOperator(this).Local;
+
+    public BroadcastOperator Timeout(TimeSpan timeout) => new BroadcastOperator(this).Timeout(timeout);
+
+    public ValueTask EmitAsync(string eventName, params object?[] args) => new BroadcastOperator(this).EmitAsync(eventName, args);
+
+    public ValueTask<IReadOnlyList<Socket>> FetchSocketsAsync() => new BroadcastOperator(this).FetchSocketsAsync();
+
+    public ValueTask SocketsJoinAsync(params string[] rooms) => new BroadcastOperator(this).SocketsJoinAsync(rooms);
+
+    public ValueTask SocketsLeaveAsync(params string[] rooms) => new BroadcastOperator(this).SocketsLeaveAsync(rooms);
+
+    public ValueTask DisconnectSocketsAsync(bool close = false) => new BroadcastOperator(this).DisconnectSocketsAsync(close);
+
+    public override string ToString() => $"Namespace {Name}";
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Switchboard.SocketIO;
+
+/// <summary>
+/// A dynamic namespace: any requested name that its matcher accepts becomes a child namespace on first
+/// use, sharing this parent's middleware, connection handlers and shared event handlers.
+/// </summary>
+public sealed class ParentNamespace
+{
+    private readonly Func<string, JsonElement, ValueTask<bool>> _matcher;
+    private readonly List<Func<Socket, Func<ValueTask>, ValueTask>> _middleware = [];
+    private readonly List<Func<Socket, ValueTask>> _connectionHandlers = [];
+    private readonly Dictionary<string, List<Func<SocketEvent, ValueTask>>> _sharedHandlers = new(StringComparer.Ordinal);
+
+    internal ParentNamespace(Func<string, JsonElement, ValueTask<bool>> matcher) => _matcher = matcher;
+
+    internal static ParentNamespace FromRegex(Regex pattern) => new((name, _) => ValueTask.FromResult(pattern.IsMatch(name)));
+
+    internal ValueTask<bool> MatchesAsync(string name, JsonElement auth) => _matcher(name, auth);
+
+    internal Func<Socket, Func<ValueTask>, ValueTask>[] Middleware
+    {
+        get
+        {
+            lock (_middleware)
+            {
+                return [.. _middleware];
+            }
+        }
+    }
+
+    internal Func<Socket, ValueTask>[] ConnectionHandlers
+    {
+        get
+        {
+            lock (_connectionHandlers)
+            {
+                return [.. _connectionHandlers];
+            }
+        }
+    }
+
+    internal List<Func<SocketEvent, ValueTask>>? SharedHandlers(string eventName)
+    {
+        lock (_sharedHandlers)
+        {
+            return _sharedHandlers.TryGetValue(eventName, out var list) ? list : null;
+        }
+    }
+
+    public ParentNamespace Use(Func<Socket, Func<ValueTask>, ValueTask> middleware)
+    {
+        lock (_middleware)
+        {
+            _middleware.Add(middleware);
+        }
+        return this;
+    }
+
+    public ParentNamespace OnConnection(Func<Socket, ValueTask> handler)
+    {
+        lock (_connectionHandlers)
+        {
+            _connectionHandlers.Add(handler);
+        }
+        return this;
+    }
+
+    public ParentNamespace OnConnection(Action<Socket> handler) =>
+        OnConnection(socket => { handler(socket); return ValueTask.CompletedTask; });
+
+    public ParentNamespace On(string eventName, Func<SocketEvent, ValueTask> handler)
+    {
+        lock (_sharedHandlers)
+        {
+            if (!_sharedHandlers.TryGetValue(eventName, out var list))
+            {
+                _sharedHandlers[eventName] = list = [];
+            }
+            list.Add(handler);
+        }
+        return this;
+    }
+}

@@ -1,0 +1,250 @@
+namespace Switchboard.SocketIO;
+
+/// <summary>
+/// The broadcast contract of a namespace, and its in-memory implementation: the local index of rooms
+/// and the delivery of encoded packets to local sockets. A cluster adapter derives from it, keeps
+/// local delivery as it is, and adds the forwarding of the same bytes to other nodes; namespaces and
+/// transports only ever talk to this type.
+/// </summary>
+public class SocketAdapter(Namespace nsp)
+{
+    private readonly Dictionary<string, HashSet<Socket>> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<Socket, HashSet<string>> _socketRooms = [];
+    private readonly Lock _lock = new();
+
+    public Namespace Namespace { get; } = nsp;
+
+    /// <summary>Every room with at least one local member (socket id rooms included).</summary>
+    public IReadOnlyCollection<string> Rooms
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _rooms.Keys];
+            }
+        }
+    }
+
+    public int RoomSize(string room)
+    {
+        lock (_lock)
+        {
+            return _rooms.TryGetValue(room, out var members) ? members.Count : 0;
+        }
+    }
+
+    public virtual void Join(Socket socket, string room)
+    {
+        lock (_lock)
+        {
+            if (!_socketRooms.TryGetValue(socket, out var rooms))
+            {
+                _socketRooms[socket] = rooms = new HashSet<string>(1, StringComparer.Ordinal);
+            }
+            rooms.Add(room);
+            if (!_rooms.TryGetValue(room, out var members))
+            {
+                _rooms[room] = members = new HashSet<Socket>(1);
+            }
+            members.Add(socket);
+        }
+    }
+
+    public virtual void Leave(Socket socket, string room)
+    {
+        lock (_lock)
+        {
+            if (_socketRooms.TryGetValue(socket, out var rooms))
+            {
+                rooms.Remove(room);
+            }
+            RemoveMember(room, socket);
+        }
+    }
+
+    public virtual void LeaveAll(Socket socket)
+    {
+        lock (_lock)
+        {
+            if (!_socketRooms.Remove(socket, out var rooms))
+            {
+                return;
+            }
+            foreach (var room in rooms)
+            {
+                RemoveMember(room, socket);
+            }
+        }
+    }
+
+    private void RemoveMember(string room, Socket socket)
+    {
+        if (_rooms.TryGetValue(room, out var members) && members.Remove(socket) && members.Count == 0)
+        {
+            _rooms.Remove(room);
+        }
+    }
+
+    public IReadOnlyCollection<string> RoomsOf(Socket socket)
+    {
+        lock (_lock)
+        {
+            return _socketRooms.TryGetValue(socket, out var rooms) ? [.. rooms] : [];
+        }
+    }
+
+    /// <summary>Delivers an encoded packet to every targeted socket: the same bytes to each.</summary>
+    public virtual ValueTask BroadcastAsync(EncodedPacket packet, BroadcastOptions options)
+    {
+        DeliverLocal(packet, options);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Delivers a packet carrying ack id <paramref name="ackId"/> and registers <paramref name="onAck"/> with
+    /// each recipient. Returns how many acknowledgements to expect.
+    /// </summary>
+    public virtual ValueTask<int> BroadcastWithAckAsync(EncodedPacket packet, BroadcastOptions options, long ackId, Action<SocketArguments?> onAck)
+    {
+        var count = 0;
+        ForEachTarget(options, socket =>
+        {
+            socket.RegisterAck(ackId, (response, _) => onAck(response));
+            if (Deliver(socket, packet, options))
+            {
+                count++;
+            }
+        });
+        return ValueTask.FromResult(count);
+    }
+
+    public virtual ValueTask<IReadOnlyList<Socket>> FetchSocketsAsync(BroadcastOptions options)
+    {
+        var sockets = new List<Socket>();
+        ForEachTarget(options, sockets.Add);
+        return ValueTask.FromResult<IReadOnlyList<Socket>>(sockets);
+    }
+
+    public virtual ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    {
+        foreach (var socket in Snapshot(options))
+        {
+            socket.Join(rooms);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public virtual ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    {
+        foreach (var socket in Snapshot(options))
+        {
+            foreach (var room in rooms)
+            {
+                socket.Leave(room);
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public virtual ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close)
+    {
+        foreach (var socket in Snapshot(options))
+        {
+            socket.Disconnect(close);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Local delivery, shared by every adapter: no per-recipient allocation.</summary>
+    protected void DeliverLocal(EncodedPacket packet, BroadcastOptions options)
+    {
+        lock (_lock)
+        {
+            if (options.Rooms.Count == 1 && options.Except.Count == 0)
+            {
+                // The common case, a single room: iterate its members directly.
+                if (_rooms.TryGetValue(First(options.Rooms), out var members))
+                {
+                    foreach (var socket in members)
+                    {
+                        Deliver(socket, packet, options);
+                    }
+                }
+                return;
+            }
+        }
+        ForEachTarget(options, socket => Deliver(socket, packet, options));
+    }
+
+    private static bool Deliver(Socket socket, EncodedPacket packet, BroadcastOptions options)
+    {
+        if (options.IsVolatile && !socket.Connection.IsWritable)
+        {
+            return false;
+        }
+        return socket.Send(packet);
+    }
+
+    private List<Socket> Snapshot(BroadcastOptions options)
+    {
+        var sockets = new List<Socket>();
+        ForEachTarget(options, sockets.Add);
+        return sockets;
+    }
+
+    /// <summary>Calls <paramref name="action"/> once for each local socket the options target.</summary>
+    protected void ForEachTarget(BroadcastOptions options, Action<Socket> action)
+    {
+        lock (_lock)
+        {
+            HashSet<Socket>? excluded = null;
+            if (options.Except.Count > 0)
+            {
+                excluded = [];
+                foreach (var room in options.Except)
+                {
+                    if (_rooms.TryGetValue(room, out var members))
+                    {
+                        excluded.UnionWith(members);
+                    }
+                }
+            }
+            if (options.Rooms.Count == 0)
+            {
+                foreach (var socket in _socketRooms.Keys)
+                {
+                    if (excluded is null || !excluded.Contains(socket))
+                    {
+                        action(socket);
+                    }
+                }
+                return;
+            }
+            HashSet<Socket>? seen = options.Rooms.Count > 1 ? [] : null;
+            foreach (var room in options.Rooms)
+            {
+                if (!_rooms.TryGetValue(room, out var members))
+                {
+                    continue;
+                }
+                foreach (var socket in members)
+                {
+                    if ((excluded is null || !excluded.Contains(socket)) && (seen is null || seen.Add(socket)))
+                    {
+                        action(socket);
+                    }
+                }
+            }
+        }
+    }
+
+    private static string First(IReadOnlyCollection<string> rooms)
+    {
+        foreach (var room in rooms)
+        {
+            return room;
+        }
+        throw new InvalidOperationException();
+    }
+}

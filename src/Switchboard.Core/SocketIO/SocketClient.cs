@@ -1,0 +1,210 @@
+using System.Text.Json;
+using Switchboard.Engine;
+using Switchboard.Protocols.EngineIO;
+using Switchboard.Protocols.SocketIO;
+using Switchboard.Timing;
+
+namespace Switchboard.SocketIO;
+
+/// <summary>
+/// The Socket.IO side of one Engine.IO session: decodes packets (reassembling binary ones), connects
+/// and disconnects namespaces, and routes events and acknowledgements to sockets.
+/// </summary>
+internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
+{
+    private static readonly JsonElement EmptyAuth = JsonDocument.Parse("{}").RootElement;
+
+    private readonly SocketServer _server;
+    private readonly Dictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
+    private SocketPacket _pending;
+    private List<ReadOnlyMemory<byte>>? _pendingAttachments;
+    private bool _everConnected;
+
+    public SocketClient(SocketServer server, EngineSession session)
+    {
+        _server = server;
+        Session = session;
+        session.Handler = this;
+        server.ConnectTimeoutLane.Schedule(this, 0);
+    }
+
+    public EngineSession Session { get; }
+
+    public void OnMessage(EngineSession session, EnginePacket packet)
+    {
+        if (packet.IsBinary)
+        {
+            if (_pendingAttachments is null)
+            {
+                Fail("binary data without a binary packet");
+                return;
+            }
+            _pendingAttachments.Add(packet.Data);
+            if (_pendingAttachments.Count == _pending.AttachmentCount)
+            {
+                var attachments = _pendingAttachments;
+                _pendingAttachments = null;
+                Handle(_pending, attachments);
+            }
+            return;
+        }
+        if (_pendingAttachments is not null)
+        {
+            Fail("text data while a binary packet is incomplete");
+            return;
+        }
+        if (!SocketPacketReader.TryParse(packet.Data, out var parsed, out var error))
+        {
+            Fail(error ?? "invalid packet");
+            return;
+        }
+        if (parsed.AttachmentCount > 0)
+        {
+            _pending = parsed;
+            _pendingAttachments = new List<ReadOnlyMemory<byte>>(parsed.AttachmentCount);
+            return;
+        }
+        Handle(parsed, []);
+    }
+
+    private void Handle(SocketPacket packet, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
+    {
+        switch (packet.Type)
+        {
+            case SocketPacketType.Connect:
+                _ = ConnectAsync(packet.Namespace, packet.Data);
+                break;
+            case SocketPacketType.Disconnect:
+                Find(packet.Namespace)?.OnDisconnect(DisconnectReason.ClientNamespaceDisconnect);
+                break;
+            case SocketPacketType.Event or SocketPacketType.BinaryEvent:
+                if (!SocketArguments.TryCreate(packet.Data, hasName: true, attachments, out var name, out var args))
+                {
+                    Fail("invalid event payload");
+                    return;
+                }
+                if (Find(packet.Namespace) is { Connected: true } socket)
+                {
+                    socket.Dispatch(new SocketEvent(socket, name!, args!, packet.AckId));
+                }
+                break;
+            case SocketPacketType.Ack or SocketPacketType.BinaryAck:
+                if (!SocketArguments.TryCreate(packet.Data, hasName: false, attachments, out _, out var ackArgs))
+                {
+                    Fail("invalid ack payload");
+                    return;
+                }
+                if (!packet.HasAck)
+                {
+                    Fail("ack without an id");
+                    return;
+                }
+                Find(packet.Namespace)?.OnAck(packet, ackArgs!);
+                break;
+            default:
+                // CONNECT_ERROR only flows from server to client.
+                break;
+        }
+    }
+
+    private async Task ConnectAsync(string name, ReadOnlyMemory<byte> data)
+    {
+        var auth = data.IsEmpty ? EmptyAuth : JsonDocument.Parse(data).RootElement.Clone();
+        var nsp = await _server.ResolveNamespaceAsync(name, auth).ConfigureAwait(false);
+        if (nsp is null)
+        {
+            _server.Log.InvalidNamespace(Session.Id, name);
+            SendConnectError(name, "Invalid namespace", null);
+            return;
+        }
+        Socket socket;
+        lock (_sockets)
+        {
+            if (_sockets.ContainsKey(name))
+            {
+                return;
+            }
+            socket = new Socket(nsp, this, new SocketHandshake(Session.Request, auth));
+            _sockets[name] = socket;
+        }
+        try
+        {
+            await nsp.ConnectAsync(socket).ConfigureAwait(false);
+            _everConnected = true;
+        }
+        catch (Exception ex)
+        {
+            lock (_sockets)
+            {
+                _sockets.Remove(name);
+            }
+            var refusal = ex as SocketConnectException;
+            if (refusal is null)
+            {
+                _server.Log.HandlerFailed(socket.Id, "middleware", ex);
+            }
+            _server.Log.ConnectRefused(Session.Id, name, ex.Message);
+            SendConnectError(name, refusal?.Message ?? "Internal server error", refusal?.ErrorData);
+        }
+    }
+
+    private void SendConnectError(string nsp, string message, object? data)
+    {
+        var json = data is null
+            ? JsonSerializer.SerializeToUtf8Bytes(new ConnectError(message), SocketJson.Options)
+            : JsonSerializer.SerializeToUtf8Bytes(new ConnectErrorWithData(message, data), SocketJson.Options);
+        Session.SendEncodedMessage(PacketEncoder.Control(SocketPacketType.ConnectError, nsp, json));
+    }
+
+    private sealed record ConnectError(string Message);
+
+    private sealed record ConnectErrorWithData(string Message, object Data);
+
+    private Socket? Find(string nsp)
+    {
+        lock (_sockets)
+        {
+            return _sockets.GetValueOrDefault(nsp);
+        }
+    }
+
+    internal void Remove(Socket socket)
+    {
+        lock (_sockets)
+        {
+            if (_sockets.TryGetValue(socket.Namespace.Name, out var current) && current == socket)
+            {
+                _sockets.Remove(socket.Namespace.Name);
+            }
+        }
+    }
+
+    private void Fail(string reason)
+    {
+        _server.Log.ParseError(Session.Id, reason);
+        Session.Close(EngineCloseReason.ParseError);
+    }
+
+    public void OnClose(EngineSession session, EngineCloseReason reason)
+    {
+        Socket[] sockets;
+        lock (_sockets)
+        {
+            sockets = [.. _sockets.Values];
+        }
+        var why = DisconnectReasons.FromEngine(reason);
+        foreach (var socket in sockets)
+        {
+            socket.OnDisconnect(why);
+        }
+    }
+
+    void IDeadlineTarget.OnDeadline(int token)
+    {
+        if (!_everConnected && !Session.IsClosed)
+        {
+            _server.Log.ConnectTimeout(Session.Id);
+            Session.Close(EngineCloseReason.ServerClose);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using Switchboard.Protocols.SocketIO;
+
+namespace Switchboard.SocketIO;
+
+/// <summary>An incoming event: its name, arguments, and the means to acknowledge it once.</summary>
+public sealed class SocketEvent
+{
+    private int _acked;
+
+    internal SocketEvent(Socket socket, string name, SocketArguments args, long ackId)
+    {
+        Socket = socket;
+        Name = name;
+        Args = args;
+        AckId = ackId;
+    }
+
+    public Socket Socket { get; }
+
+    public string Name { get; }
+
+    public SocketArguments Args { get; }
+
+    internal long AckId { get; }
+
+    /// <summary>Whether the client asked for an acknowledgement.</summary>
+    public bool WantsAck => AckId != SocketPacket.NoAck;
+
+    /// <summary>Whether <see cref="Ack"/> has been called.</summary>
+    public bool Acked => System.Threading.Volatile.Read(ref _acked) != 0;
+
+    /// <summary>Sends the acknowledgement with these arguments. Only the first call sends anything.</summary>
+    public bool Ack(params object?[] args)
+    {
+        if (!WantsAck || Interlocked.Exchange(ref _acked, 1) != 0)
+        {
+            return false;
+        }
+        Socket.SendAck(AckId, args);
+        return true;
+    }
+
+    /// <summary>Shorthand for <c>Args.Get&lt;T&gt;(index)</c>.</summary>
+    public T? Arg<T>(int index = 0) => Args.Get<T>(index);
+}

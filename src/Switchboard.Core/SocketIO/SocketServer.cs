@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Switchboard.Engine;
+using Switchboard.Timing;
+
+namespace Switchboard.SocketIO;
+
+/// <summary>
+/// A Socket.IO server (socket.io's <c>io</c>): its namespaces, and the Engine.IO server under them. The
+/// members that socket.io puts on <c>io</c> act on the main namespace <c>/</c>.
+/// </summary>
+public sealed class SocketServer : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Namespace> _namespaces = new(StringComparer.Ordinal);
+    private readonly List<ParentNamespace> _parents = [];
+
+    public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null)
+    {
+        Options = options;
+        Time = time ?? TimeProvider.System;
+        loggers ??= NullLoggerFactory.Instance;
+        Log = new SocketLog(loggers.CreateLogger("Switchboard.SocketIO"));
+        AdapterFactory = options.AdapterFactory;
+        Engine = new EngineServer(options.Engine, session => _ = new SocketClient(this, session), loggers.CreateLogger("Switchboard.EngineIO"), Time);
+        ConnectTimeoutLane = Engine.CreateLane(options.ConnectTimeout);
+        Main = Of("/");
+    }
+
+    public SocketServerOptions Options { get; }
+
+    public EngineServer Engine { get; }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>The main namespace, <c>/</c>.</summary>
+    public Namespace Main { get; }
+
+    public IEnumerable<Namespace> Namespaces => _namespaces.Values;
+
+    internal Func<Namespace, SocketAdapter> AdapterFactory { get; }
+
+    internal SocketLog Log { get; }
+
+    internal DeadlineScheduler.Lane ConnectTimeoutLane { get; }
+
+    /// <summary>Gets or creates the namespace with this name (a leading <c>/</c> is added when missing).</summary>
+    public Namespace Of(string name)
+    {
+        if (!name.StartsWith('/'))
+        {
+            name = "/" + name;
+        }
+        return _namespaces.GetOrAdd(name, n => new Namespace(this, n));
+    }
+
+    /// <summary>A dynamic namespace: every requested name matching <paramref name="pattern"/> is created on demand.</summary>
+    public ParentNamespace Of(Regex pattern) => AddParent(ParentNamespace.FromRegex(pattern));
+
+    /// <summary>A dynamic namespace decided by a predicate over the requested name and the CONNECT auth payload.</summary>
+    public ParentNamespace Of(Func<string, JsonElement, ValueTask<bool>> predicate) => AddParent(new ParentNamespace(predicate));
+
+    private ParentNamespace AddParent(ParentNamespace parent)
+    {
+        lock (_parents)
+        {
+            _parents.Add(parent);
+        }
+        return parent;
+    }
+
+    internal async ValueTask<Namespace?> ResolveNamespaceAsync(string name, JsonElement auth)
+    {
+        if (_namespaces.TryGetValue(name, out var existing))
+        {
+            return existing;
+        }
+        ParentNamespace[] parents;
+        lock (_parents)
+        {
+            parents = [.. _parents];
+        }
+        foreach (var parent in parents)
+        {
+            if (await parent.MatchesAsync(name, auth).ConfigureAwait(false))
+            {
+                return _namespaces.GetOrAdd(name, n => new Namespace(this, n, parent));
+            }
+        }
+        return null;
+    }
+
+    // The main namespace's members, as on socket.io's io object.
+    public Namespace Use(Func<Socket, Func<ValueTask>, ValueTask> middleware) => Main.Use(middleware);
+
+    public Namespace OnConnection(Func<Socket, ValueTask> handler) => Main.OnConnection(handler);
+
+    public Namespace OnConnection(Action<Socket> handler) => Main.OnConnection(handler);
+
+    public BroadcastOperator To(string room) => Main.To(room);
+
+    public BroadcastOperator To(IEnumerable<string> rooms) => Main.To(rooms);
+
+    public BroadcastOperator In(string room) => Main.To(room);
+
+    public BroadcastOperator Except(string room) => Main.Except(room);
+
+    public BroadcastOperator Volatile => Main.Volatile;
+
+    public BroadcastOperator Local => Main.Local;
+
+    public BroadcastOperator Timeout(TimeSpan timeout) => Main.Timeout(timeout);
+
+    public ValueTask EmitAsync(string eventName, params object?[] args) => Main.EmitAsync(eventName, args);
+
+    public ValueTask<IReadOnlyList<Socket>> FetchSocketsAsync() => Main.FetchSocketsAsync();
+
+    public ValueTask SocketsJoinAsync(params string[] rooms) => Main.SocketsJoinAsync(rooms);
+
+    public ValueTask SocketsLeaveAsync(params string[] rooms) => Main.SocketsLeaveAsync(rooms);
+
+    public ValueTask DisconnectSocketsAsync(bool close = false) => Main.DisconnectSocketsAsync(close);
+
+    /// <summary>Closes every connection; sockets see <see cref="DisconnectReason.ServerShuttingDown"/>.</summary>
+    public void Dispose() => Engine.Dispose();
+}
+
+internal sealed partial class SocketLog(ILogger logger)
+{
+    [LoggerMessage(100, LogLevel.Debug, "Socket {SocketId} connected to {Namespace}")]
+    public partial void SocketConnected(string socketId, string @namespace);
+
+    [LoggerMessage(101, LogLevel.Debug, "Socket {SocketId} left {Namespace}: {Reason}")]
+    public partial void SocketDisconnected(string socketId, string @namespace, string reason);
+
+    [LoggerMessage(102, LogLevel.Error, "Handler for {EventName} on socket {SocketId} failed")]
+    public partial void HandlerFailed(string socketId, string eventName, Exception exception);
+
+    [LoggerMessage(103, LogLevel.Information, "Session {Sid} asked for unknown namespace {Namespace}")]
+    public partial void InvalidNamespace(string sid, string @namespace);
+
+    [LoggerMessage(104, LogLevel.Information, "Session {Sid} refused on {Namespace}: {Message}")]
+    public partial void ConnectRefused(string sid, string @namespace, string message);
+
+    [LoggerMessage(105, LogLevel.Information, "Session {Sid} sent an invalid Socket.IO packet ({Reason}); connection closed")]
+    public partial void ParseError(string sid, string reason);
+
+    [LoggerMessage(106, LogLevel.Information, "Session {Sid} joined no namespace in time; connection closed")]
+    public partial void ConnectTimeout(string sid);
+
+    [LoggerMessage(107, LogLevel.Debug, "Socket {SocketId} acknowledged unknown id {AckId}")]
+    public partial void UnknownAck(string socketId, long ackId);
+}

@@ -1,0 +1,16 @@
+using Switchboard.Engine;
+
+namespace Switchboard.SocketIO;
+
+/// <summary>Socket.IO server settings, with the names and defaults of the Node.js server.</summary>
+public sealed class SocketServerOptions
+{
+    /// <summary>Engine.IO settings: heartbeat, payload limit, transports.</summary>
+    public EngineOptions Engine { get; } = new();
+
+    /// <summary>How long a new connection may take to join a namespace before it is closed. Default 45 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>Creates the adapter of each namespace; the default keeps everything in memory.</summary>
+    public Func<Namespace, SocketAdapter> AdapterFactory { get; set; } = nsp => new SocketAdapter(nsp);
+}

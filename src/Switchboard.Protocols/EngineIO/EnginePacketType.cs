@@ -1,0 +1,13 @@
+namespace Switchboard.Protocols.EngineIO;
+
+/// <summary>Engine.IO v4 packet types; the value is the digit written on the wire.</summary>
+public enum EnginePacketType : byte
+{
+    Open = 0,
+    Close = 1,
+    Ping = 2,
+    Pong = 3,
+    Message = 4,
+    Upgrade = 5,
+    Noop = 6,
+}

@@ -1,0 +1,19 @@
+namespace Switchboard.Protocols.SocketIO;
+
+/// <summary>
+/// A decoded Socket.IO packet header with its JSON data left as raw UTF-8 bytes. Binary packets
+/// announce <see cref="AttachmentCount"/> binary Engine.IO messages that follow this one.
+/// </summary>
+public readonly record struct SocketPacket(
+    SocketPacketType Type,
+    string Namespace,
+    long AckId,
+    int AttachmentCount,
+    ReadOnlyMemory<byte> Data)
+{
+    public const long NoAck = -1;
+
+    public bool HasAck => AckId >= 0;
+
+    public bool IsBinary => Type is SocketPacketType.BinaryEvent or SocketPacketType.BinaryAck;
+}

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Builds the solution once and runs every test suite: each .NET test project under tests/ and each
+# Node suite tests/interop/*.test.mjs. Installs missing system tools first (Debian). The last line
+# printed is always "N passed, N failed"; the exit code is non-zero if anything failed, a suite
+# could not run, or no test ran at all.
+#
+# Environment given to the suites:
+#   SWITCHBOARD_REPO_ROOT, SWITCHBOARD_CONFIGURATION   where the built apps are
+#   CHROMIUM_PATH, NGINX_PATH, REDIS_SERVER_PATH         system binaries (empty when unavailable)
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT" || exit 1
+RESULTS="$ROOT/.test-results"
+CONFIGURATION=Release
+mkdir -p "$RESULTS"
+
+export SWITCHBOARD_REPO_ROOT="$ROOT"
+export SWITCHBOARD_CONFIGURATION="$CONFIGURATION"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# No MSBuild worker nodes left behind after the run.
+export MSBUILDDISABLENODEREUSE=1
+
+total_passed=0
+total_failed=0
+unrunnable=0
+report=()
+
+section() { printf '\n===== %s =====\n' "$*"; }
+warn() { printf 'test.sh: %s\n' "$*" >&2; }
+
+# record KIND NAME PASSED FAILED [NOTE]
+record() {
+  total_passed=$((total_passed + $3))
+  total_failed=$((total_failed + $4))
+  report+=("$(printf '  %-6s %-40s pass %4d  fail %4d%s' "$1" "$2" "$3" "$4" "${5:+  ($5)}")")
+}
+
+# --- system tools -------------------------------------------------------------------------------
+
+find_bin() {
+  local name=$1 dir
+  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
+  for dir in /usr/sbin /usr/bin /sbin /usr/local/sbin /usr/local/bin; do
+    if [ -x "$dir/$name" ]; then echo "$dir/$name"; return 0; fi
+  done
+  return 1
+}
+
+install_system_tools() {
+  local wanted=()
+  find_bin chromium >/dev/null || wanted+=(chromium fonts-liberation)
+  find_bin nginx >/dev/null || wanted+=(nginx)
+  find_bin redis-server >/dev/null || wanted+=(redis-server)
+  [ ${#wanted[@]} -eq 0 ] && return 0
+
+  section "installing system packages"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo=(sudo -n); else
+      warn "not root and no sudo: cannot install ${wanted[*]}"; return 1
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    warn "no apt-get: cannot install ${wanted[*]}"; return 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq || warn "apt-get update failed"
+  # nginx-light is the smaller build where the release still has it.
+  local i
+  for i in "${!wanted[@]}"; do
+    if [ "${wanted[$i]}" = nginx ] && apt-cache show nginx-light >/dev/null 2>&1; then
+      wanted[$i]=nginx-light
+    fi
+  done
+  # The tests start nginx and redis themselves; keep package scripts from starting services.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null \
+      && "${sudo[@]}" chmod +x "$policy" && own_policy=1
+  fi
+  echo "apt-get install ${wanted[*]}"
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${wanted[@]}" >"$RESULTS/apt.log" 2>&1
+  local rc=$?
+  [ $own_policy -eq 1 ] && "${sudo[@]}" rm -f "$policy"
+  if [ $rc -ne 0 ]; then
+    tail -n 20 "$RESULTS/apt.log"
+    warn "apt-get install failed (exit $rc); suites that need these tools will fail"
+  fi
+  return $rc
+}
+
+install_system_tools
+CHROMIUM_PATH="$(find_bin chromium || true)"
+NGINX_PATH="$(find_bin nginx || true)"
+REDIS_SERVER_PATH="$(find_bin redis-server || true)"
+export CHROMIUM_PATH NGINX_PATH REDIS_SERVER_PATH
+
+# --- Node dependencies ---------------------------------------------------------------------------
+
+node_ready=1
+interop="$ROOT/tests/interop"
+if [ -f "$interop/package.json" ]; then
+  if [ ! -d "$interop/node_modules" ] \
+    || [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
+    section "npm ci (tests/interop)"
+    if ! (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error); then
+      warn "npm ci failed"
+      node_ready=0
+    fi
+  fi
+fi
+
+# --- build ---------------------------------------------------------------------------------------
+
+section "dotnet build Switchboard.slnx -c $CONFIGURATION"
+if dotnet build Switchboard.slnx -c "$CONFIGURATION" -v:minimal -nodeReuse:false 2>&1 | tee "$RESULTS/build.log"; then
+  record build Switchboard.slnx 0 0
+else
+  unrunnable=1
+  record build Switchboard.slnx 0 1 "build failed, see .test-results/build.log"
+  warn "build failed; the suites below run against whatever binaries exist"
+fi
+
+# --- .NET test projects --------------------------------------------------------------------------
+
+# Sum of one attribute of <Counters> over all .trx files in a directory.
+trx_count() {
+  local dir=$1 attr=$2 sum=0 value file
+  while IFS= read -r file; do
+    value="$(grep -o '<Counters [^>]*>' "$file" | head -n 1 | sed -n "s/.* $attr=\"\([0-9]*\)\".*/\1/p")"
+    sum=$((sum + ${value:-0}))
+  done < <(find "$dir" -name '*.trx' 2>/dev/null)
+  echo "$sum"
+}
+
+shopt -s nullglob
+for proj in tests/*/*.csproj; do
+  name="$(basename "$(dirname "$proj")")"
+  out="$RESULTS/$name"
+  rm -rf "$out"
+  section "dotnet test $name"
+  timeout -k 30 1800 dotnet test "$proj" -c "$CONFIGURATION" --no-build \
+    --logger trx --results-directory "$out"
+  rc=$?
+  passed="$(trx_count "$out" passed)"
+  failed=$(( $(trx_count "$out" failed) + $(trx_count "$out" error) + $(trx_count "$out" timeout) + $(trx_count "$out" aborted) ))
+  note=""
+  if [ $rc -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1
+    unrunnable=1
+    note="dotnet test exited $rc without failed tests in its trx"
+  fi
+  record dotnet "$name" "$passed" "$failed" "$note"
+done
+
+# --- Node suites ---------------------------------------------------------------------------------
+
+# Last value of a TAP summary line such as "# pass 12".
+tap_count() {
+  local value
+  value="$(grep -E "^# $2 [0-9]+$" "$1" 2>/dev/null | tail -n 1 | awk '{print $3}')"
+  echo "${value:-0}"
+}
+
+for suite in tests/interop/*.test.mjs; do
+  name="$(basename "$suite" .test.mjs)"
+  out="$RESULTS/node-$name"
+  rm -rf "$out"
+  mkdir -p "$out"
+  section "node --test $name"
+  if [ $node_ready -eq 0 ]; then
+    unrunnable=1
+    record node "$name" 0 1 "not run: npm ci failed"
+    continue
+  fi
+  tap="$out/results.tap"
+  (cd "$interop" && timeout -k 10 1200 node --test --test-timeout=120000 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" \
+    "$(basename "$suite")")
+  rc=$?
+  passed="$(tap_count "$tap" pass)"
+  failed=$(( $(tap_count "$tap" fail) + $(tap_count "$tap" cancelled) ))
+  note=""
+  if ! grep -qE '^# pass [0-9]+$' "$tap" 2>/dev/null; then
+    failed=$((failed > 0 ? failed : 1))
+    unrunnable=1
+    note="no TAP summary (exit $rc)"
+  elif [ $rc -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1
+    unrunnable=1
+    note="node exited $rc without failed tests"
+  fi
+  record node "$name" "$passed" "$failed" "$note"
+done
+
+# --- summary -------------------------------------------------------------------------------------
+
+section "summary"
+printf '%s\n' "${report[@]}"
+status=0
+if [ "$total_failed" -gt 0 ] || [ $unrunnable -ne 0 ]; then status=1; fi
+if [ "$total_passed" -eq 0 ] && [ "$total_failed" -eq 0 ]; then
+  echo "  no test ran"
+  status=1
+fi
+echo "$total_passed passed, $total_failed failed"
+exit $status
