@@ -150,6 +150,8 @@ for proj in tests/*/*.csproj; do
     failed=1
     unrunnable=1
     note="dotnet test exited $rc without failed tests in its trx"
+  elif [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+    note="no tests found"
   fi
   record dotnet "$name" "$passed" "$failed" "$note"
 done

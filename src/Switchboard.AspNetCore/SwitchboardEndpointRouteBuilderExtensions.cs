@@ -23,6 +23,8 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         var server = endpoints.ServiceProvider.GetService<SocketServer>()
             ?? throw new InvalidOperationException("Call services.AddSwitchboard() before MapSocketIO.");
         configure?.Invoke(server);
+        // Long-lived requests (held polls, WebSockets) would hold up a graceful shutdown: end them first.
+        endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(() => server.Engine.CloseAll());
         return MapEngine(endpoints, pattern, server.Engine, "Socket.IO");
     }
 

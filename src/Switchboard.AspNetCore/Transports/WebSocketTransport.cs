@@ -15,6 +15,7 @@ namespace Switchboard.AspNetCore.Transports;
 internal sealed partial class WebSocketTransport(EngineServer server, ILogger logger)
 {
     private static readonly byte[] ProbeReply = "3probe"u8.ToArray();
+    private static readonly TimeSpan CloseGracePeriod = TimeSpan.FromSeconds(2);
 
     public async Task HandshakeAsync(HttpContext context)
     {
@@ -95,19 +96,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     private async Task RunAsync(WebSocket socket, EngineSession session, CancellationToken aborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var writing = WriteLoopAsync(socket, session, stop.Token);
+        var writing = WriteLoopAsync(socket, session, stop);
         var reason = await ReadLoopAsync(socket, session, stop.Token);
         session.Close(reason);
-        if (reason == EngineCloseReason.TransportError)
-        {
-            stop.Cancel();
-        }
         await writing;
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            var status = reason == EngineCloseReason.TransportError ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure;
-            await CloseQuietlyAsync(socket, status, null);
-        }
     }
 
     private async Task<EngineCloseReason> ReadLoopAsync(WebSocket socket, EngineSession session, CancellationToken cancellation)
@@ -147,24 +139,30 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         }
     }
 
-    private static async Task WriteLoopAsync(WebSocket socket, EngineSession session, CancellationToken cancellation)
+    /// <summary>
+    /// Writes queued frames until the session closes, then starts the close handshake and gives the
+    /// client a short grace period to answer it before the read side is abandoned.
+    /// </summary>
+    private static async Task WriteLoopAsync(WebSocket socket, EngineSession session, CancellationTokenSource stop)
     {
         var outbound = session.Outbound;
         try
         {
-            while (await outbound.WaitToReadAsync(cancellation))
+            while (await outbound.WaitToReadAsync(stop.Token))
             {
                 while (outbound.TryRead(out var frame))
                 {
-                    await socket.SendAsync(frame.Data, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, cancellation);
+                    await socket.SendAsync(frame.Data, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, stop.Token);
                 }
             }
-            // The session closed: end the WebSocket from our side.
-            await CloseQuietlyAsync(socket, WebSocketCloseStatus.NormalClosure, null);
+            var status = session.CloseReason == EngineCloseReason.TransportError ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure;
+            await CloseQuietlyAsync(socket, status, null);
+            stop.CancelAfter(CloseGracePeriod);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             session.Close(EngineCloseReason.TransportClose);
+            stop.Cancel();
         }
     }
 

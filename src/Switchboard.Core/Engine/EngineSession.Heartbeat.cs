@@ -7,7 +7,7 @@ public sealed partial class EngineSession
 
     private int _heartbeatState;
     private int _heartbeatToken;
-    private long _pongDeadline;
+    private long _deadline;
 
     /// <summary>Starts the heartbeat: the first ping goes out one ping interval after the session was created.</summary>
     internal void StartHeartbeat()
@@ -15,7 +15,7 @@ public sealed partial class EngineSession
         lock (_receiveLock)
         {
             _heartbeatState = WaitingToPing;
-            _server.PingLane.Schedule(this, ++_heartbeatToken);
+            _deadline = _server.PingLane.Schedule(this, ++_heartbeatToken) + _server.PongLane.DelayTicks;
         }
     }
 
@@ -28,11 +28,15 @@ public sealed partial class EngineSession
                 return;
             }
             _heartbeatState = WaitingToPing;
-            _server.PingLane.Schedule(this, ++_heartbeatToken);
+            _deadline = _server.PingLane.Schedule(this, ++_heartbeatToken) + _server.PongLane.DelayTicks;
         }
     }
 
-    void Timing.IDeadlineTarget.OnDeadline(int token)
+    /// <summary>
+    /// Every deadline counts from when the previous one was due, not from when the scan noticed it, so
+    /// a session silent for ping interval + ping timeout is gone then, whatever the scan's tick.
+    /// </summary>
+    void Timing.IDeadlineTarget.OnDeadline(int token, long due)
     {
         bool timedOut;
         lock (_receiveLock)
@@ -45,7 +49,7 @@ public sealed partial class EngineSession
             if (!timedOut)
             {
                 _heartbeatState = WaitingForPong;
-                _pongDeadline = _server.PongLane.Schedule(this, ++_heartbeatToken);
+                _deadline = _server.PongLane.Schedule(this, ++_heartbeatToken, from: due);
                 Send(OutboundFrame.Ping);
             }
         }
@@ -56,15 +60,15 @@ public sealed partial class EngineSession
     }
 
     /// <summary>
-    /// The periodic scan runs at a coarse tick; a request that arrives for a session whose pong deadline
-    /// has passed must still find it gone, so transports check this first.
+    /// The periodic scan runs at a coarse tick; a request that arrives for a session whose heartbeat
+    /// deadline (ping due + ping timeout) has passed must still find it gone, so lookups check this first.
     /// </summary>
     internal bool ExpireIfOverdue()
     {
         var overdue = false;
         lock (_receiveLock)
         {
-            overdue = _heartbeatState == WaitingForPong && _server.Time.GetTimestamp() >= _pongDeadline && !IsClosed;
+            overdue = !IsClosed && _server.Time.GetTimestamp() >= _deadline;
         }
         if (overdue)
         {

@@ -199,7 +199,7 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         }
     }
 
-    void IDeadlineTarget.OnDeadline(int token)
+    void IDeadlineTarget.OnDeadline(int token, long due)
     {
         if (!_everConnected && !Session.IsClosed)
         {

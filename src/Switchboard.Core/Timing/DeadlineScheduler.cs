@@ -6,7 +6,8 @@ namespace Switchboard.Timing;
 internal interface IDeadlineTarget
 {
     /// <param name="token">The token given when scheduling; targets ignore deadlines whose token is stale.</param>
-    void OnDeadline(int token);
+    /// <param name="due">The timestamp the deadline was due at (the scan may run a tick later).</param>
+    void OnDeadline(int token, long due);
 }
 
 /// <summary>
@@ -81,10 +82,15 @@ internal sealed class DeadlineScheduler : IDisposable
 
         public TimeSpan Delay => delay;
 
-        /// <summary>Schedules a deadline <see cref="Delay"/> from now; returns its due timestamp.</summary>
-        public long Schedule(IDeadlineTarget target, int token)
+        public long DelayTicks => _delayTicks;
+
+        /// <summary>
+        /// Schedules a deadline <see cref="Delay"/> after <paramref name="from"/> (a timestamp; now when
+        /// omitted); returns its due timestamp.
+        /// </summary>
+        public long Schedule(IDeadlineTarget target, int token, long? from = null)
         {
-            var due = owner._time.GetTimestamp() + _delayTicks;
+            var due = (from ?? owner._time.GetTimestamp()) + _delayTicks;
             _entries.Enqueue(new Entry(due, target, token));
             return due;
         }
@@ -95,7 +101,7 @@ internal sealed class DeadlineScheduler : IDisposable
             {
                 if (_entries.TryDequeue(out entry))
                 {
-                    entry.Target.OnDeadline(entry.Token);
+                    entry.Target.OnDeadline(entry.Token, entry.Due);
                 }
             }
         }

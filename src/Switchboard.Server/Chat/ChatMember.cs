@@ -1,0 +1,106 @@
+using Switchboard.SocketIO;
+
+namespace Switchboard.Server.Chat;
+
+/// <summary>One connected socket's part in the chat: its nickname and room, and its event handlers.</summary>
+internal sealed class ChatMember
+{
+    private readonly ChatApp _app;
+    private readonly Socket _socket;
+    private readonly Lock _gate = new();
+    private string? _room;
+    private string _nickname = "";
+
+    public ChatMember(ChatApp app, Socket socket)
+    {
+        _app = app;
+        _socket = socket;
+        socket
+            .On(ChatEvents.Join, JoinAsync)
+            .On(ChatEvents.Message, SayAsync)
+            .On(ChatEvents.Typing, _ => RelayAsync(ChatEvents.Typing))
+            .On(ChatEvents.StopTyping, _ => RelayAsync(ChatEvents.StopTyping));
+        socket.Disconnected += (_, _) => OnDisconnected();
+    }
+
+    private (string? Room, string Nickname) Current()
+    {
+        lock (_gate)
+        {
+            return (_room, _nickname);
+        }
+    }
+
+    private async ValueTask JoinAsync(SocketEvent e)
+    {
+        if (!ChatInput.TryRoom(e.Args.GetOrDefault<string>(0), out var room, out var error)
+            || !ChatInput.TryNickname(e.Args.GetOrDefault<string>(1), out var nickname, out error))
+        {
+            Reject(e, error);
+            return;
+        }
+        string? previousRoom;
+        string previousNickname;
+        lock (_gate)
+        {
+            (previousRoom, previousNickname) = (_room, _nickname);
+            (_room, _nickname) = (room, nickname);
+        }
+        if (previousRoom is not null && previousRoom != room)
+        {
+            _socket.Leave(previousRoom);
+            await _socket.To(previousRoom).EmitAsync(ChatEvents.UserLeft, new ChatPresence(previousNickname, previousRoom));
+        }
+        _socket.Join(room);
+        _app.Logger.Joined(_socket.Id, room, nickname);
+        e.Ack(new JoinAccepted(room, nickname));
+        if (previousRoom != room || previousNickname != nickname)
+        {
+            await _socket.To(room).EmitAsync(ChatEvents.UserJoined, new ChatPresence(nickname, room));
+        }
+    }
+
+    private async ValueTask SayAsync(SocketEvent e)
+    {
+        var (room, nickname) = Current();
+        if (room is null)
+        {
+            Reject(e, ChatError.NotJoined);
+            return;
+        }
+        if (!ChatInput.TryText(e.Args.GetOrDefault<string>(0), out var text, out var error))
+        {
+            Reject(e, error);
+            return;
+        }
+        var message = _app.NewMessage(nickname, text);
+        // The sender shows its own message at once and marks it delivered on this ack, so it is
+        // left out of the broadcast.
+        e.Ack(new MessageAccepted(message.Id, message.Ts));
+        await _socket.To(room).EmitAsync(ChatEvents.Message, message);
+    }
+
+    private ValueTask RelayAsync(string eventName)
+    {
+        var (room, nickname) = Current();
+        // Typing notices are worth nothing late, so a recipient that cannot take them now skips them.
+        return room is null
+            ? ValueTask.CompletedTask
+            : _socket.To(room).Volatile.EmitAsync(eventName, new ChatTyping(nickname));
+    }
+
+    private void OnDisconnected()
+    {
+        var (room, nickname) = Current();
+        if (room is not null)
+        {
+            _app.Observe(_socket.Namespace.To(room).EmitAsync(ChatEvents.UserLeft, new ChatPresence(nickname, room)), ChatEvents.UserLeft);
+        }
+    }
+
+    private void Reject(SocketEvent e, ChatError error)
+    {
+        _app.Logger.Rejected(_socket.Id, e.Name, error.Code);
+        e.Ack(new ChatFailure(error));
+    }
+}

@@ -1,0 +1,174 @@
+// Starts Debian's nginx in the foreground as a reverse proxy in front of a test server, with a
+// generated config in its own temp directory (pid, temp paths), so nothing system-wide is touched.
+// nginx sends its access log as syslog datagrams to a UDP socket of this process (a Node stdio pipe
+// is a socket, which nginx cannot open as /dev/stdout), so entries arrive as events and can be awaited.
+import { spawn, spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { withTimeout } from './server.mjs';
+
+/** test.sh exports NGINX_PATH; otherwise Debian's location. */
+export function nginxPath() {
+  for (const candidate of [process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/bin/nginx']) {
+    if (candidate && existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+const running = new Set();
+process.once('exit', () => {
+  for (const child of running) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Temp-path directives for the modules this nginx was built with (nginx-light lacks some). */
+function tempPaths(binary, dir) {
+  const built = spawnSync(binary, ['-V'], { encoding: 'utf8' }).stderr ?? '';
+  return ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .filter((name) => name === 'client_body' || !built.includes(`--without-http_${name}_module`))
+    .map((name) => `  ${name}_temp_path ${path.join(dir, name)};`)
+    .join('\n');
+}
+
+function config({ dir, binary, port, logPort, upstream, refuseWebSocket }) {
+  const refuse = refuseWebSocket
+    ? `      # The corporate proxy: no WebSocket through here.
+      if ($http_upgrade != "") { return 403; }\n`
+    : '';
+  return `daemon off;
+master_process off;
+pid ${path.join(dir, 'nginx.pid')};
+error_log stderr notice;
+events { worker_connections 256; }
+http {
+  log_format probe escape=json '{"status":$status,"method":"$request_method","uri":"$request_uri","upgrade":"$http_upgrade"}';
+  access_log syslog:server=127.0.0.1:${logPort},tag=probe,nohostname probe;
+${tempPaths(binary, dir)}
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+${refuse}      proxy_pass ${upstream};
+      proxy_http_version 1.1;
+      proxy_set_header Host $http_host;
+      # Long-polling: pass each response on as it comes, and let a poll wait its full course.
+      proxy_buffering off;
+      proxy_request_buffering off;
+      proxy_read_timeout 120s;
+    }
+  }
+}
+`;
+}
+
+/**
+ * Starts nginx proxying every request to `upstream` (e.g. http://127.0.0.1:5000). With
+ * refuseWebSocket, any request carrying an Upgrade header is answered 403 and not proxied.
+ * Resolves once nginx has bound its port; retries on a port taken in the meantime.
+ */
+export async function startNginx({ upstream, refuseWebSocket = false, timeoutMs = 10_000, attempts = 3 }) {
+  const binary = nginxPath();
+  if (!binary) throw new Error('nginx not found: install it (apt-get install nginx-light) or set NGINX_PATH');
+  let lastError;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      return await startOnce({ binary, upstream, refuseWebSocket, timeoutMs, port: await freePort() });
+    } catch (err) {
+      lastError = err;
+      if (!/Address already in use/.test(err.message)) throw err;
+    }
+  }
+  throw lastError;
+}
+
+function startOnce({ binary, upstream, refuseWebSocket, timeoutMs, port }) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-nginx-'));
+  const conf = path.join(dir, 'nginx.conf');
+  writeFileSync(conf, config({ dir, binary, port, upstream, refuseWebSocket }));
+  const child = spawn(binary, ['-p', `${dir}/`, '-c', conf, '-e', 'stderr'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+
+  let errors = '';
+  let pending = '';
+  const access = [];
+  const waiters = new Set();
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => { running.delete(child); resolve({ code, signal }); });
+  });
+
+  child.stdout.on('data', (chunk) => {
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    for (const line of lines.filter(Boolean)) {
+      const entry = JSON.parse(line);
+      access.push(entry);
+      for (const waiter of waiters) waiter(entry);
+    }
+  });
+
+  const proxy = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dir,
+    /** Every access-log entry so far: { status, method, uri, upgrade }. */
+    access,
+    /** nginx's error log (stderr) so far, for failure messages. */
+    errors: () => errors,
+    /** Resolves with the first access-log entry, past or future, that matches `predicate`. */
+    waitForAccess(predicate, ms = 5_000) {
+      const seen = access.find(predicate);
+      if (seen) return Promise.resolve(seen);
+      let waiter;
+      const found = new Promise((resolve) => {
+        waiter = (entry) => { if (predicate(entry)) resolve(entry); };
+        waiters.add(waiter);
+      });
+      return withTimeout(found, ms, 'waiting for an nginx access-log entry')
+        .finally(() => waiters.delete(waiter));
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited.finally(() => clearTimeout(timer));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!err) { resolve(proxy); return; }
+      child.kill('SIGKILL');
+      exited.then(() => rmSync(dir, { recursive: true, force: true }));
+      reject(new Error(`${err}\n--- nginx stderr ---\n${errors}`));
+    };
+    child.stderr.on('data', (chunk) => {
+      errors += chunk.toString('utf8');
+      // nginx logs the OS line after it has opened its listening sockets.
+      if (/\[notice\] .*OS: /.test(errors)) settle();
+    });
+    child.once('error', (err) => settle(`could not start ${binary}: ${err.message}`));
+    exited.then(({ code, signal }) => settle(`nginx exited early (code ${code}, signal ${signal})`));
+    const timer = setTimeout(() => settle(`nginx did not start within ${timeoutMs} ms`), timeoutMs);
+  });
+}
