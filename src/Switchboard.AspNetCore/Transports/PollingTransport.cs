@@ -14,6 +14,7 @@ namespace Switchboard.AspNetCore.Transports;
 internal sealed partial class PollingTransport(EngineServer server, ILogger logger)
 {
     private static readonly byte[] Ok = "ok"u8.ToArray();
+    private static readonly TimeSpan UpgradeNoopDelay = TimeSpan.FromMilliseconds(100);
 
     public Task HandshakeAsync(HttpContext context)
     {
@@ -40,7 +41,17 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             var aborted = context.RequestAborted;
             if (session.Upgrading)
             {
-                await session.UpgradeSettled.WaitAsync(aborted);
+                // The client may be finishing the upgrade (then this poll gets 400), or this may be the
+                // poll it must see answered before it sends the upgrade packet: wait briefly, then
+                // release it with a noop, as Node's server does on its upgrade check interval.
+                var settled = session.UpgradeSettled;
+                await Task.WhenAny(settled, Task.Delay(UpgradeNoopDelay, server.Time, aborted));
+                aborted.ThrowIfCancellationRequested();
+                if (!settled.IsCompleted)
+                {
+                    await WritePayloadAsync(context, OutboundFrame.Noop.Data);
+                    return;
+                }
             }
             if (session.Transport != EngineTransportKind.Polling)
             {

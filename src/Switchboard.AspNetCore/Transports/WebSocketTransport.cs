@@ -209,6 +209,11 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             {
                 return null;
             }
+            if (zero.EndOfMessage)
+            {
+                // The zero-byte read consumed a whole, empty message.
+                return (zero.MessageType, ReadOnlyMemory<byte>.Empty);
+            }
             _buffer = ArrayPool<byte>.Shared.Rent(4096);
             var length = 0;
             while (true)

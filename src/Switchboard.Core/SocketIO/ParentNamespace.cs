@@ -83,4 +83,7 @@ public sealed class ParentNamespace
         }
         return this;
     }
+
+    public ParentNamespace On(string eventName, Action<SocketEvent> handler) =>
+        On(eventName, e => { handler(e); return ValueTask.CompletedTask; });
 }

@@ -83,10 +83,11 @@ internal sealed class ChatMember
     private ValueTask RelayAsync(string eventName)
     {
         var (room, nickname) = Current();
-        // Typing notices are worth nothing late, so a recipient that cannot take them now skips them.
+        // Not Volatile: over long-polling that drops the notice whenever no poll is waiting, and a
+        // lost "stop typing" leaves the indicator up.
         return room is null
             ? ValueTask.CompletedTask
-            : _socket.To(room).Volatile.EmitAsync(eventName, new ChatTyping(nickname));
+            : _socket.To(room).EmitAsync(eventName, new ChatTyping(nickname));
     }
 
     private void OnDisconnected()

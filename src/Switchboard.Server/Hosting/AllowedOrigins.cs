@@ -20,9 +20,10 @@ internal sealed class AllowedOrigins
     public static AllowedOrigins Read(IConfigurationSection section)
     {
         var configured = section.GetSection("Origins");
-        IEnumerable<string> values = configured.Value is { } joined
-            ? joined.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : configured.Get<string[]>() ?? [];
+        // A list binds from its children; one string (e.g. --Switchboard:Cors:Origins=a,b) from the
+        // section's value, which the JSON provider also sets, to "", for an empty array.
+        var values = (configured.Get<string[]>() ?? [])
+            .Concat((configured.Value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var origins = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var value in values)
         {

@@ -104,11 +104,17 @@
     });
   }
 
+  // Typing notices are not buffered while disconnected: they would be stale by the time they arrive.
+  // (socket.volatile would also drop them while a polling request is in flight, which is often.)
+  function notify(event) {
+    if (socket.connected) socket.emit(event);
+  }
+
   function stopTyping() {
     if (!typingTimer) return;
     clearTimeout(typingTimer);
     typingTimer = 0;
-    socket.volatile.emit('stop typing');
+    notify('stop typing');
   }
 
   ui.joinForm.addEventListener('submit', (event) => {
@@ -118,7 +124,7 @@
 
   ui.message.addEventListener('input', () => {
     if (!joined) return;
-    if (typingTimer) clearTimeout(typingTimer); else socket.volatile.emit('typing');
+    if (typingTimer) clearTimeout(typingTimer); else notify('typing');
     typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
   });
 
