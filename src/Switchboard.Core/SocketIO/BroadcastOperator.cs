@@ -1,3 +1,5 @@
+using Switchboard.Channels;
+
 namespace Switchboard.SocketIO;
 
 /// <summary>
@@ -48,9 +50,49 @@ public readonly struct BroadcastOperator
 
     public BroadcastOptions Options => new(_rooms, _except, _flags);
 
-    /// <summary>Sends an event to every targeted socket; the packet is encoded once.</summary>
-    public ValueTask EmitAsync(string eventName, params object?[] args) =>
-        _namespace.Adapter.BroadcastAsync(PacketEncoder.Event(_namespace.Name, eventName, args), Options);
+    /// <summary>
+    /// Sends an event to every targeted socket; the packet is encoded once. An emit to rooms is a
+    /// publication to those channels (offsets, history, subscribers of every protocol), unless it is
+    /// volatile or local, or every room is a socket's own id room (a private message).
+    /// </summary>
+    public async ValueTask EmitAsync(string eventName, params object?[] args)
+    {
+        if (IsPublication)
+        {
+            await PublishAsync(eventName, args).ConfigureAwait(false);
+            return;
+        }
+        await _namespace.Adapter.BroadcastAsync(PacketEncoder.Event(_namespace.Name, eventName, args), Options).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes to the targeted rooms' channels and returns the offset and epoch the publication got in each.</summary>
+    public ValueTask<PublishResult> PublishAsync(string eventName, params object?[] args)
+    {
+        if (_rooms.Length == 0)
+        {
+            throw new InvalidOperationException("A publication needs at least one channel: use To(room).");
+        }
+        return _namespace.Channels.PublishAsync(_rooms, eventName, args, _except);
+    }
+
+    private bool IsPublication
+    {
+        get
+        {
+            if (_rooms.Length == 0 || (_flags & (BroadcastFlags.Volatile | BroadcastFlags.Local)) != 0)
+            {
+                return false;
+            }
+            foreach (var room in _rooms)
+            {
+                if (!_namespace.Sockets.ContainsKey(room))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 
     /// <summary>
     /// Sends an event to every targeted socket and collects their acknowledgements. Fails with

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Switchboard.Channels;
 
 namespace Switchboard.SocketIO;
 
@@ -20,7 +21,17 @@ public sealed class Namespace
         Name = name;
         Parent = parent;
         Adapter = server.AdapterFactory(this);
+        Channels = new ChannelHub(this, server.ChannelStore, server.Options.Channels);
+        if (server.RecoveryLane is { } lane)
+        {
+            Recovery = new RecoverySessionStore(lane);
+        }
     }
+
+    /// <summary>The channels of this namespace: a room is a channel, with offsets and history.</summary>
+    public ChannelHub Channels { get; }
+
+    internal RecoverySessionStore? Recovery { get; }
 
     public string Name { get; }
 
@@ -100,8 +111,61 @@ public sealed class Namespace
 
     internal long NextBroadcastAckId() => Interlocked.Increment(ref _nextBroadcastAckId) + (1L << 40);
 
-    /// <summary>Runs middleware, then connects the socket and runs connection handlers.</summary>
-    internal async Task ConnectAsync(Socket socket)
+    /// <summary>
+    /// Runs middleware, then connects the socket and runs connection handlers. A socket that asks for
+    /// recovery gets its rooms back and the publications it missed, or, when that is impossible, is
+    /// connected as a new socket (the client then sees <c>recovered === false</c>).
+    /// </summary>
+    internal async Task ConnectAsync(Socket socket, long recoverFromSeq)
+    {
+        if (!socket.Recovered || Server.Options.Recovery is not { SkipMiddlewares: true })
+        {
+            await RunMiddlewareAsync(socket).ConfigureAwait(false);
+        }
+        if (socket.Client.Session.IsClosed)
+        {
+            return;
+        }
+        var recovered = socket.Recovered && await Channels.TryRecoverAsync(socket, recoverFromSeq, missed =>
+        {
+            Register(socket);
+            socket.MarkConnected();
+            foreach (var publication in missed)
+            {
+                socket.Send(publication.SocketPacket(Name, Channels.FormatOffset(publication.Seq)));
+            }
+        }).ConfigureAwait(false);
+        if (!recovered)
+        {
+            if (socket.Recovered)
+            {
+                Server.Log.RecoveryFailed(socket.Id, Name);
+                socket.AbandonRecovery();
+            }
+            Register(socket);
+            socket.MarkConnected();
+        }
+        Server.Log.SocketConnected(socket.Id, Name);
+
+        Func<Socket, ValueTask>[] handlers;
+        lock (_connectionHandlers)
+        {
+            handlers = Parent is null ? [.. _connectionHandlers] : [.. Parent.ConnectionHandlers, .. _connectionHandlers];
+        }
+        foreach (var handler in handlers)
+        {
+            try
+            {
+                await handler(socket).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Server.Log.HandlerFailed(socket.Id, "connection", ex);
+            }
+        }
+    }
+
+    private async Task RunMiddlewareAsync(Socket socket)
     {
         Func<Socket, Func<ValueTask>, ValueTask>[] middleware;
         lock (_middleware)
@@ -124,29 +188,18 @@ public sealed class Namespace
         {
             throw new SocketConnectException("Connection refused by middleware");
         }
-        if (socket.Client.Session.IsClosed)
-        {
-            return;
-        }
+    }
+
+    /// <summary>Makes the socket a member of the namespace: its id room, and the rooms of a recovered session.</summary>
+    private void Register(Socket socket)
+    {
         _sockets[socket.Id] = socket;
         Adapter.Join(socket, socket.Id);
-        socket.MarkConnected();
-        Server.Log.SocketConnected(socket.Id, Name);
-
-        Func<Socket, ValueTask>[] handlers;
-        lock (_connectionHandlers)
+        if (socket.Recovered && socket.RecoverySession is { } session)
         {
-            handlers = Parent is null ? [.. _connectionHandlers] : [.. Parent.ConnectionHandlers, .. _connectionHandlers];
-        }
-        foreach (var handler in handlers)
-        {
-            try
+            foreach (var room in session.Rooms)
             {
-                await handler(socket).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Server.Log.HandlerFailed(socket.Id, "connection", ex);
+                Adapter.Join(socket, room);
             }
         }
     }

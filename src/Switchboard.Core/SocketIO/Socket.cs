@@ -13,16 +13,54 @@ public sealed partial class Socket
     private Dictionary<string, object?>? _data;
     private int _connected;
 
-    internal Socket(Namespace nsp, SocketClient client, SocketHandshake handshake)
+    internal Socket(Namespace nsp, SocketClient client, SocketHandshake handshake, RecoverableSession? recovered = null)
     {
         Namespace = nsp;
         Client = client;
         Handshake = handshake;
-        Id = EngineServer.NewSessionId();
+        if (recovered is not null)
+        {
+            Id = recovered.SocketId;
+            RecoverySession = recovered;
+            Recovered = true;
+        }
+        else
+        {
+            Id = EngineServer.NewSessionId();
+            StartRecoverySession();
+        }
     }
 
-    /// <summary>The socket id: also the name of the room only this socket is in.</summary>
-    public string Id { get; }
+    /// <summary>The socket id: also the name of the room only this socket is in. A recovered socket keeps its id.</summary>
+    public string Id { get; private set; }
+
+    /// <summary>Whether this socket is a recovered one: same id, rooms and data, and the missed events replayed.</summary>
+    public bool Recovered { get; private set; }
+
+    /// <summary>The state kept for recovery while recovery is on (its private id is sent to the client as <c>pid</c>).</summary>
+    internal RecoverableSession? RecoverySession { get; private set; }
+
+    private void StartRecoverySession()
+    {
+        if (Namespace.Recovery is { } store)
+        {
+            RecoverySession = new RecoverableSession(EngineServer.NewSessionId(), Id);
+            store.Add(RecoverySession);
+        }
+    }
+
+    /// <summary>Recovery turned out impossible: become a new socket before anyone has seen this one.</summary>
+    internal void AbandonRecovery()
+    {
+        if (RecoverySession is { } old)
+        {
+            Namespace.Recovery?.Remove(old);
+        }
+        Id = EngineServer.NewSessionId();
+        Recovered = false;
+        RecoverySession = null;
+        StartRecoverySession();
+    }
 
     public Namespace Namespace { get; }
 
@@ -34,7 +72,7 @@ public sealed partial class Socket
     public EngineSession Connection => Client.Session;
 
     /// <summary>Free-form data attached to the socket (<c>socket.data</c>).</summary>
-    public IDictionary<string, object?> Data => _data ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+    public IDictionary<string, object?> Data => RecoverySession?.Data ?? (_data ??= new Dictionary<string, object?>(StringComparer.Ordinal));
 
     public bool Connected => System.Threading.Volatile.Read(ref _connected) == 1;
 
@@ -44,17 +82,37 @@ public sealed partial class Socket
     /// <summary>The rooms this socket is in, its own id room included.</summary>
     public IReadOnlyCollection<string> Rooms => Namespace.Adapter.RoomsOf(this);
 
-    public void Join(string room) => Namespace.Adapter.Join(this, room);
+    public void Join(string room)
+    {
+        Namespace.Adapter.Join(this, room);
+        if (RecoverySession is { } session)
+        {
+            lock (session)
+            {
+                session.Rooms.Add(room);
+            }
+        }
+    }
 
     public void Join(IEnumerable<string> rooms)
     {
         foreach (var room in rooms)
         {
-            Namespace.Adapter.Join(this, room);
+            Join(room);
         }
     }
 
-    public void Leave(string room) => Namespace.Adapter.Leave(this, room);
+    public void Leave(string room)
+    {
+        Namespace.Adapter.Leave(this, room);
+        if (RecoverySession is { } session)
+        {
+            lock (session)
+            {
+                session.Rooms.Remove(room);
+            }
+        }
+    }
 
     /// <summary>
     /// Disconnects this socket from its namespace (the client gets a DISCONNECT packet and does not
@@ -81,14 +139,10 @@ public sealed partial class Socket
         Client.Session.SendEncodedMessage(PacketEncoder.Control(SocketPacketType.Connect, Namespace.Name, ConnectReply()));
     }
 
-    private byte[] ConnectReply()
-    {
-        var bytes = new byte[Id.Length + 10];
-        "{\"sid\":\""u8.CopyTo(bytes);
-        System.Text.Encoding.ASCII.GetBytes(Id, bytes.AsSpan(8));
-        "\"}"u8.CopyTo(bytes.AsSpan(8 + Id.Length));
-        return bytes;
-    }
+    /// <summary><c>{"sid":"..."}</c>, plus <c>"pid"</c> only when recovery is on.</summary>
+    private byte[] ConnectReply() => RecoverySession is { } session
+        ? System.Text.Encoding.ASCII.GetBytes($"{{\"sid\":\"{Id}\",\"pid\":\"{session.Pid}\"}}")
+        : System.Text.Encoding.ASCII.GetBytes($"{{\"sid\":\"{Id}\"}}");
 
     /// <summary>Leaves every room, fails pending acks and tells listeners; runs once.</summary>
     internal void OnDisconnect(DisconnectReason reason)
@@ -99,6 +153,17 @@ public sealed partial class Socket
         }
         Namespace.Remove(this);
         Client.Remove(this);
+        if (RecoverySession is { } session && Namespace.Recovery is { } store)
+        {
+            if (IsRecoverable(reason))
+            {
+                store.Disconnected(session);
+            }
+            else
+            {
+                store.Remove(session);
+            }
+        }
         FailPendingAcks(reason);
         Namespace.Server.Log.SocketDisconnected(Id, Namespace.Name, reason.ToWireName());
         try
@@ -110,6 +175,9 @@ public sealed partial class Socket
             Namespace.Server.Log.HandlerFailed(Id, "disconnect", ex);
         }
     }
+
+    private static bool IsRecoverable(DisconnectReason reason) => reason is DisconnectReason.TransportClose
+        or DisconnectReason.TransportError or DisconnectReason.PingTimeout or DisconnectReason.ForcedClose or DisconnectReason.ServerShuttingDown;
 
     public override string ToString() => $"Socket {Id} on {Namespace.Name}";
 }

@@ -117,6 +117,7 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
             SendConnectError(name, "Invalid namespace", null);
             return;
         }
+        var recovering = TryTakeRecoverySession(nsp, auth, out var seq);
         Socket socket;
         lock (_sockets)
         {
@@ -124,12 +125,12 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
             {
                 return;
             }
-            socket = new Socket(nsp, this, new SocketHandshake(Session.Request, auth));
+            socket = new Socket(nsp, this, new SocketHandshake(Session.Request, auth), recovering);
             _sockets[name] = socket;
         }
         try
         {
-            await nsp.ConnectAsync(socket).ConfigureAwait(false);
+            await nsp.ConnectAsync(socket, seq).ConfigureAwait(false);
             _everConnected = true;
         }
         catch (Exception ex)
@@ -146,6 +147,29 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
             _server.Log.ConnectRefused(Session.Id, name, ex.Message);
             SendConnectError(name, refusal?.Message ?? "Internal server error", refusal?.ErrorData);
         }
+    }
+
+    /// <summary>The session a reconnecting client asks to recover (<c>{"pid":...,"offset":...}</c> in its auth), if it can be.</summary>
+    private static RecoverableSession? TryTakeRecoverySession(Namespace nsp, JsonElement auth, out long seq)
+    {
+        seq = 0;
+        if (nsp.Recovery is not { } store || auth.ValueKind != JsonValueKind.Object
+            || !auth.TryGetProperty("pid", out var pid) || pid.ValueKind != JsonValueKind.String
+            || !auth.TryGetProperty("offset", out var offset) || offset.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+        var session = store.TryTake(pid.GetString()!);
+        if (session is null)
+        {
+            return null;
+        }
+        if (!nsp.Channels.TryParseOffset(offset.GetString(), out seq))
+        {
+            store.Remove(session);
+            return null;
+        }
+        return session;
     }
 
     private void SendConnectError(string nsp, string message, object? data)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Switchboard.Channels;
 using Switchboard.Engine;
 using Switchboard.Timing;
 
@@ -26,6 +27,11 @@ public sealed class SocketServer : IDisposable
         AdapterFactory = options.AdapterFactory;
         Engine = new EngineServer(options.Engine, session => _ = new SocketClient(this, session), loggers.CreateLogger("Switchboard.EngineIO"), Time);
         ConnectTimeoutLane = Engine.CreateLane(options.ConnectTimeout);
+        ChannelStore = options.ChannelStore ?? new InMemoryChannelStore(Time);
+        if (options.Recovery is { } recovery)
+        {
+            RecoveryLane = Engine.CreateLane(recovery.MaxDisconnectionDuration);
+        }
         Main = Of("/");
     }
 
@@ -45,6 +51,11 @@ public sealed class SocketServer : IDisposable
     internal SocketLog Log { get; }
 
     internal DeadlineScheduler.Lane ConnectTimeoutLane { get; }
+
+    internal DeadlineScheduler.Lane? RecoveryLane { get; }
+
+    /// <summary>Where the channels of every namespace keep their history.</summary>
+    public IChannelStore ChannelStore { get; }
 
     /// <summary>Gets or creates the namespace with this name (a leading <c>/</c> is added when missing).</summary>
     public Namespace Of(string name)
@@ -152,4 +163,7 @@ internal sealed partial class SocketLog(ILogger logger)
 
     [LoggerMessage(107, LogLevel.Debug, "Socket {SocketId} acknowledged unknown id {AckId}")]
     public partial void UnknownAck(string socketId, long ackId);
+
+    [LoggerMessage(108, LogLevel.Information, "Socket {SocketId} could not be recovered on {Namespace} (history no longer continuous); connected as a new socket")]
+    public partial void RecoveryFailed(string socketId, string @namespace);
 }

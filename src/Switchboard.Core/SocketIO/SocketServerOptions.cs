@@ -1,3 +1,4 @@
+using Switchboard.Channels;
 using Switchboard.Engine;
 
 namespace Switchboard.SocketIO;
@@ -10,6 +11,15 @@ public sealed class SocketServerOptions
 
     /// <summary>How long a new connection may take to join a namespace before it is closed. Default 45 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>Channel history settings (per channel name pattern).</summary>
+    public ChannelOptions Channels { get; } = new();
+
+    /// <summary>Where channel history is kept; null keeps it in memory.</summary>
+    public IChannelStore? ChannelStore { get; set; }
+
+    /// <summary>Connection state recovery; null (the default, as in socket.io) turns it off.</summary>
+    public ConnectionStateRecoveryOptions? Recovery { get; set; }
 
     /// <summary>Creates the adapter of each namespace; the default keeps everything in memory.</summary>
     public Func<Namespace, SocketAdapter> AdapterFactory { get; set; } = nsp => new SocketAdapter(nsp);

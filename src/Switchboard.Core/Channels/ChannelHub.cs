@@ -1,0 +1,221 @@
+using Switchboard.SocketIO;
+
+namespace Switchboard.Channels;
+
+/// <summary>
+/// The channels of one namespace. Every publication to a channel, from a Socket.IO room broadcast or
+/// from any other protocol, passes through <see cref="PublishAsync"/>: it gets the namespace's next
+/// sequence number and the next offset of each channel, is stored in history, and is delivered to the
+/// channel's Socket.IO room members and to its other subscribers, in that one order for everybody.
+/// </summary>
+public sealed class ChannelHub
+{
+    private readonly Namespace _namespace;
+    private readonly IChannelStore _store;
+    private readonly ChannelOptions _options;
+    private readonly SemaphoreSlim _order = new(1, 1);
+    private readonly Dictionary<string, HashSet<IChannelSubscriber>> _subscribers = new(StringComparer.Ordinal);
+    private long _seq;
+
+    internal ChannelHub(Namespace nsp, IChannelStore store, ChannelOptions options)
+    {
+        _namespace = nsp;
+        _store = store;
+        _options = options;
+        Epoch = InMemoryChannelStore.NewEpoch();
+    }
+
+    /// <summary>The epoch of this namespace's sequence numbers (new with every process in memory).</summary>
+    public string Epoch { get; }
+
+    public IChannelStore Store => _store;
+
+    /// <summary>The last sequence number assigned.</summary>
+    public long Seq => Interlocked.Read(ref _seq);
+
+    /// <summary>
+    /// Publishes an event to channels. Socket.IO members of the channels' rooms receive it as an event
+    /// (once, even when in several of the channels), minus those in <paramref name="except"/> rooms; other
+    /// subscribers receive one entry per channel, minus the connection <paramref name="publisherId"/>.
+    /// </summary>
+    public async ValueTask<PublishResult> PublishAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
+        IReadOnlyCollection<string>? except = null, string? publisherId = null, CancellationToken cancellationToken = default)
+    {
+        except ??= [];
+        await _order.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var seq = Interlocked.Increment(ref _seq);
+            var publication = new Publication(seq, eventName, args, except, publisherId, _namespace.Server.Time.GetUtcNow());
+            var positions = new Dictionary<string, StreamPosition>(channels.Count, StringComparer.Ordinal);
+            foreach (var channel in channels)
+            {
+                positions[channel] = await _store.AppendAsync(_namespace.Name, channel, publication, _options.PolicyFor(channel), cancellationToken).ConfigureAwait(false);
+            }
+
+            var socketExcept = publisherId is null ? except : [.. except, publisherId];
+            var offset = _namespace.Server.Options.Recovery is null ? null : FormatOffset(seq);
+            await _namespace.Adapter.BroadcastAsync(publication.SocketPacket(_namespace.Name, offset), new BroadcastOptions(channels, socketExcept)).ConfigureAwait(false);
+
+            lock (_subscribers)
+            {
+                foreach (var (channel, position) in positions)
+                {
+                    if (!_subscribers.TryGetValue(channel, out var subscribers))
+                    {
+                        continue;
+                    }
+                    var entry = new ChannelEntry(channel, position.Offset, position.Epoch, publication);
+                    foreach (var subscriber in subscribers)
+                    {
+                        if (subscriber.ConnectionId != publisherId)
+                        {
+                            subscriber.Deliver(entry);
+                        }
+                    }
+                }
+            }
+            return new PublishResult(seq, positions);
+        }
+        finally
+        {
+            _order.Release();
+        }
+    }
+
+    /// <summary>
+    /// Subscribes a connection to a channel, atomically with respect to publications. With a position,
+    /// the publications after it are replayed first through <see cref="IChannelSubscriber.Deliver"/>, or,
+    /// when the position cannot be continued, <see cref="IChannelSubscriber.Discontinuity"/> is called;
+    /// live publications follow. Nothing is lost between replay and live, and nothing repeats.
+    /// Returns the channel's position at the moment of subscribing.
+    /// </summary>
+    public async ValueTask<StreamPosition> SubscribeAsync(string channel, IChannelSubscriber subscriber, StreamPosition? since = null, CancellationToken cancellationToken = default)
+    {
+        await _order.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            StreamPosition top;
+            if (since is { } from)
+            {
+                var read = await _store.ReadAsync(_namespace.Name, channel, from, int.MaxValue, cancellationToken).ConfigureAwait(false);
+                top = read.Top;
+                if (read.Continuous)
+                {
+                    foreach (var entry in read.Entries)
+                    {
+                        subscriber.Deliver(entry);
+                    }
+                }
+                else
+                {
+                    subscriber.Discontinuity(channel, top);
+                }
+            }
+            else
+            {
+                top = await _store.GetPositionAsync(_namespace.Name, channel, cancellationToken).ConfigureAwait(false);
+            }
+            lock (_subscribers)
+            {
+                if (!_subscribers.TryGetValue(channel, out var set))
+                {
+                    _subscribers[channel] = set = [];
+                }
+                set.Add(subscriber);
+            }
+            return top;
+        }
+        finally
+        {
+            _order.Release();
+        }
+    }
+
+    public void Unsubscribe(string channel, IChannelSubscriber subscriber)
+    {
+        lock (_subscribers)
+        {
+            if (_subscribers.TryGetValue(channel, out var set) && set.Remove(subscriber) && set.Count == 0)
+            {
+                _subscribers.Remove(channel);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Socket.IO recovery: atomically with respect to publications, reads what the socket's rooms received
+    /// after <paramref name="seq"/>; if every room can be continued, calls <paramref name="connect"/> with the
+    /// missed publications (in order, each once, minus those the socket was excluded from) and returns true.
+    /// </summary>
+    internal async ValueTask<bool> TryRecoverAsync(Socket socket, long seq, Action<IReadOnlyList<Publication>> connect)
+    {
+        if (socket.RecoverySession is not { } session || seq > Seq)
+        {
+            return false;
+        }
+        await _order.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            string[] rooms;
+            lock (session)
+            {
+                rooms = [.. session.Rooms];
+            }
+            var missed = new SortedDictionary<long, Publication>();
+            foreach (var room in rooms)
+            {
+                if (room == socket.Id)
+                {
+                    continue;
+                }
+                var read = await _store.ReadAfterSeqAsync(_namespace.Name, room, seq).ConfigureAwait(false);
+                if (!read.Continuous)
+                {
+                    return false;
+                }
+                foreach (var entry in read.Entries)
+                {
+                    var publication = entry.Publication;
+                    if (publication.PublisherId != socket.Id && !publication.Except.Any(r => r == socket.Id || rooms.Contains(r)))
+                    {
+                        missed[publication.Seq] = publication;
+                    }
+                }
+            }
+            connect([.. missed.Values]);
+            return true;
+        }
+        finally
+        {
+            _order.Release();
+        }
+    }
+
+    /// <summary>How many connections, of every protocol, are subscribed to the channel on this node.</summary>
+    public int PresenceCount(string channel)
+    {
+        int others;
+        lock (_subscribers)
+        {
+            others = _subscribers.TryGetValue(channel, out var set) ? set.Count : 0;
+        }
+        return others + _namespace.Adapter.RoomSize(channel);
+    }
+
+    public ValueTask<HistoryRead> HistoryAsync(string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default) =>
+        _store.ReadAsync(_namespace.Name, channel, since, limit, cancellationToken);
+
+    /// <summary>The Socket.IO recovery offset of a sequence number: <c>epoch-seq</c>.</summary>
+    internal string FormatOffset(long seq) => $"{Epoch}-{seq}";
+
+    internal bool TryParseOffset(string? offset, out long seq)
+    {
+        seq = 0;
+        if (offset is null || !offset.StartsWith(Epoch, StringComparison.Ordinal) || offset.Length <= Epoch.Length + 1 || offset[Epoch.Length] != '-')
+        {
+            return false;
+        }
+        return long.TryParse(offset.AsSpan(Epoch.Length + 1), System.Globalization.NumberStyles.None, null, out seq);
+    }
+}

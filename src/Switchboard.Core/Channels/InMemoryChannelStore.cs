@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace Switchboard.Channels;
+
+/// <summary>
+/// Channel history in this process's memory: a bounded queue per channel. Its epochs are new with every
+/// process, so a client that resumes across a restart is told its position is gone.
+/// </summary>
+public sealed class InMemoryChannelStore(TimeProvider? time = null) : IChannelStore
+{
+    private readonly ConcurrentDictionary<(string Nsp, string Channel), ChannelLog> _logs = new();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public ValueTask<StreamPosition> AppendAsync(string nsp, string channel, Publication publication, HistoryPolicy policy, CancellationToken cancellationToken = default)
+    {
+        var log = _logs.GetOrAdd((nsp, channel), _ => new ChannelLog());
+        lock (log)
+        {
+            log.Policy = policy;
+            var entry = new ChannelEntry(channel, ++log.Top, log.Epoch, publication);
+            log.Entries.Enqueue(entry);
+            log.Trim(_time.GetUtcNow());
+            return ValueTask.FromResult(entry.Position);
+        }
+    }
+
+    public ValueTask<HistoryRead> ReadAsync(string nsp, string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default)
+    {
+        var log = _logs.GetOrAdd((nsp, channel), _ => new ChannelLog());
+        lock (log)
+        {
+            log.Trim(_time.GetUtcNow());
+            var top = new StreamPosition(log.Top, log.Epoch);
+            if (since is not { } from)
+            {
+                return ValueTask.FromResult(new HistoryRead(top, true, [.. log.Entries.Skip(Math.Max(0, log.Entries.Count - limit))]));
+            }
+            var firstKept = log.Entries.Count > 0 ? log.Entries.Peek().Offset : log.Top + 1;
+            if (from.Epoch != log.Epoch || from.Offset > log.Top || from.Offset + 1 < firstKept)
+            {
+                return ValueTask.FromResult(new HistoryRead(top, false, []));
+            }
+            var entries = log.Entries.Where(e => e.Offset > from.Offset).Take(limit).ToArray();
+            return ValueTask.FromResult(new HistoryRead(top, true, entries));
+        }
+    }
+
+    public ValueTask<HistoryRead> ReadAfterSeqAsync(string nsp, string channel, long seq, CancellationToken cancellationToken = default)
+    {
+        var log = _logs.GetOrAdd((nsp, channel), _ => new ChannelLog());
+        lock (log)
+        {
+            log.Trim(_time.GetUtcNow());
+            var top = new StreamPosition(log.Top, log.Epoch);
+            if (log.TrimmedMaxSeq > seq)
+            {
+                return ValueTask.FromResult(new HistoryRead(top, false, []));
+            }
+            return ValueTask.FromResult(new HistoryRead(top, true, [.. log.Entries.Where(e => e.Publication.Seq > seq)]));
+        }
+    }
+
+    public ValueTask<StreamPosition> GetPositionAsync(string nsp, string channel, CancellationToken cancellationToken = default)
+    {
+        var log = _logs.GetOrAdd((nsp, channel), _ => new ChannelLog());
+        lock (log)
+        {
+            return ValueTask.FromResult(new StreamPosition(log.Top, log.Epoch));
+        }
+    }
+
+    internal static string NewEpoch()
+    {
+        Span<byte> bytes = stackalloc byte[6];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+    }
+
+    private sealed class ChannelLog
+    {
+        public readonly string Epoch = NewEpoch();
+        public readonly Queue<ChannelEntry> Entries = new();
+        public long Top;
+        public long TrimmedMaxSeq;
+        public HistoryPolicy Policy = new();
+
+        public void Trim(DateTimeOffset now)
+        {
+            var oldest = now - Policy.Ttl;
+            while (Entries.Count > 0 && (Entries.Count > Policy.Size || Entries.Peek().Publication.Time < oldest))
+            {
+                TrimmedMaxSeq = Math.Max(TrimmedMaxSeq, Entries.Dequeue().Publication.Seq);
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Switchboard.Protocols.SocketIO;
+using Switchboard.SocketIO;
+
+namespace Switchboard.Channels;
+
+/// <summary>
+/// One message published to one or more channels of a namespace. It is encoded at most once per wire
+/// format, lazily, and the same bytes go to every subscriber of that format.
+/// </summary>
+public sealed class Publication
+{
+    private readonly object?[] _args;
+    private byte[]? _data;
+    private EncodedPacket? _socketPacket;
+
+    internal Publication(long seq, string eventName, object?[] args, IReadOnlyCollection<string> except, string? publisherId, DateTimeOffset time)
+    {
+        Seq = seq;
+        Event = eventName;
+        _args = args;
+        Except = except;
+        PublisherId = publisherId;
+        Time = time;
+    }
+
+    /// <summary>The namespace-wide sequence number: publications of a namespace are totally ordered by it.</summary>
+    public long Seq { get; }
+
+    public string Event { get; }
+
+    /// <summary>Rooms whose members do not receive this publication (Socket.IO's <c>except</c>).</summary>
+    public IReadOnlyCollection<string> Except { get; }
+
+    /// <summary>A connection id that does not receive this publication (the HTTP API's exclude option).</summary>
+    public string? PublisherId { get; }
+
+    public DateTimeOffset Time { get; }
+
+    /// <summary>The arguments as given to the emit (a <see cref="SocketArguments"/> or values).</summary>
+    public IReadOnlyList<object?> Arguments => _args;
+
+    /// <summary>
+    /// The publication's data as one JSON value, for the JSON protocols (SSE, plain WebSocket,
+    /// long-poll, HTTP API): the single argument, or an array when there are none or several. Values
+    /// made by the server write binary as base64 strings.
+    /// </summary>
+    public ReadOnlyMemory<byte> Data => _data ??= EncodeData();
+
+    /// <summary>The Socket.IO event packet, with <paramref name="offset"/> appended as the last argument when given.</summary>
+    internal EncodedPacket SocketPacket(string nsp, string? offset)
+    {
+        if (offset is null)
+        {
+            return _socketPacket ??= PacketEncoder.Event(nsp, Event, _args);
+        }
+        return _socketPacket ??= PacketEncoder.Event(nsp, Event, [.. _args, offset]);
+    }
+
+    private byte[] EncodeData()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = SocketJson.Options.Encoder, SkipValidation = true }))
+        {
+            var single = _args.Length == 1 && _args[0] is not SocketArguments { Count: not 1 };
+            if (!single)
+            {
+                writer.WriteStartArray();
+            }
+            foreach (var arg in _args)
+            {
+                switch (arg)
+                {
+                    case null:
+                        writer.WriteNullValue();
+                        break;
+                    case SocketArguments raw:
+                        // Received arguments are forwarded as they came (binary placeholders included).
+                        if (!raw.Raw.IsEmpty)
+                        {
+                            writer.WriteRawValue(raw.Raw.Span, skipInputValidation: true);
+                        }
+                        break;
+                    case JsonElement element:
+                        element.WriteTo(writer);
+                        break;
+                    default:
+                        JsonSerializer.Serialize(writer, arg, arg.GetType(), SocketJson.Options);
+                        break;
+                }
+            }
+            if (!single)
+            {
+                writer.WriteEndArray();
+            }
+        }
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>A publication at its place in one channel.</summary>
+public readonly record struct ChannelEntry(string Channel, long Offset, string Epoch, Publication Publication)
+{
+    public StreamPosition Position => new(Offset, Epoch);
+}

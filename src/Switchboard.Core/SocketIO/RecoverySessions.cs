@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Switchboard.Timing;
+
+namespace Switchboard.SocketIO;
+
+/// <summary>Socket.IO connection state recovery (socket.io's <c>connectionStateRecovery</c>).</summary>
+public sealed class ConnectionStateRecoveryOptions
+{
+    /// <summary>How long after a disconnection the socket can still be recovered. Default 2 minutes.</summary>
+    public TimeSpan MaxDisconnectionDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Whether a recovered socket skips connection middleware. Default true, as in socket.io.</summary>
+    public bool SkipMiddlewares { get; set; } = true;
+}
+
+/// <summary>
+/// What a recoverable socket leaves behind: its id, rooms and data. The socket updates it as it goes
+/// (it is the socket's own room set and data dictionary), so it is current at every moment, not
+/// written at disconnect.
+/// </summary>
+public sealed class RecoverableSession(string pid, string socketId)
+{
+    public string Pid { get; } = pid;
+
+    public string SocketId { get; } = socketId;
+
+    public HashSet<string> Rooms { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, object?> Data { get; } = new(StringComparer.Ordinal);
+
+    internal int Token;
+
+    internal bool Disconnected;
+}
+
+/// <summary>The recoverable sessions of a namespace, kept for <see cref="ConnectionStateRecoveryOptions.MaxDisconnectionDuration"/> after a disconnection.</summary>
+internal sealed class RecoverySessionStore(DeadlineScheduler.Lane expiry)
+{
+    private readonly ConcurrentDictionary<string, RecoverableSession> _sessions = new(StringComparer.Ordinal);
+
+    public void Add(RecoverableSession session) => _sessions[session.Pid] = session;
+
+    /// <summary>Marks the session disconnected; it expires one recovery window later unless taken.</summary>
+    public void Disconnected(RecoverableSession session)
+    {
+        lock (session)
+        {
+            session.Disconnected = true;
+            expiry.Schedule(new Expiry(this, session), ++session.Token);
+        }
+    }
+
+    public void Remove(RecoverableSession session) => _sessions.TryRemove(new KeyValuePair<string, RecoverableSession>(session.Pid, session));
+
+    /// <summary>Takes a disconnected session for recovery; null when unknown, expired, or still connected.</summary>
+    public RecoverableSession? TryTake(string pid)
+    {
+        if (!_sessions.TryGetValue(pid, out var session))
+        {
+            return null;
+        }
+        lock (session)
+        {
+            if (!session.Disconnected)
+            {
+                return null;
+            }
+            session.Disconnected = false;
+            session.Token++;
+            return session;
+        }
+    }
+
+    private sealed class Expiry(RecoverySessionStore store, RecoverableSession session) : IDeadlineTarget
+    {
+        public void OnDeadline(int token, long due)
+        {
+            lock (session)
+            {
+                if (token != session.Token || !session.Disconnected)
+                {
+                    return;
+                }
+            }
+            store.Remove(session);
+        }
+    }
+}
