@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Switchboard.Channels;
 using Switchboard.SocketIO;
 
 namespace Switchboard.AspNetCore;
@@ -27,6 +28,7 @@ public static class SwitchboardServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SocketServerOptions>>().Value,
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IChannelAuthorizer, AllowAllChannelAuthorizer>();
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, WebSocketsStartupFilter>());
         return services;
     }

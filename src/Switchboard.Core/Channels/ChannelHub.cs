@@ -15,6 +15,7 @@ public sealed class ChannelHub
     private readonly ChannelOptions _options;
     private readonly SemaphoreSlim _order = new(1, 1);
     private readonly Dictionary<string, HashSet<IChannelSubscriber>> _subscribers = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IChannelConnection> _connections = new(StringComparer.Ordinal);
     private long _seq;
 
     internal ChannelHub(Namespace nsp, IChannelStore store, ChannelOptions options)
@@ -190,6 +191,31 @@ public sealed class ChannelHub
         {
             _order.Release();
         }
+    }
+
+    /// <summary>Registers a channel-protocol connection so it can be found by id (HTTP API disconnect).</summary>
+    public void Register(IChannelConnection connection) => _connections[connection.ConnectionId] = connection;
+
+    public void Unregister(IChannelConnection connection) =>
+        _connections.TryRemove(new KeyValuePair<string, IChannelConnection>(connection.ConnectionId, connection));
+
+    /// <summary>
+    /// Disconnects a connection by id: a channel-protocol connection, or a Socket.IO socket of this
+    /// namespace. Returns false when no such connection is on this node.
+    /// </summary>
+    public bool Disconnect(string connectionId, string reason = "disconnected by the server")
+    {
+        if (_connections.TryGetValue(connectionId, out var connection))
+        {
+            connection.Disconnect(reason);
+            return true;
+        }
+        if (_namespace.Sockets.TryGetValue(connectionId, out var socket))
+        {
+            socket.Disconnect();
+            return true;
+        }
+        return false;
     }
 
     /// <summary>How many connections, of every protocol, are subscribed to the channel on this node.</summary>

@@ -1,0 +1,67 @@
+namespace Switchboard.Channels;
+
+/// <summary>
+/// What a client may do with channels: the channel name patterns (<see cref="ChannelPattern"/> globs) it
+/// may subscribe to and publish on, and who it is.
+/// </summary>
+public sealed record ChannelGrant(IReadOnlyList<string> Subscribe, IReadOnlyList<string> Publish, string? UserId = null)
+{
+    /// <summary>Everything allowed (the library's default when no authorizer is configured).</summary>
+    public static readonly ChannelGrant All = new(["*"], ["*"]);
+
+    public bool CanSubscribe(string channel) => Matches(Subscribe, channel);
+
+    public bool CanPublish(string channel) => Matches(Publish, channel);
+
+    private static bool Matches(IReadOnlyList<string> patterns, string channel)
+    {
+        foreach (var pattern in patterns)
+        {
+            if (ChannelPattern.IsMatch(pattern, channel))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
+
+/// <summary>Why a credential was refused.</summary>
+public enum ChannelAuthFailure
+{
+    /// <summary>No credential, and anonymous access is not allowed.</summary>
+    Missing,
+
+    /// <summary>The token has expired.</summary>
+    Expired,
+
+    /// <summary>The token is malformed, forged (bad signature), or not for us (issuer, audience).</summary>
+    Invalid,
+}
+
+/// <summary>The outcome of checking a client's credential: a grant, or the reason for refusal.</summary>
+public readonly record struct ChannelAuthResult(ChannelGrant? Grant, ChannelAuthFailure? Failure, string? Message = null)
+{
+    public bool Succeeded => Grant is not null;
+
+    public static ChannelAuthResult Allow(ChannelGrant grant) => new(grant, null);
+
+    public static ChannelAuthResult Refuse(ChannelAuthFailure failure, string message) => new(null, failure, message);
+}
+
+/// <summary>
+/// Turns a client's credential (a bearer token, whichever way its protocol carried it) into a
+/// <see cref="ChannelGrant"/>. Every channel protocol asks the same authorizer.
+/// </summary>
+public interface IChannelAuthorizer
+{
+    /// <param name="token">The token the client presented, or null when it presented none.</param>
+    ValueTask<ChannelAuthResult> AuthorizeAsync(string? token, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Allows everything to everyone: the default when nothing else is registered.</summary>
+public sealed class AllowAllChannelAuthorizer : IChannelAuthorizer
+{
+    public ValueTask<ChannelAuthResult> AuthorizeAsync(string? token, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(ChannelAuthResult.Allow(ChannelGrant.All));
+}
