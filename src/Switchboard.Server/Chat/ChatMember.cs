@@ -46,14 +46,20 @@ internal sealed class ChatMember
             (previousRoom, previousNickname) = (_room, _nickname);
             (_room, _nickname) = (room, nickname);
         }
-        if (previousRoom is not null && previousRoom != room)
+        var leftRoom = previousRoom != room ? previousRoom : null;
+        // Rooms change before the first await: a socket that disconnects during an await has already
+        // left all its rooms, and joining one after that would keep it there.
+        if (leftRoom is not null)
         {
-            _socket.Leave(previousRoom);
-            await _socket.To(previousRoom).EmitAsync(ChatEvents.UserLeft, new ChatPresence(previousNickname, previousRoom));
+            _socket.Leave(leftRoom);
         }
         _socket.Join(room);
         _app.Logger.Joined(_socket.Id, room, nickname);
         e.Ack(new JoinAccepted(room, nickname));
+        if (leftRoom is not null)
+        {
+            await _socket.To(leftRoom).EmitAsync(ChatEvents.UserLeft, new ChatPresence(previousNickname, leftRoom));
+        }
         if (previousRoom != room || previousNickname != nickname)
         {
             await _socket.To(room).EmitAsync(ChatEvents.UserJoined, new ChatPresence(nickname, room));
