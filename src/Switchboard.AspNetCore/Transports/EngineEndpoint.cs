@@ -17,7 +17,21 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
 
     public EngineServer Server => server;
 
-    public Task HandleAsync(HttpContext context)
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (server.Options.AllowRequest is { } allow && IsNewConnection(context) && !await allow(EngineRequestFactory.Create(context, server.Time)))
+        {
+            await Refuse(context, EngineError.Forbidden, "refused by AllowRequest", StatusCodes.Status403Forbidden);
+            return;
+        }
+        await DispatchAsync(context);
+    }
+
+    /// <summary>A handshake, or a WebSocket joining a session: the requests <see cref="EngineOptions.AllowRequest"/> judges.</summary>
+    private static bool IsNewConnection(HttpContext context) =>
+        StringValues.IsNullOrEmpty(context.Request.Query["sid"]) || context.WebSockets.IsWebSocketRequest;
+
+    private Task DispatchAsync(HttpContext context)
     {
         var query = context.Request.Query;
         var transport = query["transport"];
@@ -69,10 +83,10 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
         return Refuse(context, EngineError.BadRequest, context.Request.Method);
     }
 
-    private Task Refuse(HttpContext context, EngineError error, StringValues detail)
+    private Task Refuse(HttpContext context, EngineError error, StringValues detail, int status = StatusCodes.Status400BadRequest)
     {
         LogRefused(logger, error, detail.ToString(), context.Connection.RemoteIpAddress?.ToString());
-        return EngineErrorResponse.WriteAsync(context, error);
+        return EngineErrorResponse.WriteAsync(context, error, status);
     }
 
     [LoggerMessage(10, LogLevel.Information, "Engine.IO request refused: {Error} ({Detail}) from {Remote}")]

@@ -28,6 +28,13 @@ public sealed class EngineOptions
     public bool AllowUpgrades { get; set; } = true;
 
     /// <summary>
+    /// Decides whether a handshake or an upgrade request is accepted (socket.io's <c>allowRequest</c>), e.g.
+    /// by checking the <c>origin</c> header, which browsers send but CORS does not enforce for WebSockets.
+    /// A refused request gets 403 <c>{"code":4,"message":"Forbidden"}</c>. Null accepts every request.
+    /// </summary>
+    public Func<EngineRequest, ValueTask<bool>>? AllowRequest { get; set; }
+
+    /// <summary>
     /// The granularity of the one scan that sends pings and expires sessions. Null picks a tenth of the
     /// shorter of <see cref="PingInterval"/> and <see cref="PingTimeout"/>, between 5 ms and 250 ms.
     /// Expired sessions are also detected exactly when their next request arrives.

@@ -82,9 +82,20 @@ public sealed partial class Socket
     /// <summary>The rooms this socket is in, its own id room included.</summary>
     public IReadOnlyCollection<string> Rooms => Namespace.Adapter.RoomsOf(this);
 
+    /// <summary>Joins a room. A socket that has already disconnected joins nothing (a handler that awaited past the disconnect cannot leak it into a room).</summary>
     public void Join(string room)
     {
+        if (System.Threading.Volatile.Read(ref _connected) == 2)
+        {
+            return;
+        }
         Namespace.Adapter.Join(this, room);
+        if (System.Threading.Volatile.Read(ref _connected) == 2)
+        {
+            // Disconnected while joining: its rooms were already left, so leave this one too.
+            Namespace.Adapter.LeaveAll(this);
+            return;
+        }
         if (RecoverySession is { } session)
         {
             lock (session)

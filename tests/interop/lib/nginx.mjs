@@ -50,6 +50,7 @@ function config({ dir, binary, port, logPort, upstream, refuseWebSocket }) {
     ? `      # The corporate proxy: no WebSocket through here.
       if ($http_upgrade != "") { return 403; }\n`
     : '';
+  // One process (no master/worker split), so a kill, even SIGKILL, leaves no worker behind.
   return `daemon off;
 master_process off;
 pid ${path.join(dir, 'nginx.pid')};
@@ -57,6 +58,7 @@ error_log stderr notice;
 events { worker_connections 256; }
 http {
   log_format probe escape=json '{"status":$status,"method":"$request_method","uri":"$request_uri","upgrade":"$http_upgrade"}';
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   access_log syslog:server=127.0.0.1:${logPort},tag=probe,nohostname probe;
 ${tempPaths(binary, dir)}
   server {
@@ -65,6 +67,8 @@ ${tempPaths(binary, dir)}
 ${refuse}      proxy_pass ${upstream};
       proxy_http_version 1.1;
       proxy_set_header Host $http_host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
       # Long-polling: pass each response on as it comes, and let a poll wait its full course.
       proxy_buffering off;
       proxy_request_buffering off;
@@ -76,8 +80,9 @@ ${refuse}      proxy_pass ${upstream};
 }
 
 /**
- * Starts nginx proxying every request to `upstream` (e.g. http://127.0.0.1:5000). With
- * refuseWebSocket, any request carrying an Upgrade header is answered 403 and not proxied.
+ * Starts nginx proxying every request to `upstream` (e.g. http://127.0.0.1:5000), WebSocket
+ * upgrades included. With refuseWebSocket, any request carrying an Upgrade header is answered 403
+ * and not proxied.
  * Resolves once nginx has bound its port; retries on a port taken in the meantime.
  */
 export async function startNginx({ upstream, refuseWebSocket = false, timeoutMs = 10_000, attempts = 3 }) {
@@ -95,36 +100,46 @@ export async function startNginx({ upstream, refuseWebSocket = false, timeoutMs 
   throw lastError;
 }
 
-function startOnce({ binary, upstream, refuseWebSocket, timeoutMs, port }) {
+/** A UDP socket on loopback that receives nginx's syslog datagrams. */
+function openLogSocket() {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => resolve(socket));
+  });
+}
+
+async function startOnce({ binary, upstream, refuseWebSocket, timeoutMs, port }) {
+  const logSocket = await openLogSocket();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-nginx-'));
   const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(conf, config({ dir, binary, port, upstream, refuseWebSocket }));
-  const child = spawn(binary, ['-p', `${dir}/`, '-c', conf, '-e', 'stderr'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logPort = logSocket.address().port;
+  writeFileSync(conf, config({ dir, binary, port, logPort, upstream, refuseWebSocket }));
+  const child = spawn(binary, ['-p', `${dir}/`, '-c', conf, '-e', 'stderr'], { stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
 
   let errors = '';
-  let pending = '';
   const access = [];
   const waiters = new Set();
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => { running.delete(child); resolve({ code, signal }); });
   });
+  const cleanUp = () => {
+    logSocket.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
 
-  child.stdout.on('data', (chunk) => {
-    pending += chunk.toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop();
-    for (const line of lines.filter(Boolean)) {
-      const entry = JSON.parse(line);
-      access.push(entry);
-      for (const waiter of waiters) waiter(entry);
-    }
+  // Each datagram is "<PRI>timestamp probe: {json}".
+  logSocket.on('message', (datagram) => {
+    const text = datagram.toString('utf8');
+    const entry = JSON.parse(text.slice(text.indexOf('{')));
+    access.push(entry);
+    for (const waiter of waiters) waiter(entry);
   });
 
   const proxy = {
     url: `http://127.0.0.1:${port}`,
     port,
-    dir,
     /** Every access-log entry so far: { status, method, uri, upgrade }. */
     access,
     /** nginx's error log (stderr) so far, for failure messages. */
@@ -147,7 +162,7 @@ function startOnce({ binary, upstream, refuseWebSocket, timeoutMs, port }) {
         const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
         await exited.finally(() => clearTimeout(timer));
       }
-      rmSync(dir, { recursive: true, force: true });
+      cleanUp();
     },
   };
 
@@ -159,7 +174,7 @@ function startOnce({ binary, upstream, refuseWebSocket, timeoutMs, port }) {
       clearTimeout(timer);
       if (!err) { resolve(proxy); return; }
       child.kill('SIGKILL');
-      exited.then(() => rmSync(dir, { recursive: true, force: true }));
+      exited.then(cleanUp);
       reject(new Error(`${err}\n--- nginx stderr ---\n${errors}`));
     };
     child.stderr.on('data', (chunk) => {

@@ -17,6 +17,13 @@ builder.Services.AddSwitchboard(options =>
     options.Engine.PingTimeout = TimeSpan.FromSeconds(1);
     options.Engine.MaxPayload = InteropProfile.MaxPayload;
     options.ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    // recovery.test.mjs starts the app with --Interop:Recovery=true (and a small history to exceed).
+    if (builder.Configuration.GetValue<bool>("Interop:Recovery"))
+    {
+        options.Recovery = new ConnectionStateRecoveryOptions();
+        options.Channels.DefaultHistory.Size = builder.Configuration.GetValue("Interop:HistorySize", 100);
+    }
 });
 
 var app = builder.Build();
