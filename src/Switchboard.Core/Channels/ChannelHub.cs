@@ -193,6 +193,43 @@ public sealed class ChannelHub
         }
     }
 
+    /// <summary>
+    /// Subscribes a Socket.IO socket to a channel (joins the room), atomically with respect to
+    /// publications: with a position, the publications after it are sent to the socket first, as events
+    /// like live ones; when the position cannot be continued, returns false in
+    /// <see cref="SocketSubscription.Continuous"/> and sends nothing old. Live events follow either way.
+    /// </summary>
+    public async ValueTask<SocketSubscription> SubscribeSocketAsync(Socket socket, string channel, StreamPosition? since = null, CancellationToken cancellationToken = default)
+    {
+        await _order.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var continuous = true;
+            StreamPosition top;
+            if (since is { } from)
+            {
+                var read = await _store.ReadAsync(_namespace.Name, channel, from, int.MaxValue, cancellationToken).ConfigureAwait(false);
+                top = read.Top;
+                continuous = read.Continuous;
+                foreach (var entry in read.Entries)
+                {
+                    var offset = _namespace.Server.Options.Recovery is null ? null : FormatOffset(entry.Publication.Seq);
+                    socket.Send(entry.Publication.SocketPacket(_namespace.Name, offset));
+                }
+            }
+            else
+            {
+                top = await _store.GetPositionAsync(_namespace.Name, channel, cancellationToken).ConfigureAwait(false);
+            }
+            socket.Join(channel);
+            return new SocketSubscription(top, continuous);
+        }
+        finally
+        {
+            _order.Release();
+        }
+    }
+
     /// <summary>Registers a channel-protocol connection so it can be found by id (HTTP API disconnect).</summary>
     public void Register(IChannelConnection connection) => _connections[connection.ConnectionId] = connection;
 
