@@ -61,7 +61,7 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
             return _polling.HandshakeAsync(context);
         }
 
-        var session = server.Find(sid.ToString());
+        var session = server.Find(sid.ToString(), forPoll: isPolling && HttpMethods.IsGet(context.Request.Method));
         if (session is null)
         {
             return Refuse(context, EngineError.UnknownSid, sid);

@@ -58,10 +58,10 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
                 await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
                 return;
             }
-            var open = await session.Outbound.WaitToReadAsync(aborted);
+            await session.Outbound.WaitToReadAsync(aborted);
             var buffer = new ArrayBufferWriter<byte>(256);
             var wrote = DrainInto(session, buffer, first: true);
-            if (!open && session.IsClosed)
+            if (session.IsClosed && session.Outbound.Completion.IsCompleted)
             {
                 var last = session.CloseReason == EngineCloseReason.ClientClose ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
                 if (!wrote || last.Data.Span[0] != (byte)'6')
@@ -70,6 +70,10 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
                 }
             }
             await WritePayloadAsync(context, buffer.WrittenMemory);
+            if (session.IsClosed)
+            {
+                server.Remove(session);
+            }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -140,6 +144,10 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
         while (session.Outbound.TryRead(out var frame))
         {
             EngineCodec.WritePayloadRecord(buffer, frame.Data.Span, frame.IsBinary, first);
+            foreach (var attachment in frame.Attachments ?? [])
+            {
+                EngineCodec.WritePayloadRecord(buffer, attachment.Span, isBinary: true, first: false);
+            }
             first = false;
             wrote = true;
         }

@@ -153,6 +153,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 while (outbound.TryRead(out var frame))
                 {
                     await socket.SendAsync(frame.Data, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, stop.Token);
+                    foreach (var attachment in frame.Attachments ?? [])
+                    {
+                        await socket.SendAsync(attachment, WebSocketMessageType.Binary, true, stop.Token);
+                    }
                 }
             }
             var status = session.CloseReason == EngineCloseReason.TransportError ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure;

@@ -25,7 +25,10 @@ public sealed class EngineServer : IDisposable
         _scheduler = new DeadlineScheduler(Time, options.EffectiveTimerResolution);
         PingLane = _scheduler.CreateLane(options.PingInterval);
         PongLane = _scheduler.CreateLane(options.PingTimeout);
+        _drainLane = _scheduler.CreateLane(options.PingInterval + options.PingTimeout);
     }
+
+    private readonly DeadlineScheduler.Lane _drainLane;
 
     public EngineOptions Options { get; }
 
@@ -36,6 +39,9 @@ public sealed class EngineServer : IDisposable
     internal EngineLog Log { get; }
 
     internal DeadlineScheduler.Lane PingLane { get; }
+
+    /// <summary>The scan's tick in <see cref="TimeProvider.GetTimestamp"/> units.</summary>
+    internal long TickTimestampUnits => (long)(_scheduler.Tick.TotalSeconds * Time.TimestampFrequency);
 
     internal DeadlineScheduler.Lane PongLane { get; }
 
@@ -65,14 +71,29 @@ public sealed class EngineServer : IDisposable
         return session;
     }
 
-    /// <summary>Finds an open session; a session whose pong deadline passed is closed and not found.</summary>
-    public EngineSession? Find(string sid)
+    /// <summary>
+    /// Finds an open session; a session whose heartbeat deadline passed is closed and not found. With
+    /// <paramref name="forPoll"/>, a session the server closed while nobody polled is found once more, so
+    /// that poll can deliver its last packets.
+    /// </summary>
+    public EngineSession? Find(string sid, bool forPoll = false)
     {
-        if (!_sessions.TryGetValue(sid, out var session) || session.IsClosed || session.ExpireIfOverdue())
+        if (!_sessions.TryGetValue(sid, out var session))
         {
             return null;
         }
-        return session;
+        if (session.IsClosed)
+        {
+            return forPoll && session.Draining ? session : null;
+        }
+        return session.ExpireIfOverdue() ? null : session;
+    }
+
+    internal void ScheduleDrainExpiry(EngineSession session) => _drainLane.Schedule(new DrainExpiry(this, session), 0);
+
+    private sealed class DrainExpiry(EngineServer server, EngineSession session) : IDeadlineTarget
+    {
+        public void OnDeadline(int token, long due) => server.Remove(session);
     }
 
     public IEnumerable<EngineSession> Sessions => _sessions.Values;

@@ -5,6 +5,8 @@ public sealed partial class EngineSession
     private const int WaitingToPing = 0;
     private const int WaitingForPong = 1;
 
+    // Not the receive lock: a handler blocked inside a message must not stall the heartbeat scan or an upgrade.
+    private readonly Lock _stateLock = new();
     private int _heartbeatState;
     private int _heartbeatToken;
     private long _deadline;
@@ -12,7 +14,7 @@ public sealed partial class EngineSession
     /// <summary>Starts the heartbeat: the first ping goes out one ping interval after the session was created.</summary>
     internal void StartHeartbeat()
     {
-        lock (_receiveLock)
+        lock (_stateLock)
         {
             _heartbeatState = WaitingToPing;
             _deadline = _server.PingLane.Schedule(this, ++_heartbeatToken) + _server.PongLane.DelayTicks;
@@ -21,7 +23,7 @@ public sealed partial class EngineSession
 
     private void OnPong()
     {
-        lock (_receiveLock)
+        lock (_stateLock)
         {
             if (_heartbeatState != WaitingForPong)
             {
@@ -39,7 +41,7 @@ public sealed partial class EngineSession
     void Timing.IDeadlineTarget.OnDeadline(int token, long due)
     {
         bool timedOut;
-        lock (_receiveLock)
+        lock (_stateLock)
         {
             if (token != _heartbeatToken || IsClosed)
             {
@@ -49,13 +51,19 @@ public sealed partial class EngineSession
             if (!timedOut)
             {
                 _heartbeatState = WaitingForPong;
-                _deadline = _server.PongLane.Schedule(this, ++_heartbeatToken, from: due);
+                // The pong is due a ping timeout after the ping was due, so a silent session is gone at
+                // interval + timeout exactly; but a ping the scan sends late (a stall, not a tick's
+                // jitter) still leaves the client nearly its whole timeout to answer.
+                var now = _server.Time.GetTimestamp();
+                var from = Math.Max(due, now - _server.TickTimestampUnits);
+                _deadline = _server.PongLane.Schedule(this, ++_heartbeatToken, from);
                 Send(OutboundFrame.Ping);
             }
         }
         if (timedOut)
         {
-            Close(EngineCloseReason.PingTimeout);
+            // Off the scan's thread: closing runs the application's handlers.
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(EngineCloseReason.PingTimeout), this, preferLocal: false);
         }
     }
 
@@ -66,7 +74,7 @@ public sealed partial class EngineSession
     internal bool ExpireIfOverdue()
     {
         var overdue = false;
-        lock (_receiveLock)
+        lock (_stateLock)
         {
             overdue = !IsClosed && _server.Time.GetTimestamp() >= _deadline;
         }

@@ -45,6 +45,9 @@ public sealed partial class EngineSession : IDeadlineTarget
 
     public EngineCloseReason? CloseReason { get; private set; }
 
+    /// <summary>Closed by the server while no poll was held: the next poll still gets what was queued, and the close packet.</summary>
+    internal bool Draining { get; private set; }
+
     /// <summary>True while a poll is held by the server waiting for data, or a WebSocket is attached.</summary>
     public bool IsWritable => !IsClosed && (Transport == EngineTransportKind.WebSocket || PollPending);
 
@@ -55,6 +58,10 @@ public sealed partial class EngineSession : IDeadlineTarget
 
     /// <summary>Queues an Engine.IO message packet whose bytes are already encoded (<c>4...</c>).</summary>
     public bool SendEncodedMessage(ReadOnlyMemory<byte> encodedPacket) => Send(OutboundFrame.Text(encodedPacket));
+
+    /// <summary>Queues an encoded message and the binary messages that must follow it, as one unit.</summary>
+    public bool SendEncodedMessage(ReadOnlyMemory<byte> encodedPacket, ReadOnlyMemory<byte>[] attachments) =>
+        Send(OutboundFrame.Text(encodedPacket, attachments));
 
     /// <summary>Queues a text message, adding the message type digit.</summary>
     public bool SendText(ReadOnlySpan<byte> utf8) => Send(OutboundFrame.Text(EngineCodec.EncodeText(EnginePacketType.Message, utf8)));
@@ -103,7 +110,17 @@ public sealed partial class EngineSession : IDeadlineTarget
         _heartbeatToken++;
         _outbound.Writer.TryComplete();
         _upgradeSettled?.TrySetResult();
-        _server.Remove(this);
+        if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose)
+        {
+            // Nobody is polling right now: keep the session findable until the next poll has taken the
+            // queued packets and the close packet (or until a heartbeat's time has passed).
+            Draining = true;
+            _server.ScheduleDrainExpiry(this);
+        }
+        else
+        {
+            _server.Remove(this);
+        }
         _server.Log.SessionClosed(Id, reason);
         try
         {

@@ -2,16 +2,19 @@ namespace Switchboard.Engine;
 
 /// <summary>
 /// One queued Engine.IO packet, already encoded. A text frame holds the complete packet (type digit
-/// first); a binary frame holds the raw message bytes. The bytes may be shared by many sessions and
-/// are never modified after they are queued.
+/// first); a binary frame holds the raw message bytes. A text frame may carry binary
+/// <see cref="Attachments"/> that must follow it with nothing in between (a Socket.IO binary packet),
+/// so they travel as one queue item. The bytes may be shared by many sessions and are never modified
+/// after they are queued.
 /// </summary>
-public readonly record struct OutboundFrame(ReadOnlyMemory<byte> Data, bool IsBinary)
+public readonly record struct OutboundFrame(ReadOnlyMemory<byte> Data, bool IsBinary, ReadOnlyMemory<byte>[]? Attachments = null)
 {
     internal static readonly OutboundFrame Ping = new("2"u8.ToArray(), false);
     internal static readonly OutboundFrame Noop = new("6"u8.ToArray(), false);
     internal static readonly OutboundFrame ClosePacket = new("1"u8.ToArray(), false);
 
-    public static OutboundFrame Text(ReadOnlyMemory<byte> encodedPacket) => new(encodedPacket, false);
+    public static OutboundFrame Text(ReadOnlyMemory<byte> encodedPacket, ReadOnlyMemory<byte>[]? attachments = null) =>
+        new(encodedPacket, false, attachments is { Length: > 0 } ? attachments : null);
 
     public static OutboundFrame Binary(ReadOnlyMemory<byte> message) => new(message, true);
 }

@@ -131,15 +131,6 @@ public sealed partial class Socket
             return false;
         }
         NotifyOutgoing(packet);
-        var session = Client.Session;
-        if (!session.SendEncodedMessage(packet.Text))
-        {
-            return false;
-        }
-        foreach (var attachment in packet.Attachments)
-        {
-            session.SendBinary(attachment);
-        }
-        return true;
+        return Client.Session.SendEncodedMessage(packet.Text, packet.Attachments);
     }
 }

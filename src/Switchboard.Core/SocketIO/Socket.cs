@@ -137,7 +137,8 @@ public sealed partial class Socket
         }
         if (close)
         {
-            Client.Session.Close(EngineCloseReason.ServerClose);
+            // As socket.io does: every namespace of the connection is told first, then it closes.
+            Client.DisconnectAll();
             return;
         }
         Client.Session.SendEncodedMessage(PacketEncoder.Control(SocketPacketType.Disconnect, Namespace.Name));

@@ -203,6 +203,21 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         }
     }
 
+    /// <summary>Disconnects every namespace of this connection (each gets its DISCONNECT packet), then closes it.</summary>
+    internal void DisconnectAll()
+    {
+        Socket[] sockets;
+        lock (_sockets)
+        {
+            sockets = [.. _sockets.Values];
+        }
+        foreach (var socket in sockets)
+        {
+            socket.Disconnect();
+        }
+        Session.Close(EngineCloseReason.ServerClose);
+    }
+
     private void Fail(string reason)
     {
         _server.Log.ParseError(Session.Id, reason);

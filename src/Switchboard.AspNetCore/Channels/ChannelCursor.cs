@@ -1,0 +1,134 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+using Switchboard.Channels;
+
+namespace Switchboard.AspNetCore.Channels;
+
+/// <summary>
+/// The cursor of a subscription to several channels: one position (offset + epoch) per channel, in the
+/// order the request listed its channels. It is the SSE event id and the long-poll <c>cursor</c>.
+/// Wire format (docs/protocols/sse.md, "The cursor"): <c>v1</c>, then for each channel <c>~</c> and a
+/// segment <c>&lt;offset&gt;.&lt;epoch&gt;</c>, or <c>&lt;offset&gt;!&lt;base64url of the epoch's UTF-8&gt;</c> for an
+/// epoch outside the URL-safe alphabet. Every character is URL-unreserved, so a cursor needs no escaping
+/// in a query string or header. A pure codec: no I/O.
+/// </summary>
+public static class ChannelCursor
+{
+    public const string Version = "v1";
+    private const char SegmentSeparator = '~';
+    private const char RawEpoch = '.';
+    private const char EncodedEpoch = '!';
+    private const int MaxOffsetDigits = 18;
+    private const int MaxEpochLength = 256;
+
+    public static string Format(ReadOnlySpan<StreamPosition> positions)
+    {
+        var text = new StringBuilder(Version, Version.Length + (positions.Length * 16));
+        foreach (var position in positions)
+        {
+            text.Append(SegmentSeparator).Append(position.Offset);
+            if (IsUrlSafe(position.Epoch))
+            {
+                text.Append(RawEpoch).Append(position.Epoch);
+            }
+            else
+            {
+                text.Append(EncodedEpoch).Append(Base64Url.EncodeToString(Encoding.UTF8.GetBytes(position.Epoch)));
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Parses a cursor made for exactly <paramref name="channelCount"/> channels. False for anything else:
+    /// another version, another number of segments, a negative or non-decimal offset, an empty epoch.
+    /// </summary>
+    public static bool TryParse(string? text, int channelCount, out StreamPosition[] positions)
+    {
+        positions = [];
+        if (string.IsNullOrEmpty(text) || channelCount <= 0 || !text.StartsWith(Version, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var rest = text.AsSpan(Version.Length);
+        var parsed = new StreamPosition[channelCount];
+        for (var i = 0; i < channelCount; i++)
+        {
+            if (rest.IsEmpty || rest[0] != SegmentSeparator)
+            {
+                return false;
+            }
+            rest = rest[1..];
+            var end = rest.IndexOf(SegmentSeparator);
+            var segment = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? [] : rest[end..];
+            if (!TryParseSegment(segment, out parsed[i]))
+            {
+                return false;
+            }
+        }
+        if (!rest.IsEmpty)
+        {
+            return false;
+        }
+        positions = parsed;
+        return true;
+    }
+
+    private static bool TryParseSegment(ReadOnlySpan<char> segment, out StreamPosition position)
+    {
+        position = default;
+        var mark = segment.IndexOfAny(RawEpoch, EncodedEpoch);
+        if (mark <= 0 || mark > MaxOffsetDigits || mark == segment.Length - 1 || segment.Length - mark > MaxEpochLength)
+        {
+            return false;
+        }
+        var digits = segment[..mark];
+        if (digits.ContainsAnyExceptInRange('0', '9') || !long.TryParse(digits, System.Globalization.NumberStyles.None, null, out var offset))
+        {
+            return false;
+        }
+        var epoch = segment[(mark + 1)..];
+        if (segment[mark] == RawEpoch)
+        {
+            if (!IsUrlSafe(epoch))
+            {
+                return false;
+            }
+            position = new StreamPosition(offset, epoch.ToString());
+            return true;
+        }
+        Span<byte> bytes = stackalloc byte[Base64Url.GetMaxDecodedLength(epoch.Length)];
+        if (Base64Url.DecodeFromChars(epoch, bytes, out var consumed, out var written) != OperationStatus.Done || consumed != epoch.Length || written == 0)
+        {
+            return false;
+        }
+        try
+        {
+            position = new StreamPosition(offset, new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes[..written]));
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True for a non-empty run of the base64url alphabet (what the in-memory store's epochs are made of).</summary>
+    private static bool IsUrlSafe(ReadOnlySpan<char> epoch)
+    {
+        if (epoch.IsEmpty)
+        {
+            return false;
+        }
+        foreach (var c in epoch)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

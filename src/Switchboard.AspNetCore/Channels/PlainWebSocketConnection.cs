@@ -1,0 +1,290 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using Switchboard.Channels;
+using Switchboard.Protocols.Plain;
+using Switchboard.SocketIO;
+
+namespace Switchboard.AspNetCore.Channels;
+
+/// <summary>
+/// One client of the plain WebSocket protocol (docs/protocols/websocket.md). The read loop carries out
+/// the client's requests one at a time; the write loop drains the connection's queue (publications,
+/// discontinuities, the close). Both send under one lock, and a reply first flushes whatever is queued,
+/// so a reply comes after every push queued before its request completed: after a <c>subscribe</c>
+/// reply the client holds every replayed publication, after an <c>unsubscribe</c> reply nothing more of
+/// that channel comes.
+/// </summary>
+internal sealed partial class PlainWebSocketConnection : ChannelConnection
+{
+    private static readonly TimeSpan CloseGracePeriod = TimeSpan.FromSeconds(2);
+
+    private readonly WebSocket _socket;
+    private readonly Namespace _namespace;
+    private readonly PlainWebSocketOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _send = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _sendDeadline;
+    private CloseInfo? _close;
+
+    public PlainWebSocketConnection(Namespace nsp, ChannelGrant grant, WebSocket socket, PlainWebSocketOptions options, ILogger logger, TimeProvider time)
+        : base(nsp.Channels, "websocket", grant)
+    {
+        MaxQueued = options.MaxQueued;
+        _namespace = nsp;
+        _socket = socket;
+        _options = options;
+        _logger = logger;
+        _sendDeadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        _publishes = options.PublishesPerSecond > 0 ? new PlainWebSocketRateLimiter(options.PublishesPerSecond, options.PublishBurst, time) : null;
+        _invalidFrames = new PlainWebSocketRateLimiter(options.InvalidFramesPerSecond, options.InvalidFrameBurst, time);
+    }
+
+    /// <summary>Ends the connection from the server side: a <c>close</c> frame with <paramref name="reason"/>, then the WebSocket close. The first reason given wins.</summary>
+    public void Close(PlainCloseReason reason, string message)
+    {
+        Interlocked.CompareExchange(ref _close, new CloseInfo(reason, message), null);
+        Disconnect(message);
+    }
+
+    /// <summary>Runs the connection until it ends, then leaves its channels.</summary>
+    public async Task RunAsync(CancellationToken aborted)
+    {
+        try
+        {
+            using (aborted.Register(static stop => ((CancellationTokenSource)stop!).Cancel(), _stop))
+            {
+                PlainWebSocketLog.Connected(_logger, ConnectionId, _namespace.Name);
+                await _send.WaitAsync(_stop.Token).ConfigureAwait(false);
+                try
+                {
+                    await SendFrameAsync(Encode(w => PlainFrameWriter.WriteWelcome(w, ConnectionId, _options.MaxMessageSize))).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _send.Release();
+                }
+                var writing = WriteLoopAsync();
+                CloseInfo ended;
+                try
+                {
+                    ended = await ReadLoopAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not (WebSocketException or OperationCanceledException or IOException or ObjectDisposedException))
+                {
+                    PlainWebSocketLog.ConnectionFailed(_logger, ConnectionId, ex);
+                    ended = new CloseInfo(PlainCloseReason.Internal, "internal server error");
+                }
+                Close(ended.Reason, ended.Message);
+                await writing.ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            Close(PlainCloseReason.ClientClosed, "connection lost: " + ex.Message);
+        }
+        finally
+        {
+            var close = _close ?? new CloseInfo(PlainCloseReason.ClientClosed, "connection ended");
+            PlainWebSocketLog.Closed(_logger, ConnectionId, $"{close.Reason.Code}: {close.Message}");
+            await DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<CloseInfo> ReadLoopAsync()
+    {
+        using var reader = new PlainWebSocketMessageReader(_socket, _options.MaxMessageSize);
+        try
+        {
+            while (true)
+            {
+                var read = await reader.ReadAsync(_stop.Token).ConfigureAwait(false);
+                if (read.Kind == PlainWebSocketReadKind.Closed)
+                {
+                    return new CloseInfo(PlainCloseReason.ClientClosed, "closed by the client");
+                }
+                if (read.Kind == PlainWebSocketReadKind.TooLarge)
+                {
+                    PlainWebSocketLog.TooLarge(_logger, ConnectionId, _options.MaxMessageSize);
+                    return await CloseOnViolationAsync(reader, PlainCloseReason.TooLarge, $"message larger than {_options.MaxMessageSize} bytes").ConfigureAwait(false);
+                }
+                if (IsClosed)
+                {
+                    // The server is closing: requests are no longer served, only the client's close frame is awaited.
+                    continue;
+                }
+                if (!await HandleAsync(read).ConfigureAwait(false))
+                {
+                    PlainWebSocketLog.InvalidFrameFlood(_logger, ConnectionId);
+                    return await CloseOnViolationAsync(reader, PlainCloseReason.BadRequest, "too many invalid frames").ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            return new CloseInfo(PlainCloseReason.ClientClosed, ex is OperationCanceledException ? "connection ended" : "connection lost: " + ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Closes for a protocol violation and keeps reading (dropping the data) until the client answers the
+    /// close, so the close frame is not lost to a TCP reset while the client is still sending.
+    /// </summary>
+    private async Task<CloseInfo> CloseOnViolationAsync(PlainWebSocketMessageReader reader, PlainCloseReason reason, string message)
+    {
+        Close(reason, message);
+        await reader.DiscardUntilClosedAsync(_stop.Token).ConfigureAwait(false);
+        return _close!;
+    }
+
+    /// <summary>Handles one message; false when the client has sent too many invalid frames.</summary>
+    private async ValueTask<bool> HandleAsync(PlainWebSocketRead read)
+    {
+        PlainError error;
+        if (read.Type == WebSocketMessageType.Binary)
+        {
+            error = new PlainError(PlainErrorCode.BadRequest, "binary frames are not supported: send JSON text frames");
+        }
+        else if (PlainRequestReader.TryRead(read.Data, out var request, out error))
+        {
+            await ExecuteAsync(request).ConfigureAwait(false);
+            return true;
+        }
+        PlainWebSocketLog.InvalidFrame(_logger, ConnectionId, error.Code.ToWireName(), error.Message);
+        if (!_invalidFrames.TryTake())
+        {
+            return false;
+        }
+        await ReplyAsync(Encode(w => PlainFrameWriter.WriteError(w, error.Id.Span, error.Code, error.Message))).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Sends a reply after flushing the queue, so it follows every push queued before it.</summary>
+    private async ValueTask ReplyAsync(byte[] reply)
+    {
+        await _send.WaitAsync(_stop.Token).ConfigureAwait(false);
+        try
+        {
+            await FlushAsync().ConfigureAwait(false);
+            if (!IsClosed)
+            {
+                await SendFrameAsync(reply).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            while (await WaitAsync(_stop.Token).ConfigureAwait(false))
+            {
+                await _send.WaitAsync(_stop.Token).ConfigureAwait(false);
+                try
+                {
+                    await FlushAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    _send.Release();
+                }
+            }
+            // The queue is complete, so its close message has been handled and _close is settled.
+            var close = _close ?? new CloseInfo(PlainCloseReason.ClientClosed, "connection ended");
+            await _send.WaitAsync(_stop.Token).ConfigureAwait(false);
+            try
+            {
+                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    _sendDeadline.CancelAfter(_options.SendTimeout);
+                    var description = close.Reason == PlainCloseReason.ClientClosed ? null : close.Reason.Code;
+                    await _socket.CloseOutputAsync((WebSocketCloseStatus)close.Reason.Status, description, _sendDeadline.Token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _send.Release();
+            }
+            // Give the client a moment to answer the close before the read side is abandoned.
+            _stop.CancelAfter(CloseGracePeriod);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            Close(PlainCloseReason.ClientClosed, "connection lost: " + ex.Message);
+            _stop.Cancel();
+        }
+    }
+
+    /// <summary>Writes everything queued; called under the send lock. Once closed, queued publications are dropped.</summary>
+    private async ValueTask FlushAsync()
+    {
+        while (TryTake(out var message))
+        {
+            switch (message.Kind)
+            {
+                case ChannelMessageKind.Publication when !IsClosed:
+                    await SendFrameAsync(PlainWebSocketFrames.Publication(message.Entry)).ConfigureAwait(false);
+                    break;
+                case ChannelMessageKind.Discontinuity when !IsClosed:
+                    var top = message.Top;
+                    await SendFrameAsync(Encode(w => PlainFrameWriter.WriteDiscontinuity(w, message.Channel!, top.Offset, top.Epoch))).ConfigureAwait(false);
+                    break;
+                case ChannelMessageKind.Close:
+                    var close = SettleClose(message.Reason ?? "disconnected");
+                    if (close.Reason.Notifies && _socket.State == WebSocketState.Open)
+                    {
+                        await SendFrameAsync(Encode(w => PlainFrameWriter.WriteClose(w, close.Reason, close.Message))).ConfigureAwait(false);
+                    }
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The close reason: the one given to <see cref="Close"/>, or else one told by the base class's reason text.</summary>
+    private CloseInfo SettleClose(string reason)
+    {
+        if (_close is null)
+        {
+            // ChannelConnection disconnects slow consumers by itself; any other Disconnect comes from the application or the HTTP API.
+            var kind = reason == "slow consumer" ? PlainCloseReason.SlowConsumer : PlainCloseReason.Disconnected;
+            if (Interlocked.CompareExchange(ref _close, new CloseInfo(kind, reason), null) is null)
+            {
+                PlainWebSocketLog.Disconnecting(_logger, ConnectionId, kind.Code, reason);
+            }
+        }
+        return _close!;
+    }
+
+    /// <summary>Sends one text message; a send that takes longer than <see cref="PlainWebSocketOptions.SendTimeout"/> aborts the connection.</summary>
+    private async ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame)
+    {
+        _sendDeadline.CancelAfter(_options.SendTimeout);
+        try
+        {
+            await _socket.SendAsync(frame, WebSocketMessageType.Text, true, _sendDeadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+        {
+            PlainWebSocketLog.SendTimedOut(_logger, ConnectionId, _options.SendTimeout);
+            _stop.Cancel();
+            throw;
+        }
+        _sendDeadline.TryReset();
+    }
+
+    private static byte[] Encode(Action<IBufferWriter<byte>> write) => PlainWebSocketFrames.Encode(write);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync().ConfigureAwait(false);
+        _sendDeadline.Dispose();
+        _stop.Dispose();
+    }
+
+    private sealed record CloseInfo(PlainCloseReason Reason, string Message);
+}

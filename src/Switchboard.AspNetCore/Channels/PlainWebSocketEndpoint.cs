@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Switchboard.Protocols.Plain;
+using Switchboard.SocketIO;
+
+namespace Switchboard.AspNetCore.Channels;
+
+/// <summary>
+/// The HTTP side of the plain WebSocket protocol: refuses what is not a WebSocket for this protocol, or
+/// not authorized, with a JSON error before the upgrade; accepts the rest and runs a
+/// <see cref="PlainWebSocketConnection"/> on a namespace's channels.
+/// </summary>
+internal sealed class PlainWebSocketEndpoint(Namespace nsp, PlainWebSocketOptions options, ILogger logger, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<PlainWebSocketConnection, byte> _connections = new();
+    private volatile bool _stopping;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.Headers.Upgrade = "websocket";
+            await RefuseAsync(context, StatusCodes.Status426UpgradeRequired, "websocket_required",
+                "this endpoint speaks the plain WebSocket protocol: open a WebSocket to it").ConfigureAwait(false);
+            return;
+        }
+        string? subProtocol = null;
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
+        if (offered.Count > 0)
+        {
+            if (!offered.Contains(PlainProtocol.SubProtocol))
+            {
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, "unsupported_protocol",
+                    $"this endpoint speaks the subprotocol {PlainProtocol.SubProtocol} (or none), not {string.Join(", ", offered)}").ConfigureAwait(false);
+                return;
+            }
+            subProtocol = PlainProtocol.SubProtocol;
+        }
+        var auth = await ChannelRequestAuth.AuthorizeAsync(context).ConfigureAwait(false);
+        if (!auth.Succeeded)
+        {
+            PlainWebSocketLog.Refused(logger, context.Request.Path, StatusCodes.Status401Unauthorized, auth.Failure?.ToString() ?? "Invalid", auth.Message ?? "");
+            await ChannelRequestAuth.WriteAuthFailureAsync(context, auth).ConfigureAwait(false);
+            return;
+        }
+        if (_stopping)
+        {
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "shutting_down", "the server is shutting down").ConfigureAwait(false);
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            SubProtocol = subProtocol,
+            KeepAliveInterval = options.KeepAliveInterval,
+            KeepAliveTimeout = options.KeepAliveInterval > TimeSpan.Zero ? options.KeepAliveTimeout : null,
+        }).ConfigureAwait(false);
+        var connection = new PlainWebSocketConnection(nsp, auth.Grant!, socket, options, logger, time);
+        _connections[connection] = 0;
+        try
+        {
+            if (_stopping)
+            {
+                connection.Close(PlainCloseReason.Shutdown, "the server is shutting down");
+            }
+            await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            _connections.TryRemove(connection, out _);
+        }
+    }
+
+    /// <summary>Closes every connection with <c>shutdown</c> (1001) and refuses new ones.</summary>
+    public void Shutdown()
+    {
+        _stopping = true;
+        foreach (var connection in _connections.Keys)
+        {
+            connection.Close(PlainCloseReason.Shutdown, "the server is shutting down");
+        }
+    }
+
+    private Task RefuseAsync(HttpContext context, int status, string code, string message)
+    {
+        PlainWebSocketLog.Refused(logger, context.Request.Path, status, code, message);
+        return ChannelRequestAuth.WriteErrorAsync(context, status, code, message);
+    }
+}

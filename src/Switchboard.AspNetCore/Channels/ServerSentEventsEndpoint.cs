@@ -1,0 +1,197 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Switchboard.Channels;
+
+namespace Switchboard.AspNetCore.Channels;
+
+/// <summary>
+/// The SSE endpoint of one namespace's channels: <c>GET ?channel=a&amp;channel=b</c> opens a stream of
+/// the channels' publications, each event's id the cursor over all of them (docs/protocols/sse.md).
+/// </summary>
+internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsOptions options, HeartbeatTicker heartbeat, CancellationToken stopping, ILogger logger)
+{
+    public const string Protocol = "sse";
+    private const string Name = "SSE";
+    private const int FlushThreshold = 16 * 1024;
+
+    /// <summary>Event names with a meaning of their own on this stream or to EventSource; a publication so named is sent as <c>message</c>.</summary>
+    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "subscribed", "discontinuity", "close", "error", "open" };
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (await ChannelSubscription.AcceptAsync(context, options.MaxChannels, Name, logger).ConfigureAwait(false) is not { } accepted)
+        {
+            return;
+        }
+        var (channels, grant) = accepted;
+        var connection = new HttpChannelConnection(hub, Protocol, grant) { MaxQueued = options.MaxQueuedMessages };
+        string reason;
+        try
+        {
+            reason = await ServeAsync(context, connection, channels).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Unsubscribed and unregistered before the response completes.
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        ChannelEndpointLog.SseEnded(logger, connection.ConnectionId, reason);
+    }
+
+    /// <summary>Subscribes, starts the response and streams until either side ends it; returns why it ended.</summary>
+    private async Task<string> ServeAsync(HttpContext context, HttpChannelConnection connection, string[] channels)
+    {
+        var aborted = context.RequestAborted;
+        using var stop = stopping.Register(() => connection.Disconnect("server shutting down"));
+        try
+        {
+            var cursor = ChannelSubscription.ReadCursor(context.Request, "lastEventId", lastEventIdHeader: true);
+            var subscription = await ChannelSubscription.OpenAsync(connection, channels, cursor, aborted).ConfigureAwait(false);
+            ChannelEndpointLog.SseOpened(logger, connection.ConnectionId, string.Join(',', channels), subscription.Resumed);
+            if (subscription.CursorMalformed)
+            {
+                ChannelEndpointLog.MalformedCursor(logger, Name, connection.ConnectionId, channels.Length);
+            }
+
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache, no-transform";
+            response.Headers["X-Accel-Buffering"] = "no";
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            return await new EventStream(connection, subscription, response.BodyWriter, heartbeat).RunAsync(options.RetryInterval, aborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException || aborted.IsCancellationRequested)
+        {
+            return "client went away";
+        }
+    }
+
+    /// <summary>The event name a publication is written with: its own, unless empty, multi-line or reserved.</summary>
+    internal static string EventName(string publicationEvent) =>
+        publicationEvent.Length == 0 || Reserved.Contains(publicationEvent) || !ServerSentEventsFormat.IsSingleLine(publicationEvent) ? "message" : publicationEvent;
+
+    /// <summary>Writes one connection's queue to its response until either side ends it.</summary>
+    private sealed class EventStream(HttpChannelConnection connection, ChannelSubscription subscription, PipeWriter output, HeartbeatTicker heartbeat)
+    {
+        private readonly ArrayBufferWriter<byte> _json = new(256);
+        private Utf8JsonWriter? _writer;
+
+        /// <summary>Returns why the stream ended; throws when the client went away.</summary>
+        public async Task<string> RunAsync(TimeSpan retry, CancellationToken cancellationToken)
+        {
+            ServerSentEventsFormat.WriteRetry(output, retry);
+            WriteSubscribed();
+            if (subscription.CursorMalformed)
+            {
+                for (var i = 0; i < subscription.Channels.Length; i++)
+                {
+                    WriteDiscontinuity(subscription.Channels[i], subscription.Positions[i]);
+                }
+            }
+            var tick = heartbeat.NextTick;
+            while (true)
+            {
+                // Everything queued is written, and flushed before waiting: no event waits for another.
+                while (connection.TryTake(out var message))
+                {
+                    if (message.Kind == ChannelMessageKind.Close)
+                    {
+                        Write("close", null, w =>
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("reason"u8, message.Reason);
+                            w.WriteEndObject();
+                        });
+                        await FlushAsync(cancellationToken).ConfigureAwait(false);
+                        return "disconnected by the server: " + message.Reason;
+                    }
+                    WriteMessage(message);
+                    if (output.UnflushedBytes > FlushThreshold)
+                    {
+                        await FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+
+                var wait = connection.WaitAsync(cancellationToken);
+                if (!wait.IsCompletedSuccessfully)
+                {
+                    var waiting = wait.AsTask();
+                    while (await Task.WhenAny(waiting, tick).ConfigureAwait(false) == tick)
+                    {
+                        ServerSentEventsFormat.WriteComment(output, "ping");
+                        await FlushAsync(cancellationToken).ConfigureAwait(false);
+                        tick = heartbeat.NextTick;
+                    }
+                    wait = new ValueTask<bool>(waiting);
+                }
+                if (!await wait.ConfigureAwait(false))
+                {
+                    return "connection closed";
+                }
+            }
+        }
+
+        private void WriteSubscribed() => Write("subscribed", subscription.Cursor, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("connectionId"u8, connection.ConnectionId);
+            w.WriteBoolean("resumed"u8, subscription.Resumed);
+            w.WriteStartArray("channels"u8);
+            for (var i = 0; i < subscription.Channels.Length; i++)
+            {
+                ChannelJson.WritePosition(w, subscription.Channels[i], subscription.Positions[i]);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+
+        private void WriteMessage(in ChannelMessage message)
+        {
+            if (subscription.Apply(message) < 0)
+            {
+                return;
+            }
+            if (message.Kind == ChannelMessageKind.Discontinuity)
+            {
+                WriteDiscontinuity(message.Channel!, message.Top);
+                return;
+            }
+            var entry = message.Entry;
+            Write(EventName(entry.Publication.Event), subscription.Cursor, w => ChannelJson.WritePublication(w, entry));
+        }
+
+        private void WriteDiscontinuity(string channel, StreamPosition top) =>
+            Write("discontinuity", subscription.Cursor, w => ChannelJson.WritePosition(w, channel, top));
+
+        private void Write(string eventName, string? id, Action<Utf8JsonWriter> data)
+        {
+            _json.ResetWrittenCount();
+            if (_writer is null)
+            {
+                _writer = ChannelJson.CreateWriter(_json);
+            }
+            else
+            {
+                _writer.Reset(_json);
+            }
+            data(_writer);
+            _writer.Flush();
+            ServerSentEventsFormat.WriteEvent(output, eventName, id, _json.WrittenSpan);
+        }
+
+        private async ValueTask FlushAsync(CancellationToken cancellationToken)
+        {
+            var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (result.IsCanceled || result.IsCompleted)
+            {
+                throw new OperationCanceledException("The client went away.");
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Buffers;
+using System.Text;
+
+namespace Switchboard.AspNetCore.Channels;
+
+/// <summary>
+/// W3C Server-Sent Events framing (docs/protocols/sse.md): events with <c>event</c>, <c>id</c> and
+/// <c>data</c> fields, <c>retry</c>, and comments. Data is split at every line break it contains (CRLF,
+/// CR or LF, all of which end a line in SSE), each piece in its own <c>data:</c> line, so a payload can
+/// never start a field or end the event; the client joins them back with LF. A pure codec: it only
+/// writes bytes.
+/// </summary>
+public static class ServerSentEventsFormat
+{
+    private static ReadOnlySpan<byte> EventField => "event: "u8;
+    private static ReadOnlySpan<byte> IdField => "id: "u8;
+    private static ReadOnlySpan<byte> DataField => "data: "u8;
+    private static ReadOnlySpan<byte> RetryField => "retry: "u8;
+
+    /// <summary>
+    /// Writes one event. <paramref name="eventName"/> (null or empty: no field, a <c>message</c> event) and
+    /// <paramref name="id"/> (null: no field) must be single lines.
+    /// </summary>
+    public static void WriteEvent(IBufferWriter<byte> output, string? eventName, string? id, ReadOnlySpan<byte> data)
+    {
+        if (!string.IsNullOrEmpty(eventName))
+        {
+            WriteField(output, EventField, eventName, nameof(eventName));
+        }
+        if (id is not null)
+        {
+            WriteField(output, IdField, id, nameof(id));
+        }
+        while (true)
+        {
+            var end = data.IndexOfAny((byte)'\r', (byte)'\n');
+            output.Write(DataField);
+            if (end < 0)
+            {
+                output.Write(data);
+                break;
+            }
+            output.Write(data[..end]);
+            output.Write("\n"u8);
+            var terminator = data[end] == '\r' && end + 1 < data.Length && data[end + 1] == '\n' ? 2 : 1;
+            data = data[(end + terminator)..];
+        }
+        output.Write("\n\n"u8);
+    }
+
+    /// <summary>Writes a comment line (<c>: text</c>), which clients ignore: the heartbeat.</summary>
+    public static void WriteComment(IBufferWriter<byte> output, string text)
+    {
+        RequireSingleLine(text, nameof(text));
+        output.Write(": "u8);
+        WriteUtf8(output, text);
+        output.Write("\n\n"u8);
+    }
+
+    /// <summary>Writes the reconnection delay the client should use.</summary>
+    public static void WriteRetry(IBufferWriter<byte> output, TimeSpan delay)
+    {
+        output.Write(RetryField);
+        WriteUtf8(output, ((long)delay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        output.Write("\n\n"u8);
+    }
+
+    /// <summary>True when a value can be an <c>event</c> or <c>id</c> field: no CR, LF or NUL.</summary>
+    public static bool IsSingleLine(ReadOnlySpan<char> value) => value.IndexOfAny('\r', '\n', '\0') < 0;
+
+    private static void WriteField(IBufferWriter<byte> output, ReadOnlySpan<byte> field, string value, string name)
+    {
+        RequireSingleLine(value, name);
+        output.Write(field);
+        WriteUtf8(output, value);
+        output.Write("\n"u8);
+    }
+
+    private static void RequireSingleLine(string value, string name)
+    {
+        if (!IsSingleLine(value))
+        {
+            throw new ArgumentException("An SSE field value must not contain CR, LF or NUL.", name);
+        }
+    }
+
+    private static void WriteUtf8(IBufferWriter<byte> output, string value)
+    {
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length));
+        output.Advance(Encoding.UTF8.GetBytes(value, span));
+    }
+}

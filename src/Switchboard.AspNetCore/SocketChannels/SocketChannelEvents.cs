@@ -1,0 +1,195 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Switchboard.Channels;
+using Switchboard.SocketIO;
+
+namespace Switchboard.AspNetCore.SocketChannels;
+
+/// <summary>
+/// Channels for Socket.IO clients (docs/auth.md, "Socket.IO"): connection middleware that asks the
+/// <see cref="IChannelAuthorizer"/> about the client's token and refuses it with CONNECT_ERROR
+/// <c>{"message":"unauthorized","data":{"code":"token_expired"|"token_invalid"|"token_missing","message":...}}</c>,
+/// and the events <c>subscribe</c>, <c>unsubscribe</c> and <c>publish</c>, each acknowledged with
+/// <c>{"ok":true,...}</c> or <c>{"ok":false,"error":{"code","message"}}</c>. Publications reach a
+/// subscribed socket as events named after the publication's event, with its data as the one argument.
+/// </summary>
+public sealed class SocketChannelEvents
+{
+    public const string Subscribe = "subscribe";
+    public const string Unsubscribe = "unsubscribe";
+    public const string Publish = "publish";
+
+    /// <summary>The <see cref="Socket.Data"/> key of the socket's grant; kept with the data across connection state recovery.</summary>
+    internal const string GrantKey = "switchboard:channel-grant";
+
+    private readonly IChannelAuthorizer _authorizer;
+    private readonly ILogger _logger;
+
+    public SocketChannelEvents(IChannelAuthorizer authorizer, ILogger? logger = null)
+    {
+        _authorizer = authorizer;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Adds the middleware and the three events to <paramref name="nsp"/>.</summary>
+    public Namespace Attach(Namespace nsp) => nsp
+        .Use(AuthorizeAsync)
+        .On(Subscribe, SubscribeAsync)
+        .On(Unsubscribe, UnsubscribeAsync)
+        .On(Publish, PublishAsync);
+
+    private async ValueTask AuthorizeAsync(Socket socket, Func<ValueTask> next)
+    {
+        var result = SocketHandshakeToken.TryRead(socket.Handshake, out var token)
+            ? await _authorizer.AuthorizeAsync(token).ConfigureAwait(false)
+            : ChannelAuthResult.Refuse(ChannelAuthFailure.Invalid, "auth.token must be a string.");
+        if (result.Grant is not { } grant)
+        {
+            var failure = result.Failure ?? ChannelAuthFailure.Invalid;
+            SocketChannelLog.ConnectRefused(_logger, socket.Connection.Id, socket.Namespace.Name, failure);
+            throw new SocketConnectException("unauthorized", new { code = FailureCode(failure), message = result.Message ?? "Unauthorized" });
+        }
+        socket.Data[GrantKey] = grant;
+        await next().ConfigureAwait(false);
+    }
+
+    /// <summary>The error code every channel protocol uses for a refused token.</summary>
+    public static string FailureCode(ChannelAuthFailure failure) => failure switch
+    {
+        ChannelAuthFailure.Expired => "token_expired",
+        ChannelAuthFailure.Missing => "token_missing",
+        _ => "token_invalid",
+    };
+
+    private async ValueTask SubscribeAsync(SocketEvent e)
+    {
+        if (!SocketChannelRequests.TrySubscribe(e, out var request, out var error))
+        {
+            Refuse(e, error);
+            return;
+        }
+        var grant = await GrantOfAsync(e.Socket).ConfigureAwait(false);
+        if (grant?.CanSubscribe(request.Channel) != true)
+        {
+            Refuse(e, new SocketChannelError(SocketChannelError.Forbidden, $"Not allowed to subscribe to '{request.Channel}'."));
+            return;
+        }
+        if (e.Socket.Namespace.Sockets.ContainsKey(request.Channel))
+        {
+            // A socket id is the room of that socket's private messages.
+            Refuse(e, new SocketChannelError(SocketChannelError.Forbidden, "A socket's own room is not a channel."));
+            return;
+        }
+        try
+        {
+            var subscription = await e.Socket.Namespace.Channels.SubscribeSocketAsync(e.Socket, request.Channel, request.Since).ConfigureAwait(false);
+            SocketChannelLog.Subscribed(_logger, e.Socket.Id, request.Channel, subscription.Top, subscription.Continuous);
+            e.Ack(new SubscribeAccepted(true, request.Channel, subscription.Top.Offset, subscription.Top.Epoch, subscription.Continuous));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Fail(e, request.Channel, ex);
+        }
+    }
+
+    private ValueTask UnsubscribeAsync(SocketEvent e)
+    {
+        if (!SocketChannelRequests.TryUnsubscribe(e, out var channel, out var error))
+        {
+            Refuse(e, error);
+        }
+        else if (channel == e.Socket.Id)
+        {
+            Refuse(e, SocketChannelError.BadRequest("A socket cannot leave its own room."));
+        }
+        else
+        {
+            e.Socket.Leave(channel);
+            e.Ack(new UnsubscribeAccepted(true, channel));
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask PublishAsync(SocketEvent e)
+    {
+        if (!SocketChannelRequests.TryPublish(e, out var request, out var error))
+        {
+            Refuse(e, error);
+            return;
+        }
+        var grant = await GrantOfAsync(e.Socket).ConfigureAwait(false);
+        if (grant?.CanPublish(request.Channel) != true)
+        {
+            Refuse(e, new SocketChannelError(SocketChannelError.Forbidden, $"Not allowed to publish on '{request.Channel}'."));
+            return;
+        }
+        try
+        {
+            var result = await e.Socket.Namespace.Channels.PublishAsync([request.Channel], request.Event, [request.Data]).ConfigureAwait(false);
+            var position = result.Positions[request.Channel];
+            SocketChannelLog.Published(_logger, e.Socket.Id, request.Event, request.Channel, position);
+            e.Ack(new PublishAccepted(true, request.Channel, position.Offset, position.Epoch));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Fail(e, request.Channel, ex);
+        }
+    }
+
+    /// <summary>
+    /// The grant the middleware stored; a socket that connected without it (recovered across a restart of
+    /// the app's configuration, or attached before this feature) is asked about again.
+    /// </summary>
+    private async ValueTask<ChannelGrant?> GrantOfAsync(Socket socket)
+    {
+        if (socket.Data.TryGetValue(GrantKey, out var stored) && stored is ChannelGrant grant)
+        {
+            return grant;
+        }
+        if (!SocketHandshakeToken.TryRead(socket.Handshake, out var token))
+        {
+            return null;
+        }
+        var result = await _authorizer.AuthorizeAsync(token).ConfigureAwait(false);
+        return result.Grant;
+    }
+
+    private void Refuse(SocketEvent e, SocketChannelError error)
+    {
+        SocketChannelLog.Refused(_logger, e.Socket.Id, e.Name, error.Code, error.Message);
+        e.Ack(new SocketChannelRefusal(false, error));
+    }
+
+    private void Fail(SocketEvent e, string channel, Exception ex)
+    {
+        SocketChannelLog.Failed(_logger, e.Socket.Id, e.Name, channel, ex);
+        e.Ack(new SocketChannelRefusal(false, new SocketChannelError(SocketChannelError.Internal, "The server could not complete the request.")));
+    }
+}
+
+public static class SocketChannelEventsExtensions
+{
+    /// <summary>
+    /// Serves channels to the Socket.IO clients of <paramref name="nsp"/> (see <see cref="SocketChannelEvents"/>),
+    /// with the <see cref="IChannelAuthorizer"/> registered in <paramref name="services"/> (the allow-all
+    /// default when none is).
+    /// </summary>
+    public static Namespace UseChannelEvents(this Namespace nsp, IServiceProvider services)
+    {
+        var authorizer = services.GetService<IChannelAuthorizer>() ?? new AllowAllChannelAuthorizer();
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Switchboard.SocketChannels");
+        return new SocketChannelEvents(authorizer, logger).Attach(nsp);
+    }
+
+    /// <summary>Channel events on the main namespace <c>/</c>: <c>app.MapSocketIO("/socket.io", io => io.UseChannelEvents(app.Services))</c>.</summary>
+    public static SocketServer UseChannelEvents(this SocketServer io, IServiceProvider services)
+    {
+        io.Main.UseChannelEvents(services);
+        return io;
+    }
+
+    /// <summary>The grant the channel middleware gave this socket, or null when channel events are not in use.</summary>
+    public static ChannelGrant? GetChannelGrant(this Socket socket) =>
+        socket.Data.TryGetValue(SocketChannelEvents.GrantKey, out var grant) ? grant as ChannelGrant : null;
+}

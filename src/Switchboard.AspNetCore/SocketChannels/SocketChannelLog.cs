@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+using Switchboard.Channels;
+
+namespace Switchboard.AspNetCore.SocketChannels;
+
+internal static partial class SocketChannelLog
+{
+    [LoggerMessage(410, LogLevel.Information, "Socket.IO connection {Sid} refused on {Namespace}: {Failure} token")]
+    public static partial void ConnectRefused(ILogger logger, string sid, string @namespace, ChannelAuthFailure failure);
+
+    [LoggerMessage(411, LogLevel.Information, "Socket {SocketId} {EventName} refused with {Code}: {Message}")]
+    public static partial void Refused(ILogger logger, string socketId, string eventName, string code, string message);
+
+    [LoggerMessage(412, LogLevel.Debug, "Socket {SocketId} subscribed to {Channel} at {Position} (continuous: {Continuous})")]
+    public static partial void Subscribed(ILogger logger, string socketId, string channel, StreamPosition position, bool continuous);
+
+    [LoggerMessage(413, LogLevel.Debug, "Socket {SocketId} published {EventName} to {Channel} at {Position}")]
+    public static partial void Published(ILogger logger, string socketId, string eventName, string channel, StreamPosition position);
+
+    [LoggerMessage(414, LogLevel.Error, "Socket {SocketId} {EventName} on {Channel} failed")]
+    public static partial void Failed(ILogger logger, string socketId, string eventName, string channel, Exception exception);
+}
