@@ -12,7 +12,7 @@ public sealed class Namespace
     private readonly ConcurrentDictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
     private readonly List<Func<Socket, Func<ValueTask>, ValueTask>> _middleware = [];
     private readonly List<Func<Socket, ValueTask>> _connectionHandlers = [];
-    private readonly Dictionary<string, List<Func<SocketEvent, ValueTask>>> _sharedHandlers = new(StringComparer.Ordinal);
+    private readonly HandlerTable _sharedHandlers = new();
     private long _nextBroadcastAckId;
 
     internal Namespace(SocketServer server, string name, ParentNamespace? parent = null)
@@ -78,14 +78,7 @@ public sealed class Namespace
     /// </summary>
     public Namespace On(string eventName, Func<SocketEvent, ValueTask> handler)
     {
-        lock (_sharedHandlers)
-        {
-            if (!_sharedHandlers.TryGetValue(eventName, out var list))
-            {
-                _sharedHandlers[eventName] = list = [];
-            }
-            list.Add(handler);
-        }
+        _sharedHandlers.Add(eventName, handler);
         return this;
     }
 
@@ -94,11 +87,7 @@ public sealed class Namespace
 
     internal void DispatchShared(SocketEvent e)
     {
-        List<Func<SocketEvent, ValueTask>>? handlers;
-        lock (_sharedHandlers)
-        {
-            handlers = _sharedHandlers.TryGetValue(e.Name, out var list) ? list : Parent?.SharedHandlers(e.Name);
-        }
+        var handlers = _sharedHandlers.Get(e.Name) ?? Parent?.SharedHandlers(e.Name);
         if (handlers is null)
         {
             return;
@@ -152,17 +141,13 @@ public sealed class Namespace
         {
             handlers = Parent is null ? [.. _connectionHandlers] : [.. Parent.ConnectionHandlers, .. _connectionHandlers];
         }
+        // Like Node's "connection" listeners: each runs up to its first await; the socket's events are
+        // held back until then, so the listeners it registers see the client's first events.
         foreach (var handler in handlers)
         {
-            try
-            {
-                await handler(socket).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Server.Log.HandlerFailed(socket.Id, "connection", ex);
-            }
+            socket.Run(e => handler(e.Socket), new SocketEvent(socket, "connection", SocketArguments.Empty, Protocols.SocketIO.SocketPacket.NoAck));
         }
+        socket.MarkReady();
     }
 
     private async Task RunMiddlewareAsync(Socket socket)

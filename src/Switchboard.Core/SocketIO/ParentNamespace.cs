@@ -12,7 +12,7 @@ public sealed class ParentNamespace
     private readonly Func<string, JsonElement, ValueTask<bool>> _matcher;
     private readonly List<Func<Socket, Func<ValueTask>, ValueTask>> _middleware = [];
     private readonly List<Func<Socket, ValueTask>> _connectionHandlers = [];
-    private readonly Dictionary<string, List<Func<SocketEvent, ValueTask>>> _sharedHandlers = new(StringComparer.Ordinal);
+    private readonly HandlerTable _sharedHandlers = new();
 
     internal ParentNamespace(Func<string, JsonElement, ValueTask<bool>> matcher) => _matcher = matcher;
 
@@ -42,13 +42,7 @@ public sealed class ParentNamespace
         }
     }
 
-    internal List<Func<SocketEvent, ValueTask>>? SharedHandlers(string eventName)
-    {
-        lock (_sharedHandlers)
-        {
-            return _sharedHandlers.TryGetValue(eventName, out var list) ? list : null;
-        }
-    }
+    internal Func<SocketEvent, ValueTask>[]? SharedHandlers(string eventName) => _sharedHandlers.Get(eventName);
 
     public ParentNamespace Use(Func<Socket, Func<ValueTask>, ValueTask> middleware)
     {
@@ -73,14 +67,7 @@ public sealed class ParentNamespace
 
     public ParentNamespace On(string eventName, Func<SocketEvent, ValueTask> handler)
     {
-        lock (_sharedHandlers)
-        {
-            if (!_sharedHandlers.TryGetValue(eventName, out var list))
-            {
-                _sharedHandlers[eventName] = list = [];
-            }
-            list.Add(handler);
-        }
+        _sharedHandlers.Add(eventName, handler);
         return this;
     }
 

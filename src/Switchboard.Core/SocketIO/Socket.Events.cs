@@ -68,6 +68,51 @@ public sealed partial class Socket
         }
     }
 
+    private List<SocketEvent>? _early;
+    private bool _ready;
+
+    /// <summary>
+    /// Takes an incoming event. Until the connection handlers have run (they register the socket's
+    /// listeners), events are held back, then dispatched in their order.
+    /// </summary>
+    internal void Receive(SocketEvent e)
+    {
+        lock (_handlersLock)
+        {
+            if (!_ready)
+            {
+                (_early ??= []).Add(e);
+                return;
+            }
+        }
+        Dispatch(e);
+    }
+
+    /// <summary>The connection handlers have run: dispatch what arrived meanwhile, then go live.</summary>
+    internal void MarkReady()
+    {
+        while (true)
+        {
+            List<SocketEvent>? early;
+            lock (_handlersLock)
+            {
+                early = _early;
+                _early = null;
+                if (early is null)
+                {
+                    _ready = true;
+                    return;
+                }
+            }
+            foreach (var e in early)
+            {
+                Dispatch(e);
+            }
+        }
+    }
+
+    private readonly Lock _handlersLock = new();
+
     internal void Dispatch(SocketEvent e)
     {
         if (_anyIncoming is not null)

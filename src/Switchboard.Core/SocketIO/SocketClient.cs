@@ -75,7 +75,10 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
                 _ = ConnectAsync(packet.Namespace, packet.Data);
                 break;
             case SocketPacketType.Disconnect:
-                Find(packet.Namespace)?.OnDisconnect(DisconnectReason.ClientNamespaceDisconnect);
+                if (FindOrFail(packet.Namespace) is { } leaving)
+                {
+                    leaving.OnDisconnect(DisconnectReason.ClientNamespaceDisconnect);
+                }
                 break;
             case SocketPacketType.Event or SocketPacketType.BinaryEvent:
                 if (!SocketArguments.TryCreate(packet.Data, hasName: true, attachments, out var name, out var args))
@@ -83,9 +86,9 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
                     Fail("invalid event payload");
                     return;
                 }
-                if (Find(packet.Namespace) is { Connected: true } socket)
+                if (FindOrFail(packet.Namespace) is { } socket)
                 {
-                    socket.Dispatch(new SocketEvent(socket, name!, args!, packet.AckId));
+                    socket.Receive(new SocketEvent(socket, name!, args!, packet.AckId));
                 }
                 break;
             case SocketPacketType.Ack or SocketPacketType.BinaryAck:
@@ -99,7 +102,7 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
                     Fail("ack without an id");
                     return;
                 }
-                Find(packet.Namespace)?.OnAck(packet, ackArgs!);
+                FindOrFail(packet.Namespace)?.OnAck(packet, ackArgs!);
                 break;
             default:
                 // CONNECT_ERROR only flows from server to client.
@@ -190,6 +193,17 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         {
             return _sockets.GetValueOrDefault(nsp);
         }
+    }
+
+    /// <summary>The socket of a namespace this connection joined; a packet for any other namespace is a protocol violation that closes the connection, as in socket.io.</summary>
+    private Socket? FindOrFail(string nsp)
+    {
+        var socket = Find(nsp);
+        if (socket is null)
+        {
+            Fail($"packet for namespace {nsp}, which this connection has not joined");
+        }
+        return socket;
     }
 
     internal void Remove(Socket socket)

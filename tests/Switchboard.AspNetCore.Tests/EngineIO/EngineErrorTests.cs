@@ -1,0 +1,96 @@
+using System.Net;
+using Switchboard.AspNetCore.Tests.Infrastructure;
+
+namespace Switchboard.AspNetCore.Tests.EngineIO;
+
+public sealed class EngineErrorTests(EchoEngineFixture fixture) : IClassFixture<EchoEngineFixture>, IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = fixture.Host.BaseAddress };
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        fixture.Host.Logs.AssertNoErrors();
+    }
+
+    private async Task AssertErrorAsync(HttpResponseMessage response, int code, string message)
+    {
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal($"{{\"code\":{code},\"message\":\"{message}\"}}", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, HttpContent? content = null) =>
+        _http.SendAsync(new HttpRequestMessage(method, url) { Content = content }).Within();
+
+    [Theory]
+    [InlineData("engine.io/?EIO=4&transport=carrier-pigeon")]
+    [InlineData("engine.io/?EIO=4")]
+    [InlineData("engine.io/?EIO=4&transport=POLLING")]
+    public async Task An_unknown_transport_is_error_0(string url)
+    {
+        await AssertErrorAsync(await SendAsync(HttpMethod.Get, url), 0, "Transport unknown");
+    }
+
+    [Fact]
+    public async Task An_unknown_sid_is_error_1_for_get_and_post()
+    {
+        await AssertErrorAsync(await SendAsync(HttpMethod.Get, "engine.io/?EIO=4&transport=polling&sid=nope"), 1, "Session ID unknown");
+        await AssertErrorAsync(await SendAsync(HttpMethod.Post, "engine.io/?EIO=4&transport=polling&sid=nope", new StringContent("4x")), 1, "Session ID unknown");
+    }
+
+    [Fact]
+    public async Task A_websocket_with_an_unknown_sid_is_error_1()
+    {
+        await AssertErrorAsync(await SendAsync(HttpMethod.Get, "engine.io/?EIO=4&transport=websocket&sid=nope"), 1, "Session ID unknown");
+    }
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task A_handshake_other_than_get_is_error_2(string method)
+    {
+        await AssertErrorAsync(await SendAsync(new HttpMethod(method), "engine.io/?EIO=4&transport=polling", new StringContent("4x")), 2, "Bad handshake method");
+    }
+
+    [Fact]
+    public async Task A_websocket_handshake_without_an_upgrade_is_error_3()
+    {
+        await AssertErrorAsync(await SendAsync(HttpMethod.Get, "engine.io/?EIO=4&transport=websocket"), 3, "Bad request");
+    }
+
+    [Fact]
+    public async Task A_session_request_with_an_unsupported_method_is_error_3()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+
+        await AssertErrorAsync(await client.SendAsync(HttpMethod.Put, client.SessionUrl, new StringContent("4x")), 3, "Bad request");
+    }
+
+    [Fact]
+    public async Task A_malformed_polling_payload_is_error_3_and_closes_the_session()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+
+        await AssertErrorAsync(await client.PostRawAsync("9nonsense"), 3, "Bad request");
+
+        Assert.Equal(Engine.EngineCloseReason.ParseError, await fixture.Session(client.Sid).Closed.Task.Within());
+        await AssertErrorAsync(await client.GetAsync(), 1, "Session ID unknown");
+    }
+
+    [Theory]
+    [InlineData("engine.io/?EIO=3&transport=polling")]
+    [InlineData("engine.io/?EIO=5&transport=polling")]
+    [InlineData("engine.io/?transport=polling")]
+    [InlineData("engine.io/?EIO=3&transport=websocket")]
+    public async Task An_unsupported_protocol_version_is_error_5(string url)
+    {
+        await AssertErrorAsync(await SendAsync(HttpMethod.Get, url), 5, "Unsupported protocol version");
+    }
+}

@@ -1,0 +1,138 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Switchboard.AspNetCore.Tests.Infrastructure;
+using Switchboard.Engine;
+
+namespace Switchboard.AspNetCore.Tests.EngineIO;
+
+public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixture<EchoEngineFixture>, IDisposable
+{
+    public void Dispose() => fixture.Host.Logs.AssertNoErrors();
+
+    [Fact]
+    public async Task A_second_concurrent_poll_is_refused_and_closes_the_session_releasing_the_first_with_a_close_packet()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+        var arrived = fixture.WhenPollArrives(client.Sid);
+        var first = client.PollAsync();
+        await arrived;
+
+        using var second = await client.GetAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+        Assert.Equal("{\"code\":3,\"message\":\"Bad request\"}", await second.Content.ReadAsStringAsync());
+        Assert.Equal(["1"], await first);
+        Assert.Equal(EngineCloseReason.TransportError, await fixture.Session(client.Sid).Closed.Task.Within());
+    }
+
+    [Fact]
+    public async Task A_second_concurrent_post_is_refused_and_closes_the_session()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+        var probe = fixture.Session(client.Sid);
+        var body = new GatedContent("4fir", "st");
+        var arrived = fixture.WhenRequestArrives(r => HttpMethods.IsPost(r.Method) && r.Query["sid"] == client.Sid);
+        var first = client.SendAsync(HttpMethod.Post, client.SessionUrl, body);
+        await arrived;
+
+        using var second = await client.PostRawAsync("4second");
+        body.Finish();
+
+        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+        Assert.Equal("{\"code\":3,\"message\":\"Bad request\"}", await second.Content.ReadAsStringAsync());
+        Assert.Equal(EngineCloseReason.TransportError, await probe.Closed.Task.Within());
+        (await first).Dispose();
+    }
+
+    [Fact]
+    public async Task A_client_close_packet_ends_the_session_and_releases_the_held_poll()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+        var arrived = fixture.WhenPollArrives(client.Sid);
+        var held = client.PollAsync();
+        await arrived;
+
+        await client.PostAsync("1");
+
+        Assert.Equal(EngineCloseReason.ClientClose, await fixture.Session(client.Sid).Closed.Task.Within());
+        Assert.Equal(["6"], await held);
+        using var after = await client.GetAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, after.StatusCode);
+        Assert.Equal("{\"code\":1,\"message\":\"Session ID unknown\"}", await after.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Packets_after_a_close_packet_in_the_same_payload_are_not_delivered()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+        var probe = fixture.Session(client.Sid);
+
+        await client.PostAsync("4before", "1", "4after");
+
+        Assert.Equal(EngineCloseReason.ClientClose, await probe.Closed.Task.Within());
+        var delivered = new List<string>();
+        await foreach (var packet in probe.Received.Reader.ReadAllAsync().WithCancellation(CancellationToken.None))
+        {
+            delivered.Add(System.Text.Encoding.UTF8.GetString(packet.Data.Span));
+        }
+        Assert.Equal(["before"], delivered);
+    }
+
+    [Fact]
+    public async Task A_websocket_client_close_packet_makes_the_server_close_the_socket()
+    {
+        var (client, open) = await EngineWebSocketClient.HandshakeAsync(fixture.Host.BaseAddress, "/engine.io");
+        await using var _ = client;
+
+        await client.SendAsync("1");
+
+        Assert.Equal(EngineCloseReason.ClientClose, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
+        await client.WaitClosedAsync();
+    }
+
+    [Fact]
+    public async Task A_websocket_that_goes_away_closes_its_session_with_transport_close()
+    {
+        var (client, open) = await EngineWebSocketClient.HandshakeAsync(fixture.Host.BaseAddress, "/engine.io");
+        await using var _ = client;
+
+        await client.CloseAsync();
+
+        Assert.Equal(EngineCloseReason.TransportClose, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
+    }
+
+    [Fact]
+    public async Task A_server_close_answers_the_held_poll_with_a_close_packet()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+        var arrived = fixture.WhenPollArrives(client.Sid);
+        var held = client.PollAsync();
+        await arrived;
+
+        fixture.Session(client.Sid).Session.Close(EngineCloseReason.ServerClose);
+
+        Assert.Equal(["1"], await held);
+    }
+
+    /// <summary>
+    /// engine.io flushes its write buffer before it closes; here a close with no poll held removes the
+    /// session at once, so the next poll finds no session and the queued packets are lost.
+    /// </summary>
+    [Fact]
+    public async Task A_server_close_without_a_held_poll_still_delivers_queued_messages_and_the_close_packet()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+        var session = fixture.Session(client.Sid).Session;
+
+        session.SendText("last words"u8);
+        session.Close(EngineCloseReason.ServerClose);
+
+        Assert.Equal(["4last words", "1"], await client.PollAsync());
+    }
+}

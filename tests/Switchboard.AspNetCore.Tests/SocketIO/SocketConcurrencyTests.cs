@@ -1,0 +1,115 @@
+using System.Text.RegularExpressions;
+using Switchboard.AspNetCore.Tests.Infrastructure;
+using Switchboard.SocketIO;
+
+namespace Switchboard.AspNetCore.Tests.SocketIO;
+
+public sealed class SocketConcurrencyTests(SocketIOFixture fixture) : IClassFixture<SocketIOFixture>, IDisposable
+{
+    public void Dispose() => fixture.Host.Logs.AssertNoErrors();
+
+    /// <summary>
+    /// A binary packet is its text frame followed by its attachment frames, and the client pairs them by
+    /// position. Emits to one socket from several threads (handlers of different connections, timers,
+    /// acks) must therefore never interleave one packet's frames with another's.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_binary_emits_to_one_socket_keep_each_packet_and_its_attachments_together()
+    {
+        // The frames of one packet must stay together whatever the scheduling; many packets with many
+        // attachments from two threads make an interleaving all but certain when they are not.
+        const int threads = 2;
+        const int perThread = 1500;
+        const int attachments = 8;
+        var nsp = fixture.NewNamespace();
+        await using var client = await SocketIOTestClient.OpenAsync(fixture.Host);
+        var socket = SocketIOFixture.ServerSocket(nsp, await client.JoinAsync(nsp.Name));
+        using var start = new Barrier(threads);
+
+        var emitters = Enumerable.Range(0, threads).Select(t => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait(Timeouts.Default);
+            for (var i = 0; i < perThread; i++)
+            {
+                var args = new object?[attachments + 1];
+                args[0] = $"{t}:{i}";
+                for (var a = 0; a < attachments; a++)
+                {
+                    args[a + 1] = new byte[] { (byte)t, (byte)(i >> 8), (byte)i, (byte)a };
+                }
+                socket.Emit("bin", args);
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        await Task.WhenAll(emitters).Within();
+
+        var header = new Regex($"^45{attachments}-{Regex.Escape(nsp.Name)},\\[\"bin\",\"(\\d+):(\\d+)\"");
+        for (var n = 0; n < threads * perThread; n++)
+        {
+            var text = await client.ReceiveTextAsync();
+            var match = header.Match(text);
+            Assert.True(match.Success, $"Packet {n}: expected a binary event header, got '{text}'.");
+            var t = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var i = int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            for (var a = 0; a < attachments; a++)
+            {
+                var frame = await client.Engine.ReceiveAsync();
+                Assert.True(
+                    frame.IsBinary && frame.Data.SequenceEqual(new byte[] { (byte)t, (byte)(i >> 8), (byte)i, (byte)a }),
+                    $"Packet {n} ({t}:{i}), attachment {a}: got {frame} instead.");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_socket_whose_connection_closes_during_middleware_never_joins_the_namespace()
+    {
+        var nsp = fixture.NewNamespace();
+        var inMiddleware = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connected = false;
+        nsp.Use(async (_, next) =>
+        {
+            inMiddleware.TrySetResult();
+            await release.Task;
+            try
+            {
+                await next();
+            }
+            finally
+            {
+                finished.TrySetResult();
+            }
+        });
+        nsp.OnConnection(_ => connected = true);
+        await using var client = await SocketIOTestClient.OpenAsync(fixture.Host);
+        await client.SendAsync($"40{nsp.Name},");
+        await inMiddleware.Task.Within();
+
+        await client.Engine.CloseAsync();
+        await client.Engine.Closed.Within();
+        release.SetResult();
+
+        await finished.Task.Within();
+        Assert.Empty(nsp.Sockets);
+        Assert.Empty(await nsp.FetchSocketsAsync().Within());
+        Assert.False(connected);
+    }
+
+    [Fact]
+    public async Task A_client_can_leave_and_rejoin_a_namespace_on_the_same_connection()
+    {
+        var nsp = fixture.NewNamespace();
+        nsp.On("echo", e => e.Ack(e.Args));
+        await using var client = await SocketIOTestClient.OpenAsync(fixture.Host);
+        var first = await client.JoinAsync(nsp.Name);
+        await client.SendAsync($"41{nsp.Name},");
+
+        var second = await client.JoinAsync(nsp.Name);
+
+        Assert.NotEqual(first, second);
+        Assert.Equal([second], nsp.Sockets.Keys);
+        await client.SendAsync($"42{nsp.Name},1[\"echo\",\"back\"]");
+        Assert.Equal($"43{nsp.Name},1[\"back\"]", await client.ReceiveTextAsync());
+    }
+}
