@@ -45,7 +45,23 @@ public sealed class Publication
     /// long-poll, HTTP API): the single argument, or an array when there are none or several. Values
     /// made by the server write binary as base64 strings.
     /// </summary>
-    public ReadOnlyMemory<byte> Data => _data ??= EncodeData();
+    public ReadOnlyMemory<byte> Data => _data ??= Encode(asArray: false);
+
+    /// <summary>
+    /// The arguments as one JSON array (<c>[arg1, arg2]</c>), for stores that keep publications outside
+    /// this process; <see cref="FromStored"/> rebuilds the publication from it.
+    /// </summary>
+    public ReadOnlyMemory<byte> ArgumentsJson => Encode(asArray: true);
+
+    /// <summary>Rebuilds a publication read back from a store (see <see cref="ArgumentsJson"/>).</summary>
+    public static Publication FromStored(long seq, string eventName, ReadOnlyMemory<byte> argumentsJson, IReadOnlyCollection<string> except, string? publisherId, DateTimeOffset time)
+    {
+        if (!SocketArguments.TryCreate(argumentsJson, hasName: false, [], out _, out var args))
+        {
+            throw new FormatException("Stored publication arguments are not a JSON array.");
+        }
+        return new Publication(seq, eventName, [args!], except, publisherId, time);
+    }
 
     /// <summary>The Socket.IO event packet, with <paramref name="offset"/> appended as the last argument when given.</summary>
     internal EncodedPacket SocketPacket(string nsp, string? offset)
@@ -57,12 +73,13 @@ public sealed class Publication
         return _socketPacket ??= PacketEncoder.Event(nsp, Event, [.. _args, offset]);
     }
 
-    private byte[] EncodeData()
+    /// <summary>Binary values made by the server are written as base64 strings (no attachment scope is active here).</summary>
+    private byte[] Encode(bool asArray)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = SocketJson.Options.Encoder, SkipValidation = true }))
         {
-            var single = _args.Length == 1 && _args[0] is not SocketArguments { Count: not 1 };
+            var single = !asArray && _args.Length == 1 && _args[0] is not SocketArguments { Count: not 1 };
             if (!single)
             {
                 writer.WriteStartArray();
