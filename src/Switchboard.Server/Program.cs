@@ -1,20 +1,32 @@
-// The standalone Switchboard server: a Socket.IO endpoint at /socket.io and the demo chat page at /.
-// Configuration comes from appsettings.json, environment variables and the command line: the
-// "Switchboard" section binds onto SocketServerOptions (e.g. Switchboard__Engine__PingInterval or
-// --Switchboard:ConnectTimeout=00:00:10), and Switchboard:Cors:Origins lists the other origins
-// allowed to connect. It listens on http://127.0.0.1:8080 unless an address is configured.
+// The standalone Switchboard server. Every client reaches the same channels of the main namespace:
+//   /socket.io  Socket.IO (the demo chat at /, and the subscribe / unsubscribe / publish channel events)
+//   /sse        Server-Sent Events          /ws   the plain WebSocket protocol
+//   /poll       HTTP long-poll              /api  the HTTP API for backends (when API keys are configured)
+// and the demo pages /ticker.html and /stream.html. Configuration comes from appsettings.json,
+// environment variables and the command line, all under "Switchboard": the section itself binds onto
+// SocketServerOptions (e.g. Switchboard__Engine__PingInterval or --Switchboard:ConnectTimeout=00:00:10),
+// Switchboard:Auth holds the token settings (docs/auth.md), Switchboard:Api:Keys the HTTP API's keys,
+// Switchboard:Cors:Origins the other origins allowed to connect, Switchboard:Demos the demos'. It listens
+// on http://127.0.0.1:8080 unless an address is configured.
 using Switchboard.AspNetCore;
+using Switchboard.AspNetCore.Auth;
+using Switchboard.AspNetCore.SocketChannels;
 using Switchboard.Server.Chat;
+using Switchboard.Server.Demos;
 using Switchboard.Server.Hosting;
 using Switchboard.SocketIO;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseDefaultListenAddress();
 
+var settings = builder.Configuration.GetSection("Switchboard");
 builder.Services.AddSwitchboard();
-builder.Services.Configure<SocketServerOptions>(builder.Configuration.GetSection("Switchboard"));
-var origins = builder.AddOriginPolicy(builder.Configuration.GetSection("Switchboard:Cors"));
+builder.Services.Configure<SocketServerOptions>(settings);
+builder.Services.AddSwitchboardJwt(settings.GetSection("Auth"));
+var origins = builder.AddOriginPolicy(settings.GetSection("Cors"));
+var apiKeys = ConfiguredList.Read(settings.GetSection("Api:Keys"));
 builder.Services.AddSingleton<ChatApp>();
+builder.AddDemos();
 
 var app = builder.Build();
 
@@ -23,6 +35,22 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 
 var chat = app.Services.GetRequiredService<ChatApp>();
-app.MapSocketIO("/socket.io", io => chat.Attach(io.Main)).RequireOriginPolicy(origins);
+app.MapSocketIO("/socket.io", io =>
+{
+    chat.Attach(io.Main);
+    io.UseChannelEvents(app.Services);
+}).RequireOriginPolicy(origins);
+app.MapServerSentEvents("/sse").RequireOriginPolicy(origins);
+app.MapLongPoll("/poll").RequireOriginPolicy(origins);
+app.MapChannelWebSocket("/ws").RequireWebSocketOrigin();
+if (apiKeys.Length > 0)
+{
+    app.MapChannelApi("/api", api => api.ApiKeys = apiKeys);
+}
+else
+{
+    app.Logger.LogInformation("The HTTP API (/api) is off: no key in Switchboard:Api:Keys");
+}
+app.MapDemos();
 
 app.Run();

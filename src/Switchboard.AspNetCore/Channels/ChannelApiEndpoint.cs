@@ -76,7 +76,7 @@ internal sealed partial class ChannelApiEndpoint(ChannelHub hub, ChannelApiOptio
     private async Task<byte[]> PublishNowAsync(PublishRequest request)
     {
         var result = await hub.PublishAsync(request.Channels, request.Event, [request.Data], publisherId: request.Exclude, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-        ChannelEndpointLog.Published(logger, request.Event, string.Join(',', request.Channels), result.Seq);
+        ChannelEndpointLog.Published(logger, request.Event, request.Channels, result.Seq);
         return Json(w =>
         {
             w.WriteStartObject();

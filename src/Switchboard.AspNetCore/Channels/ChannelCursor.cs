@@ -9,7 +9,7 @@ namespace Switchboard.AspNetCore.Channels;
 /// The cursor of a subscription to several channels: one position (offset + epoch) per channel, in the
 /// order the request listed its channels. It is the SSE event id and the long-poll <c>cursor</c>.
 /// Wire format (docs/protocols/sse.md, "The cursor"): <c>v1</c>, then for each channel <c>~</c> and a
-/// segment <c>&lt;offset&gt;.&lt;epoch&gt;</c>, or <c>&lt;offset&gt;!&lt;base64url of the epoch's UTF-8&gt;</c> for an
+/// segment <c>&lt;offset&gt;.&lt;epoch&gt;</c>, or <c>&lt;offset&gt;..&lt;base64url of the epoch's UTF-8&gt;</c> for an
 /// epoch outside the URL-safe alphabet. Every character is URL-unreserved, so a cursor needs no escaping
 /// in a query string or header. A pure codec: no I/O.
 /// </summary>
@@ -17,8 +17,7 @@ public static class ChannelCursor
 {
     public const string Version = "v1";
     private const char SegmentSeparator = '~';
-    private const char RawEpoch = '.';
-    private const char EncodedEpoch = '!';
+    private const char EpochMark = '.';
     private const int MaxOffsetDigits = 18;
     private const int MaxEpochLength = 256;
 
@@ -28,13 +27,14 @@ public static class ChannelCursor
         foreach (var position in positions)
         {
             text.Append(SegmentSeparator).Append(position.Offset);
+            text.Append(EpochMark);
             if (IsUrlSafe(position.Epoch))
             {
-                text.Append(RawEpoch).Append(position.Epoch);
+                text.Append(position.Epoch);
             }
             else
             {
-                text.Append(EncodedEpoch).Append(Base64Url.EncodeToString(Encoding.UTF8.GetBytes(position.Epoch)));
+                text.Append(EpochMark).Append(Base64Url.EncodeToString(Encoding.UTF8.GetBytes(position.Epoch)));
             }
         }
         return text.ToString();
@@ -79,7 +79,7 @@ public static class ChannelCursor
     private static bool TryParseSegment(ReadOnlySpan<char> segment, out StreamPosition position)
     {
         position = default;
-        var mark = segment.IndexOfAny(RawEpoch, EncodedEpoch);
+        var mark = segment.IndexOf(EpochMark);
         if (mark <= 0 || mark > MaxOffsetDigits || mark == segment.Length - 1 || segment.Length - mark > MaxEpochLength)
         {
             return false;
@@ -90,7 +90,7 @@ public static class ChannelCursor
             return false;
         }
         var epoch = segment[(mark + 1)..];
-        if (segment[mark] == RawEpoch)
+        if (epoch[0] != EpochMark)
         {
             if (!IsUrlSafe(epoch))
             {
@@ -99,6 +99,8 @@ public static class ChannelCursor
             position = new StreamPosition(offset, epoch.ToString());
             return true;
         }
+        // A second mark: the epoch is base64url-encoded.
+        epoch = epoch[1..];
         Span<byte> bytes = stackalloc byte[Base64Url.GetMaxDecodedLength(epoch.Length)];
         if (Base64Url.DecodeFromChars(epoch, bytes, out var consumed, out var written) != OperationStatus.Done || consumed != epoch.Length || written == 0)
         {

@@ -14,19 +14,19 @@ internal static partial class ChannelEndpointLog
     public static partial void MalformedCursor(ILogger logger, string endpoint, string connectionId, int count);
 
     [LoggerMessage(302, LogLevel.Debug, "SSE connection {ConnectionId} opened on {Channels} (resumed: {Resumed})")]
-    public static partial void SseOpened(ILogger logger, string connectionId, string channels, bool resumed);
+    public static partial void SseOpened(ILogger logger, string connectionId, IEnumerable<string> channels, bool resumed);
 
     [LoggerMessage(303, LogLevel.Debug, "SSE connection {ConnectionId} ended: {Reason}")]
     public static partial void SseEnded(ILogger logger, string connectionId, string reason);
 
     [LoggerMessage(310, LogLevel.Debug, "Long poll {ConnectionId} on {Channels} answered with {Publications} publications and {Discontinuities} discontinuities")]
-    public static partial void PollAnswered(ILogger logger, string connectionId, string channels, int publications, int discontinuities);
+    public static partial void PollAnswered(ILogger logger, string connectionId, IEnumerable<string> channels, int publications, int discontinuities);
 
     [LoggerMessage(311, LogLevel.Debug, "Long poll {ConnectionId} on {Channels} held for up to {Timeout}")]
-    public static partial void PollHeld(ILogger logger, string connectionId, string channels, TimeSpan timeout);
+    public static partial void PollHeld(ILogger logger, string connectionId, IEnumerable<string> channels, TimeSpan timeout);
 
     [LoggerMessage(320, LogLevel.Debug, "HTTP API published {Event} to {Channels} as seq {Seq}")]
-    public static partial void Published(ILogger logger, string @event, string channels, long seq);
+    public static partial void Published(ILogger logger, string @event, IEnumerable<string> channels, long seq);
 
     [LoggerMessage(321, LogLevel.Debug, "HTTP API publish with idempotency key {Key} answered with the first result")]
     public static partial void IdempotentReplay(ILogger logger, string key);

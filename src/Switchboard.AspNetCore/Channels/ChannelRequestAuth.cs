@@ -45,16 +45,18 @@ public static class ChannelRequestAuth
         return context.Response.WriteAsync(JsonSerializer.Serialize(new { error = new { code, message } }));
     }
 
+    /// <summary>The error code of a refused credential: <c>token_missing</c>, <c>token_expired</c> or <c>token_invalid</c>.</summary>
+    public static string FailureCode(ChannelAuthResult result) => result.Failure switch
+    {
+        ChannelAuthFailure.Expired => "token_expired",
+        ChannelAuthFailure.Missing => "token_missing",
+        _ => "token_invalid",
+    };
+
     /// <summary>401 for a missing, expired or invalid token, with the reason as the error code.</summary>
     public static Task WriteAuthFailureAsync(HttpContext context, ChannelAuthResult result)
     {
-        var code = result.Failure switch
-        {
-            ChannelAuthFailure.Expired => "token_expired",
-            ChannelAuthFailure.Missing => "token_missing",
-            _ => "token_invalid",
-        };
         context.Response.Headers.WWWAuthenticate = "Bearer";
-        return WriteErrorAsync(context, StatusCodes.Status401Unauthorized, code, result.Message ?? "Unauthorized");
+        return WriteErrorAsync(context, StatusCodes.Status401Unauthorized, FailureCode(result), result.Message ?? "Unauthorized");
     }
 }

@@ -17,10 +17,6 @@ internal sealed class HeartbeatTicker : IDisposable
 
     private void Tick() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-    public void Dispose()
-    {
-        _timer.Dispose();
-        // Nobody waits forever on a ticker that stopped.
-        Volatile.Read(ref _next).TrySetResult();
-    }
+    /// <summary>Stops ticking. Streams end with the host (ApplicationStopping) before this runs, so nobody is left waiting.</summary>
+    public void Dispose() => _timer.Dispose();
 }

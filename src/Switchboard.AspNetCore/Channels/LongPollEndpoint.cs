@@ -47,7 +47,7 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
         {
             return;
         }
-        ChannelEndpointLog.PollAnswered(logger, connection.ConnectionId, string.Join(',', channels), answer.Publications.Count, answer.Discontinuities.Count);
+        ChannelEndpointLog.PollAnswered(logger, connection.ConnectionId, channels, answer.Publications.Count, answer.Discontinuities.Count);
         await WriteAnswerAsync(context.Response, answer).ConfigureAwait(false);
     }
 
@@ -117,7 +117,7 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
             if (!waited)
             {
                 waited = true;
-                ChannelEndpointLog.PollHeld(logger, connection.ConnectionId, string.Join(',', subscription.Channels), timeout);
+                ChannelEndpointLog.PollHeld(logger, connection.ConnectionId, subscription.Channels, timeout);
             }
             try
             {
@@ -168,11 +168,10 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
         {
             return options.DefaultTimeout;
         }
-        if (text.Length > 9 || !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        if (!ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
         {
             return null;
         }
-        var timeout = TimeSpan.FromSeconds(seconds);
-        return timeout > options.MaxTimeout ? options.MaxTimeout : timeout;
+        return seconds >= options.MaxTimeout.TotalSeconds ? options.MaxTimeout : TimeSpan.FromSeconds(seconds);
     }
 }

@@ -25,10 +25,18 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
-    private readonly CancellationTokenSource _sendDeadline;
+    private readonly Action _abort;
+    private readonly TimeProvider _time;
+    private readonly Lock _abortLock = new();
+    private bool _disposed;
     private CloseInfo? _close;
 
-    public PlainWebSocketConnection(Namespace nsp, ChannelGrant grant, WebSocket socket, PlainWebSocketOptions options, ILogger logger, TimeProvider time)
+    // When the send in progress started (a TimeProvider timestamp), or Idle; read by the endpoint's scan.
+    private const long Idle = long.MinValue;
+    private long _sendStarted = Idle;
+
+    /// <param name="abort">Drops the underlying connection (<c>HttpContext.Abort</c>): the one thing that frees a send blocked by a client that stopped reading.</param>
+    public PlainWebSocketConnection(Namespace nsp, ChannelGrant grant, WebSocket socket, PlainWebSocketOptions options, ILogger logger, TimeProvider time, Action abort)
         : base(nsp.Channels, "websocket", grant)
     {
         MaxQueued = options.MaxQueued;
@@ -36,7 +44,8 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         _socket = socket;
         _options = options;
         _logger = logger;
-        _sendDeadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        _abort = abort;
+        _time = time;
         _publishes = options.PublishesPerSecond > 0 ? new PlainWebSocketRateLimiter(options.PublishesPerSecond, options.PublishBurst, time) : null;
         _invalidFrames = new PlainWebSocketRateLimiter(options.InvalidFramesPerSecond, options.InvalidFrameBurst, time);
     }
@@ -201,9 +210,10 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
             {
                 if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
-                    _sendDeadline.CancelAfter(_options.SendTimeout);
                     var description = close.Reason == PlainCloseReason.ClientClosed ? null : close.Reason.Code;
-                    await _socket.CloseOutputAsync((WebSocketCloseStatus)close.Reason.Status, description, _sendDeadline.Token).ConfigureAwait(false);
+                    Volatile.Write(ref _sendStarted, _time.GetTimestamp());
+                    await _socket.CloseOutputAsync((WebSocketCloseStatus)close.Reason.Status, description, _stop.Token).ConfigureAwait(false);
+                    Volatile.Write(ref _sendStarted, Idle);
                 }
             }
             finally
@@ -260,29 +270,56 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         return _close!;
     }
 
-    /// <summary>Sends one text message; a send that takes longer than <see cref="PlainWebSocketOptions.SendTimeout"/> aborts the connection.</summary>
+    /// <summary>
+    /// Sends one text message. Its start is noted for the endpoint's periodic scan, which drops the
+    /// connection when a send takes longer than <see cref="PlainWebSocketOptions.SendTimeout"/>.
+    /// </summary>
     private async ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame)
     {
-        _sendDeadline.CancelAfter(_options.SendTimeout);
-        try
+        Volatile.Write(ref _sendStarted, _time.GetTimestamp());
+        await _socket.SendAsync(frame, WebSocketMessageType.Text, true, _stop.Token).ConfigureAwait(false);
+        Volatile.Write(ref _sendStarted, Idle);
+    }
+
+    /// <summary>Called by the endpoint's scan: drops the connection when its send in progress started too long ago.</summary>
+    public void CheckSend(long now)
+    {
+        var started = Volatile.Read(ref _sendStarted);
+        if (started != Idle && _time.GetElapsedTime(started, now) > _options.SendTimeout)
         {
-            await _socket.SendAsync(frame, WebSocketMessageType.Text, true, _sendDeadline.Token).ConfigureAwait(false);
+            OnSendTimeout();
         }
-        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+    }
+
+    /// <summary>
+    /// A send is stuck: the client stopped reading and the network buffers are full. Only dropping the
+    /// connection frees it; the client is then a slow consumer that may reconnect and resume.
+    /// </summary>
+    private void OnSendTimeout()
+    {
+        // Under the lock, so the connection cannot be aborted once disposal (the end of its request) began.
+        lock (_abortLock)
         {
+            if (_disposed || _stop.IsCancellationRequested)
+            {
+                return;
+            }
             PlainWebSocketLog.SendTimedOut(_logger, ConnectionId, _options.SendTimeout);
+            Close(PlainCloseReason.SlowConsumer, $"a send took longer than {_options.SendTimeout.TotalSeconds:0.###} s");
+            _abort();
             _stop.Cancel();
-            throw;
         }
-        _sendDeadline.TryReset();
     }
 
     private static byte[] Encode(Action<IBufferWriter<byte>> write) => PlainWebSocketFrames.Encode(write);
 
     public override async ValueTask DisposeAsync()
     {
+        lock (_abortLock)
+        {
+            _disposed = true;
+        }
         await base.DisposeAsync().ConfigureAwait(false);
-        _sendDeadline.Dispose();
         _stop.Dispose();
     }
 

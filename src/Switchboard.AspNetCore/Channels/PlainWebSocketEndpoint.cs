@@ -11,10 +11,26 @@ namespace Switchboard.AspNetCore.Channels;
 /// not authorized, with a JSON error before the upgrade; accepts the rest and runs a
 /// <see cref="PlainWebSocketConnection"/> on a namespace's channels.
 /// </summary>
-internal sealed class PlainWebSocketEndpoint(Namespace nsp, PlainWebSocketOptions options, ILogger logger, TimeProvider time)
+internal sealed class PlainWebSocketEndpoint : IDisposable
 {
     private readonly ConcurrentDictionary<PlainWebSocketConnection, byte> _connections = new();
+    private readonly Namespace _namespace;
+    private readonly PlainWebSocketOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ITimer _sendScan;
     private volatile bool _stopping;
+
+    public PlainWebSocketEndpoint(Namespace nsp, PlainWebSocketOptions options, ILogger logger, TimeProvider time)
+    {
+        _namespace = nsp;
+        _options = options;
+        _logger = logger;
+        _time = time;
+        // One scan for every connection's send deadline, a quarter of the timeout apart, rather than a timer per send.
+        var period = TimeSpan.FromTicks(Math.Max(options.SendTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10));
+        _sendScan = time.CreateTimer(static state => ((PlainWebSocketEndpoint)state!).ScanSends(), this, period, period);
+    }
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -40,7 +56,7 @@ internal sealed class PlainWebSocketEndpoint(Namespace nsp, PlainWebSocketOption
         var auth = await ChannelRequestAuth.AuthorizeAsync(context).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
-            PlainWebSocketLog.Refused(logger, context.Request.Path, StatusCodes.Status401Unauthorized, auth.Failure?.ToString() ?? "Invalid", auth.Message ?? "");
+            PlainWebSocketLog.Refused(_logger, context.Request.Path, StatusCodes.Status401Unauthorized, auth.Failure?.ToString() ?? "Invalid", auth.Message ?? "");
             await ChannelRequestAuth.WriteAuthFailureAsync(context, auth).ConfigureAwait(false);
             return;
         }
@@ -53,10 +69,10 @@ internal sealed class PlainWebSocketEndpoint(Namespace nsp, PlainWebSocketOption
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             SubProtocol = subProtocol,
-            KeepAliveInterval = options.KeepAliveInterval,
-            KeepAliveTimeout = options.KeepAliveInterval > TimeSpan.Zero ? options.KeepAliveTimeout : null,
+            KeepAliveInterval = _options.KeepAliveInterval,
+            KeepAliveTimeout = _options.KeepAliveInterval > TimeSpan.Zero ? _options.KeepAliveTimeout : null,
         }).ConfigureAwait(false);
-        var connection = new PlainWebSocketConnection(nsp, auth.Grant!, socket, options, logger, time);
+        var connection = new PlainWebSocketConnection(_namespace, auth.Grant!, socket, _options, _logger, _time, context.Abort);
         _connections[connection] = 0;
         try
         {
@@ -82,9 +98,20 @@ internal sealed class PlainWebSocketEndpoint(Namespace nsp, PlainWebSocketOption
         }
     }
 
+    private void ScanSends()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var connection in _connections.Keys)
+        {
+            connection.CheckSend(now);
+        }
+    }
+
+    public void Dispose() => _sendScan.Dispose();
+
     private Task RefuseAsync(HttpContext context, int status, string code, string message)
     {
-        PlainWebSocketLog.Refused(logger, context.Request.Path, status, code, message);
+        PlainWebSocketLog.Refused(_logger, context.Request.Path, status, code, message);
         return ChannelRequestAuth.WriteErrorAsync(context, status, code, message);
     }
 }

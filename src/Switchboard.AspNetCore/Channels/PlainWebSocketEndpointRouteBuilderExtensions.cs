@@ -30,7 +30,9 @@ public static class PlainWebSocketEndpointRouteBuilderExtensions
         var loggers = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         var endpoint = new PlainWebSocketEndpoint(server.Of(ns), options, loggers.CreateLogger(PlainWebSocketLog.Category), server.Time);
         // Open WebSockets would hold up a graceful shutdown: close them first.
-        services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(endpoint.Shutdown);
+        var lifetime = services.GetService<IHostApplicationLifetime>();
+        lifetime?.ApplicationStopping.Register(endpoint.Shutdown);
+        lifetime?.ApplicationStopped.Register(endpoint.Dispose);
         return endpoints.Map(pattern, endpoint.HandleAsync).WithDisplayName($"Channels WebSocket {pattern}");
     }
 }

@@ -51,7 +51,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
         {
             var cursor = ChannelSubscription.ReadCursor(context.Request, "lastEventId", lastEventIdHeader: true);
             var subscription = await ChannelSubscription.OpenAsync(connection, channels, cursor, aborted).ConfigureAwait(false);
-            ChannelEndpointLog.SseOpened(logger, connection.ConnectionId, string.Join(',', channels), subscription.Resumed);
+            ChannelEndpointLog.SseOpened(logger, connection.ConnectionId, channels, subscription.Resumed);
             if (subscription.CursorMalformed)
             {
                 ChannelEndpointLog.MalformedCursor(logger, Name, connection.ConnectionId, channels.Length);

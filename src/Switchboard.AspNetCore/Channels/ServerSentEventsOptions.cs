@@ -12,7 +12,11 @@ public sealed class ServerSentEventsOptions
     /// <summary>The most channels one stream may subscribe to. Default 64.</summary>
     public int MaxChannels { get; set; } = 64;
 
-    /// <summary>The most messages that may wait for a slow client before it is disconnected. Default 10 000.</summary>
+    /// <summary>
+    /// The most messages that may wait for a slow client before it is disconnected (<c>close</c> with
+    /// reason <c>slow consumer</c>). Default 10 000. A resume replays through the same queue, so keep it
+    /// above what one stream can be owed: the channels' history size times the channels per stream.
+    /// </summary>
     public int MaxQueuedMessages { get; set; } = 10_000;
 
     internal void Validate()

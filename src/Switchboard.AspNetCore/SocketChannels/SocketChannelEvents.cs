@@ -7,8 +7,8 @@ using Switchboard.SocketIO;
 namespace Switchboard.AspNetCore.SocketChannels;
 
 /// <summary>
-/// Channels for Socket.IO clients (docs/auth.md, "Socket.IO"): connection middleware that asks the
-/// <see cref="IChannelAuthorizer"/> about the client's token and refuses it with CONNECT_ERROR
+/// Channels for Socket.IO clients (docs/auth.md, "Socket.IO channel events"): connection middleware that
+/// asks the <see cref="IChannelAuthorizer"/> about the client's token and refuses it with CONNECT_ERROR
 /// <c>{"message":"unauthorized","data":{"code":"token_expired"|"token_invalid"|"token_missing","message":...}}</c>,
 /// and the events <c>subscribe</c>, <c>unsubscribe</c> and <c>publish</c>, each acknowledged with
 /// <c>{"ok":true,...}</c> or <c>{"ok":false,"error":{"code","message"}}</c>. Publications reach a
@@ -54,8 +54,8 @@ public sealed class SocketChannelEvents
         await next().ConfigureAwait(false);
     }
 
-    /// <summary>The error code every channel protocol uses for a refused token.</summary>
-    public static string FailureCode(ChannelAuthFailure failure) => failure switch
+    /// <summary>The error code every channel protocol uses for a refused token (as ChannelRequestAuth writes it).</summary>
+    internal static string FailureCode(ChannelAuthFailure failure) => failure switch
     {
         ChannelAuthFailure.Expired => "token_expired",
         ChannelAuthFailure.Missing => "token_missing",
@@ -75,10 +75,9 @@ public sealed class SocketChannelEvents
             Refuse(e, new SocketChannelError(SocketChannelError.Forbidden, $"Not allowed to subscribe to '{request.Channel}'."));
             return;
         }
-        if (e.Socket.Namespace.Sockets.ContainsKey(request.Channel))
+        if (IsPrivateRoom(e.Socket, request.Channel))
         {
-            // A socket id is the room of that socket's private messages.
-            Refuse(e, new SocketChannelError(SocketChannelError.Forbidden, "A socket's own room is not a channel."));
+            Refuse(e, new SocketChannelError(SocketChannelError.Forbidden, $"'{request.Channel}' is a socket's private room."));
             return;
         }
         try
@@ -124,6 +123,11 @@ public sealed class SocketChannelEvents
             Refuse(e, new SocketChannelError(SocketChannelError.Forbidden, $"Not allowed to publish on '{request.Channel}'."));
             return;
         }
+        if (IsPrivateRoom(e.Socket, request.Channel))
+        {
+            Refuse(e, new SocketChannelError(SocketChannelError.Forbidden, $"'{request.Channel}' is a socket's private room."));
+            return;
+        }
         try
         {
             var result = await e.Socket.Namespace.Channels.PublishAsync([request.Channel], request.Event, [request.Data]).ConfigureAwait(false);
@@ -136,6 +140,9 @@ public sealed class SocketChannelEvents
             Fail(e, request.Channel, ex);
         }
     }
+
+    /// <summary>A socket id names the room of that socket's private messages: not a channel to read or write.</summary>
+    private static bool IsPrivateRoom(Socket socket, string channel) => socket.Namespace.Sockets.ContainsKey(channel);
 
     /// <summary>
     /// The grant the middleware stored; a socket that connected without it (recovered across a restart of

@@ -14,20 +14,19 @@ internal sealed record SocketChannelRefusal(bool Ok, SocketChannelError Error);
 /// <summary>Why a channel event was refused: a code for programs, a message for people.</summary>
 public sealed record SocketChannelError(string Code, string Message)
 {
-    /// <summary>The argument is not the object the event takes, or one of its fields has the wrong shape.</summary>
+    // The codes are those of the plain WebSocket protocol (docs/protocols/websocket.md), so one table serves both.
+
+    /// <summary>
+    /// The argument is not the object the event takes, a field has the wrong shape, the channel name is
+    /// empty, too long or has control characters, or the event name is so or reserved.
+    /// </summary>
     public const string BadRequestCode = "bad_request";
 
-    /// <summary>The channel name is empty, too long, or has control characters.</summary>
-    public const string InvalidChannel = "invalid_channel";
-
-    /// <summary>The publication's event name is empty, too long, has control characters, or is reserved.</summary>
-    public const string InvalidEvent = "invalid_event";
-
-    /// <summary>The client's grant does not cover the channel.</summary>
+    /// <summary>The client's grant does not cover the channel, or the channel is a socket's private room.</summary>
     public const string Forbidden = "forbidden";
 
-    /// <summary>The server failed; the request may be retried.</summary>
-    public const string Internal = "internal_error";
+    /// <summary>The server failed to carry out a valid request; it may be retried.</summary>
+    public const string Internal = "internal";
 
     public static SocketChannelError BadRequest(string message) => new(BadRequestCode, message);
 }

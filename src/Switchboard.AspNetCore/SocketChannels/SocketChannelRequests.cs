@@ -71,12 +71,12 @@ internal static class SocketChannelRequests
             eventName = name.ValueKind == JsonValueKind.String ? name.GetString()! : "";
             if (ChannelNames.Problem(eventName, "event") is { } problem)
             {
-                error = new SocketChannelError(SocketChannelError.InvalidEvent, problem + ".");
+                error = SocketChannelError.BadRequest(problem + ".");
                 return false;
             }
             if (s_reserved.Contains(eventName))
             {
-                error = new SocketChannelError(SocketChannelError.InvalidEvent, $"'{eventName}' is reserved by Socket.IO clients.");
+                error = SocketChannelError.BadRequest($"'{eventName}' is reserved by Socket.IO clients.");
                 return false;
             }
         }
@@ -104,7 +104,7 @@ internal static class SocketChannelRequests
     {
         channel = payload.TryGetProperty("channel", out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
         error = ChannelNames.Problem(channel, "channel") is { } problem
-            ? new SocketChannelError(SocketChannelError.InvalidChannel, problem + ".")
+            ? SocketChannelError.BadRequest(problem + ".")
             : null;
         return error is null;
     }

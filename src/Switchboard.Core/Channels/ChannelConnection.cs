@@ -30,6 +30,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
     private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
     private int _queued;
+    private int _replaying;
     private int _closed;
 
     protected ChannelConnection(ChannelHub hub, string protocol, ChannelGrant grant, string? connectionId = null)
@@ -89,7 +90,17 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         {
             _channels.Add(channel);
         }
-        return await Hub.SubscribeAsync(channel, this, since, cancellationToken).ConfigureAwait(false);
+        // What a subscription replays is owed, not piling up: it does not count as a slow consumer.
+        // (The hub holds its publication order while subscribing, so only replayed entries arrive now.)
+        Interlocked.Increment(ref _replaying);
+        try
+        {
+            return await Hub.SubscribeAsync(channel, this, since, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _replaying);
+        }
     }
 
     public void Unsubscribe(string channel)
@@ -123,7 +134,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         {
             return;
         }
-        if (Interlocked.Increment(ref _queued) > MaxQueued)
+        if (Interlocked.Increment(ref _queued) > MaxQueued && Volatile.Read(ref _replaying) == 0)
         {
             Disconnect("slow consumer");
             return;

@@ -51,6 +51,12 @@ public sealed class ChannelHub
             var positions = new Dictionary<string, StreamPosition>(channels.Count, StringComparer.Ordinal);
             foreach (var channel in channels)
             {
+                if (IsPrivateRoom(channel))
+                {
+                    // A socket's own id room carries private messages: they reach that socket only,
+                    // never history or another protocol's subscriber.
+                    continue;
+                }
                 positions[channel] = await _store.AppendAsync(_namespace.Name, channel, publication, _options.PolicyFor(channel), cancellationToken).ConfigureAwait(false);
             }
 
@@ -254,6 +260,9 @@ public sealed class ChannelHub
         }
         return false;
     }
+
+    /// <summary>Whether the channel is the private room of a socket connected to this namespace (named by its id).</summary>
+    public bool IsPrivateRoom(string channel) => _namespace.Sockets.ContainsKey(channel);
 
     /// <summary>How many connections, of every protocol, are subscribed to the channel on this node.</summary>
     public int PresenceCount(string channel)

@@ -7,14 +7,68 @@ namespace Switchboard.Channels;
 /// Channel history in this process's memory: a bounded queue per channel. Its epochs are new with every
 /// process, so a client that resumes across a restart is told its position is gone.
 /// </summary>
-public sealed class InMemoryChannelStore(TimeProvider? time = null) : IChannelStore
+public sealed class InMemoryChannelStore : IChannelStore, IDisposable
 {
     private readonly ConcurrentDictionary<(string Nsp, string Channel), ChannelLog> _logs = new();
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly TimeProvider _time;
+    private readonly ITimer _sweeper;
+
+    public InMemoryChannelStore(TimeProvider? time = null)
+    {
+        _time = time ?? TimeProvider.System;
+        _sweeper = _time.CreateTimer(static s => ((InMemoryChannelStore)s!).Sweep(), this, SweepPeriod, SweepPeriod);
+    }
+
+    /// <summary>How often channels are swept, and how long an untouched channel with no history left is kept.</summary>
+    public static readonly TimeSpan SweepPeriod = TimeSpan.FromMinutes(1);
+
+    /// <summary>How many channels have a log in memory.</summary>
+    public int ChannelCount => _logs.Count;
+
+    /// <summary>
+    /// Trims every channel by age and forgets channels whose history is empty and that nobody touched
+    /// for a sweep period, so one-off channels do not accumulate. A forgotten channel comes back with a
+    /// new epoch: a position in the old one is then answered with a discontinuity, never a wrong replay.
+    /// </summary>
+    public void Sweep()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var (key, log) in _logs)
+        {
+            lock (log)
+            {
+                log.Trim(now);
+                if (log.Entries.Count > 0 || now - log.LastTouched < SweepPeriod)
+                {
+                    continue;
+                }
+                log.Forgotten = true;
+            }
+            _logs.TryRemove(new KeyValuePair<(string, string), ChannelLog>(key, log));
+        }
+    }
+
+    public void Dispose() => _sweeper.Dispose();
+
+    private ChannelLog Log(string nsp, string channel)
+    {
+        while (true)
+        {
+            var log = _logs.GetOrAdd((nsp, channel), static _ => new ChannelLog());
+            lock (log)
+            {
+                if (!log.Forgotten)
+                {
+                    log.LastTouched = _time.GetUtcNow();
+                    return log;
+                }
+            }
+        }
+    }
 
     public ValueTask<StreamPosition> AppendAsync(string nsp, string channel, Publication publication, HistoryPolicy policy, CancellationToken cancellationToken = default)
     {
-        var log = _logs.GetOrAdd((nsp, channel), _ => new ChannelLog());
+        var log = Log(nsp, channel);
         lock (log)
         {
             log.Policy = policy;
@@ -27,7 +81,7 @@ public sealed class InMemoryChannelStore(TimeProvider? time = null) : IChannelSt
 
     public ValueTask<HistoryRead> ReadAsync(string nsp, string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default)
     {
-        var log = _logs.GetOrAdd((nsp, channel), _ => new ChannelLog());
+        var log = Log(nsp, channel);
         lock (log)
         {
             log.Trim(_time.GetUtcNow());
@@ -48,7 +102,7 @@ public sealed class InMemoryChannelStore(TimeProvider? time = null) : IChannelSt
 
     public ValueTask<HistoryRead> ReadAfterSeqAsync(string nsp, string channel, long seq, CancellationToken cancellationToken = default)
     {
-        var log = _logs.GetOrAdd((nsp, channel), _ => new ChannelLog());
+        var log = Log(nsp, channel);
         lock (log)
         {
             log.Trim(_time.GetUtcNow());
@@ -63,7 +117,7 @@ public sealed class InMemoryChannelStore(TimeProvider? time = null) : IChannelSt
 
     public ValueTask<StreamPosition> GetPositionAsync(string nsp, string channel, CancellationToken cancellationToken = default)
     {
-        var log = _logs.GetOrAdd((nsp, channel), _ => new ChannelLog());
+        var log = Log(nsp, channel);
         lock (log)
         {
             return ValueTask.FromResult(new StreamPosition(log.Top, log.Epoch));
@@ -84,6 +138,8 @@ public sealed class InMemoryChannelStore(TimeProvider? time = null) : IChannelSt
         public long Top;
         public long TrimmedMaxSeq;
         public HistoryPolicy Policy = new();
+        public DateTimeOffset LastTouched;
+        public bool Forgotten;
 
         public void Trim(DateTimeOffset now)
         {

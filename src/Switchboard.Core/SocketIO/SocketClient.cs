@@ -195,16 +195,30 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         }
     }
 
-    /// <summary>The socket of a namespace this connection joined; a packet for any other namespace is a protocol violation that closes the connection, as in socket.io.</summary>
+    /// <summary>
+    /// The socket of a namespace this connection joined. A packet for a namespace it never joined is a
+    /// protocol violation that closes the connection, as in socket.io; one for a namespace it has left is
+    /// ignored, since it may have crossed the server's DISCONNECT on the wire.
+    /// </summary>
     private Socket? FindOrFail(string nsp)
     {
         var socket = Find(nsp);
         if (socket is null)
         {
-            Fail($"packet for namespace {nsp}, which this connection has not joined");
+            bool left;
+            lock (_sockets)
+            {
+                left = _left?.Contains(nsp) == true;
+            }
+            if (!left)
+            {
+                Fail($"packet for namespace {nsp}, which this connection has not joined");
+            }
         }
         return socket;
     }
+
+    private HashSet<string>? _left;
 
     internal void Remove(Socket socket)
     {
@@ -213,6 +227,7 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
             if (_sockets.TryGetValue(socket.Namespace.Name, out var current) && current == socket)
             {
                 _sockets.Remove(socket.Namespace.Name);
+                (_left ??= new HashSet<string>(StringComparer.Ordinal)).Add(socket.Namespace.Name);
             }
         }
     }

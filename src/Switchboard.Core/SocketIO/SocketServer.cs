@@ -135,7 +135,14 @@ public sealed class SocketServer : IDisposable
     public ValueTask DisconnectSocketsAsync(bool close = false) => Main.DisconnectSocketsAsync(close);
 
     /// <summary>Closes every connection; sockets see <see cref="DisconnectReason.ServerShuttingDown"/>.</summary>
-    public void Dispose() => Engine.Dispose();
+    public void Dispose()
+    {
+        Engine.Dispose();
+        if (Options.ChannelStore is null && ChannelStore is IDisposable owned)
+        {
+            owned.Dispose();
+        }
+    }
 }
 
 internal sealed partial class SocketLog(ILogger logger)

@@ -1,3 +1,5 @@
+using Switchboard.Engine;
+
 namespace Switchboard.Server.Hosting;
 
 /// <summary>
@@ -45,6 +47,19 @@ internal sealed class AllowedOrigins
         }
         return string.Equals(uri.Authority, host.Value, StringComparison.OrdinalIgnoreCase)
             || _origins.Contains(uri.GetLeftPart(UriPartial.Authority));
+    }
+
+    /// <summary>
+    /// <see cref="EngineOptions.AllowRequest"/> for the Socket.IO endpoint: refuses a
+    /// WebSocket handshake or upgrade whose Origin is not allowed. Polling requests pass: CORS decides
+    /// whether a browser may read their answers. Requests without an Origin come from non-browser clients.
+    /// </summary>
+    public ValueTask<bool> AllowsEngineRequest(EngineRequest request)
+    {
+        var allowed = !request.Query.TryGetValue("transport", out var transport) || transport != "websocket"
+            || !request.Headers.TryGetValue("origin", out var origin)
+            || Allows(origin, new HostString(request.Headers.GetValueOrDefault("host", "")));
+        return ValueTask.FromResult(allowed);
     }
 
     private static string Normalize(string value, string path)
