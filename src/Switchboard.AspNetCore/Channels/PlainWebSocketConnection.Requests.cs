@@ -92,11 +92,6 @@ internal sealed partial class PlainWebSocketConnection
         {
             return Refuse(request, PlainErrorCode.Forbidden, $"not allowed to publish to '{channel}'");
         }
-        if (_namespace.Sockets.ContainsKey(channel))
-        {
-            // A socket's own room carries private messages to it, not a channel anyone may publish to.
-            return Refuse(request, PlainErrorCode.Forbidden, $"'{channel}' is a socket's private room");
-        }
         if (_publishes is { } limiter && !limiter.TryTake())
         {
             // One log line per run of refusals, not one per refused publish.
@@ -152,10 +147,16 @@ internal sealed partial class PlainWebSocketConnection
         return Encode(w => PlainFrameWriter.WritePresence(w, request.Id.Span, channel, count));
     }
 
-    private byte[]? CheckChannel(PlainRequest request) =>
-        request.Channel!.Length > _options.MaxChannelLength
-            ? Refuse(request, PlainErrorCode.BadRequest, $"channel names are at most {_options.MaxChannelLength} characters")
-            : null;
+    private byte[]? CheckChannel(PlainRequest request)
+    {
+        var channel = request.Channel!;
+        if (channel.Length > _options.MaxChannelLength)
+        {
+            return Refuse(request, PlainErrorCode.BadRequest, $"channel names are at most {_options.MaxChannelLength} characters");
+        }
+        // A socket's own id room carries private messages to that socket only: no channel for anyone else.
+        return Hub.IsPrivateRoom(channel) ? Refuse(request, PlainErrorCode.Forbidden, $"'{channel}' is a socket's private room") : null;
+    }
 
     private byte[] Refuse(PlainRequest request, PlainErrorCode code, string message)
     {

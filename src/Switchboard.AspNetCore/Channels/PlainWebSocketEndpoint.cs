@@ -56,7 +56,7 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
         var auth = await ChannelRequestAuth.AuthorizeAsync(context).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
-            PlainWebSocketLog.Refused(_logger, context.Request.Path, StatusCodes.Status401Unauthorized, auth.Failure?.ToString() ?? "Invalid", auth.Message ?? "");
+            PlainWebSocketLog.Refused(_logger, context.Request.Path, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth), auth.Message ?? "");
             await ChannelRequestAuth.WriteAuthFailureAsync(context, auth).ConfigureAwait(false);
             return;
         }
