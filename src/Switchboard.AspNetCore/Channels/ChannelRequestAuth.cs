@@ -46,12 +46,7 @@ public static class ChannelRequestAuth
     }
 
     /// <summary>The error code of a refused credential: <c>token_missing</c>, <c>token_expired</c> or <c>token_invalid</c>.</summary>
-    public static string FailureCode(ChannelAuthResult result) => result.Failure switch
-    {
-        ChannelAuthFailure.Expired => "token_expired",
-        ChannelAuthFailure.Missing => "token_missing",
-        _ => "token_invalid",
-    };
+    public static string FailureCode(ChannelAuthResult result) => (result.Failure ?? ChannelAuthFailure.Invalid).ToWireName();
 
     /// <summary>401 for a missing, expired or invalid token, with the reason as the error code.</summary>
     public static Task WriteAuthFailureAsync(HttpContext context, ChannelAuthResult result)

@@ -261,7 +261,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         if (_close is null)
         {
             // ChannelConnection disconnects slow consumers by itself; any other Disconnect comes from the application or the HTTP API.
-            var kind = reason == "slow consumer" ? PlainCloseReason.SlowConsumer : PlainCloseReason.Disconnected;
+            var kind = reason == ChannelConnection.SlowConsumerReason ? PlainCloseReason.SlowConsumer : PlainCloseReason.Disconnected;
             if (Interlocked.CompareExchange(ref _close, new CloseInfo(kind, reason), null) is null)
             {
                 PlainWebSocketLog.Disconnecting(_logger, ConnectionId, kind.Code, reason);

@@ -48,19 +48,11 @@ public sealed class SocketChannelEvents
         {
             var failure = result.Failure ?? ChannelAuthFailure.Invalid;
             SocketChannelLog.ConnectRefused(_logger, socket.Connection.Id, socket.Namespace.Name, failure);
-            throw new SocketConnectException("unauthorized", new { code = FailureCode(failure), message = result.Message ?? "Unauthorized" });
+            throw new SocketConnectException("unauthorized", new { code = failure.ToWireName(), message = result.Message ?? "Unauthorized" });
         }
         socket.Data[GrantKey] = grant;
         await next().ConfigureAwait(false);
     }
-
-    /// <summary>The error code every channel protocol uses for a refused token (as ChannelRequestAuth writes it).</summary>
-    internal static string FailureCode(ChannelAuthFailure failure) => failure switch
-    {
-        ChannelAuthFailure.Expired => "token_expired",
-        ChannelAuthFailure.Missing => "token_missing",
-        _ => "token_invalid",
-    };
 
     private async ValueTask SubscribeAsync(SocketEvent e)
     {

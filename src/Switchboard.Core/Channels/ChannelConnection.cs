@@ -29,6 +29,9 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     private readonly Channel<ChannelMessage> _queue = Channel.CreateUnbounded<ChannelMessage>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
     private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
+    /// <summary>The reason given to <see cref="Disconnect"/> when a connection is dropped as a slow consumer.</summary>
+    public const string SlowConsumerReason = "slow consumer";
+
     private int _queued;
     private int _replaying;
     private int _closed;
@@ -136,7 +139,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         }
         if (Interlocked.Increment(ref _queued) > MaxQueued && Volatile.Read(ref _replaying) == 0)
         {
-            Disconnect("slow consumer");
+            Disconnect(SlowConsumerReason);
             return;
         }
         _queue.Writer.TryWrite(message);

@@ -39,6 +39,17 @@ public enum ChannelAuthFailure
     Invalid,
 }
 
+public static class ChannelAuthFailures
+{
+    /// <summary>The error code every channel protocol uses for a refused credential.</summary>
+    public static string ToWireName(this ChannelAuthFailure failure) => failure switch
+    {
+        ChannelAuthFailure.Expired => "token_expired",
+        ChannelAuthFailure.Missing => "token_missing",
+        _ => "token_invalid",
+    };
+}
+
 /// <summary>The outcome of checking a client's credential: a grant, or the reason for refusal.</summary>
 public readonly record struct ChannelAuthResult(ChannelGrant? Grant, ChannelAuthFailure? Failure, string? Message = null)
 {
