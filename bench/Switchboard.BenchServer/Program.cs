@@ -1,0 +1,28 @@
+using Switchboard.AspNetCore;
+using Switchboard.Bench;
+using Switchboard.SocketIO;
+
+// The bench app on Switchboard: namespace "/" with join(room, ack), publish(room, payload) and
+// echo(payload, ack), as namespace-level handlers (no per-socket registration), and the rooms of "/"
+// as Server-Sent Events at /sse?channel=ROOM (a room emit reaches them too). Default options (ping
+// interval 25 s, ping timeout 20 s), like the socket.io peer. Usage: Switchboard.BenchServer [port]
+// (default 5200).
+var builder = BenchHosting.CreateBuilder(args, 5200);
+builder.Services.AddSwitchboard();
+
+var app = builder.Build();
+app.MapSocketIO("/socket.io", io =>
+{
+    io.Main.On("join", e =>
+    {
+        e.Socket.Join(e.Arg<string>(0)!);
+        e.Ack("ok");
+    });
+    // The payload travels as its JSON element: written back as it came, encoded once for the room.
+    io.Main.On("publish", e => io.To(e.Arg<string>(0)!).EmitAsync("msg", e.Args[1]));
+    // The arguments are spliced back byte for byte.
+    io.Main.On("echo", e => e.Ack(e.Args));
+});
+app.MapServerSentEvents("/sse");
+app.MapDebugStats(typeof(SocketServer).Assembly);
+app.RunUntilStopped();

@@ -1,0 +1,29 @@
+namespace Switchboard.LoadGen.Report;
+
+/// <summary>A row of the summary table: one metric of one scenario, and the goal from the issue.</summary>
+internal sealed record Headline(string Scenario, string Metric, string Label, string Goal, double? GoalValue, bool LowerIsBetter = true)
+{
+    public static IReadOnlyList<Headline> All { get; } =
+    [
+        new("S1", "rss_per_conn_kb", "S1 RSS per idle connection, KB", "≤ 4", 4),
+        new("S1", "managed_per_conn_kb", "S1 managed heap per idle connection, KB (.NET)", "", null),
+        new("S1", "idle_cpu_pct", "S1 idle CPU, % of one core", "≤ 0.5", 0.5),
+        new("S1", "connections", "S1 idle connections held", "", null, LowerIsBetter: false),
+        new("S2-1k", "us_per_delivery", "S2 µs CPU per delivery, 1k subscribers", "≤ 2.3", 2.3),
+        new("S2-10k", "us_per_delivery", "S2 µs CPU per delivery, 10k subscribers", "≤ 3.1", 3.1),
+        new("S2-1k", "deliveries_per_s", "S2 deliveries/s at saturation, 1k (↑)", "", null, LowerIsBetter: false),
+        new("S2-10k", "deliveries_per_s", "S2 deliveries/s at saturation, 10k (↑)", "", null, LowerIsBetter: false),
+        new("S2-1k", "p50_ms@fixed", "S2 p50 ms at the fixed rate, 1k", "", null),
+        new("S2-1k", "p99_ms@fixed", "S2 p99 ms at the fixed rate, 1k", "≤ 5", 5),
+        new("S2-1k", "p999_ms@fixed", "S2 p99.9 ms at the fixed rate, 1k", "", null),
+        new("S2-1k", "p99_ms@half", "S2 p99 ms at half of own saturation, 1k", "", null),
+        new("S2-10k", "p99_ms@half", "S2 p99 ms at half of own saturation, 10k", "", null),
+        new("S3", "us_per_delivery", "S3 µs CPU per delivery, rooms of 10", "≤ 6", 6),
+        new("S4", "us_per_echo", "S4 µs CPU per echo", "≤ 9", 9),
+        new("S4", "p50_ms@fixed", "S4 RTT p50 ms at the fixed rate", "", null),
+        new("S4", "p99_ms@fixed", "S4 RTT p99 ms at the fixed rate", "≤ 1.3", 1.3),
+        new("S5", "ms_per_handshake", "S5 CPU ms per handshake", "≤ 0.07", 0.07),
+        new("S5", "failures", "S5 failed handshakes", "0", 0),
+        new("S7", "us_per_delivery", "S7 µs CPU per SSE delivery", "≤ 1.25 × own S2-1k", null),
+    ];
+}

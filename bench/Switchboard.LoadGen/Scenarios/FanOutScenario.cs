@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using Switchboard.LoadGen.Clients;
+using Switchboard.LoadGen.Measure;
+
+namespace Switchboard.LoadGen.Scenarios;
+
+/// <summary>
+/// S2 / S3 / S7: subscribers in rooms, one publisher emitting <c>publish(room, payload)</c>. First at
+/// saturation (closed loop: a fixed number of messages in flight) for deliveries per server
+/// CPU-second; then at fixed offered rates (half of that saturation, and for S2-1k the fixed rate of
+/// the goals) for delivery latency. S7 subscribes over SSE instead of WebSocket.
+/// </summary>
+internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subscribers, Func<ScenarioSettings, int> rooms, bool sse, bool fixedRate)
+    : Scenario
+{
+    /// <summary>About this many deliveries in flight keep any server busy without piling up queues.</summary>
+    private const int DeliveriesInFlight = 16_000;
+
+    public override string Id => id;
+
+    public override string Describe(ScenarioSettings s)
+    {
+        var n = subscribers(s);
+        var r = rooms(s);
+        var who = sse ? "SSE subscribers" : "subscribers";
+        var shape = r == 1 ? $"one room of {n} {who}" : $"{r} rooms of {n / r} {who}";
+        return $"{shape}, {Payload.TextLength}-byte payloads; deliveries per server CPU-second at saturation, latency at "
+            + (fixedRate ? $"{Phases.Rate(s.FixedDeliveryRate)} and " : "") + "half of saturation";
+    }
+
+    public override async Task RunAsync(ScenarioContext context, ScenarioResult result)
+    {
+        var (target, settings, progress, cancellation) = context;
+        if (sse && target.SseTemplate is null)
+        {
+            result.Skipped = target.SseUnavailable ?? "SSE endpoint not yet available";
+            return;
+        }
+        var count = subscribers(settings);
+        var roomCount = rooms(settings);
+        var perMessage = count / roomCount;
+        var roomNames = Enumerable.Range(0, roomCount).Select(i => roomCount == 1 ? $"{id}-fan" : $"{id}-room-{i}").ToArray();
+        var counters = new Counters();
+
+        progress.Stage = "connect";
+        using var subs = await Fleet.OpenAsync(count,
+            _ => sse ? BenchClient.Create(ClientProtocol.Sse, target.Wire, counters) : context.NewClient(counters),
+            i => sse ? target.SseUri(roomNames[i % roomCount]) : target.ClientUri,
+            i => roomNames[i % roomCount],
+            settings.ConnectParallelism, counters, progress, cancellation);
+        using var pubFleet = await Fleet.OpenAsync(1, _ => context.NewClient(counters), _ => target.ClientUri, _ => null, 1, counters, null, cancellation);
+        CheckFleet(result, subs, "subscribers");
+        CheckFleet(result, pubFleet, "publisher");
+        if (pubFleet.Opened == 0 || subs.Opened == 0)
+        {
+            return;
+        }
+        var publisher = pubFleet.Clients[0];
+        // Only deliveries to subscribers that did connect can be expected.
+        var expectedPerMessage = new long[roomCount];
+        for (var i = 0; i < count; i++)
+        {
+            if (subs.Clients[i] is not null)
+            {
+                expectedPerMessage[i % roomCount]++;
+            }
+        }
+        long expected = 0;
+        bool Publish(long seq)
+        {
+            var room = (int)(seq % roomCount);
+            Span<byte> payload = stackalloc byte[Payload.JsonLength];
+            Payload.Write(payload, Stopwatch.GetTimestamp());
+            if (!publisher.Publish(roomNames[room], payload))
+            {
+                return false;
+            }
+            Interlocked.Add(ref expected, expectedPerMessage[room]);
+            return true;
+        }
+        if (sse)
+        {
+            // An SSE subscription may be registered just after its response head: let it settle.
+            await Task.Delay(settings.Smoke ? 200 : 1000, cancellation);
+        }
+
+        // Saturation: closed loop.
+        var window = Math.Max(2, DeliveriesInFlight / Math.Max(1, perMessage));
+        using (var stop = new CancellationTokenSource())
+        {
+            var loop = Phases.ClosedLoopAsync(Publish, () => counters.Deliveries, perMessage, window, stop.Token);
+            var clock = Stopwatch.StartNew();
+            long last = 0;
+            progress.Detail = () =>
+            {
+                var d = counters.Deliveries;
+                var rate = (d - last) / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+                last = d;
+                clock.Restart();
+                return $"{rate / 1000:0}k deliveries/s";
+            };
+            progress.Stage = "warm-up";
+            await Task.Delay(settings.Warmup, cancellation);
+            progress.Stage = "saturate";
+            var measure = await Window.StartAsync(target);
+            var d0 = counters.Deliveries;
+            await Task.Delay(settings.Measure, cancellation);
+            var d1 = counters.Deliveries;
+            await measure.StopAsync();
+            await stop.CancelAsync();
+            await loop;
+            measure.Report(result, "delivery", "deliveries", d1 - d0);
+            result.Metrics["window_messages"] = window;
+        }
+        progress.Stage = "drain";
+        if (!await Phases.UntilAsync(() => counters.Deliveries >= Volatile.Read(ref expected), settings.Drain))
+        {
+            result.Fail($"{Volatile.Read(ref expected) - counters.Deliveries} of {Volatile.Read(ref expected)} deliveries missing after the saturation phase");
+            return;
+        }
+
+        // Latency at fixed offered rates.
+        var saturation = result.Metric("deliveries_per_s") ?? 0;
+        var rates = new List<(string Key, double DeliveriesPerSecond)>();
+        if (fixedRate)
+        {
+            rates.Add(("@fixed", settings.FixedDeliveryRate));
+        }
+        if (saturation > 0)
+        {
+            rates.Add(("@half", saturation / 2));
+        }
+        foreach (var (key, deliveriesPerSecond) in rates)
+        {
+            progress.Stage = $"latency {Phases.Rate(deliveriesPerSecond)}";
+            var histogram = new LatencyHistogram();
+            counters.DeliveryLatency = histogram;
+            var phase = await Window.StartAsync(target);
+            await Phases.OpenLoopAsync(Publish, deliveriesPerSecond / perMessage, settings.LatencyPhase);
+            var drained = await Phases.UntilAsync(() => counters.Deliveries >= Volatile.Read(ref expected), settings.Drain);
+            await phase.StopAsync();
+            counters.DeliveryLatency = null;
+            result.Metrics[$"rate{key}"] = deliveriesPerSecond;
+            if (phase.HasServerCpu)
+            {
+                result.Metrics[$"server_cpu_pct{key}"] = 100 * phase.ServerCpuSeconds / phase.WallSeconds;
+            }
+            Phases.ReportLatency(result, key, histogram);
+            if (!drained)
+            {
+                result.Fail($"{Volatile.Read(ref expected) - counters.Deliveries} deliveries missing after the latency phase {key}");
+                return;
+            }
+        }
+        result.Metrics["lost"] = Volatile.Read(ref expected) - counters.Deliveries;
+        CheckCloses(result, counters);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Switchboard.LoadGen.Measure;
+
+namespace Switchboard.LoadGen.Scenarios;
+
+/// <summary>Load shapes, each on a dedicated thread of the generator: closed loop (saturation) and open loop (fixed rate).</summary>
+internal static class Phases
+{
+    /// <summary>
+    /// Publishes while fewer than <paramref name="window"/> messages are in flight (sent but not yet
+    /// delivered to all their recipients), until <paramref name="stop"/> is cancelled. Returns how
+    /// many were sent.
+    /// </summary>
+    public static Task<long> ClosedLoopAsync(Func<long, bool> publish, Func<long> delivered, long recipientsPerMessage, int window, CancellationToken stop) =>
+        Task.Factory.StartNew(() =>
+        {
+            long sent = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                if (sent - delivered() / recipientsPerMessage < window)
+                {
+                    if (!publish(sent))
+                    {
+                        break;
+                    }
+                    sent++;
+                }
+                else
+                {
+                    Thread.Sleep(1);
+                }
+            }
+            return sent;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>Sends at <paramref name="perSecond"/> for <paramref name="duration"/>; returns how many were sent.</summary>
+    public static Task<long> OpenLoopAsync(Func<long, bool> send, double perSecond, TimeSpan duration) =>
+        Task.Factory.StartNew(() =>
+        {
+            var start = Stopwatch.GetTimestamp();
+            long sent = 0;
+            while (true)
+            {
+                var elapsed = Stopwatch.GetElapsedTime(start);
+                if (elapsed >= duration)
+                {
+                    break;
+                }
+                var due = (long)(elapsed.TotalSeconds * perSecond) + 1;
+                while (sent < due)
+                {
+                    if (!send(sent))
+                    {
+                        return sent;
+                    }
+                    sent++;
+                }
+                Thread.Sleep(1);
+            }
+            return sent;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>Waits until <paramref name="done"/> holds or the timeout passes; true if it holds.</summary>
+    public static async Task<bool> UntilAsync(Func<bool> done, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!done())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+            await Task.Delay(10);
+        }
+        return true;
+    }
+
+    public static void ReportLatency(ScenarioResult result, string key, LatencyHistogram histogram)
+    {
+        result.Latencies[key] = histogram;
+        result.Metrics[$"p50_ms{key}"] = histogram.Quantile(0.50) / 1e6;
+        result.Metrics[$"p99_ms{key}"] = histogram.Quantile(0.99) / 1e6;
+        result.Metrics[$"p999_ms{key}"] = histogram.Quantile(0.999) / 1e6;
+        result.Metrics[$"samples{key}"] = histogram.Count;
+    }
+
+    public static string Rate(double perSecond) =>
+        perSecond >= 1000 ? $"{perSecond / 1000:0.#}k/s" : $"{perSecond:0}/s";
+}

@@ -1,0 +1,49 @@
+using Switchboard.LoadGen.Clients;
+
+namespace Switchboard.LoadGen.Scenarios;
+
+/// <summary>Everything a scenario run needs.</summary>
+internal sealed record ScenarioContext(Target Target, ScenarioSettings Settings, Progress Progress, CancellationToken Cancellation)
+{
+    public BenchClient NewClient(IClientObserver observer) => BenchClient.Create(Target.Protocol, Target.Wire, observer);
+}
+
+/// <summary>One benchmark scenario (S1 … S7).</summary>
+internal abstract class Scenario
+{
+    /// <summary>Short id used on the command line and in results: S1, S2-1k, S2-10k, S3, S4, S5, S7.</summary>
+    public abstract string Id { get; }
+
+    public abstract string Describe(ScenarioSettings settings);
+
+    public abstract Task RunAsync(ScenarioContext context, ScenarioResult result);
+
+    /// <summary>All scenarios, in run order.</summary>
+    public static IReadOnlyList<Scenario> All { get; } =
+    [
+        new IdleScenario(),
+        new FanOutScenario("S2-1k", s => s.FanOutSmall, _ => 1, sse: false, fixedRate: true),
+        new FanOutScenario("S2-10k", s => s.FanOutLarge, _ => 1, sse: false, fixedRate: false),
+        new FanOutScenario("S3", s => s.Rooms * s.RoomSize, s => s.Rooms, sse: false, fixedRate: false),
+        new EchoScenario(),
+        new StormScenario(),
+        new FanOutScenario("S7", s => s.SseSubscribers, _ => 1, sse: true, fixedRate: false),
+    ];
+
+    protected static void CheckFleet(ScenarioResult result, Fleet fleet, string what)
+    {
+        result.Metrics[$"{what}_failures"] = fleet.Failures;
+        if (fleet.Failures > 0)
+        {
+            result.Fail($"{fleet.Failures} of {fleet.Clients.Length} {what} failed to connect ({fleet.FirstError})");
+        }
+    }
+
+    protected static void CheckCloses(ScenarioResult result, Counters counters)
+    {
+        if (counters.UnexpectedCloses > 0)
+        {
+            result.Fail($"{counters.UnexpectedCloses} connections closed unexpectedly ({counters.LastCloseError})");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+namespace Switchboard.LoadGen.Scenarios;
+
+/// <summary>Sizes and durations of every scenario: the full run, or the CI smoke (a few hundred connections, about a second each).</summary>
+internal sealed record ScenarioSettings
+{
+    public bool Smoke { get; init; }
+
+    public int IdleConnections { get; init; } = 19_000;
+    public int IdleRoomSize { get; init; } = 100;
+    public TimeSpan IdleSettle { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>Longer than the 25 s ping interval of Socket.IO, so every connection is pinged once in it.</summary>
+    public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(30);
+
+    public int FanOutSmall { get; init; } = 1_000;
+    public int FanOutLarge { get; init; } = 10_000;
+    public int Rooms { get; init; } = 1_000;
+    public int RoomSize { get; init; } = 10;
+    public int EchoConnections { get; init; } = 1_000;
+    public int StormConnections { get; init; } = 10_000;
+    public int StormParallelism { get; init; } = 256;
+    public int SseSubscribers { get; init; } = 1_000;
+
+    public int ConnectParallelism { get; init; } = 128;
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan Measure { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan LatencyPhase { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The fixed offered rate of the S2 latency comparison (deliveries per second, 1k subscribers).</summary>
+    public int FixedDeliveryRate { get; init; } = 40_000;
+    public int FixedEchoRate { get; init; } = 10_000;
+
+    public static ScenarioSettings Full { get; } = new();
+
+    public static ScenarioSettings SmokeRun { get; } = new()
+    {
+        Smoke = true,
+        IdleConnections = 300,
+        IdleRoomSize = 50,
+        IdleSettle = TimeSpan.FromMilliseconds(300),
+        IdleWindow = TimeSpan.FromMilliseconds(500),
+        FanOutSmall = 200,
+        FanOutLarge = 300,
+        Rooms = 30,
+        RoomSize = 10,
+        EchoConnections = 200,
+        StormConnections = 400,
+        StormParallelism = 64,
+        SseSubscribers = 200,
+        ConnectParallelism = 64,
+        Warmup = TimeSpan.FromMilliseconds(200),
+        Measure = TimeSpan.FromMilliseconds(600),
+        LatencyPhase = TimeSpan.FromMilliseconds(300),
+        Drain = TimeSpan.FromSeconds(10),
+        FixedDeliveryRate = 20_000,
+        FixedEchoRate = 2_000,
+    };
+
+    /// <summary>Everything scaled down for development runs (<c>--scale 0.1</c>); durations stay.</summary>
+    public ScenarioSettings Scaled(double factor)
+    {
+        int S(int n, int min) => Math.Max(min, (int)(n * factor));
+        return this with
+        {
+            IdleConnections = S(IdleConnections, 50),
+            FanOutSmall = S(FanOutSmall, 20),
+            FanOutLarge = S(FanOutLarge, 50),
+            Rooms = S(Rooms, 5),
+            EchoConnections = S(EchoConnections, 20),
+            StormConnections = S(StormConnections, 50),
+            SseSubscribers = S(SseSubscribers, 20),
+        };
+    }
+}

@@ -1,0 +1,24 @@
+using Switchboard.LoadGen.Clients;
+using Switchboard.LoadGen.Wire;
+
+namespace Switchboard.LoadGen.Scenarios;
+
+/// <summary>The server under test: where to connect, with which protocol, and how to watch it.</summary>
+internal sealed record Target(
+    string Name,
+    ClientProtocol Protocol,
+    Uri BaseUri,
+    int? Pid,
+    /// <summary>SSE subscription URL with <c>{room}</c>, or null while the server has no SSE endpoint.</summary>
+    string? SseTemplate,
+    /// <summary>Why S7 cannot run here, when <see cref="SseTemplate"/> is null.</summary>
+    string? SseUnavailable,
+    bool HasDebugStats,
+    WireKind Wire)
+{
+    public Uri ClientUri => new(BaseUri, Protocol == ClientProtocol.SignalR ? SignalRClient.Path : SocketIOClient.Path);
+
+    public Uri SseUri(string room) => new(SseTemplate!.Replace("{room}", Uri.EscapeDataString(room), StringComparison.Ordinal));
+
+    public Uri? DebugStatsUri => HasDebugStats ? BaseUri : null;
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Switchboard.LoadGen.Measure;
+
+namespace Switchboard.LoadGen.Scenarios;
+
+/// <summary>
+/// A measurement window: server and generator CPU time (utime + stime from /proc), wall time, and for
+/// .NET servers the GC's allocation counters, between <see cref="StartAsync"/> and <see cref="StopAsync"/>.
+/// </summary>
+internal sealed class Window
+{
+    private readonly Target _target;
+    private DebugStats? _stats0;
+    private double _server0;
+    private double _generator0;
+    private long _clock0;
+
+    private Window(Target target) => _target = target;
+
+    public double ServerCpuSeconds { get; private set; }
+
+    public double GeneratorCpuSeconds { get; private set; }
+
+    public double WallSeconds { get; private set; }
+
+    public long? AllocatedBytes { get; private set; }
+
+    public int? Gen0 { get; private set; }
+
+    public int? Gen2 { get; private set; }
+
+    public bool HasServerCpu => _target.Pid is not null;
+
+    public static async Task<Window> StartAsync(Target target)
+    {
+        var window = new Window(target);
+        window._stats0 = await DebugStats.ReadAsync(target.DebugStatsUri);
+        window._server0 = target.Pid is { } pid ? ProcessStats.CpuSeconds(pid) : 0;
+        window._generator0 = ProcessStats.SelfCpuSeconds();
+        window._clock0 = Stopwatch.GetTimestamp();
+        return window;
+    }
+
+    public async Task StopAsync()
+    {
+        WallSeconds = Stopwatch.GetElapsedTime(_clock0).TotalSeconds;
+        ServerCpuSeconds = _target.Pid is { } pid ? ProcessStats.CpuSeconds(pid) - _server0 : double.NaN;
+        GeneratorCpuSeconds = ProcessStats.SelfCpuSeconds() - _generator0;
+        var stats = await DebugStats.ReadAsync(_target.DebugStatsUri);
+        if (_stats0 is not null && stats is not null)
+        {
+            AllocatedBytes = stats.AllocatedBytes - _stats0.AllocatedBytes;
+            Gen0 = stats.Gen0 - _stats0.Gen0;
+            Gen2 = stats.Gen2 - _stats0.Gen2;
+        }
+    }
+
+    /// <summary>Writes the per-unit metrics for <paramref name="units"/> units of work done in the window.</summary>
+    public void Report(ScenarioResult result, string unit, string plural, long units, double microsecondsScale = 1e6)
+    {
+        result.Metrics[plural] = units;
+        result.Metrics[$"{plural}_per_s"] = units / WallSeconds;
+        result.Metrics["wall_s"] = WallSeconds;
+        result.Metrics["generator_cpu_pct"] = 100 * GeneratorCpuSeconds / WallSeconds;
+        if (units > 0)
+        {
+            result.Metrics[$"generator_us_per_{unit}"] = microsecondsScale * GeneratorCpuSeconds / units;
+        }
+        if (HasServerCpu)
+        {
+            result.Metrics["server_cpu_pct"] = 100 * ServerCpuSeconds / WallSeconds;
+            if (units > 0)
+            {
+                result.Metrics[$"us_per_{unit}"] = microsecondsScale * ServerCpuSeconds / units;
+                result.Metrics[$"{plural}_per_cpu_s"] = units / Math.Max(ServerCpuSeconds, 1e-9);
+            }
+        }
+        if (AllocatedBytes is { } bytes && units > 0)
+        {
+            result.Metrics[$"alloc_bytes_per_{unit}"] = (double)bytes / units;
+            result.Metrics["gen0_per_s"] = Gen0!.Value / WallSeconds;
+            result.Metrics["gen2_collections"] = Gen2!.Value;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using Switchboard.LoadGen.Clients;
+
+namespace Switchboard.LoadGen.Suite;
+
+/// <summary>A server the suite can start: how to run it, which protocol it speaks, and where its SSE endpoint is.</summary>
+internal sealed record ServerSpec(
+    string Key,
+    string Display,
+    ClientProtocol Protocol,
+    bool HasDebugStats,
+    Func<BenchPaths, int, (string File, string[] Args)> Command,
+    string? SsePath,
+    string? SseUnavailable,
+    Func<BenchPaths, string?> Missing)
+{
+    public static IReadOnlyList<ServerSpec> Known { get; } =
+    [
+        new("switchboard", "Switchboard", ClientProtocol.SocketIO, HasDebugStats: true,
+            (p, port) => ("dotnet", [p.Dll("Switchboard.BenchServer", "Switchboard.BenchServer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
+            SsePath: "/sse?channel={room}", SseUnavailable: null,
+            p => p.MissingDll("Switchboard.BenchServer", "Switchboard.BenchServer")),
+        new("socketio", "socket.io 4.8", ClientProtocol.SocketIO, HasDebugStats: false,
+            (p, port) => ("node", [Path.Combine(p.Bench, "peers", "socketio", "server.js"), port.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
+            SsePath: null, SseUnavailable: "not applicable: socket.io has no SSE transport",
+            p => Directory.Exists(Path.Combine(p.Bench, "peers", "socketio", "node_modules", "socket.io")) ? null : "run `npm ci` in bench/peers/socketio"),
+        new("signalr", "SignalR (.NET 10)", ClientProtocol.SignalR, HasDebugStats: true,
+            (p, port) => ("dotnet", [p.Dll(Path.Combine("peers", "SignalRPeer"), "SignalRPeer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
+            SsePath: null, SseUnavailable: "not measured: SignalR's SSE transport needs negotiate + POST sends, which the generator does not speak",
+            p => p.MissingDll(Path.Combine("peers", "SignalRPeer"), "SignalRPeer")),
+        new("ceiling", "ceiling", ClientProtocol.SocketIO, HasDebugStats: false,
+            (p, port) => ("dotnet", [p.Dll("CeilingServer", "CeilingServer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
+            SsePath: "/sse?room={room}", SseUnavailable: null,
+            p => p.MissingDll("CeilingServer", "CeilingServer")),
+        new("ceiling-corked", "corked ceiling", ClientProtocol.SocketIO, HasDebugStats: false,
+            (p, port) => ("dotnet", [p.Dll("CeilingServer", "CeilingServer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--corked"]),
+            SsePath: "/sse?room={room}", SseUnavailable: null,
+            p => p.MissingDll("CeilingServer", "CeilingServer")),
+    ];
+
+    public static ServerSpec Find(string key) =>
+        Known.FirstOrDefault(s => s.Key.Equals(key, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"unknown server '{key}' (known: {string.Join(", ", Known.Select(k => k.Key))})");
+}
+
+/// <summary>Where the bench's projects and their build outputs are.</summary>
+internal sealed record BenchPaths(string Root, string Configuration)
+{
+    public string Bench => Path.Combine(Root, "bench");
+
+    public string Dll(string project, string assembly) =>
+        Path.Combine(Bench, project, "bin", Configuration, "net10.0", assembly + ".dll");
+
+    public string? MissingDll(string project, string assembly) =>
+        File.Exists(Dll(project, assembly)) ? null : $"{Dll(project, assembly)} not built (dotnet build -c {Configuration})";
+
+    /// <summary>The repository root: the nearest folder above the generator holding bench/ and Switchboard.slnx.</summary>
+    public static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Switchboard.slnx")) && Directory.Exists(Path.Combine(dir.FullName, "bench")))
+            {
+                return dir.FullName;
+            }
+        }
+        return Directory.GetCurrentDirectory();
+    }
+}
