@@ -8,7 +8,9 @@ using Switchboard.SocketIO;
 // interval 25 s, ping timeout 20 s), like the socket.io peer. Usage: Switchboard.BenchServer [port]
 // (default 5200).
 var builder = BenchHosting.CreateBuilder(args, 5200);
-builder.Services.AddSwitchboard();
+// Engine options may be overridden for experiments, e.g. --Switchboard:Engine:PingInterval=00:00:01
+// (bench/profile.sh uses it to make heartbeats the bulk of an idle server's work).
+builder.Services.AddSwitchboard(options => builder.Configuration.GetSection("Switchboard:Engine").Bind(options.Engine));
 
 var app = builder.Build();
 app.MapSocketIO("/socket.io", io =>

@@ -22,6 +22,7 @@ Switchboard load generator and benchmark orchestrator (docs/performance.md).
       --wire raw|clientws     the generator's WebSocket client (default raw)
       --server-core N | --no-pin      core for the servers (default 0; run the generator on another)
       --reuse-servers         one process per server for all scenarios (default in smoke)
+      --no-retry              in smoke, count a failed scenario at once (by default it gets one retry)
       --sources N             source addresses 127.0.0.2… (default 8)
       --out DIR               results folder (default bench/results/<time>)
       --configuration C       build configuration of the bench servers (default Release)
@@ -137,6 +138,7 @@ async Task<int> SuiteAsync(Arguments a, CancellationToken cancellation)
         SwitchboardTwice = !a.Flag("once") && !smoke,
         ServerCore = a.Flag("no-pin") ? null : a.Int("server-core") ?? 0,
         ReuseServers = smoke || a.Flag("reuse-servers"),
+        RetryFailures = smoke && !a.Flag("no-retry"),
         Wire = Wire(a),
         OutputDirectory = Path.GetFullPath(output),
         ScenarioTimeout = smoke ? TimeSpan.FromSeconds(60) : TimeSpan.FromMinutes(10),

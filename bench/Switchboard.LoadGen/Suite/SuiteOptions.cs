@@ -27,6 +27,9 @@ internal sealed record SuiteOptions
 
     public WireKind Wire { get; init; } = WireKind.Raw;
 
+    /// <summary>Run a failed scenario once more before counting it as failed (smoke).</summary>
+    public bool RetryFailures { get; init; }
+
     public required string OutputDirectory { get; init; }
 
     public int BasePort { get; init; } = 5300;

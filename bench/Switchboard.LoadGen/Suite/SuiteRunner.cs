@@ -37,6 +37,19 @@ internal sealed class SuiteRunner(SuiteOptions options)
                         cancellation.ThrowIfCancellationRequested();
                         progress.Header = $"round {round}/{options.Rounds} {scenario.Id} {label}:";
                         var result = await RunOneAsync(spec, label, scenario, round, progress, cancellation);
+                        if (options.RetryFailures && result.Skipped is null && !result.Passed)
+                        {
+                            // The smoke runs on shared CI machines: a scenario that fails for a passing reason
+                            // (a connect timing out under load) gets one more try on a fresh server; one that
+                            // is broken fails twice. The first failure stays in the log.
+                            progress.Log(Summary(result) + " (retrying once)");
+                            if (_reused.Remove(label, out var stale))
+                            {
+                                stale.Dispose();
+                            }
+                            result = await RunOneAsync(spec, label, scenario, round, progress, cancellation);
+                            result.Metrics["retried"] = 1;
+                        }
                         _results.Add(result);
                         progress.Log(Summary(result));
                         // Keep what has been measured so far, in case the run is stopped.
