@@ -206,8 +206,8 @@ if [ -x bench/smoke.sh ] || [ -f bench/smoke.sh ]; then
   out="$RESULTS/bench-smoke"
   rm -rf "$out"
   mkdir -p "$out"
-  # The ceiling server is left out of the CI smoke: its fan-out drain loses deliveries under the smoke's
-  # load (a bench-only fault, noted in docs/performance.md).
+  # The ceiling server is left out of the CI smoke: one smoke run under heavy load lost ceiling
+  # deliveries (cause not captured); it is a measuring stick, not the product.
   BENCH_SMOKE_OUT="$out" timeout -k 10 900 bash bench/smoke.sh --build --servers switchboard,signalr 2>&1 | tee "$out/smoke.log"
   rc=${PIPESTATUS[0]}
   line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/smoke.log" | tail -n 1)"

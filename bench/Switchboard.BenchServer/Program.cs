@@ -9,7 +9,7 @@ using Switchboard.SocketIO;
 // (default 5200).
 var builder = BenchHosting.CreateBuilder(args, 5200);
 // Engine options may be overridden for experiments, e.g. --Switchboard:Engine:PingInterval=00:00:01
-// (bench/profile.sh uses it to make heartbeats the bulk of an idle server's work).
+// (docs/performance.md profiles idle connections that way: heartbeats become nearly all the work).
 builder.Services.AddSwitchboard(options => builder.Configuration.GetSection("Switchboard:Engine").Bind(options.Engine));
 
 var app = builder.Build();
