@@ -11,7 +11,7 @@ namespace Switchboard.Redis;
 /// </summary>
 internal static class ChannelScripts
 {
-    private const string Prelude = """
+    internal const string Prelude = """
         local log, meta = KEYS[1], KEYS[2]
 
         local function field(entry, name)

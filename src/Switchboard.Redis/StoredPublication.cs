@@ -21,11 +21,14 @@ internal static class StoredPublication
     private const string Publisher = "publisher";
 
     /// <summary>Adds the entry's field/value pairs to a script's arguments.</summary>
-    public static void AddFields(List<RedisValue> argv, Publication publication)
+    public static void AddFields(List<RedisValue> argv, Publication publication, bool withSeq = true)
     {
-        // seq and time first: the scripts look them up while trimming.
-        argv.Add(Seq);
-        argv.Add(publication.Seq.ToString(CultureInfo.InvariantCulture));
+        // seq and time first: the scripts look them up while trimming. Without seq, the script adds it.
+        if (withSeq)
+        {
+            argv.Add(Seq);
+            argv.Add(publication.Seq.ToString(CultureInfo.InvariantCulture));
+        }
         argv.Add(Time);
         argv.Add(ToUnixMicroseconds(publication.Time).ToString(CultureInfo.InvariantCulture));
         argv.Add(Event);

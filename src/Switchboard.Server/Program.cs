@@ -7,7 +7,8 @@
 // SocketServerOptions (e.g. Switchboard__Engine__PingInterval or --Switchboard:ConnectTimeout=00:00:10),
 // Switchboard:Auth holds the token settings (docs/auth.md), Switchboard:Api:Keys the HTTP API's keys,
 // Switchboard:Cors:Origins the other origins allowed to connect, Switchboard:Demos the demos'. It listens
-// on http://127.0.0.1:8080 unless an address is configured.
+// on http://127.0.0.1:8080 unless an address is configured. With Switchboard:Redis:Configuration set,
+// the node joins a cluster over Redis (docs/cluster.md).
 using Switchboard.AspNetCore;
 using Switchboard.AspNetCore.Auth;
 using Switchboard.AspNetCore.SocketChannels;
@@ -23,6 +24,7 @@ var settings = builder.Configuration.GetSection("Switchboard");
 builder.Services.AddSwitchboard();
 builder.Services.Configure<SocketServerOptions>(settings);
 builder.Services.AddSwitchboardJwt(settings.GetSection("Auth"));
+builder.AddRedisCluster(settings.GetSection("Redis"));
 var origins = builder.AddOriginPolicy(settings.GetSection("Cors"));
 var apiKeys = ConfiguredList.Read(settings.GetSection("Api:Keys"));
 builder.Services.AddSingleton<ChatApp>();

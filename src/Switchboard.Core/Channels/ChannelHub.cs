@@ -1,3 +1,4 @@
+using Switchboard.Cluster;
 using Switchboard.SocketIO;
 
 namespace Switchboard.Channels;
@@ -14,20 +15,29 @@ public sealed class ChannelHub
     private readonly IChannelStore _store;
     private readonly ChannelOptions _options;
     private readonly SemaphoreSlim _order = new(1, 1);
-    private readonly Dictionary<string, HashSet<IChannelSubscriber>> _subscribers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<IChannelSubscriber, StreamPosition>> _subscribers = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IChannelConnection> _connections = new(StringComparer.Ordinal);
+    private readonly IClusterBus? _cluster;
+    private readonly ClusterInterest? _interest;
+    private readonly SocketFloors _socketFloors = new();
     private long _seq;
+    private volatile string _epoch;
 
-    internal ChannelHub(Namespace nsp, IChannelStore store, ChannelOptions options)
+    internal ChannelHub(Namespace nsp, IChannelStore store, ChannelOptions options, IClusterBus? cluster)
     {
         _namespace = nsp;
         _store = store;
         _options = options;
-        Epoch = InMemoryChannelStore.NewEpoch();
+        _cluster = cluster;
+        _interest = cluster is null ? null : new ClusterInterest(cluster, nsp.Name);
+        _epoch = InMemoryChannelStore.NewEpoch();
     }
 
-    /// <summary>The epoch of this namespace's sequence numbers (new with every process in memory).</summary>
-    public string Epoch { get; }
+    /// <summary>
+    /// The epoch of this namespace's sequence numbers: new with every process in memory; in a cluster,
+    /// the cluster's, as last seen by this node.
+    /// </summary>
+    public string Epoch => _epoch;
 
     public IChannelStore Store => _store;
 
@@ -43,6 +53,10 @@ public sealed class ChannelHub
         IReadOnlyCollection<string>? except = null, string? publisherId = null, CancellationToken cancellationToken = default)
     {
         except ??= [];
+        if (_cluster is not null)
+        {
+            return await PublishToClusterAsync(_cluster, channels, eventName, args, except, publisherId, cancellationToken).ConfigureAwait(false);
+        }
         await _order.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -60,33 +74,88 @@ public sealed class ChannelHub
                 positions[channel] = await _store.AppendAsync(_namespace.Name, channel, publication, _options.PolicyFor(channel), cancellationToken).ConfigureAwait(false);
             }
 
-            var socketExcept = publisherId is null ? except : [.. except, publisherId];
-            var offset = _namespace.Server.Options.Recovery is null ? null : FormatOffset(seq);
-            await _namespace.Adapter.BroadcastAsync(publication.SocketPacket(_namespace.Name, offset), new BroadcastOptions(channels, socketExcept)).ConfigureAwait(false);
-
-            lock (_subscribers)
-            {
-                foreach (var (channel, position) in positions)
-                {
-                    if (!_subscribers.TryGetValue(channel, out var subscribers))
-                    {
-                        continue;
-                    }
-                    var entry = new ChannelEntry(channel, position.Offset, position.Epoch, publication);
-                    foreach (var subscriber in subscribers)
-                    {
-                        if (subscriber.ConnectionId != publisherId)
-                        {
-                            subscriber.Deliver(entry);
-                        }
-                    }
-                }
-            }
+            DeliverLocked(publication, channels, positions);
             return new PublishResult(seq, positions);
         }
         finally
         {
             _order.Release();
+        }
+    }
+
+    /// <summary>
+    /// In a cluster the bus stores the publication and assigns its sequence number; this node delivers it
+    /// when the bus hands it back (<see cref="DeliverAsync"/>), in the cluster's order like everyone else's.
+    /// </summary>
+    private async ValueTask<PublishResult> PublishToClusterAsync(IClusterBus cluster, IReadOnlyCollection<string> channels, string eventName, object?[] args,
+        IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken)
+    {
+        var publication = new Publication(0, eventName, args, except, publisherId, _namespace.Server.Time.GetUtcNow());
+        var stored = new List<(string, HistoryPolicy)>(channels.Count);
+        foreach (var channel in channels)
+        {
+            if (!IsPrivateRoom(channel))
+            {
+                stored.Add((channel, _options.PolicyFor(channel)));
+            }
+        }
+        var published = await cluster.PublishAsync(new ClusterPublication(_namespace.Name, [.. channels], stored, publication), cancellationToken).ConfigureAwait(false);
+        _epoch = published.SequenceEpoch;
+        return new PublishResult(published.Seq, published.Positions);
+    }
+
+    /// <summary>Delivers a publication the cluster handed to this node, in the cluster's order.</summary>
+    internal async ValueTask DeliverAsync(ClusterDelivery delivery)
+    {
+        await _order.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _epoch = delivery.SequenceEpoch;
+            var seq = delivery.Publication.Seq;
+            if (seq > Interlocked.Read(ref _seq))
+            {
+                Interlocked.Exchange(ref _seq, seq);
+            }
+            DeliverLocked(delivery.Publication, delivery.Rooms, delivery.Positions);
+        }
+        finally
+        {
+            _order.Release();
+        }
+    }
+
+    /// <summary>Hands a stored publication to this node's room members and subscribers; the caller holds the order lock.</summary>
+    private void DeliverLocked(Publication publication, IReadOnlyCollection<string> rooms, IReadOnlyDictionary<string, StreamPosition> positions)
+    {
+        var publisherId = publication.PublisherId;
+        IReadOnlyCollection<string> socketExcept = publisherId is null ? publication.Except : [.. publication.Except, publisherId];
+        if (_socketFloors.Excluded(positions) is { } replayed)
+        {
+            // Sockets that just got this publication in a replay (SubscribeSocketAsync) are not sent it again.
+            socketExcept = [.. socketExcept, .. replayed];
+        }
+        var offset = _namespace.Server.Options.Recovery is null ? null : FormatOffset(publication.Seq);
+        _namespace.Adapter.DeliverLocal(publication.SocketPacket(_namespace.Name, offset), new BroadcastOptions(rooms, socketExcept));
+
+        lock (_subscribers)
+        {
+            foreach (var (channel, position) in positions)
+            {
+                if (!_subscribers.TryGetValue(channel, out var subscribers))
+                {
+                    continue;
+                }
+                var entry = new ChannelEntry(channel, position.Offset, position.Epoch, publication);
+                foreach (var (subscriber, floor) in subscribers)
+                {
+                    // The floor is where the subscriber's replay ended: in a cluster, a publication may
+                    // reach this node after a replay that already had it.
+                    if (subscriber.ConnectionId != publisherId && (floor.Epoch != position.Epoch || position.Offset > floor.Offset))
+                    {
+                        subscriber.Deliver(entry);
+                    }
+                }
+            }
         }
     }
 
@@ -102,6 +171,16 @@ public sealed class ChannelHub
         await _order.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var interested = false;
+            lock (_subscribers)
+            {
+                interested = _subscribers.TryGetValue(channel, out var existing) && existing.ContainsKey(subscriber);
+            }
+            if (_interest is not null && !interested)
+            {
+                // Live publications must reach this node before the position is read.
+                await _interest.AcquireAsync(channel).ConfigureAwait(false);
+            }
             StreamPosition top;
             if (since is { } from)
             {
@@ -129,7 +208,7 @@ public sealed class ChannelHub
                 {
                     _subscribers[channel] = set = [];
                 }
-                set.Add(subscriber);
+                set[subscriber] = top;
             }
             return top;
         }
@@ -141,23 +220,41 @@ public sealed class ChannelHub
 
     public void Unsubscribe(string channel, IChannelSubscriber subscriber)
     {
+        var removed = false;
         lock (_subscribers)
         {
-            if (_subscribers.TryGetValue(channel, out var set) && set.Remove(subscriber) && set.Count == 0)
+            if (_subscribers.TryGetValue(channel, out var set) && set.Remove(subscriber))
             {
-                _subscribers.Remove(channel);
+                removed = true;
+                if (set.Count == 0)
+                {
+                    _subscribers.Remove(channel);
+                }
             }
         }
+        if (removed)
+        {
+            _interest?.Release(channel);
+        }
     }
+
+    /// <summary>A Socket.IO room got its first local member: in a cluster, its publications must reach this node.</summary>
+    internal void RoomCreated(string room) => _interest?.Acquire(room);
+
+    internal void RoomDeleted(string room) => _interest?.Release(room);
 
     /// <summary>
     /// Socket.IO recovery: atomically with respect to publications, reads what the socket's rooms received
     /// after <paramref name="seq"/>; if every room can be continued, calls <paramref name="connect"/> with the
     /// missed publications (in order, each once, minus those the socket was excluded from) and returns true.
     /// </summary>
-    internal async ValueTask<bool> TryRecoverAsync(Socket socket, long seq, Action<IReadOnlyList<Publication>> connect)
+    internal async ValueTask<bool> TryRecoverAsync(Socket socket, string epoch, long seq, Action<IReadOnlyList<Publication>> connect)
     {
-        if (socket.RecoverySession is not { } session || seq > Seq)
+        if (socket.RecoverySession is not { } session)
+        {
+            return false;
+        }
+        if (_cluster is null ? epoch != Epoch || seq > Seq : epoch != await _cluster.GetSequenceEpochAsync(_namespace.Name).ConfigureAwait(false))
         {
             return false;
         }
@@ -212,22 +309,43 @@ public sealed class ChannelHub
         {
             var continuous = true;
             StreamPosition top;
-            if (since is { } from)
+            var held = false;
+            if (_interest is not null && !socket.Rooms.Contains(channel))
             {
-                var read = await _store.ReadAsync(_namespace.Name, channel, from, int.MaxValue, cancellationToken).ConfigureAwait(false);
-                top = read.Top;
-                continuous = read.Continuous;
-                foreach (var entry in read.Entries)
+                // Held until the socket is in the room: live publications reach this node from now on.
+                await _interest.AcquireAsync(channel).ConfigureAwait(false);
+                held = true;
+            }
+            try
+            {
+                if (since is { } from)
                 {
-                    var offset = _namespace.Server.Options.Recovery is null ? null : FormatOffset(entry.Publication.Seq);
-                    socket.Send(entry.Publication.SocketPacket(_namespace.Name, offset));
+                    var read = await _store.ReadAsync(_namespace.Name, channel, from, int.MaxValue, cancellationToken).ConfigureAwait(false);
+                    top = read.Top;
+                    continuous = read.Continuous;
+                    foreach (var entry in read.Entries)
+                    {
+                        var offset = _namespace.Server.Options.Recovery is null ? null : FormatOffset(entry.Publication.Seq);
+                        socket.Send(entry.Publication.SocketPacket(_namespace.Name, offset));
+                    }
+                }
+                else
+                {
+                    top = await _store.GetPositionAsync(_namespace.Name, channel, cancellationToken).ConfigureAwait(false);
+                }
+                if (_cluster is not null)
+                {
+                    _socketFloors.Add(channel, socket.Id, top, _namespace.Server.Time.GetUtcNow());
+                }
+                socket.Join(channel);
+            }
+            finally
+            {
+                if (held)
+                {
+                    _interest!.Release(channel);
                 }
             }
-            else
-            {
-                top = await _store.GetPositionAsync(_namespace.Name, channel, cancellationToken).ConfigureAwait(false);
-            }
-            socket.Join(channel);
             return new SocketSubscription(top, continuous);
         }
         finally
@@ -281,13 +399,17 @@ public sealed class ChannelHub
     /// <summary>The Socket.IO recovery offset of a sequence number: <c>epoch-seq</c>.</summary>
     internal string FormatOffset(long seq) => $"{Epoch}-{seq}";
 
-    internal bool TryParseOffset(string? offset, out long seq)
+    /// <summary>Splits a Socket.IO recovery offset into its epoch and sequence number (whether they are current is for <see cref="TryRecoverAsync"/>).</summary>
+    internal static bool TryParseOffset(string? offset, out string epoch, out long seq)
     {
+        epoch = "";
         seq = 0;
-        if (offset is null || !offset.StartsWith(Epoch, StringComparison.Ordinal) || offset.Length <= Epoch.Length + 1 || offset[Epoch.Length] != '-')
+        var dash = offset?.LastIndexOf('-') ?? -1;
+        if (dash <= 0)
         {
             return false;
         }
-        return long.TryParse(offset.AsSpan(Epoch.Length + 1), System.Globalization.NumberStyles.None, null, out seq);
+        epoch = offset![..dash];
+        return long.TryParse(offset.AsSpan(dash + 1), System.Globalization.NumberStyles.None, null, out seq);
     }
 }

@@ -21,10 +21,10 @@ public sealed class Namespace
         Name = name;
         Parent = parent;
         Adapter = server.AdapterFactory(this);
-        Channels = new ChannelHub(this, server.ChannelStore, server.Options.Channels);
+        Channels = new ChannelHub(this, server.ChannelStore, server.Options.Channels, server.Cluster);
         if (server.RecoveryLane is { } lane)
         {
-            Recovery = new RecoverySessionStore(lane);
+            Recovery = new RecoverySessionStore(lane, name, server.Cluster?.Sessions, server.Options.Recovery!.MaxDisconnectionDuration);
         }
     }
 
@@ -105,7 +105,7 @@ public sealed class Namespace
     /// recovery gets its rooms back and the publications it missed, or, when that is impossible, is
     /// connected as a new socket (the client then sees <c>recovered === false</c>).
     /// </summary>
-    internal async Task ConnectAsync(Socket socket, long recoverFromSeq)
+    internal async Task ConnectAsync(Socket socket, string recoverFromEpoch, long recoverFromSeq)
     {
         if (!socket.Recovered || Server.Options.Recovery is not { SkipMiddlewares: true })
         {
@@ -115,7 +115,7 @@ public sealed class Namespace
         {
             return;
         }
-        var recovered = socket.Recovered && await Channels.TryRecoverAsync(socket, recoverFromSeq, missed =>
+        var recovered = socket.Recovered && await Channels.TryRecoverAsync(socket, recoverFromEpoch, recoverFromSeq, missed =>
         {
             Register(socket);
             socket.MarkConnected();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Switchboard.Cluster;
 using Switchboard.Timing;
 
 namespace Switchboard.SocketIO;
@@ -33,16 +34,36 @@ public sealed class RecoverableSession(string pid, string socketId)
     internal bool Disconnected;
 }
 
-/// <summary>The recoverable sessions of a namespace, kept for <see cref="ConnectionStateRecoveryOptions.MaxDisconnectionDuration"/> after a disconnection.</summary>
-internal sealed class RecoverySessionStore(DeadlineScheduler.Lane expiry)
+/// <summary>
+/// The recoverable sessions of a namespace, kept for <see cref="ConnectionStateRecoveryOptions.MaxDisconnectionDuration"/>
+/// after a disconnection: in memory, or, in a cluster, in the cluster's session store, so that a client
+/// recovers on any node, also after its node died.
+/// </summary>
+internal sealed class RecoverySessionStore(DeadlineScheduler.Lane expiry, string nsp, IClusterSessionStore? cluster, TimeSpan keep)
 {
     private readonly ConcurrentDictionary<string, RecoverableSession> _sessions = new(StringComparer.Ordinal);
 
-    public void Add(RecoverableSession session) => _sessions[session.Pid] = session;
+    public void Add(RecoverableSession session)
+    {
+        if (cluster is not null)
+        {
+            cluster.Save(nsp, session);
+            return;
+        }
+        _sessions[session.Pid] = session;
+    }
+
+    /// <summary>The session's rooms changed.</summary>
+    public void Changed(RecoverableSession session) => cluster?.Save(nsp, session);
 
     /// <summary>Marks the session disconnected; it expires one recovery window later unless taken.</summary>
     public void Disconnected(RecoverableSession session)
     {
+        if (cluster is not null)
+        {
+            cluster.Disconnected(nsp, session, keep);
+            return;
+        }
         lock (session)
         {
             session.Disconnected = true;
@@ -50,24 +71,36 @@ internal sealed class RecoverySessionStore(DeadlineScheduler.Lane expiry)
         }
     }
 
-    public void Remove(RecoverableSession session) => _sessions.TryRemove(new KeyValuePair<string, RecoverableSession>(session.Pid, session));
+    public void Remove(RecoverableSession session)
+    {
+        if (cluster is not null)
+        {
+            cluster.Remove(nsp, session.Pid);
+            return;
+        }
+        _sessions.TryRemove(new KeyValuePair<string, RecoverableSession>(session.Pid, session));
+    }
 
     /// <summary>Takes a disconnected session for recovery; null when unknown, expired, or still connected.</summary>
-    public RecoverableSession? TryTake(string pid)
+    public ValueTask<RecoverableSession?> TryTakeAsync(string pid)
     {
+        if (cluster is not null)
+        {
+            return cluster.TryTakeAsync(nsp, pid);
+        }
         if (!_sessions.TryGetValue(pid, out var session))
         {
-            return null;
+            return ValueTask.FromResult<RecoverableSession?>(null);
         }
         lock (session)
         {
             if (!session.Disconnected)
             {
-                return null;
+                return ValueTask.FromResult<RecoverableSession?>(null);
             }
             session.Disconnected = false;
             session.Token++;
-            return session;
+            return ValueTask.FromResult<RecoverableSession?>(session);
         }
     }
 

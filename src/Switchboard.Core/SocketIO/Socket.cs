@@ -102,6 +102,7 @@ public sealed partial class Socket
             {
                 session.Rooms.Add(room);
             }
+            Namespace.Recovery?.Changed(session);
         }
     }
 
@@ -122,6 +123,7 @@ public sealed partial class Socket
             {
                 session.Rooms.Remove(room);
             }
+            Namespace.Recovery?.Changed(session);
         }
     }
 

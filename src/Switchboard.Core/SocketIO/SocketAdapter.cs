@@ -1,3 +1,5 @@
+using Switchboard.Cluster;
+
 namespace Switchboard.SocketIO;
 
 /// <summary>
@@ -46,6 +48,7 @@ public class SocketAdapter(Namespace nsp)
             if (!_rooms.TryGetValue(room, out var members))
             {
                 _rooms[room] = members = new HashSet<Socket>(1);
+                Namespace.Channels.RoomCreated(room);
             }
             members.Add(socket);
         }
@@ -83,6 +86,7 @@ public class SocketAdapter(Namespace nsp)
         if (_rooms.TryGetValue(room, out var members) && members.Remove(socket) && members.Count == 0)
         {
             _rooms.Remove(room);
+            Namespace.Channels.RoomDeleted(room);
         }
     }
 
@@ -94,10 +98,18 @@ public class SocketAdapter(Namespace nsp)
         }
     }
 
-    /// <summary>Delivers an encoded packet to every targeted socket: the same bytes to each.</summary>
+    /// <summary>
+    /// Delivers an encoded packet to every targeted socket: the same bytes to each. In a cluster, a
+    /// broadcast that is not <see cref="BroadcastFlags.Local"/> also goes, as the same bytes, to the other
+    /// nodes with members of its rooms.
+    /// </summary>
     public virtual ValueTask BroadcastAsync(EncodedPacket packet, BroadcastOptions options)
     {
         DeliverLocal(packet, options);
+        if (Namespace.Server.Cluster is { } cluster && !options.IsLocal)
+        {
+            return cluster.BroadcastAsync(new ClusterBroadcast(Namespace.Name, packet, options));
+        }
         return ValueTask.CompletedTask;
     }
 
@@ -157,7 +169,7 @@ public class SocketAdapter(Namespace nsp)
     }
 
     /// <summary>Local delivery, shared by every adapter: no per-recipient allocation.</summary>
-    protected void DeliverLocal(EncodedPacket packet, BroadcastOptions options)
+    protected internal void DeliverLocal(EncodedPacket packet, BroadcastOptions options)
     {
         lock (_lock)
         {

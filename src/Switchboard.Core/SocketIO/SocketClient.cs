@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Switchboard.Channels;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
 using Switchboard.Protocols.SocketIO;
@@ -120,7 +121,7 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
             SendConnectError(name, "Invalid namespace", null);
             return;
         }
-        var recovering = TryTakeRecoverySession(nsp, auth, out var seq);
+        var (recovering, epoch, seq) = await TryTakeRecoverySessionAsync(nsp, auth).ConfigureAwait(false);
         Socket socket;
         lock (_sockets)
         {
@@ -133,7 +134,7 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         }
         try
         {
-            await nsp.ConnectAsync(socket, seq).ConfigureAwait(false);
+            await nsp.ConnectAsync(socket, epoch, seq).ConfigureAwait(false);
             _everConnected = true;
         }
         catch (Exception ex)
@@ -153,26 +154,25 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
     }
 
     /// <summary>The session a reconnecting client asks to recover (<c>{"pid":...,"offset":...}</c> in its auth), if it can be.</summary>
-    private static RecoverableSession? TryTakeRecoverySession(Namespace nsp, JsonElement auth, out long seq)
+    private static async ValueTask<(RecoverableSession? Session, string Epoch, long Seq)> TryTakeRecoverySessionAsync(Namespace nsp, JsonElement auth)
     {
-        seq = 0;
         if (nsp.Recovery is not { } store || auth.ValueKind != JsonValueKind.Object
             || !auth.TryGetProperty("pid", out var pid) || pid.ValueKind != JsonValueKind.String
             || !auth.TryGetProperty("offset", out var offset) || offset.ValueKind != JsonValueKind.String)
         {
-            return null;
+            return (null, "", 0);
         }
-        var session = store.TryTake(pid.GetString()!);
+        var session = await store.TryTakeAsync(pid.GetString()!).ConfigureAwait(false);
         if (session is null)
         {
-            return null;
+            return (null, "", 0);
         }
-        if (!nsp.Channels.TryParseOffset(offset.GetString(), out seq))
+        if (!ChannelHub.TryParseOffset(offset.GetString(), out var epoch, out var seq))
         {
             store.Remove(session);
-            return null;
+            return (null, "", 0);
         }
-        return session;
+        return (session, epoch, seq);
     }
 
     private void SendConnectError(string nsp, string message, object? data)

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchboard.Channels;
+using Switchboard.Cluster;
 using Switchboard.Engine;
 using Switchboard.Timing;
 
@@ -32,8 +33,13 @@ public sealed class SocketServer : IDisposable
         {
             RecoveryLane = Engine.CreateLane(recovery.MaxDisconnectionDuration);
         }
+        Cluster = options.Cluster;
         Main = Of("/");
+        Cluster?.Attach(new ClusterSink(this));
     }
+
+    /// <summary>The bus to the other nodes of the cluster; null on a single node.</summary>
+    public IClusterBus? Cluster { get; }
 
     public SocketServerOptions Options { get; }
 
@@ -66,6 +72,8 @@ public sealed class SocketServer : IDisposable
         }
         return _namespaces.GetOrAdd(name, n => new Namespace(this, n));
     }
+
+    internal Namespace? TryGetNamespace(string name) => _namespaces.GetValueOrDefault(name);
 
     /// <summary>A dynamic namespace: every requested name matching <paramref name="pattern"/> is created on demand.</summary>
     public ParentNamespace Of(Regex pattern) => AddParent(ParentNamespace.FromRegex(pattern));
@@ -143,6 +151,15 @@ public sealed class SocketServer : IDisposable
             owned.Dispose();
         }
     }
+}
+
+/// <summary>Hands what the cluster delivers to the namespaces of this node (a namespace this node never had has no members here).</summary>
+internal sealed class ClusterSink(SocketServer server) : IClusterSink
+{
+    public ValueTask OnPublicationAsync(ClusterDelivery delivery) =>
+        server.TryGetNamespace(delivery.Namespace) is { } nsp ? nsp.Channels.DeliverAsync(delivery) : ValueTask.CompletedTask;
+
+    public void OnBroadcast(ClusterBroadcast broadcast) => server.TryGetNamespace(broadcast.Namespace)?.Adapter.DeliverLocal(broadcast.Packet, broadcast.Options);
 }
 
 internal sealed partial class SocketLog(ILogger logger)

@@ -21,6 +21,12 @@ public sealed class SocketServerOptions
     /// <summary>Connection state recovery; null (the default, as in socket.io) turns it off.</summary>
     public ConnectionStateRecoveryOptions? Recovery { get; set; }
 
+    /// <summary>
+    /// Links this node with the others of a cluster (docs/cluster.md); null, the default, is a single node.
+    /// The bus also keeps the channels' history, so <see cref="ChannelStore"/> must read the same store.
+    /// </summary>
+    public Cluster.IClusterBus? Cluster { get; set; }
+
     /// <summary>Creates the adapter of each namespace; the default keeps everything in memory.</summary>
     public Func<Namespace, SocketAdapter> AdapterFactory { get; set; } = nsp => new SocketAdapter(nsp);
 }

@@ -1,0 +1,64 @@
+namespace Switchboard.Cluster;
+
+/// <summary>
+/// Counts this node's local members of each channel of a namespace (Socket.IO room members and other
+/// protocols' subscribers alike) and tells the bus when a channel gets its first member or loses its
+/// last. A caller that must not miss a publication awaits <see cref="AcquireAsync"/>: it ends once the
+/// cluster delivers the channel to this node, also when another member asked first.
+/// </summary>
+internal sealed class ClusterInterest(IClusterBus bus, string nsp)
+{
+    private readonly Dictionary<string, Entry> _channels = new(StringComparer.Ordinal);
+
+    public void Acquire(string channel) => _ = Observe(AcquireAsync(channel));
+
+    public ValueTask AcquireAsync(string channel)
+    {
+        Entry entry;
+        lock (_channels)
+        {
+            if (_channels.TryGetValue(channel, out var existing))
+            {
+                existing.Count++;
+                return new ValueTask(existing.Ready);
+            }
+            entry = new Entry();
+            _channels[channel] = entry;
+        }
+        // Outside the lock: the bus may run a continuation inline.
+        entry.Ready = bus.AddInterestAsync(nsp, channel).AsTask();
+        return new ValueTask(entry.Ready);
+    }
+
+    public void Release(string channel)
+    {
+        lock (_channels)
+        {
+            if (!_channels.TryGetValue(channel, out var entry) || --entry.Count > 0)
+            {
+                return;
+            }
+            _channels.Remove(channel);
+        }
+        bus.RemoveInterest(nsp, channel);
+    }
+
+    /// <summary>A failure to register is the bus's to log and repair (it registers again on reconnect).</summary>
+    private static async Task Observe(ValueTask pending)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+        }
+    }
+
+    private sealed class Entry
+    {
+        public int Count = 1;
+
+        public Task Ready = Task.CompletedTask;
+    }
+}

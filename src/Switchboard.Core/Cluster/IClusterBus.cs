@@ -1,0 +1,86 @@
+using Switchboard.Channels;
+using Switchboard.SocketIO;
+
+namespace Switchboard.Cluster;
+
+/// <summary>
+/// What links the nodes of a cluster (docs/cluster.md). A node tells the bus which channels (rooms) it
+/// has local members of; the bus makes publications durable with a cluster-wide order and hands each
+/// one to every node with members, this node included, through <see cref="IClusterSink"/>, one at a
+/// time and in that order. Non-durable broadcasts (volatile, to everyone, to socket ids) go to the
+/// other nodes the same way, without history. The Redis implementation lives in Switchboard.Redis.
+/// </summary>
+public interface IClusterBus
+{
+    /// <summary>This node's id in the cluster.</summary>
+    string NodeId { get; }
+
+    /// <summary>Connects the bus to this node's server. Called once, by the <see cref="SocketServer"/>.</summary>
+    void Attach(IClusterSink sink);
+
+    /// <summary>
+    /// Appends a publication to its channels' histories under the namespace's next cluster-wide sequence
+    /// number and delivers it to every node with members of any of its rooms. Throws when it cannot be
+    /// made durable: a publication never reports a success it did not get.
+    /// </summary>
+    ValueTask<ClusterPublished> PublishAsync(ClusterPublication publication, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends a non-durable broadcast to the other nodes with members of its rooms (every other node when it names none).</summary>
+    ValueTask BroadcastAsync(ClusterBroadcast broadcast, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Tells the cluster that this node has local members of the channel; when the returned task ends,
+    /// every later publication to it reaches this node.
+    /// </summary>
+    ValueTask AddInterestAsync(string nsp, string channel);
+
+    /// <summary>This node has no local member of the channel any more.</summary>
+    void RemoveInterest(string nsp, string channel);
+
+    /// <summary>The namespace's current sequence epoch (Socket.IO recovery offsets are <c>epoch-seq</c>).</summary>
+    ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default);
+
+    /// <summary>Recovery sessions kept for the whole cluster, so a client can recover on any node; null keeps them per node.</summary>
+    IClusterSessionStore? Sessions { get; }
+}
+
+/// <summary>Where a bus delivers what it receives, in the cluster's order, one message at a time.</summary>
+public interface IClusterSink
+{
+    ValueTask OnPublicationAsync(ClusterDelivery delivery);
+
+    void OnBroadcast(ClusterBroadcast broadcast);
+}
+
+/// <summary>A publication on its way into the cluster: the channels that keep it, and every room it is emitted to.</summary>
+/// <param name="Rooms">Every room targeted (a Socket.IO emit's rooms, socket id rooms included).</param>
+/// <param name="Channels">The rooms that are channels with history, with their history policies.</param>
+public sealed record ClusterPublication(string Namespace, IReadOnlyList<string> Rooms, IReadOnlyList<(string Channel, HistoryPolicy Policy)> Channels, Publication Publication);
+
+/// <summary>What a durable publication got: its sequence number (and epoch) and its place in each channel.</summary>
+public sealed record ClusterPublished(string SequenceEpoch, long Seq, IReadOnlyDictionary<string, StreamPosition> Positions);
+
+/// <summary>A durable publication as the cluster delivers it to a node.</summary>
+public sealed record ClusterDelivery(string Namespace, string SequenceEpoch, IReadOnlyList<string> Rooms, IReadOnlyDictionary<string, StreamPosition> Positions, Publication Publication);
+
+/// <summary>A non-durable broadcast: the encoded packet, sent as it is, and its targets.</summary>
+public sealed record ClusterBroadcast(string Namespace, EncodedPacket Packet, BroadcastOptions Options);
+
+/// <summary>Socket.IO recovery sessions shared by the nodes (docs/cluster.md, "Recovery").</summary>
+public interface IClusterSessionStore
+{
+    /// <summary>Writes the session's rooms as they are now; called after every change while it is connected.</summary>
+    void Save(string nsp, RecoverableSession session);
+
+    /// <summary>The socket disconnected in a recoverable way: keep the session for <paramref name="keep"/>.</summary>
+    void Disconnected(string nsp, RecoverableSession session, TimeSpan keep);
+
+    /// <summary>The session can never be recovered (a deliberate disconnect).</summary>
+    void Remove(string nsp, string pid);
+
+    /// <summary>
+    /// Takes a session for recovery on this node, wherever it was: null when unknown or expired. A session
+    /// whose node died is taken as well, so the clients of a killed node recover elsewhere.
+    /// </summary>
+    ValueTask<RecoverableSession?> TryTakeAsync(string nsp, string pid, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,156 @@
+namespace Switchboard.Redis;
+
+/// <summary>
+/// The Lua scripts of <see cref="RedisClusterBus"/> (docs/cluster.md, "Scripts"). A publication is one
+/// script: it takes the namespace's next sequence number, appends to every channel's stream with the
+/// channel scripts' own functions, and PUBLISHes the message to the inbox of every live node with
+/// members of its rooms. Redis runs scripts one at a time and delivers a connection's messages in the
+/// order they were published, so every node receives the publications of a namespace in sequence order.
+/// </summary>
+internal static class ClusterScripts
+{
+    /// <summary>
+    /// Live nodes among a set's members (dropping the dead ones from the set), added once to <c>targets</c>.
+    /// KEYS[2] is always the node table: node id → lease end in ms (Redis TIME).
+    /// </summary>
+    private const string Targets = """
+        local nowTime = redis.call('TIME')
+        local nowMs = tonumber(nowTime[1]) * 1000 + math.floor(tonumber(nowTime[2]) / 1000)
+        local targets, seen = {}, {}
+        local function alive(node)
+          local lease = redis.call('ZSCORE', KEYS[2], node)
+          return lease and tonumber(lease) > nowMs
+        end
+        local function add_members(set, origin)
+          for _, node in ipairs(redis.call('SMEMBERS', set)) do
+            if not seen[node] then
+              seen[node] = true
+              if alive(node) then
+                if node ~= origin then targets[#targets + 1] = node end
+              else
+                redis.call('SREM', set, node)
+              end
+            end
+          end
+        end
+        local function add_all(origin)
+          for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. nowMs, '+inf')) do
+            if node ~= origin then targets[#targets + 1] = node end
+          end
+        end
+
+        """;
+
+    /// <summary>
+    /// KEYS[1] the namespace's sequence hash, KEYS[2] the node table, then two keys (stream, meta) per
+    /// channel, then one interest set per room. ARGV[1] a fresh epoch, ARGV[2] now in µs, ARGV[3] idle
+    /// expiry in ms (as the channel scripts), ARGV[4] channel count, ARGV[5] room count, ARGV[6] the
+    /// inbox prefix, ARGV[7] the namespace, ARGV[8] the message body, then (name, size, ttl µs) per
+    /// channel, the room names, and the stream entry's fields. Returns {sequence epoch, seq, name,
+    /// offset, epoch, …}.
+    /// </summary>
+    public const string Publish = ChannelScripts.Prelude + Targets + """
+        local channels, rooms = tonumber(ARGV[4]), tonumber(ARGV[5])
+        local seqEpoch = redis.call('HGET', KEYS[1], 'epoch')
+        if not seqEpoch then
+          seqEpoch = ARGV[1]
+          redis.call('DEL', KEYS[1])
+          redis.call('HSET', KEYS[1], 'epoch', seqEpoch)
+        end
+        local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+        local now = tonumber(ARGV[2])
+        local fieldsAt = 9 + 3 * channels + rooms
+        local fields = {'seq', tostring(seq)}
+        for i = fieldsAt, #ARGV do fields[#fields + 1] = ARGV[i] end
+
+        local result = {seqEpoch, seq}
+        local positions = {}
+        for c = 1, channels do
+          log, meta = KEYS[1 + 2 * c], KEYS[2 + 2 * c]
+          local at = 9 + 3 * (c - 1)
+          local epoch = open()
+          local offset = redis.call('HINCRBY', meta, 'top', 1)
+          redis.call('XADD', log, offset .. '-0', unpack(fields))
+          redis.call('HSET', meta, 'ttl', ARGV[at + 2])
+          trim_size(tonumber(ARGV[at + 1]))
+          trim_age(now)
+          expire(now)
+          positions[#positions + 1] = {ARGV[at], offset, epoch}
+          result[#result + 1] = ARGV[at]
+          result[#result + 1] = offset
+          result[#result + 1] = epoch
+        end
+
+        local roomNames = {}
+        for r = 1, rooms do
+          roomNames[r] = ARGV[8 + 3 * channels + r]
+          add_members(KEYS[2 + 2 * channels + r], '')
+        end
+        if #targets > 0 then
+          local header = cjson.encode({t = 'p', nsp = ARGV[7], epoch = seqEpoch, seq = seq, pos = positions, rooms = roomNames})
+          local message = header .. '\n' .. ARGV[8]
+          for _, node in ipairs(targets) do
+            redis.call('PUBLISH', ARGV[6] .. node, message)
+          end
+        end
+        return result
+        """;
+
+    /// <summary>
+    /// KEYS[2] the node table, KEYS[3..] the interest sets of the rooms (none: every node). ARGV[1] the
+    /// origin node (not sent to), ARGV[2] the inbox prefix, ARGV[3] the message. Returns the node count.
+    /// </summary>
+    public const string Broadcast = Targets + """
+        if #KEYS < 3 then
+          add_all(ARGV[1])
+        else
+          for k = 3, #KEYS do add_members(KEYS[k], ARGV[1]) end
+        end
+        for _, node in ipairs(targets) do
+          redis.call('PUBLISH', ARGV[2] .. node, ARGV[3])
+        end
+        return #targets
+        """;
+
+    /// <summary>KEYS[1] the node table. ARGV[1] node id, ARGV[2] lease in ms. Drops nodes dead for an hour.</summary>
+    public const string Heartbeat = """
+        local t = redis.call('TIME')
+        local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        redis.call('ZADD', KEYS[1], nowMs + tonumber(ARGV[2]), ARGV[1])
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', nowMs - 3600000)
+        return nowMs
+        """;
+
+    /// <summary>KEYS[1] the sequence hash; ARGV[1] a fresh epoch. Returns the namespace's sequence epoch.</summary>
+    public const string SequenceEpoch = """
+        local epoch = redis.call('HGET', KEYS[1], 'epoch')
+        if epoch then return epoch end
+        redis.call('DEL', KEYS[1])
+        redis.call('HSET', KEYS[1], 'epoch', ARGV[1])
+        return ARGV[1]
+        """;
+
+    /// <summary>
+    /// A session write that only its owner may make. KEYS[1] the session hash. ARGV[1] owner node, ARGV[2]
+    /// ttl ms, ARGV[3] 'save' | 'disconnected' | 'remove', then field/value pairs to set.
+    /// </summary>
+    public const string SessionWrite = """
+        local owner = redis.call('HGET', KEYS[1], 'owner')
+        if owner and owner ~= ARGV[1] then return 0 end
+        if ARGV[3] == 'remove' then
+          redis.call('DEL', KEYS[1])
+          return 1
+        end
+        if #ARGV > 3 then redis.call('HSET', KEYS[1], 'owner', ARGV[1], unpack(ARGV, 4)) end
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        return 1
+        """;
+
+    /// <summary>KEYS[1] the session hash. ARGV[1] the taking node, ARGV[2] ttl ms. Returns its fields, or nil.</summary>
+    public const string SessionTake = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+        redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'state', 'connected')
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        return redis.call('HGETALL', KEYS[1])
+        """;
+}

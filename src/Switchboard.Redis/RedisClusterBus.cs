@@ -1,0 +1,338 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+using Switchboard.Channels;
+using Switchboard.Cluster;
+using StreamPosition = Switchboard.Channels.StreamPosition;
+
+namespace Switchboard.Redis;
+
+/// <summary>
+/// The cluster over one Redis server (docs/cluster.md). Each node has an inbox, a Redis pub/sub
+/// channel of its own, and registers in a per-room set the rooms it has local members of; a publication
+/// is one script that stores it and PUBLISHes it once to the inbox of each node with members, so a node
+/// receives only what its members need, and everything in one order. A node renews a lease in the node
+/// table every <see cref="RedisClusterOptions.HeartbeatInterval"/>; a node whose lease ran out gets no
+/// more messages. When Redis is unreachable, publishing throws (the caller fails loudly); the node keeps
+/// serving its local clients, and registers again once Redis is back.
+/// </summary>
+public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IDatabase _database;
+    private readonly RedisClusterOptions _options;
+    private readonly string _prefix;
+    private readonly RedisKey _nodes;
+    private readonly string _inboxPrefix;
+    private readonly ILogger _log;
+    private readonly HashSet<(string Nsp, string Channel)> _interest = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly long _idleExpiry;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IClusterSink? _sink;
+    private Task? _inboxLoop;
+    private Task? _heartbeatLoop;
+
+    public RedisClusterBus(IConnectionMultiplexer redis, RedisClusterOptions? options = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        _options = options ?? new RedisClusterOptions();
+        ChannelKeys.ValidatePrefix(_options.Store.KeyPrefix);
+        _redis = redis;
+        _database = redis.GetDatabase(_options.Store.Database);
+        _prefix = _options.Store.KeyPrefix;
+        _nodes = _prefix + "nodes";
+        _inboxPrefix = _prefix + "inbox:";
+        _idleExpiry = _options.Store.IdleChannelExpiry is { } idle ? Math.Max(1, (long)idle.TotalMilliseconds) : 0;
+        NodeId = _options.NodeId ?? NewId();
+        _log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Cluster");
+        Sessions = new RedisSessionStore(this, _database, _prefix, _options.SessionLease);
+        Store = new RedisChannelStore(redis, _options.Store);
+    }
+
+    public string NodeId { get; }
+
+    public IClusterSessionStore? Sessions { get; }
+
+    /// <summary>The channel history the bus appends to; give it to <c>SocketServerOptions.ChannelStore</c>.</summary>
+    public RedisChannelStore Store { get; }
+
+    /// <summary>Completes once the inbox is subscribed and the node registered (it retries until Redis answers).</summary>
+    public Task Ready => _ready.Task;
+
+    public void Attach(IClusterSink sink)
+    {
+        if (Interlocked.CompareExchange(ref _sink, sink, null) is not null)
+        {
+            throw new InvalidOperationException("The bus is already attached to a server.");
+        }
+        _redis.ConnectionRestored += OnConnectionRestored;
+        _inboxLoop = Task.Run(RunInboxAsync);
+        _heartbeatLoop = Task.Run(RunHeartbeatAsync);
+    }
+
+    public async ValueTask<ClusterPublished> PublishAsync(ClusterPublication publication, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var nsp = publication.Namespace;
+        var keys = new List<RedisKey>(2 + 2 * publication.Channels.Count + publication.Rooms.Count) { SequenceKey(nsp), _nodes };
+        var argv = new List<RedisValue>(16)
+        {
+            NewId(),
+            StoredPublication.ToUnixMicroseconds(_options.Store.TimeProvider.GetUtcNow()).ToString(CultureInfo.InvariantCulture),
+            _idleExpiry,
+            publication.Channels.Count,
+            publication.Rooms.Count,
+            _inboxPrefix,
+            nsp,
+            ClusterMessage.PublicationBody(publication.Publication),
+        };
+        foreach (var (channel, policy) in publication.Channels)
+        {
+            var channelKeys = ChannelKeys.For(_prefix, nsp, channel);
+            keys.Add(channelKeys.Log);
+            keys.Add(channelKeys.Meta);
+            argv.Add(channel);
+            argv.Add(Math.Max(0, policy.Size));
+            argv.Add((policy.Ttl.Ticks / TimeSpan.TicksPerMicrosecond).ToString(CultureInfo.InvariantCulture));
+        }
+        foreach (var room in publication.Rooms)
+        {
+            keys.Add(InterestKey(nsp, room));
+            argv.Add(room);
+        }
+        StoredPublication.AddFields(argv, publication.Publication, withSeq: false);
+        var result = (RedisResult[])(await _database.ScriptEvaluateAsync(ClusterScripts.Publish, [.. keys], [.. argv]).ConfigureAwait(false))!;
+        var positions = new Dictionary<string, StreamPosition>(publication.Channels.Count, StringComparer.Ordinal);
+        for (var i = 2; i + 2 < result.Length; i += 3)
+        {
+            positions[(string)result[i]!] = new StreamPosition((long)result[i + 1], (string)result[i + 2]!);
+        }
+        return new ClusterPublished((string)result[0]!, (long)result[1], positions);
+    }
+
+    public async ValueTask BroadcastAsync(ClusterBroadcast broadcast, CancellationToken cancellationToken = default)
+    {
+        var keys = new List<RedisKey>(2 + broadcast.Options.Rooms.Count) { default, _nodes };
+        keys[0] = _nodes;
+        foreach (var room in broadcast.Options.Rooms)
+        {
+            keys.Add(InterestKey(broadcast.Namespace, room));
+        }
+        await _database.ScriptEvaluateAsync(ClusterScripts.Broadcast, [.. keys], [NodeId, _inboxPrefix, ClusterMessage.Broadcast(broadcast)]).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask AddInterestAsync(string nsp, string channel)
+    {
+        lock (_interest)
+        {
+            _interest.Add((nsp, channel));
+        }
+        await _database.SetAddAsync(InterestKey(nsp, channel), NodeId).ConfigureAwait(false);
+    }
+
+    public void RemoveInterest(string nsp, string channel)
+    {
+        lock (_interest)
+        {
+            _interest.Remove((nsp, channel));
+        }
+        _ = Observe(_database.SetRemoveAsync(InterestKey(nsp, channel), NodeId));
+    }
+
+    public async ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default)
+    {
+        var epoch = await _database.ScriptEvaluateAsync(ClusterScripts.SequenceEpoch, [SequenceKey(nsp)], [NewId()]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (string)epoch!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _redis.ConnectionRestored -= OnConnectionRestored;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var loop in new[] { _inboxLoop, _heartbeatLoop })
+        {
+            if (loop is not null)
+            {
+                await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+        try
+        {
+            await _redis.GetSubscriber().UnsubscribeAsync(RedisChannel.Literal(_inboxPrefix + NodeId)).ConfigureAwait(false);
+            await _database.SortedSetRemoveAsync(_nodes, NodeId).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Redis is gone; the lease runs out by itself.
+        }
+        _stopping.Dispose();
+    }
+
+    internal RedisKey SessionKey(string nsp, string pid) => $"{_prefix}session:{Escape(nsp)}:{pid}";
+
+    private RedisKey SequenceKey(string nsp) => $"{_prefix}seq:{Escape(nsp)}";
+
+    private RedisKey InterestKey(string nsp, string room) => $"{_prefix}interest:{Escape(nsp)}:{room}";
+
+    private static string Escape(string nsp) =>
+        nsp.AsSpan().IndexOfAny('%', ':') < 0 ? nsp : nsp.Replace("%", "%25", StringComparison.Ordinal).Replace(":", "%3A", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Reads the inbox in order and hands each message to the server before the next: the order Redis
+    /// published them in is the order of the namespace's sequence numbers.
+    /// </summary>
+    private async Task RunInboxAsync()
+    {
+        ChannelMessageQueue? queue = null;
+        while (queue is null)
+        {
+            try
+            {
+                queue = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_inboxPrefix + NodeId)).ConfigureAwait(false);
+                await HeartbeatAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Redis is not there yet: keep serving local clients and try again.
+                Log.StartFailed(_log, NodeId, ex.Message);
+                try
+                {
+                    await Task.Delay(_options.HeartbeatInterval, _options.Store.TimeProvider, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+        _ready.TrySetResult();
+        Log.Started(_log, NodeId);
+        while (!_stopping.IsCancellationRequested)
+        {
+            StackExchange.Redis.ChannelMessage message;
+            try
+            {
+                message = await queue.ReadAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+            {
+                return;
+            }
+            try
+            {
+                switch (ClusterMessage.Parse((byte[])message.Message!))
+                {
+                    case ClusterDelivery delivery:
+                        await _sink!.OnPublicationAsync(delivery).ConfigureAwait(false);
+                        break;
+                    case ClusterBroadcast broadcast:
+                        _sink!.OnBroadcast(broadcast);
+                        break;
+                }
+            }
+            catch (Exception ex)
+            {
+                Log.BadMessage(_log, NodeId, ex);
+            }
+        }
+    }
+
+    private async Task RunHeartbeatAsync()
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _options.Store.TimeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await HeartbeatAsync().ConfigureAwait(false);
+                    await ((RedisSessionStore)Sessions!).RenewAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    Log.HeartbeatFailed(_log, NodeId, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private Task HeartbeatAsync() =>
+        _database.ScriptEvaluateAsync(ClusterScripts.Heartbeat, [_nodes], [NodeId, (long)_options.NodeLease.TotalMilliseconds]);
+
+    /// <summary>After Redis comes back (maybe empty): the lease and every room this node has members of, again.</summary>
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != ConnectionType.Interactive)
+        {
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await HeartbeatAsync().ConfigureAwait(false);
+                (string Nsp, string Channel)[] interest;
+                lock (_interest)
+                {
+                    interest = [.. _interest];
+                }
+                var batch = _database.CreateBatch();
+                var pending = interest.Select(i => batch.SetAddAsync(InterestKey(i.Nsp, i.Channel), NodeId)).ToArray();
+                batch.Execute();
+                await Task.WhenAll(pending).ConfigureAwait(false);
+                await ((RedisSessionStore)Sessions!).RenewAsync().ConfigureAwait(false);
+                Log.Reregistered(_log, NodeId, interest.Length);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Log.HeartbeatFailed(_log, NodeId, ex.Message);
+            }
+        });
+    }
+
+    private static async Task Observe(Task pending)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Re-registered in full when the connection is restored.
+        }
+    }
+
+    /// <summary>12 base64url characters.</summary>
+    internal static string NewId()
+    {
+        Span<byte> bytes = stackalloc byte[9];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Cluster node {Node} joined: inbox subscribed, lease taken")]
+        public static partial void Started(ILogger logger, string node);
+
+        [LoggerMessage(2, LogLevel.Warning, "Cluster node {Node} cannot reach Redis yet: {Reason}")]
+        public static partial void StartFailed(ILogger logger, string node, string reason);
+
+        [LoggerMessage(3, LogLevel.Warning, "Cluster node {Node} dropped an inbox message it could not read or deliver")]
+        public static partial void BadMessage(ILogger logger, string node, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Warning, "Cluster node {Node} could not renew its lease: {Reason}")]
+        public static partial void HeartbeatFailed(ILogger logger, string node, string reason);
+
+        [LoggerMessage(5, LogLevel.Information, "Cluster node {Node} registered again after Redis came back ({Count} rooms)")]
+        public static partial void Reregistered(ILogger logger, string node, int count);
+    }
+}
