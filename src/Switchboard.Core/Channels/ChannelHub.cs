@@ -20,6 +20,7 @@ public sealed class ChannelHub
     private readonly IClusterBus? _cluster;
     private readonly ClusterInterest? _interest;
     private readonly SocketFloors _socketFloors = new();
+    private readonly Dictionary<string, StreamPosition> _delivered = new(StringComparer.Ordinal);
     private long _seq;
     private volatile string _epoch;
 
@@ -116,11 +117,56 @@ public sealed class ChannelHub
             {
                 Interlocked.Exchange(ref _seq, seq);
             }
+            await FillGapsAsync(delivery.Positions).ConfigureAwait(false);
             DeliverLocked(delivery.Publication, delivery.Rooms, delivery.Positions);
         }
         finally
         {
             _order.Release();
+        }
+    }
+
+    /// <summary>
+    /// Pub/sub delivers at most once: a message published while this node's subscription was down (a
+    /// Redis blip) never comes. Offsets of a channel are consecutive, so the next publication shows the
+    /// gap; what is missing is read from history and delivered first, in order.
+    /// </summary>
+    private async ValueTask FillGapsAsync(IReadOnlyDictionary<string, StreamPosition> positions)
+    {
+        foreach (var (channel, position) in positions)
+        {
+            StreamPosition last;
+            lock (_delivered)
+            {
+                if (!_delivered.TryGetValue(channel, out last))
+                {
+                    _delivered[channel] = position;
+                    continue;
+                }
+                _delivered[channel] = position;
+            }
+            if (last.Epoch != position.Epoch || position.Offset <= last.Offset + 1)
+            {
+                continue;
+            }
+            var missing = (int)Math.Min(int.MaxValue, position.Offset - last.Offset - 1);
+            try
+            {
+                var read = await _store.ReadAsync(_namespace.Name, channel, last, missing).ConfigureAwait(false);
+                if (!read.Continuous)
+                {
+                    continue;
+                }
+                _namespace.Server.Log.GapFilled(_namespace.Name, channel, read.Entries.Count);
+                foreach (var entry in read.Entries)
+                {
+                    DeliverLocked(entry.Publication, [channel], new Dictionary<string, StreamPosition>(1, StringComparer.Ordinal) { [channel] = entry.Position });
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _namespace.Server.Log.GapNotFilled(_namespace.Name, channel, ex.Message);
+            }
         }
     }
 
@@ -234,14 +280,25 @@ public sealed class ChannelHub
         }
         if (removed)
         {
-            _interest?.Release(channel);
+            ReleaseInterest(channel);
         }
     }
 
     /// <summary>A Socket.IO room got its first local member: in a cluster, its publications must reach this node.</summary>
     internal void RoomCreated(string room) => _interest?.Acquire(room);
 
-    internal void RoomDeleted(string room) => _interest?.Release(room);
+    internal void RoomDeleted(string room) => ReleaseInterest(room);
+
+    private void ReleaseInterest(string channel)
+    {
+        if (_interest?.Release(channel) == true)
+        {
+            lock (_delivered)
+            {
+                _delivered.Remove(channel);
+            }
+        }
+    }
 
     /// <summary>
     /// Socket.IO recovery: atomically with respect to publications, reads what the socket's rooms received
@@ -343,7 +400,7 @@ public sealed class ChannelHub
             {
                 if (held)
                 {
-                    _interest!.Release(channel);
+                    ReleaseInterest(channel);
                 }
             }
             return new SocketSubscription(top, continuous);
