@@ -106,6 +106,30 @@ public sealed class SocketClusterTests(RedisServer redis) : IClassFixture<RedisS
     }
 
     [Fact]
+    public async Task Presence_counts_the_members_and_users_of_every_node()
+    {
+        var (onA, idOnA) = await ConnectAsync(_a, "desk");
+        var (onB, idOnB) = await ConnectAsync(_b, "desk");
+        var (again, idAgain) = await ConnectAsync(_b, "desk");
+        foreach (var client in new[] { onA, onB, again })
+        {
+            // Events of one socket are handled in order: once the join is acknowledged, the user is set.
+            await client.SendAsync($"42[\"set\",\"userId\",\"{(client == onA ? "ada" : "grace")}\"]");
+            await client.SendAsync("422[\"join\",\"desk\"]");
+            Assert.Equal("432[\"ok\"]", await client.ReceiveTextAsync().Within());
+        }
+
+        var presence = await _a.Main.Channels.PresenceAsync("desk").AsTask().Within();
+
+        Assert.Equal(3, presence.Connections);
+        Assert.Equal(2, presence.Users);
+        Assert.Equal(new[] { idOnA, idOnB, idAgain }.Order(StringComparer.Ordinal), presence.Members.Select(m => m.ConnectionId).Order(StringComparer.Ordinal));
+        Assert.Equal(_b.Bus.NodeId, presence.Members.Single(m => m.ConnectionId == idOnB).Node);
+        Assert.Equal(_a.Bus.NodeId, presence.Members.Single(m => m.ConnectionId == idOnA).Node);
+        Assert.All(presence.Members, m => Assert.Equal("socket.io", m.Protocol));
+    }
+
+    [Fact]
     public async Task A_socket_recovers_on_another_node_with_its_rooms_and_the_publications_it_missed()
     {
         var recovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromMinutes(1) };

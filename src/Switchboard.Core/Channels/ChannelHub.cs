@@ -450,6 +450,47 @@ public sealed class ChannelHub
         return others + _namespace.Adapter.RoomSize(channel);
     }
 
+    /// <summary>
+    /// The connections subscribed to the channel, of every protocol, with their users: on every node of the
+    /// cluster (the nodes with members are asked), or on this node alone without a cluster.
+    /// </summary>
+    public async ValueTask<ChannelPresence> PresenceAsync(string channel)
+    {
+        var members = new List<PresenceMember>(LocalPresence(channel));
+        if (_namespace.Server.ClusterOperations is { } operations)
+        {
+            var body = ClusterWire.Write(w => w.WriteString("channel"u8, channel));
+            foreach (var reply in await operations.AskAsync(_namespace, "presence", [channel], body).ConfigureAwait(false))
+            {
+                members.AddRange(ClusterOperations.ReadPresence(reply.Body));
+            }
+        }
+        var users = members.Select(m => m.UserId).Where(u => u is not null).Distinct(StringComparer.Ordinal).Count();
+        return new ChannelPresence(channel, members.Count, users, members);
+    }
+
+    /// <summary>This node's subscribers of the channel: channel-protocol connections and the Socket.IO room's sockets.</summary>
+    internal List<PresenceMember> LocalPresence(string channel)
+    {
+        var node = _cluster?.NodeId;
+        var members = new List<PresenceMember>();
+        lock (_subscribers)
+        {
+            if (_subscribers.TryGetValue(channel, out var set))
+            {
+                foreach (var subscriber in set.Keys)
+                {
+                    members.Add(new PresenceMember(subscriber.ConnectionId, subscriber.UserId, (subscriber as IChannelConnection)?.Protocol ?? "subscriber", node));
+                }
+            }
+        }
+        foreach (var socket in _namespace.Adapter.SocketsIn(channel))
+        {
+            members.Add(new PresenceMember(socket.Id, socket.Data.TryGetValue("userId", out var user) ? user?.ToString() : null, "socket.io", node));
+        }
+        return members;
+    }
+
     public ValueTask<HistoryRead> HistoryAsync(string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default) =>
         _store.ReadAsync(_namespace.Name, channel, since, limit, cancellationToken);
 
