@@ -150,6 +150,10 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
                         }
                         await ReplyAsync(request, "done", Encoding.ASCII.GetBytes(count.ToString(System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
                         return;
+                    case "find-session":
+                        var found = server.Engine.Find(header.GetProperty("sid").GetString()!) is not null && server.Options.NodeAddress is { } address;
+                        await ReplyAsync(request, "done", found ? Encoding.UTF8.GetBytes(server.Options.NodeAddress!) : []).ConfigureAwait(false);
+                        return;
                     case "presence":
                         var members = nsp?.Channels.LocalPresence(header.GetProperty("channel").GetString()!) ?? [];
                         await ReplyAsync(request, "done", JsonSerializer.SerializeToUtf8Bytes(members, ClusterJson.Default.ListPresenceMember)).ConfigureAwait(false);

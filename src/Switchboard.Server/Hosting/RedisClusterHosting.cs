@@ -9,7 +9,9 @@ namespace Switchboard.Server.Hosting;
 /// Joins the node to a cluster over Redis when <c>Switchboard:Redis:Configuration</c> is set (a
 /// StackExchange.Redis configuration string: <c>host:port,password=…,ssl=true</c>); otherwise the
 /// server is a single node with everything in memory. <c>Switchboard:Redis:KeyPrefix</c> (default
-/// <c>sb:</c>) separates clusters sharing one Redis, <c>Switchboard:Redis:NodeId</c> names the node.
+/// <c>sb:</c>) separates clusters sharing one Redis, <c>Switchboard:Redis:NodeId</c> names the node,
+/// <c>Switchboard:Redis:NodeAddress</c> is where the other nodes forward its long-polling requests
+/// (default: the first of <c>--urls</c>).
 /// </summary>
 public static class RedisClusterHosting
 {
@@ -29,9 +31,14 @@ public static class RedisClusterHosting
             var bus = sp.GetRequiredService<RedisClusterBus>();
             o.Cluster = bus;
             o.ChannelStore = bus.Store;
+            // Where other nodes forward this node's long-polling requests: the first address it listens on.
+            o.NodeAddress ??= section["NodeAddress"] ?? FirstUrl(builder.Configuration["urls"]) ?? "http://127.0.0.1:8080";
         }));
         builder.Services.AddHostedService<ClusterStartup>();
     }
+
+    private static string? FirstUrl(string? urls) =>
+        urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()?.Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal);
 
     /// <summary>Waits for the node to join the cluster before the server takes connections (at most a while: it keeps trying after that).</summary>
     private sealed class ClusterStartup(RedisClusterBus bus, SocketServer server, ILogger<ClusterStartup> log) : IHostedService
