@@ -106,6 +106,19 @@ public sealed class SocketClusterTests(RedisServer redis) : IClassFixture<RedisS
     }
 
     [Fact]
+    public async Task A_connection_is_disconnected_by_id_from_any_node()
+    {
+        var (onB, idOnB) = await ConnectAsync(_b);
+
+        var found = await _a.Main.Channels.DisconnectAsync(idOnB).AsTask().Within();
+        var missing = await _a.Main.Channels.DisconnectAsync("nobody").AsTask().Within();
+
+        Assert.True(found);
+        Assert.False(missing);
+        Assert.Equal("41", await onB.ReceiveTextAsync().Within());
+    }
+
+    [Fact]
     public async Task Presence_counts_the_members_and_users_of_every_node()
     {
         var (onA, idOnA) = await ConnectAsync(_a, "desk");

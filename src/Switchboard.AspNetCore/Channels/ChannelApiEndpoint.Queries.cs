@@ -115,7 +115,7 @@ internal sealed partial class ChannelApiEndpoint
         }).ConfigureAwait(false);
     }
 
-    /// <summary><c>POST disconnect</c> <c>{"connectionId":"..."}</c> → 200, or 404 when no such connection is on this node.</summary>
+    /// <summary><c>POST disconnect</c> <c>{"connectionId":"..."}</c> → 200, or 404 when no node has such a connection.</summary>
     public async Task DisconnectAsync(HttpContext context)
     {
         if (await AuthenticateAsync(context).ConfigureAwait(false) is not { } caller)
@@ -146,9 +146,19 @@ internal sealed partial class ChannelApiEndpoint
                     problem = Forbidden("this key may not disconnect connections");
                 }
             }
-            if (problem is null && !hub.Disconnect(connectionId!))
+            if (problem is null)
             {
-                problem = new RequestProblem(StatusCodes.Status404NotFound, "connection_not_found", $"no connection '{connectionId}' on this node");
+                try
+                {
+                    if (!await hub.DisconnectAsync(connectionId!).ConfigureAwait(false))
+                    {
+                        problem = new RequestProblem(StatusCodes.Status404NotFound, "connection_not_found", $"no connection '{connectionId}' on any node");
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    problem = new RequestProblem(StatusCodes.Status503ServiceUnavailable, "unavailable", $"the other nodes could not be asked: {ex.Message}");
+                }
             }
             if (problem is { } refusal)
             {

@@ -436,6 +436,26 @@ public sealed class ChannelHub
         return false;
     }
 
+    /// <summary>Disconnects a connection by id on whichever node of the cluster has it; false when none does.</summary>
+    public async ValueTask<bool> DisconnectAsync(string connectionId, string reason = "disconnected by the server")
+    {
+        if (Disconnect(connectionId, reason))
+        {
+            return true;
+        }
+        if (_namespace.Server.ClusterOperations is not { } operations)
+        {
+            return false;
+        }
+        var body = ClusterWire.Write(w =>
+        {
+            w.WriteString("connection"u8, connectionId);
+            w.WriteString("reason"u8, reason);
+        });
+        var replies = await operations.AskAsync(_namespace, "disconnect-connection", [], body).ConfigureAwait(false);
+        return replies.Any(r => r.Body.Span.SequenceEqual("1"u8));
+    }
+
     /// <summary>Whether the channel is the private room of a socket connected to this namespace (named by its id).</summary>
     public bool IsPrivateRoom(string channel) => _namespace.Sockets.ContainsKey(channel);
 

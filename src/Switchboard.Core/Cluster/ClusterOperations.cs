@@ -150,6 +150,10 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
                         }
                         await ReplyAsync(request, "done", Encoding.ASCII.GetBytes(count.ToString(System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
                         return;
+                    case "disconnect-connection":
+                        var gone = nsp?.Channels.Disconnect(header.GetProperty("connection").GetString()!, header.GetProperty("reason").GetString()!) == true;
+                        await ReplyAsync(request, "done", gone ? "1"u8.ToArray() : "0"u8.ToArray()).ConfigureAwait(false);
+                        return;
                     case "find-session":
                         var found = server.Engine.Find(header.GetProperty("sid").GetString()!) is not null && server.Options.NodeAddress is { } address;
                         await ReplyAsync(request, "done", found ? Encoding.UTF8.GetBytes(server.Options.NodeAddress!) : []).ConfigureAwait(false);
