@@ -135,6 +135,11 @@ public sealed class ChannelHub
     {
         foreach (var (channel, position) in positions)
         {
+            if (_interest?.Contains(channel) != true)
+            {
+                // A channel of the same publication that nobody here listens to.
+                continue;
+            }
             StreamPosition last;
             lock (_delivered)
             {

@@ -30,6 +30,14 @@ internal sealed class ClusterInterest(IClusterBus bus, string nsp)
         return new ValueTask(entry.Ready);
     }
 
+    public bool Contains(string channel)
+    {
+        lock (_channels)
+        {
+            return _channels.ContainsKey(channel);
+        }
+    }
+
     /// <summary>Returns true when that was the channel's last local member.</summary>
     public bool Release(string channel)
     {
