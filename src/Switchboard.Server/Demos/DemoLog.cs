@@ -5,6 +5,9 @@ internal static partial class DemoLog
     [LoggerMessage(1100, LogLevel.Error, "The simulated market stopped")]
     public static partial void MarketFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(1104, LogLevel.Warning, "The simulated market could not publish (it keeps trying): {Reason}")]
+    public static partial void MarketPaused(ILogger logger, string reason);
+
     [LoggerMessage(1101, LogLevel.Debug, "Answer {AnswerId} started: {Tokens} tokens")]
     public static partial void AnswerStarted(ILogger logger, string answerId, int tokens);
 

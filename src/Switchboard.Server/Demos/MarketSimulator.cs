@@ -32,12 +32,27 @@ internal sealed class MarketSimulator(SocketServer io, IOptions<DemoOptions> opt
         using var timer = new PeriodicTimer(settings.TickerInterval, time);
         try
         {
+            var failing = false;
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-                foreach (var tick in market.Step(now))
+                try
                 {
-                    await hub.PublishAsync([Channel(tick.Symbol)], EventName, [tick], cancellationToken: stoppingToken).ConfigureAwait(false);
+                    foreach (var tick in market.Step(now))
+                    {
+                        await hub.PublishAsync([Channel(tick.Symbol)], EventName, [tick], cancellationToken: stoppingToken).ConfigureAwait(false);
+                    }
+                    failing = false;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A store that is out of reach (a cluster's Redis restarting): the market goes on, and
+                    // says so once per outage.
+                    if (!failing)
+                    {
+                        DemoLog.MarketPaused(logger, ex.Message);
+                    }
+                    failing = true;
                 }
             }
         }
