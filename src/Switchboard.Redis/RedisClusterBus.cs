@@ -288,13 +288,15 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     private Task HeartbeatAsync() =>
         _database.ScriptEvaluateAsync(ClusterScripts.Heartbeat, [_nodes], [NodeId, (long)_options.NodeLease.TotalMilliseconds]);
 
+    /// <summary>
+    /// Raised once the node is registered again after Redis came back (lease, rooms, sessions) and its
+    /// inbox subscription is up: from then on it receives again.
+    /// </summary>
+    public event EventHandler? Restored;
+
     /// <summary>After Redis comes back (maybe empty): the lease and every room this node has members of, again.</summary>
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType != ConnectionType.Interactive)
-        {
-            return;
-        }
         _ = Task.Run(async () =>
         {
             try
@@ -310,7 +312,11 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
                 batch.Execute();
                 await Task.WhenAll(pending).ConfigureAwait(false);
                 await ((RedisSessionStore)Sessions!).RenewAsync().ConfigureAwait(false);
-                Log.Reregistered(_log, NodeId, interest.Length);
+                if (_redis.GetSubscriber().IsConnected(RedisChannel.Literal(_inboxPrefix + NodeId)))
+                {
+                    Log.Reregistered(_log, NodeId, interest.Length);
+                    Restored?.Invoke(this, EventArgs.Empty);
+                }
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
