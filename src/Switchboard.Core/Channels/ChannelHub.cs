@@ -321,14 +321,26 @@ public sealed class ChannelHub
             return false;
         }
         await _order.WaitAsync().ConfigureAwait(false);
+        string[] rooms;
+        lock (session)
+        {
+            rooms = [.. session.Rooms];
+        }
+        var held = new List<string>();
         try
         {
-            string[] rooms;
-            lock (session)
+            if (_interest is not null)
             {
-                rooms = [.. session.Rooms];
+                // In a cluster the rooms' publications must reach this node before their history is read,
+                // or one published in between would be in neither.
+                foreach (var room in rooms)
+                {
+                    held.Add(room);
+                    await _interest.AcquireAsync(room).ConfigureAwait(false);
+                }
             }
             var missed = new SortedDictionary<long, Publication>();
+            var tops = new List<(string Room, StreamPosition Top)>(rooms.Length);
             foreach (var room in rooms)
             {
                 if (room == socket.Id)
@@ -340,6 +352,7 @@ public sealed class ChannelHub
                 {
                     return false;
                 }
+                tops.Add((room, read.Top));
                 foreach (var entry in read.Entries)
                 {
                     var publication = entry.Publication;
@@ -349,11 +362,24 @@ public sealed class ChannelHub
                     }
                 }
             }
+            if (_cluster is not null)
+            {
+                // What reaches this node after the read but was in it is not sent twice.
+                var now = _namespace.Server.Time.GetUtcNow();
+                foreach (var (room, top) in tops)
+                {
+                    _socketFloors.Add(room, socket.Id, top, now);
+                }
+            }
             connect([.. missed.Values]);
             return true;
         }
         finally
         {
+            foreach (var room in held)
+            {
+                ReleaseInterest(room);
+            }
             _order.Release();
         }
     }
