@@ -1,5 +1,7 @@
+using StackExchange.Redis;
 using Switchboard.AspNetCore;
 using Switchboard.Bench;
+using Switchboard.Redis;
 using Switchboard.SocketIO;
 
 // The bench app on Switchboard: namespace "/" with join(room, ack), publish(room, payload) and
@@ -10,7 +12,23 @@ using Switchboard.SocketIO;
 var builder = BenchHosting.CreateBuilder(args, 5200);
 // Engine options may be overridden for experiments, e.g. --Switchboard:Engine:PingInterval=00:00:01
 // (docs/performance.md profiles idle connections that way: heartbeats become nearly all the work).
-builder.Services.AddSwitchboard(options => builder.Configuration.GetSection("Switchboard:Engine").Bind(options.Engine));
+// With --Switchboard:Redis=HOST:PORT the node joins a cluster on that Redis (S6, docs/cluster.md).
+var redisEndpoint = builder.Configuration["Switchboard:Redis"];
+RedisClusterBus? bus = null;
+if (!string.IsNullOrEmpty(redisEndpoint))
+{
+    var redis = ConnectionMultiplexer.Connect(RedisChannelStore.ParseConfiguration(redisEndpoint));
+    bus = new RedisClusterBus(redis);
+}
+builder.Services.AddSwitchboard(options =>
+{
+    builder.Configuration.GetSection("Switchboard:Engine").Bind(options.Engine);
+    if (bus is not null)
+    {
+        options.Cluster = bus;
+        options.ChannelStore = bus.Store;
+    }
+});
 
 var app = builder.Build();
 app.MapSocketIO("/socket.io", io =>
@@ -27,4 +45,8 @@ app.MapSocketIO("/socket.io", io =>
 });
 app.MapServerSentEvents("/sse");
 app.MapDebugStats(typeof(SocketServer).Assembly);
+if (bus is not null)
+{
+    await bus.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+}
 app.RunUntilStopped();

@@ -1,16 +1,19 @@
 using System.Diagnostics;
 using Switchboard.LoadGen.Clients;
 using Switchboard.LoadGen.Measure;
+using Switchboard.LoadGen.Suite;
 
 namespace Switchboard.LoadGen.Scenarios;
 
 /// <summary>
-/// S2 / S3 / S7: subscribers in rooms, one publisher emitting <c>publish(room, payload)</c>. First at
+/// S2 / S3 / S7 / S6: subscribers in rooms, one publisher emitting <c>publish(room, payload)</c>. First at
 /// saturation (closed loop: a fixed number of messages in flight) for deliveries per server
 /// CPU-second; then at fixed offered rates (half of that saturation, and for S2-1k the fixed rate of
-/// the goals) for delivery latency. S7 subscribes over SSE instead of WebSocket.
+/// the goals) for delivery latency. S7 subscribes over SSE instead of WebSocket. S6 runs S2 on a
+/// cluster: Redis and two Switchboard nodes, the subscribers alternating between the nodes, the
+/// publisher on the first; the server's CPU is the sum of the three processes.
 /// </summary>
-internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subscribers, Func<ScenarioSettings, int> rooms, bool sse, bool fixedRate)
+internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subscribers, Func<ScenarioSettings, int> rooms, bool sse, bool fixedRate, bool cluster = false)
     : Scenario
 {
     /// <summary>About this many deliveries in flight keep any server busy without piling up queues.</summary>
@@ -24,6 +27,10 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
         var r = rooms(s);
         var who = sse ? "SSE subscribers" : "subscribers";
         var shape = r == 1 ? $"one room of {n} {who}" : $"{r} rooms of {n / r} {who}";
+        if (cluster)
+        {
+            shape += " split over two Switchboard nodes on Redis (CPU of both nodes and Redis)";
+        }
         return $"{shape}, {Payload.TextLength}-byte payloads; deliveries per server CPU-second at saturation, latency at "
             + (fixedRate ? $"{Phases.Rate(s.FixedDeliveryRate)} and " : "") + "half of saturation";
     }
@@ -36,6 +43,20 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             result.Skipped = target.SseUnavailable ?? "SSE endpoint not yet available";
             return;
         }
+        ClusterUnderTest? nodes = null;
+        if (cluster)
+        {
+            if (context.StartCluster is null)
+            {
+                result.Skipped = "S6 measures Switchboard's own scale-out (compare with its S2-1k)";
+                return;
+            }
+            progress.Stage = "starting cluster";
+            nodes = await context.StartCluster();
+            target = nodes.First;
+        }
+        using var owned = nodes;
+        Uri SubscriberUri(int i) => nodes is null || i % 2 == 0 ? target.ClientUri : nodes.Second.ClientUri;
         var count = subscribers(settings);
         var roomCount = rooms(settings);
         var perMessage = count / roomCount;
@@ -45,7 +66,7 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
         progress.Stage = "connect";
         using var subs = await Fleet.OpenAsync(count,
             _ => sse ? BenchClient.Create(ClientProtocol.Sse, target.Wire, counters) : context.NewClient(counters),
-            i => sse ? target.SseUri(roomNames[i % roomCount]) : target.ClientUri,
+            i => sse ? target.SseUri(roomNames[i % roomCount]) : SubscriberUri(i),
             i => roomNames[i % roomCount],
             settings.ConnectParallelism, counters, progress, cancellation);
         using var pubFleet = await Fleet.OpenAsync(1, _ => context.NewClient(counters), _ => target.ClientUri, _ => null, 1, counters, null, cancellation);

@@ -5,13 +5,16 @@ namespace Switchboard.LoadGen.Scenarios;
 /// <summary>Everything a scenario run needs.</summary>
 internal sealed record ScenarioContext(Target Target, ScenarioSettings Settings, Progress Progress, CancellationToken Cancellation)
 {
+    /// <summary>Starts Redis and two Switchboard nodes on it (S6); null when the server under test is not Switchboard.</summary>
+    public Func<Task<Suite.ClusterUnderTest>>? StartCluster { get; init; }
+
     public BenchClient NewClient(IClientObserver observer) => BenchClient.Create(Target.Protocol, Target.Wire, observer);
 }
 
 /// <summary>One benchmark scenario (S1 … S7).</summary>
 internal abstract class Scenario
 {
-    /// <summary>Short id used on the command line and in results: S1, S2-1k, S2-10k, S3, S4, S5, S7.</summary>
+    /// <summary>Short id used on the command line and in results: S1, S2-1k, S2-10k, S3, S4, S5, S7, S6.</summary>
     public abstract string Id { get; }
 
     public abstract string Describe(ScenarioSettings settings);
@@ -28,6 +31,7 @@ internal abstract class Scenario
         new EchoScenario(),
         new StormScenario(),
         new FanOutScenario("S7", s => s.SseSubscribers, _ => 1, sse: true, fixedRate: false),
+        new FanOutScenario("S6", s => s.FanOutSmall, _ => 1, sse: false, fixedRate: false, cluster: true),
     ];
 
     protected static void CheckFleet(ScenarioResult result, Fleet fleet, string what)

@@ -16,6 +16,9 @@ internal sealed record Target(
     bool HasDebugStats,
     WireKind Wire)
 {
+    /// <summary>Other processes whose CPU counts as the server's (S6: the second node and Redis).</summary>
+    public IReadOnlyList<int> ExtraPids { get; init; } = [];
+
     public Uri ClientUri => new(BaseUri, Protocol == ClientProtocol.SignalR ? SignalRClient.Path : SocketIOClient.Path);
 
     public Uri SseUri(string room) => new(SseTemplate!.Replace("{room}", Uri.EscapeDataString(room), StringComparison.Ordinal));

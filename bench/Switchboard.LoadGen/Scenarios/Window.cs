@@ -12,6 +12,7 @@ internal sealed class Window
     private readonly Target _target;
     private DebugStats? _stats0;
     private double _server0;
+    private double[] _extra0 = [];
     private double _generator0;
     private long _clock0;
 
@@ -20,6 +21,9 @@ internal sealed class Window
     public double ServerCpuSeconds { get; private set; }
 
     public double GeneratorCpuSeconds { get; private set; }
+
+    /// <summary>The CPU of each of <see cref="Target.ExtraPids"/> (included in <see cref="ServerCpuSeconds"/>).</summary>
+    public double[] ExtraCpuSeconds { get; private set; } = [];
 
     public double WallSeconds { get; private set; }
 
@@ -35,16 +39,20 @@ internal sealed class Window
     {
         var window = new Window(target);
         window._stats0 = await DebugStats.ReadAsync(target.DebugStatsUri);
-        window._server0 = target.Pid is { } pid ? ProcessStats.CpuSeconds(pid) : 0;
+        window._server0 = target.Pid is { } pid ? ServerCpu(target, pid) : 0;
+        window._extra0 = [.. target.ExtraPids.Select(ProcessStats.CpuSeconds)];
         window._generator0 = ProcessStats.SelfCpuSeconds();
         window._clock0 = Stopwatch.GetTimestamp();
         return window;
     }
 
+    private static double ServerCpu(Target target, int pid) => ProcessStats.CpuSeconds(pid) + target.ExtraPids.Sum(ProcessStats.CpuSeconds);
+
     public async Task StopAsync()
     {
         WallSeconds = Stopwatch.GetElapsedTime(_clock0).TotalSeconds;
-        ServerCpuSeconds = _target.Pid is { } pid ? ProcessStats.CpuSeconds(pid) - _server0 : double.NaN;
+        ServerCpuSeconds = _target.Pid is { } pid ? ServerCpu(_target, pid) - _server0 : double.NaN;
+        ExtraCpuSeconds = [.. _target.ExtraPids.Select((p, i) => ProcessStats.CpuSeconds(p) - _extra0[i])];
         GeneratorCpuSeconds = ProcessStats.SelfCpuSeconds() - _generator0;
         var stats = await DebugStats.ReadAsync(_target.DebugStatsUri);
         if (_stats0 is not null && stats is not null)
@@ -69,6 +77,11 @@ internal sealed class Window
         if (HasServerCpu)
         {
             result.Metrics["server_cpu_pct"] = 100 * ServerCpuSeconds / WallSeconds;
+            for (var i = 0; i < ExtraCpuSeconds.Length; i++)
+            {
+                // S6: the share of the second node (extra 0) and of Redis (extra 1) in the server's CPU.
+                result.Metrics[$"extra{i}_cpu_share_pct"] = 100 * ExtraCpuSeconds[i] / ServerCpuSeconds;
+            }
             if (units > 0)
             {
                 result.Metrics[$"us_per_{unit}"] = microsecondsScale * ServerCpuSeconds / units;

@@ -132,7 +132,16 @@ internal sealed class SuiteRunner(SuiteOptions options)
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             timeout.CancelAfter(options.ScenarioTimeout);
             var clock = Stopwatch.StartNew();
-            await scenario.RunAsync(new ScenarioContext(target, options.Settings, progress, timeout.Token), result);
+            var context = new ScenarioContext(target, options.Settings, progress, timeout.Token)
+            {
+                StartCluster = spec.Key != "switchboard" ? null : () =>
+                {
+                    var port = options.BasePort + 600 + (_launches++ % 100) * 3;
+                    return ClusterUnderTest.StartAsync(spec, options.Paths, port, port + 1, port + 2, options.ServerCore,
+                        Path.Combine(options.OutputDirectory, "logs"), options.ServerEnvironment, options.Wire);
+                },
+            };
+            await scenario.RunAsync(context, result);
             result.Metrics["scenario_s"] = clock.Elapsed.TotalSeconds;
             if (server.HasExited)
             {
