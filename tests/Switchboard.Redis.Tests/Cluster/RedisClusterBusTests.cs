@@ -141,6 +141,40 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
         Assert.Null(unknown);
     }
 
+    [Fact]
+    public async Task A_server_side_emit_reaches_every_other_node_and_returns_their_acknowledgements()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, _) = await NodeAsync();
+        var (c, _) = await NodeAsync();
+        b.Main.OnServerSideEmit("whoami", args => ValueTask.FromResult<object?>($"b got {args.Get<int>(0)}"));
+        c.Main.OnServerSideEmit("whoami", args => ValueTask.FromResult<object?>($"c got {args.Get<int>(0)}"));
+
+        var acks = await a.Main.ServerSideEmitWithAckAsync("whoami", 7).WaitAsync(Timeout);
+        var unknown = await b.Main.ServerSideEmitWithAckAsync("nobody-listens").WaitAsync(Timeout);
+
+        Assert.Equal(["b got 7", "c got 7"], acks.Select(ack => ack.Get<string>(0)).Order());
+        Assert.Equal(2, unknown.Count);
+        Assert.All(unknown, ack => Assert.Equal(System.Text.Json.JsonValueKind.Null, ack[0].ValueKind));
+    }
+
+    [Fact]
+    public async Task Cluster_wide_operations_ask_only_live_nodes()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, _) = await NodeAsync();
+        var (_, busC) = await NodeAsync();
+        b.Main.OnServerSideEmit("ping", _ => ValueTask.FromResult<object?>("pong"));
+
+        // Node C leaves (its lease is removed): nobody waits for it.
+        await busC.DisposeAsync();
+        var acks = await a.Main.ServerSideEmitWithAckAsync("ping").WaitAsync(Timeout);
+        var sockets = await a.Main.FetchSocketsAsync().AsTask().WaitAsync(Timeout);
+
+        Assert.Equal(["pong"], acks.Select(ack => ack.Get<string>(0)));
+        Assert.Empty(sockets);
+    }
+
     private async Task<(SocketServer Server, RedisClusterBus Bus)> NodeAsync()
     {
         var connection = await ConnectionMultiplexer.ConnectAsync(RedisChannelStore.ParseConfiguration(redis.Endpoint));
