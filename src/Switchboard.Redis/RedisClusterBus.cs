@@ -318,7 +318,9 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
                 var pending = interest.Select(i => batch.SetAddAsync(InterestKey(i.Nsp, i.Channel), NodeId)).ToArray();
                 batch.Execute();
                 await Task.WhenAll(pending).ConfigureAwait(false);
-                await ((RedisSessionStore)Sessions!).RenewAsync().ConfigureAwait(false);
+                // In full, not just renewed: a Redis that restarted empty lost them, and writes made
+                // while it was away were dropped.
+                await ((RedisSessionStore)Sessions!).RewriteAsync().ConfigureAwait(false);
                 Log.Reregistered(_log, NodeId, interest.Length);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)

@@ -246,33 +246,47 @@ describe('a cluster of three nodes over Redis behind a round-robin nginx', { tim
     assertNoServerErrors();
   });
 
-  test('Redis restart mid-traffic: publishing fails loudly while it is down (HTTP 503, error ack), then delivery resumes across nodes', async () => {
-    const [first, second] = cluster.nodes;
+  test('Redis restart mid-traffic: publishing fails loudly while it is down (HTTP 503, error ack), then delivery and recovery resume across nodes', async () => {
     const channel = 'chat.outage';
-    const member = await socketClient(first.url, channel);
-    const stream = await sseClient(second.url, [channel]);
-    await publish(second.url, channel, EVENT, { n: 1 });
+    // Through the balancer, to reconnect through it at the end.
+    const member = await socketClient(cluster.url, channel, { reconnection: true });
+    const home = (await locate(cluster, member.socket.id))[0];
+    const away = cluster.nodes.find((n) => n !== home);
+    const stream = await sseClient(away.url, [channel]);
+    await publish(away.url, channel, EVENT, { n: 1 });
     await member.inbox.until(1, TIMEOUT);
     await stream.inbox.until(1, TIMEOUT);
 
     await cluster.redis.stop();
-    const refused = await api(first.url, 'POST', 'publish', { channel, event: EVENT, data: { n: -1 } });
+    const refused = await api(home.url, 'POST', 'publish', { channel, event: EVENT, data: { n: -1 } });
     assert.equal(refused.status, 503, `HTTP API publish while Redis is down: ${JSON.stringify(refused)}`);
     assert.equal(refused.body.error?.code, 'unavailable');
     const ack = await socketPublish(member.socket, channel, -2);
     assert.equal(ack.ok, false, `socket.io publish while Redis is down: ${JSON.stringify(ack)}`);
     assert.equal(ack.error.code, 'unavailable');
+    // Refusals are warnings, not errors.
+    await waitForLog(home, /answered 503: the channel backend is unavailable/, TIMEOUT);
+    assert.deepEqual(errorLogEntries(home.output()), [], `${home.id} logged errors:\n${home.output()}`);
 
+    // Back, empty. The nodes register their rooms and sessions again by themselves.
     await cluster.redis.start();
-    // The nodes register their rooms again by themselves; nothing here tells them to.
-    await Promise.all([first, second].map((n) => waitForLog(n, /registered again after Redis came back/, 30_000)));
-    await publish(second.url, channel, EVENT, { n: 2 });
+    await Promise.all([home, away].map((n) => waitForLog(n, /registered again after Redis came back/, 30_000)));
+    await publish(away.url, channel, EVENT, { n: 2 });
     const ok = await socketPublish(member.socket, channel, 3);
     assert.equal(ok.ok, true, JSON.stringify(ok));
     assert.deepEqual(await member.inbox.until(3, TIMEOUT), [1, 2, 3], member.inbox.label);
     assert.deepEqual(await stream.inbox.until(3, TIMEOUT), [1, 2, 3], stream.inbox.label);
-    // The refusals were warnings, not errors.
-    await waitForLog(first, /answered 503: the channel backend is unavailable/, TIMEOUT);
+
+    // The member's recovery session is in the new Redis: when its node dies, it recovers on the other.
+    const reconnected = waitFor(member.socket, 'connect', 30_000);
+    cluster.nodes = cluster.nodes.filter((n) => n !== home);
+    await home.kill();
+    await publish(away.url, channel, EVENT, { n: 4 });
+    await reconnected;
+    assert.equal(member.socket.recovered, true, 'recovered after the Redis restart and the kill');
+    await publish(away.url, channel, EVENT, { n: 5 });
+    assert.deepEqual(await member.inbox.until(5, TIMEOUT), range(1, 5), member.inbox.label);
+    assert.deepEqual(await stream.inbox.until(5, TIMEOUT), range(1, 5), stream.inbox.label);
     assertNoServerErrors();
   });
 });
