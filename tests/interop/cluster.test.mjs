@@ -206,14 +206,29 @@ describe('a cluster of three nodes over Redis behind a round-robin nginx', { tim
       client.inbox.label = `EventSource ${i} (first on ${client.home})`;
       streams.push(client);
     }
-    const victimId = ['n2', 'n3', 'n1'].find((id) => sockets.some((s) => s.home === id) && streams.some((s) => s.home === id));
-    assert.ok(victimId, `a node with socket.io and SSE clients: ${JSON.stringify([...sockets, ...streams].map((c) => c.home))}`);
+    // Clients alone in their channel: where they recover, nobody else is a member of it.
+    const loners = [];
+    for (let i = 0; i < 3; i++) {
+      const alone = `chat.failover.alone.${i}`;
+      const client = await socketClient(cluster.url, alone, { reconnection: true });
+      client.channel = alone;
+      client.home = (await locate(cluster, client.socket.id))[0].id;
+      client.inbox.label = `socket.io client alone in ${alone} (first on ${client.home})`;
+      loners.push(client);
+    }
+    const victimId = ['n2', 'n3', 'n1'].find((id) => [sockets, streams, loners].every((kind) => kind.some((c) => c.home === id)));
+    assert.ok(victimId, `a node with clients of each kind: ${JSON.stringify([...sockets, ...streams, ...loners].map((c) => c.home))}`);
+    const loner = loners.find((c) => c.home === victimId);
     const victim = node(victimId);
     const survivor = cluster.nodes.find((n) => n !== victim);
-    const doomedSockets = sockets.filter((s) => s.home === victimId);
+    const doomedSockets = [...sockets.filter((s) => s.home === victimId), loner];
     const doomedStreams = streams.filter((s) => s.home === victimId);
     let published = 0;
-    const publishNext = () => publish(survivor.url, channel, EVENT, { n: ++published });
+    const publishNext = async () => {
+      published += 1;
+      await publish(survivor.url, channel, EVENT, { n: published });
+      await publish(survivor.url, loner.channel, EVENT, { n: published });
+    };
 
     // The next 'connect' of a socket whose node dies is its reconnection, on another node.
     const reconnections = doomedSockets.map(({ socket }) => waitFor(socket, 'connect', 30_000).then(() => socket.recovered));
@@ -226,7 +241,8 @@ describe('a cluster of three nodes over Redis behind a round-robin nginx', { tim
     const killed = victim.kill();
     cluster.nodes = cluster.nodes.filter((n) => n !== victim);
     // Back to back while the victim's socket.io clients reconnect and recover, so publications are in
-    // flight to their new node while it replays what they missed (at most 60: well within the history).
+    // flight to their new node while it replays what they missed, and the loner's channel gets
+    // publications while its new node is only starting to receive it (at most 60: within the history).
     let back = false;
     const allBack = Promise.all(reconnections).finally(() => { back = true; });
     while (!back && published < 60) await publishNext();
@@ -243,7 +259,7 @@ describe('a cluster of three nodes over Redis behind a round-robin nginx', { tim
     }
     for (let i = 0; i < 5; i++) await publishNext();
 
-    for (const { inbox } of [...sockets, ...streams]) {
+    for (const { inbox } of [...sockets, ...streams, loner]) {
       assert.deepEqual(await inbox.until(published, TIMEOUT), range(1, published), inbox.label);
     }
     assertNoServerErrors();
