@@ -64,6 +64,10 @@ public sealed class UnavailableBackendFixture : IAsyncLifetime
 
         public ValueTask BroadcastAsync(ClusterBroadcast broadcast, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
+        public ValueTask<int> RequestAsync(ClusterRequest request, CancellationToken cancellationToken = default) => ValueTask.FromResult(0);
+
+        public ValueTask ReplyAsync(ClusterReply reply, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
         public ValueTask AddInterestAsync(string nsp, string channel) => ValueTask.CompletedTask;
 
         public void RemoveInterest(string nsp, string channel)
