@@ -203,4 +203,10 @@ internal sealed partial class SocketLog(ILogger logger)
 
     [LoggerMessage(109, LogLevel.Warning, "A cluster request '{Kind}' from node {Origin} failed: {Reason}")]
     public partial void ClusterRequestFailed(string kind, string origin, string reason);
+
+    [LoggerMessage(110, LogLevel.Warning, "Channel {Channel} of {Namespace}: {Count} publications this node missed live were delivered from history")]
+    public partial void GapFilled(string @namespace, string channel, int count);
+
+    [LoggerMessage(111, LogLevel.Error, "Channel {Channel} of {Namespace}: publications this node missed live could not be read from history: {Reason}")]
+    public partial void GapNotFilled(string @namespace, string channel, string reason);
 }
