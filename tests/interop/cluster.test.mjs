@@ -252,11 +252,6 @@ describe('a cluster of three nodes over Redis behind a round-robin nginx', { tim
     const recovered = await allBack;
     assert.deepEqual(recovered, doomedSockets.map(() => true), 'every socket.io client of the killed node recovered its session');
     for (const resumed of await Promise.all(resumptions)) assert.equal(resumed.resumed, true, `SSE resumed: ${JSON.stringify(resumed)}`);
-    for (const client of doomedSockets) {
-      const home = (await locate(cluster, client.socket.id)).map((n) => n.id);
-      assert.equal(home.length, 1);
-      assert.notEqual(home[0], victimId, 'reconnected to another node');
-    }
     for (let i = 0; i < 5; i++) await publishNext();
 
     for (const { inbox } of [...sockets, ...streams, loner]) {

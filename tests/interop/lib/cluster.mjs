@@ -83,13 +83,16 @@ export async function publish(baseUrl, channel, event, data) {
 }
 
 /**
- * The nodes on which `channel` has subscribers right now (HTTP API presence is per node). A Socket.IO
- * socket is in the room of its own id, so `locate(cluster, socket.id)` names the node it is on.
+ * The nodes on which `channel` has subscribers right now, from the HTTP API's cluster-wide presence
+ * (each member names its node). A Socket.IO socket is in the room of its own id, so
+ * `locate(cluster, socket.id)` names the node it is on.
  */
 export async function locate(cluster, channel) {
-  const counts = await Promise.all(cluster.nodes.filter((node) => node.process.exitCode === null && node.process.signalCode === null)
-    .map(async (node) => [node, (await api(node.url, 'GET', `presence?channel=${encodeURIComponent(channel)}`)).body.connections]));
-  return counts.filter(([, count]) => count > 0).map(([node]) => node);
+  const live = cluster.nodes.filter((node) => node.process.exitCode === null && node.process.signalCode === null);
+  const { status, body } = await api(live[0].url, 'GET', `presence?channel=${encodeURIComponent(channel)}`);
+  if (status !== 200) throw new Error(`presence of ${channel} answered ${status}: ${JSON.stringify(body)}`);
+  const homes = new Set(body.members.map((member) => member.node));
+  return live.filter((node) => homes.has(node.id));
 }
 
 /**
