@@ -106,7 +106,16 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             argv.Add(room);
         }
         StoredPublication.AddFields(argv, publication.Publication, withSeq: false);
-        var result = (RedisResult[])(await _database.ScriptEvaluateAsync(ClusterScripts.Publish, [.. keys], [.. argv]).ConfigureAwait(false))!;
+        RedisResult[] result;
+        try
+        {
+            result = (RedisResult[])(await _database.ScriptEvaluateAsync(ClusterScripts.Publish, [.. keys], [.. argv]).ConfigureAwait(false))!;
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            // Not stored, not delivered (or we cannot tell): the caller must not report a success.
+            throw new ClusterUnavailableException($"Redis did not take the publication: {ex.Message}", ex);
+        }
         var positions = new Dictionary<string, StreamPosition>(publication.Channels.Count, StringComparer.Ordinal);
         for (var i = 2; i + 2 < result.Length; i += 3)
         {
@@ -311,7 +320,9 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
                 var pending = interest.Select(i => batch.SetAddAsync(InterestKey(i.Nsp, i.Channel), NodeId)).ToArray();
                 batch.Execute();
                 await Task.WhenAll(pending).ConfigureAwait(false);
-                await ((RedisSessionStore)Sessions!).RenewAsync().ConfigureAwait(false);
+                // In full, not just renewed: a Redis that restarted empty lost them, and writes made
+                // while it was away were dropped.
+                await ((RedisSessionStore)Sessions!).RewriteAsync().ConfigureAwait(false);
                 if (_redis.GetSubscriber().IsConnected(RedisChannel.Literal(_inboxPrefix + NodeId)))
                 {
                     Log.Reregistered(_log, NodeId, interest.Length);
@@ -324,6 +335,21 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             }
         });
     }
+
+    /// <summary>
+    /// Redis cannot be reached, or says it cannot serve now (loading its data, busy with a script, a
+    /// read-only replica after a failover); a script error is not one of these: it is a bug.
+    /// </summary>
+    private static bool IsUnavailable(Exception ex) => ex switch
+    {
+        RedisConnectionException or TimeoutException => true,
+        RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
+            || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
+            || server.Message.StartsWith("READONLY", StringComparison.Ordinal)
+            || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
+            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal),
+        _ => false,
+    };
 
     private static async Task Observe(Task pending)
     {

@@ -86,6 +86,13 @@ internal sealed class RedisSessionStore(RedisClusterBus bus, IDatabase database,
         return session;
     }
 
+    /// <summary>
+    /// Writes the sessions of this node's connected sockets again, in full: after Redis came back it may
+    /// have lost them (a restart without persistence), or missed the writes made while it was away.
+    /// </summary>
+    public Task RewriteAsync() =>
+        Task.WhenAll(_connected.Select(entry => WriteAsync(entry.Key.Nsp, entry.Value, _leaseMs, "save", "connected")));
+
     /// <summary>Renews the sessions of this node's connected sockets (from the heartbeat).</summary>
     public async Task RenewAsync()
     {
@@ -99,7 +106,10 @@ internal sealed class RedisSessionStore(RedisClusterBus bus, IDatabase database,
         await Task.WhenAll(pending).ConfigureAwait(false);
     }
 
-    private void Write(string nsp, RecoverableSession session, long ttlMs, string action, string state)
+    private void Write(string nsp, RecoverableSession session, long ttlMs, string action, string state) =>
+        _ = Observe(WriteAsync(nsp, session, ttlMs, action, state));
+
+    private Task WriteAsync(string nsp, RecoverableSession session, long ttlMs, string action, string state)
     {
         byte[] rooms, data;
         lock (session)
@@ -108,8 +118,8 @@ internal sealed class RedisSessionStore(RedisClusterBus bus, IDatabase database,
             data = SerializeData(session.Data);
         }
         // Sent in order on one connection: the last write wins, as the socket's last change does.
-        _ = Observe(database.ScriptEvaluateAsync(ClusterScripts.SessionWrite, [bus.SessionKey(nsp, session.Pid)],
-            [bus.NodeId, ttlMs, action, "socket", session.SocketId, "rooms", rooms, "data", data, "state", state]));
+        return database.ScriptEvaluateAsync(ClusterScripts.SessionWrite, [bus.SessionKey(nsp, session.Pid)],
+            [bus.NodeId, ttlMs, action, "socket", session.SocketId, "rooms", rooms, "data", data, "state", state]);
     }
 
     /// <summary><c>socket.data</c> as JSON; a value that cannot be written is left out (and comes back missing).</summary>

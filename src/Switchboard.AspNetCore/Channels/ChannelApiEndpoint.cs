@@ -53,18 +53,30 @@ internal sealed partial class ChannelApiEndpoint(ChannelHub hub, ChannelApiOptio
             }
 
             byte[] answer;
-            if (request.IdempotencyKey is { } key)
+            try
             {
-                (answer, var replayed) = await _idempotency.GetOrRunAsync($"{caller.KeyIndex}:{key}", () => PublishNowAsync(request)).ConfigureAwait(false);
-                if (replayed)
+                if (request.IdempotencyKey is { } key)
                 {
-                    ChannelEndpointLog.IdempotentReplay(logger, key);
-                    context.Response.Headers["Idempotent-Replayed"] = "true";
+                    (answer, var replayed) = await _idempotency.GetOrRunAsync($"{caller.KeyIndex}:{key}", () => PublishNowAsync(request)).ConfigureAwait(false);
+                    if (replayed)
+                    {
+                        ChannelEndpointLog.IdempotentReplay(logger, key);
+                        context.Response.Headers["Idempotent-Replayed"] = "true";
+                    }
+                }
+                else
+                {
+                    answer = await PublishNowAsync(request).ConfigureAwait(false);
                 }
             }
-            else
+            catch (Exception ex) when (BackendFailure.IsUnavailable(ex))
             {
-                answer = await PublishNowAsync(request).ConfigureAwait(false);
+                // Not published: say so, so the backend retries (with the same idempotency key, if it gave one).
+                ChannelEndpointLog.PublishUnavailable(logger, request.Channels, ex.Message);
+                context.Response.Headers.RetryAfter = "1";
+                await ChannelRequestAuth.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, BackendFailure.Code,
+                    "the publication could not be stored: the channel backend is unavailable; nothing was published, retry later").ConfigureAwait(false);
+                return;
             }
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/json";

@@ -33,4 +33,7 @@ internal static partial class ChannelEndpointLog
 
     [LoggerMessage(322, LogLevel.Information, "HTTP API disconnected connection {ConnectionId}")]
     public static partial void Disconnected(ILogger logger, string connectionId);
+
+    [LoggerMessage(323, LogLevel.Warning, "HTTP API publish to {Channels} answered 503: the channel backend is unavailable ({Reason})")]
+    public static partial void PublishUnavailable(ILogger logger, IEnumerable<string> channels, string reason);
 }

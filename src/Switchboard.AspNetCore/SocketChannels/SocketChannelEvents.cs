@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Switchboard.AspNetCore.Channels;
 using Switchboard.Channels;
 using Switchboard.SocketIO;
 
@@ -162,6 +163,14 @@ public sealed class SocketChannelEvents
 
     private void Fail(SocketEvent e, string channel, Exception ex)
     {
+        if (BackendFailure.IsUnavailable(ex))
+        {
+            // Redis is away: nothing was published or subscribed; the client may retry.
+            SocketChannelLog.Unavailable(_logger, e.Socket.Id, e.Name, channel, ex.Message);
+            e.Ack(new SocketChannelRefusal(false, new SocketChannelError(SocketChannelError.Unavailable,
+                "The channel backend is unavailable; nothing was done. Retry later.")));
+            return;
+        }
         SocketChannelLog.Failed(_logger, e.Socket.Id, e.Name, channel, ex);
         e.Ack(new SocketChannelRefusal(false, new SocketChannelError(SocketChannelError.Internal, "The server could not complete the request.")));
     }

@@ -19,4 +19,7 @@ internal static partial class SocketChannelLog
 
     [LoggerMessage(414, LogLevel.Error, "Socket {SocketId} {EventName} on {Channel} failed")]
     public static partial void Failed(ILogger logger, string socketId, string eventName, string channel, Exception exception);
+
+    [LoggerMessage(415, LogLevel.Warning, "Socket {SocketId} {EventName} on {Channel} failed: the channel backend is unavailable ({Reason})")]
+    public static partial void Unavailable(ILogger logger, string socketId, string eventName, string channel, string reason);
 }

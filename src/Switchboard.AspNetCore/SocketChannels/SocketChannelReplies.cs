@@ -28,5 +28,8 @@ public sealed record SocketChannelError(string Code, string Message)
     /// <summary>The server failed to carry out a valid request; it may be retried.</summary>
     public const string Internal = "internal";
 
+    /// <summary>The backend that stores publications (Redis, in a cluster) is unreachable: nothing was done; retry later.</summary>
+    public const string Unavailable = "unavailable";
+
     public static SocketChannelError BadRequest(string message) => new(BadRequestCode, message);
 }

@@ -21,7 +21,8 @@ public interface IClusterBus
     /// <summary>
     /// Appends a publication to its channels' histories under the namespace's next cluster-wide sequence
     /// number and delivers it to every node with members of any of its rooms. Throws when it cannot be
-    /// made durable: a publication never reports a success it did not get.
+    /// made durable (<see cref="ClusterUnavailableException"/> when the backend is unreachable): a publication
+    /// never reports a success it did not get.
     /// </summary>
     ValueTask<ClusterPublished> PublishAsync(ClusterPublication publication, CancellationToken cancellationToken = default);
 

@@ -1,14 +1,15 @@
-// Starts Debian's nginx in the foreground as a reverse proxy in front of a test server, with a
-// generated config in its own temp directory (pid, temp paths), so nothing system-wide is touched.
+// Starts Debian's nginx in the foreground as a reverse proxy in front of a test server, or as the
+// cluster's round-robin balancer (deploy/nginx-cluster.conf), with a generated config in its own temp
+// directory (pid, temp paths), so nothing system-wide is touched.
 // nginx sends its access log as syslog datagrams to a UDP socket of this process (a Node stdio pipe
 // is a socket, which nginx cannot open as /dev/stdout), so entries arrive as events and can be awaited.
 import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { withTimeout } from './server.mjs';
+import { repoRoot, withTimeout } from './server.mjs';
 
 /** test.sh exports NGINX_PATH; otherwise Debian's location. */
 export function nginxPath() {
@@ -45,7 +46,7 @@ function tempPaths(binary, dir) {
     .join('\n');
 }
 
-function config({ dir, binary, port, logPort, upstream, refuseWebSocket }) {
+function proxyConfig({ dir, binary, port, logPort }, { upstream, refuseWebSocket }) {
   const refuse = refuseWebSocket
     ? `      # The corporate proxy: no WebSocket through here.
       if ($http_upgrade != "") { return 403; }\n`
@@ -85,13 +86,34 @@ ${refuse}      proxy_pass ${upstream};
  * and not proxied.
  * Resolves once nginx has bound its port; retries on a port taken in the meantime.
  */
-export async function startNginx({ upstream, refuseWebSocket = false, timeoutMs = 10_000, attempts = 3 }) {
+export function startNginx({ upstream, refuseWebSocket = false, timeoutMs = 10_000, attempts = 3 }) {
+  return start({ render: (at) => proxyConfig(at, { upstream, refuseWebSocket }), timeoutMs, attempts });
+}
+
+/**
+ * Starts nginx as the cluster's load balancer from the repository's template deploy/nginx-cluster.conf
+ * (the one scripts/cluster.sh uses): round-robin over `upstreams` (['http://127.0.0.1:5001', ...]),
+ * no sticky sessions. Access-log entries also carry `upstream`, the node(s) a request went to.
+ */
+export function startBalancer({ upstreams, timeoutMs = 10_000, attempts = 3 }) {
+  const template = readFileSync(path.join(repoRoot, 'deploy', 'nginx-cluster.conf'), 'utf8');
+  const servers = upstreams.map((url) => `    server ${new URL(url).host};`).join('\n');
+  const render = ({ dir, binary, port, logPort }) => template
+    .replaceAll('@DIR@', dir)
+    .replaceAll('@LISTEN@', `127.0.0.1:${port}`)
+    .replaceAll('@ACCESS_LOG@', `syslog:server=127.0.0.1:${logPort},tag=probe,nohostname cluster`)
+    .replaceAll('@TEMP_PATHS@', tempPaths(binary, dir))
+    .replaceAll('@SERVERS@', servers);
+  return start({ render, timeoutMs, attempts });
+}
+
+async function start({ render, timeoutMs, attempts }) {
   const binary = nginxPath();
   if (!binary) throw new Error('nginx not found: install it (apt-get install nginx-light) or set NGINX_PATH');
   let lastError;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
-      return await startOnce({ binary, upstream, refuseWebSocket, timeoutMs, port: await freePort() });
+      return await startOnce({ binary, render, timeoutMs, port: await freePort() });
     } catch (err) {
       lastError = err;
       if (!/Address already in use/.test(err.message)) throw err;
@@ -109,12 +131,12 @@ function openLogSocket() {
   });
 }
 
-async function startOnce({ binary, upstream, refuseWebSocket, timeoutMs, port }) {
+async function startOnce({ binary, render, timeoutMs, port }) {
   const logSocket = await openLogSocket();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-nginx-'));
   const conf = path.join(dir, 'nginx.conf');
   const logPort = logSocket.address().port;
-  writeFileSync(conf, config({ dir, binary, port, logPort, upstream, refuseWebSocket }));
+  writeFileSync(conf, render({ dir, binary, port, logPort }));
   const child = spawn(binary, ['-p', `${dir}/`, '-c', conf, '-e', 'stderr'], { stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
 
