@@ -87,9 +87,10 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
         await a.Main.Channels.PublishAsync(["room"], "m", [1]);
         await a.Main.Channels.PublishAsync(["elsewhere"], "m", [2]);
         await onC.WaitForAsync(1);
-        // The publication to "elsewhere" went after the one to "room": once it arrived, every inbox has
-        // had what it will get of the first.
-        await inboxes.WaitAsync(busB.NodeId, 1);
+        // The publication to "elsewhere" (to C's inbox) went after the one to "room": the counting
+        // connection receives them in that order, so once C's count is in, every inbox has had what it
+        // will get of the first.
+        await inboxes.WaitAsync(busC.NodeId, 1);
 
         Assert.Equal(0, inboxes.Count(busA.NodeId));
         Assert.Equal(1, inboxes.Count(busB.NodeId));
