@@ -44,7 +44,28 @@ internal static class SocketDescription
         }
         writer.WriteEndArray();
         writer.WritePropertyName("data"u8);
-        JsonSerializer.Serialize(writer, socket.Data, SocketJson.Options);
+        WriteData(writer, socket.Data);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Each entry of <see cref="Socket.Data"/> that serializes as JSON; the others (server-side objects) are left out.</summary>
+    private static void WriteData(Utf8JsonWriter writer, IDictionary<string, object?> data)
+    {
+        writer.WriteStartObject();
+        foreach (var (key, value) in data.ToArray())
+        {
+            byte[] json;
+            try
+            {
+                json = JsonSerializer.SerializeToUtf8Bytes(value, value?.GetType() ?? typeof(object), SocketJson.Options);
+            }
+            catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
+            {
+                continue;
+            }
+            writer.WritePropertyName(key);
+            writer.WriteRawValue(json, skipInputValidation: true);
+        }
         writer.WriteEndObject();
     }
 
