@@ -124,7 +124,12 @@ public static class AdapterCodec
             case MessagePackType.Boolean:
                 return reader.ReadBoolean();
             case MessagePackType.Integer:
-                return reader.NextCode == MessagePackCode.UInt64 ? reader.ReadUInt64() : reader.ReadInt64();
+                if (reader.NextCode == MessagePackCode.UInt64)
+                {
+                    var unsigned = reader.ReadUInt64();
+                    return unsigned <= long.MaxValue ? (long)unsigned : unsigned;
+                }
+                return reader.ReadInt64();
             case MessagePackType.Float:
                 var number = reader.ReadDouble();
                 return double.IsFinite(number) ? number : null;
