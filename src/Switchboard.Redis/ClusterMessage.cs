@@ -42,54 +42,56 @@ internal static class ClusterMessage
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static byte[] Broadcast(ClusterBroadcast broadcast)
+    public static byte[] Broadcast(ClusterBroadcast broadcast) => ClusterWire.Write(w =>
     {
-        var packet = broadcast.Packet;
-        var buffer = new ArrayBufferWriter<byte>(256 + packet.Text.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
+        w.WriteString("t"u8, "b");
+        w.WriteString("nsp"u8, broadcast.Namespace);
+    }, broadcast.Options, broadcast.Packet);
+
+    public static byte[] Request(ClusterRequest request) => Concat(ClusterWire.Write(w =>
+    {
+        w.WriteString("t"u8, "r");
+        w.WriteString("nsp"u8, request.Namespace);
+        w.WriteString("id"u8, request.Id);
+        w.WriteString("origin"u8, request.Origin);
+        w.WriteString("kind"u8, request.Kind);
+        ClusterWire.WriteStrings(w, "rooms"u8, request.Rooms);
+    }), request.Body.Span);
+
+    public static byte[] Reply(ClusterReply reply) => Concat(ClusterWire.Write(w =>
+    {
+        w.WriteString("t"u8, "a");
+        w.WriteString("id"u8, reply.Id);
+        w.WriteString("from"u8, reply.From);
+        w.WriteString("kind"u8, reply.Kind);
+    }), reply.Body.Span);
+
+    /// <summary>Reads an inbox message; throws <see cref="FormatException"/>, <see cref="JsonException"/> or <see cref="KeyNotFoundException"/> when it is not one.</summary>
+    public static object Parse(ReadOnlyMemory<byte> message, string to)
+    {
+        var (document, body) = ClusterWire.Read(message);
+        using (document)
         {
-            writer.WriteStartObject();
-            writer.WriteString("t"u8, "b");
-            writer.WriteString("nsp"u8, broadcast.Namespace);
-            WriteStrings(writer, "rooms"u8, broadcast.Options.Rooms);
-            WriteStrings(writer, "except"u8, broadcast.Options.Except);
-            writer.WriteNumber("flags"u8, (int)broadcast.Options.Flags);
-            writer.WriteStartArray("lens"u8);
-            writer.WriteNumberValue(packet.Text.Length);
-            foreach (var attachment in packet.Attachments)
+            var root = document.RootElement;
+            return root.GetProperty("t").GetString() switch
             {
-                writer.WriteNumberValue(attachment.Length);
-            }
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+                "p" => ParsePublication(root, Text(root, "nsp"), body),
+                "b" => new ClusterBroadcast(Text(root, "nsp"), ClusterWire.ReadPacket(root, body), ClusterWire.ReadOptions(root)),
+                "r" => new ClusterRequest(Text(root, "nsp"), Text(root, "id"), Text(root, "origin"), Text(root, "kind"), ClusterWire.Strings(root, "rooms"), body.ToArray()),
+                "a" => new ClusterReply(to, Text(root, "id"), Text(root, "from"), Text(root, "kind"), body.ToArray()),
+                var other => throw new FormatException($"Unknown cluster message type '{other}'."),
+            };
         }
-        buffer.Write("\n"u8);
-        buffer.Write(packet.Text);
-        foreach (var attachment in packet.Attachments)
-        {
-            buffer.Write(attachment.Span);
-        }
-        return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Reads an inbox message; throws <see cref="FormatException"/> or <see cref="JsonException"/> when it is not one.</summary>
-    public static object Parse(ReadOnlyMemory<byte> message)
+    private static string Text(JsonElement root, string name) => root.GetProperty(name).GetString() ?? throw new FormatException($"'{name}' is null.");
+
+    private static byte[] Concat(byte[] head, ReadOnlySpan<byte> tail)
     {
-        var newline = message.Span.IndexOf((byte)'\n');
-        if (newline < 0)
-        {
-            throw new FormatException("A cluster message has a header line.");
-        }
-        using var header = JsonDocument.Parse(message[..newline]);
-        var root = header.RootElement;
-        var body = message[(newline + 1)..];
-        var nsp = root.GetProperty("nsp").GetString() ?? throw new FormatException("nsp");
-        return root.GetProperty("t").GetString() switch
-        {
-            "p" => ParsePublication(root, nsp, body),
-            "b" => ParseBroadcast(root, nsp, body),
-            var other => throw new FormatException($"Unknown cluster message type '{other}'."),
-        };
+        var all = new byte[head.Length + tail.Length];
+        head.CopyTo(all, 0);
+        tail.CopyTo(all.AsSpan(head.Length));
+        return all;
     }
 
     private static ClusterDelivery ParsePublication(JsonElement root, string nsp, ReadOnlyMemory<byte> body)
@@ -113,43 +115,11 @@ internal static class ClusterMessage
         var args = publication.GetProperty("args").GetRawText();
         var time = StoredPublication.FromUnixMicroseconds(publication.GetProperty("time").GetInt64());
         var rebuilt = Publication.FromStored(seq, publication.GetProperty("event").GetString()!, Encoding.UTF8.GetBytes(args), except, publisher, time);
-        return new ClusterDelivery(nsp, root.GetProperty("epoch").GetString()!, Strings(root.GetProperty("rooms")), positions, rebuilt);
-    }
-
-    private static ClusterBroadcast ParseBroadcast(JsonElement root, string nsp, ReadOnlyMemory<byte> body)
-    {
-        var lengths = root.GetProperty("lens").EnumerateArray().Select(l => l.GetInt32()).ToArray();
-        if (lengths.Length == 0 || lengths.Sum() != body.Length)
-        {
-            throw new FormatException("The packet lengths do not match the body.");
-        }
-        var text = body[..lengths[0]].ToArray();
-        var attachments = new ReadOnlyMemory<byte>[lengths.Length - 1];
-        var at = lengths[0];
-        for (var i = 1; i < lengths.Length; i++)
-        {
-            attachments[i - 1] = body.Slice(at, lengths[i]).ToArray();
-            at += lengths[i];
-        }
-        var options = new BroadcastOptions(Strings(root.GetProperty("rooms")), Strings(root.GetProperty("except")), (BroadcastFlags)root.GetProperty("flags").GetInt32());
-        return new ClusterBroadcast(nsp, new EncodedPacket(text, attachments), options);
+        return new ClusterDelivery(nsp, root.GetProperty("epoch").GetString()!, ClusterWire.Strings(root, "rooms"), positions, rebuilt);
     }
 
     /// <summary>Lua writes integers as numbers; large ones may come as 1e+14 forms, which are still exact below 2^53.</summary>
     private static long ReadLong(JsonElement value) => value.ValueKind == JsonValueKind.String
         ? long.Parse(value.GetString()!, CultureInfo.InvariantCulture)
         : value.TryGetInt64(out var exact) ? exact : (long)value.GetDouble();
-
-    private static string[] Strings(JsonElement value) =>
-        value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray().Select(x => x.GetString()!)] : [];
-
-    private static void WriteStrings(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyCollection<string> values)
-    {
-        writer.WriteStartArray(name);
-        foreach (var value in values)
-        {
-            writer.WriteStringValue(value);
-        }
-        writer.WriteEndArray();
-    }
 }

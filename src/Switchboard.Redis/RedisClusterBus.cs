@@ -35,6 +35,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     private IClusterSink? _sink;
     private Task? _inboxLoop;
     private Task? _heartbeatLoop;
+    private int _disposed;
 
     public RedisClusterBus(IConnectionMultiplexer redis, RedisClusterOptions? options = null, ILoggerFactory? loggers = null)
     {
@@ -117,15 +118,25 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         return new ClusterPublished((string)result[0]!, (long)result[1], positions);
     }
 
-    public async ValueTask BroadcastAsync(ClusterBroadcast broadcast, CancellationToken cancellationToken = default)
+    public async ValueTask BroadcastAsync(ClusterBroadcast broadcast, CancellationToken cancellationToken = default) =>
+        await SendToMembersAsync(broadcast.Namespace, broadcast.Options.Rooms, ClusterMessage.Broadcast(broadcast), cancellationToken).ConfigureAwait(false);
+
+    public ValueTask<int> RequestAsync(ClusterRequest request, CancellationToken cancellationToken = default) =>
+        SendToMembersAsync(request.Namespace, request.Rooms, ClusterMessage.Request(request), cancellationToken);
+
+    public async ValueTask ReplyAsync(ClusterReply reply, CancellationToken cancellationToken = default) =>
+        await _database.PublishAsync(RedisChannel.Literal(_inboxPrefix + reply.To), ClusterMessage.Reply(reply)).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Sends a message to the other live nodes with members of the rooms (all of them for no rooms); returns how many.</summary>
+    private async ValueTask<int> SendToMembersAsync(string nsp, IReadOnlyCollection<string> rooms, byte[] message, CancellationToken cancellationToken)
     {
-        var keys = new List<RedisKey>(2 + broadcast.Options.Rooms.Count) { default, _nodes };
-        keys[0] = _nodes;
-        foreach (var room in broadcast.Options.Rooms)
+        var keys = new List<RedisKey>(2 + rooms.Count) { _nodes, _nodes };
+        foreach (var room in rooms)
         {
-            keys.Add(InterestKey(broadcast.Namespace, room));
+            keys.Add(InterestKey(nsp, room));
         }
-        await _database.ScriptEvaluateAsync(ClusterScripts.Broadcast, [.. keys], [NodeId, _inboxPrefix, ClusterMessage.Broadcast(broadcast)]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var reached = await _database.ScriptEvaluateAsync(ClusterScripts.Broadcast, [.. keys], [NodeId, _inboxPrefix, message]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (int)reached;
     }
 
     public async ValueTask AddInterestAsync(string nsp, string channel)
@@ -154,6 +165,10 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         _redis.ConnectionRestored -= OnConnectionRestored;
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var loop in new[] { _inboxLoop, _heartbeatLoop })
@@ -227,13 +242,19 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             }
             try
             {
-                switch (ClusterMessage.Parse((byte[])message.Message!))
+                switch (ClusterMessage.Parse((byte[])message.Message!, NodeId))
                 {
                     case ClusterDelivery delivery:
                         await _sink!.OnPublicationAsync(delivery).ConfigureAwait(false);
                         break;
                     case ClusterBroadcast broadcast:
                         _sink!.OnBroadcast(broadcast);
+                        break;
+                    case ClusterRequest request:
+                        _sink!.OnRequest(request);
+                        break;
+                    case ClusterReply reply:
+                        _sink!.OnReply(reply);
                         break;
                 }
             }

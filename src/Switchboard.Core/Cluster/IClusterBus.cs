@@ -29,6 +29,16 @@ public interface IClusterBus
     ValueTask BroadcastAsync(ClusterBroadcast broadcast, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Sends a request to the other live nodes with members of <see cref="ClusterRequest.Rooms"/> (every
+    /// other live node when it names none) and returns how many nodes it reached: that many replies are
+    /// due, through <see cref="IClusterSink.OnReply"/>.
+    /// </summary>
+    ValueTask<int> RequestAsync(ClusterRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Answers a request; the reply goes to the node that sent it.</summary>
+    ValueTask ReplyAsync(ClusterReply reply, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Tells the cluster that this node has local members of the channel; when the returned task ends,
     /// every later publication to it reaches this node.
     /// </summary>
@@ -50,6 +60,10 @@ public interface IClusterSink
     ValueTask OnPublicationAsync(ClusterDelivery delivery);
 
     void OnBroadcast(ClusterBroadcast broadcast);
+
+    void OnRequest(ClusterRequest request);
+
+    void OnReply(ClusterReply reply);
 }
 
 /// <summary>A publication on its way into the cluster: the channels that keep it, and every room it is emitted to.</summary>
@@ -65,6 +79,14 @@ public sealed record ClusterDelivery(string Namespace, string SequenceEpoch, IRe
 
 /// <summary>A non-durable broadcast: the encoded packet, sent as it is, and its targets.</summary>
 public sealed record ClusterBroadcast(string Namespace, EncodedPacket Packet, BroadcastOptions Options);
+
+/// <summary>A request from one node to the others (cluster-wide operations: fetch, join, leave, disconnect, acks, server-side emits).</summary>
+/// <param name="Kind">What is asked; the body's format depends on it (<see cref="ClusterWire"/>).</param>
+/// <param name="Rooms">The rooms whose member nodes are asked; none asks every node.</param>
+public sealed record ClusterRequest(string Namespace, string Id, string Origin, string Kind, IReadOnlyCollection<string> Rooms, ReadOnlyMemory<byte> Body);
+
+/// <summary>An answer to a request, sent to the node that asked (<paramref name="To"/>); a request may get several from one node.</summary>
+public sealed record ClusterReply(string To, string Id, string From, string Kind, ReadOnlyMemory<byte> Body);
 
 /// <summary>Socket.IO recovery sessions shared by the nodes (docs/cluster.md, "Recovery").</summary>
 public interface IClusterSessionStore

@@ -109,7 +109,7 @@ public readonly struct BroadcastOperator
         return await collector.WaitAsync(expected, timeout, _namespace.Server.Time).ConfigureAwait(false);
     }
 
-    public ValueTask<IReadOnlyList<Socket>> FetchSocketsAsync() => _namespace.Adapter.FetchSocketsAsync(Options);
+    public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => _namespace.Adapter.FetchSocketsAsync(Options);
 
     public ValueTask SocketsJoinAsync(params string[] rooms) => _namespace.Adapter.AddSocketsAsync(Options, rooms);
 

@@ -13,6 +13,7 @@ public sealed class Namespace
     private readonly List<Func<Socket, Func<ValueTask>, ValueTask>> _middleware = [];
     private readonly List<Func<Socket, ValueTask>> _connectionHandlers = [];
     private readonly HandlerTable _sharedHandlers = new();
+    private readonly ConcurrentDictionary<string, Func<SocketArguments, ValueTask<object?>>> _serverSideHandlers = new(StringComparer.Ordinal);
     private long _nextBroadcastAckId;
 
     internal Namespace(SocketServer server, string name, ParentNamespace? parent = null)
@@ -96,6 +97,60 @@ public sealed class Namespace
         {
             e.Socket.Run(handler, e);
         }
+    }
+
+    /// <summary>
+    /// Handles an event another node of the cluster sent with <see cref="ServerSideEmitAsync"/> (socket.io's
+    /// <c>serverSideEmit</c>); what the handler returns is that node's acknowledgement.
+    /// </summary>
+    public Namespace OnServerSideEmit(string eventName, Func<SocketArguments, ValueTask<object?>> handler)
+    {
+        _serverSideHandlers[eventName] = handler;
+        return this;
+    }
+
+    /// <summary>Sends an event to this namespace on every other node of the cluster; a single node has nobody to send it to.</summary>
+    public async ValueTask ServerSideEmitAsync(string eventName, params object?[] args) =>
+        await ServerSideEmitWithAckAsync(eventName, args).ConfigureAwait(false);
+
+    /// <summary>
+    /// Sends an event to this namespace on every other node and returns each node's acknowledgement (the
+    /// value its handler returned, as a one-argument list; <c>null</c> where it has no handler). Fails with
+    /// a <see cref="TimeoutException"/> when a live node does not answer within <see cref="SocketServerOptions.ClusterRequestTimeout"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<SocketArguments>> ServerSideEmitWithAckAsync(string eventName, params object?[] args)
+    {
+        if (Server.ClusterOperations is not { } operations)
+        {
+            return [];
+        }
+        var arguments = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(args, Protocols.SocketIO.SocketJson.Options);
+        var body = Cluster.ClusterWire.Write(w => w.WriteString("event"u8, eventName));
+        var replies = await operations.AskAsync(this, "server-emit", [], [.. body, .. arguments]).ConfigureAwait(false);
+        var acks = new List<SocketArguments>(replies.Count);
+        foreach (var reply in replies)
+        {
+            var json = new byte[reply.Body.Length + 2];
+            json[0] = (byte)'[';
+            reply.Body.Span.CopyTo(json.AsSpan(1));
+            json[^1] = (byte)']';
+            if (Cluster.ClusterOperations.ReadArguments(json) is { } ack)
+            {
+                acks.Add(ack);
+            }
+        }
+        return acks;
+    }
+
+    /// <summary>Runs this node's handler for a server-side emit; returns its acknowledgement as JSON, or null without a handler.</summary>
+    internal async ValueTask<byte[]?> OnServerSideEmitAsync(string eventName, ReadOnlyMemory<byte> arguments)
+    {
+        if (!_serverSideHandlers.TryGetValue(eventName, out var handler) || Cluster.ClusterOperations.ReadArguments(arguments) is not { } args)
+        {
+            return null;
+        }
+        var result = await handler(args).ConfigureAwait(false);
+        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(result, Protocols.SocketIO.SocketJson.Options);
     }
 
     internal long NextBroadcastAckId() => Interlocked.Increment(ref _nextBroadcastAckId) + (1L << 40);
@@ -212,7 +267,7 @@ public sealed class Namespace
 
     public ValueTask EmitAsync(string eventName, params object?[] args) => new BroadcastOperator(this).EmitAsync(eventName, args);
 
-    public ValueTask<IReadOnlyList<Socket>> FetchSocketsAsync() => new BroadcastOperator(this).FetchSocketsAsync();
+    public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => new BroadcastOperator(this).FetchSocketsAsync();
 
     public ValueTask SocketsJoinAsync(params string[] rooms) => new BroadcastOperator(this).SocketsJoinAsync(rooms);
 

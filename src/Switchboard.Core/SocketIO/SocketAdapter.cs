@@ -115,9 +115,10 @@ public class SocketAdapter(Namespace nsp)
 
     /// <summary>
     /// Delivers a packet carrying ack id <paramref name="ackId"/> and registers <paramref name="onAck"/> with
-    /// each recipient. Returns how many acknowledgements to expect.
+    /// each recipient. Returns how many acknowledgements to expect. In a cluster, the other nodes with
+    /// members deliver it too and send their recipients' acknowledgements back.
     /// </summary>
-    public virtual ValueTask<int> BroadcastWithAckAsync(EncodedPacket packet, BroadcastOptions options, long ackId, Action<SocketArguments?> onAck)
+    public virtual async ValueTask<int> BroadcastWithAckAsync(EncodedPacket packet, BroadcastOptions options, long ackId, Action<SocketArguments?> onAck)
     {
         var count = 0;
         ForEachTarget(options, socket =>
@@ -128,26 +129,46 @@ public class SocketAdapter(Namespace nsp)
                 count++;
             }
         });
-        return ValueTask.FromResult(count);
+        if (Operations(options) is { } operations)
+        {
+            var body = ClusterWire.Write(w => w.WriteNumber("ack"u8, ackId), options, packet);
+            var replies = await operations.AskAsync(Namespace, "emit-ack", options.Rooms, body,
+                onOther: reply => onAck(ClusterOperations.ReadArguments(reply.Body)), keepOpen: operations.CloseLater).ConfigureAwait(false);
+            foreach (var reply in replies)
+            {
+                count += int.Parse(System.Text.Encoding.ASCII.GetString(reply.Body.Span), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        return count;
     }
 
-    public virtual ValueTask<IReadOnlyList<Socket>> FetchSocketsAsync(BroadcastOptions options)
+    /// <summary>The targeted sockets, on this node and (unless <see cref="BroadcastFlags.Local"/>) on the other nodes of the cluster.</summary>
+    public virtual async ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(BroadcastOptions options)
     {
-        var sockets = new List<Socket>();
-        ForEachTarget(options, sockets.Add);
-        return ValueTask.FromResult<IReadOnlyList<Socket>>(sockets);
+        var sockets = Snapshot(options).Select(RemoteSocket.Of).ToList();
+        if (Operations(options) is { } operations)
+        {
+            foreach (var reply in await operations.AskAsync(Namespace, "fetch", options.Rooms, ClusterWire.Write(_ => { }, options)).ConfigureAwait(false))
+            {
+                sockets.AddRange(ClusterOperations.ReadSockets(Namespace, reply.Body));
+            }
+        }
+        return sockets;
     }
 
-    public virtual ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    public virtual async ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
     {
         foreach (var socket in Snapshot(options))
         {
             socket.Join(rooms);
         }
-        return ValueTask.CompletedTask;
+        if (Operations(options) is { } operations)
+        {
+            await operations.AskAsync(Namespace, "join", options.Rooms, ClusterWire.Write(w => ClusterWire.WriteStrings(w, "to"u8, rooms), options)).ConfigureAwait(false);
+        }
     }
 
-    public virtual ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    public virtual async ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
     {
         foreach (var socket in Snapshot(options))
         {
@@ -156,17 +177,26 @@ public class SocketAdapter(Namespace nsp)
                 socket.Leave(room);
             }
         }
-        return ValueTask.CompletedTask;
+        if (Operations(options) is { } operations)
+        {
+            await operations.AskAsync(Namespace, "leave", options.Rooms, ClusterWire.Write(w => ClusterWire.WriteStrings(w, "to"u8, rooms), options)).ConfigureAwait(false);
+        }
     }
 
-    public virtual ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close)
+    public virtual async ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close)
     {
         foreach (var socket in Snapshot(options))
         {
             socket.Disconnect(close);
         }
-        return ValueTask.CompletedTask;
+        if (Operations(options) is { } operations)
+        {
+            await operations.AskAsync(Namespace, "disconnect", options.Rooms, ClusterWire.Write(w => w.WriteBoolean("close"u8, close), options)).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>The cluster's operations when an operation must reach the other nodes too.</summary>
+    private ClusterOperations? Operations(BroadcastOptions options) => options.IsLocal ? null : Namespace.Server.ClusterOperations;
 
     /// <summary>Local delivery, shared by every adapter: no per-recipient allocation.</summary>
     protected internal void DeliverLocal(EncodedPacket packet, BroadcastOptions options)

@@ -35,11 +35,17 @@ public sealed class SocketServer : IDisposable
         }
         Cluster = options.Cluster;
         Main = Of("/");
-        Cluster?.Attach(new ClusterSink(this));
+        if (Cluster is not null)
+        {
+            ClusterOperations = new ClusterOperations(this, Cluster);
+            Cluster.Attach(new ClusterSink(this));
+        }
     }
 
     /// <summary>The bus to the other nodes of the cluster; null on a single node.</summary>
     public IClusterBus? Cluster { get; }
+
+    internal ClusterOperations? ClusterOperations { get; }
 
     public SocketServerOptions Options { get; }
 
@@ -134,7 +140,7 @@ public sealed class SocketServer : IDisposable
 
     public ValueTask EmitAsync(string eventName, params object?[] args) => Main.EmitAsync(eventName, args);
 
-    public ValueTask<IReadOnlyList<Socket>> FetchSocketsAsync() => Main.FetchSocketsAsync();
+    public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => Main.FetchSocketsAsync();
 
     public ValueTask SocketsJoinAsync(params string[] rooms) => Main.SocketsJoinAsync(rooms);
 
@@ -160,6 +166,10 @@ internal sealed class ClusterSink(SocketServer server) : IClusterSink
         server.TryGetNamespace(delivery.Namespace) is { } nsp ? nsp.Channels.DeliverAsync(delivery) : ValueTask.CompletedTask;
 
     public void OnBroadcast(ClusterBroadcast broadcast) => server.TryGetNamespace(broadcast.Namespace)?.Adapter.DeliverLocal(broadcast.Packet, broadcast.Options);
+
+    public void OnRequest(ClusterRequest request) => server.ClusterOperations!.OnRequest(request);
+
+    public void OnReply(ClusterReply reply) => server.ClusterOperations!.OnReply(reply);
 }
 
 internal sealed partial class SocketLog(ILogger logger)
@@ -190,4 +200,7 @@ internal sealed partial class SocketLog(ILogger logger)
 
     [LoggerMessage(108, LogLevel.Information, "Socket {SocketId} could not be recovered on {Namespace} (history no longer continuous); connected as a new socket")]
     public partial void RecoveryFailed(string socketId, string @namespace);
+
+    [LoggerMessage(109, LogLevel.Warning, "A cluster request '{Kind}' from node {Origin} failed: {Reason}")]
+    public partial void ClusterRequestFailed(string kind, string origin, string reason);
 }

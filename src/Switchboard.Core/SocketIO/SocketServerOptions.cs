@@ -27,6 +27,12 @@ public sealed class SocketServerOptions
     /// </summary>
     public Cluster.IClusterBus? Cluster { get; set; }
 
+    /// <summary>How long a cluster-wide operation (fetch, join, leave, disconnect, server-side emit) waits for the other nodes. Default 5 s.</summary>
+    public TimeSpan ClusterRequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long acknowledgements of a broadcast with acks are taken from other nodes. Default 2 minutes.</summary>
+    public TimeSpan ClusterAckWindow { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Creates the adapter of each namespace; the default keeps everything in memory.</summary>
     public Func<Namespace, SocketAdapter> AdapterFactory { get; set; } = nsp => new SocketAdapter(nsp);
 }

@@ -298,7 +298,7 @@ public sealed class SocketEventTests(SocketIOFixture fixture) : IClassFixture<So
         Assert.Equal($"43{nsp.Name},1[\"ada\"]", await client.ReceiveTextAsync());
         var fetched = Assert.Single(await nsp.FetchSocketsAsync().Within());
         Assert.Equal("ada", fetched.Data["user"]);
-        Assert.Same(socket, fetched);
+        Assert.Same(socket, fetched.Local);
     }
 
     [Fact]

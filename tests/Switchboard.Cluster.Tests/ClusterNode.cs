@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+using Switchboard.AspNetCore;
+using Switchboard.AspNetCore.Tests.Infrastructure;
+using Switchboard.Redis;
+using Switchboard.Redis.Tests;
+using Switchboard.SocketIO;
+
+namespace Switchboard.Cluster.Tests;
+
+/// <summary>One node of a test cluster: a real Kestrel with its own server, bus and Redis connection.</summary>
+public sealed class ClusterNode : IAsyncDisposable
+{
+    private ClusterNode(TestHost host, RedisClusterBus bus, ConnectionMultiplexer redis)
+    {
+        Host = host;
+        Bus = bus;
+        Redis = redis;
+    }
+
+    public TestHost Host { get; }
+
+    public RedisClusterBus Bus { get; }
+
+    public ConnectionMultiplexer Redis { get; }
+
+    public SocketServer Server => Host.Services.GetRequiredService<SocketServer>();
+
+    public Namespace Main => Server.Main;
+
+    public static async Task<ClusterNode> StartAsync(RedisServer redis, string prefix, Action<SocketServerOptions>? configure = null, Action<Namespace>? app = null)
+    {
+        var connection = await ConnectionMultiplexer.ConnectAsync(RedisChannelStore.ParseConfiguration(redis.Endpoint));
+        var bus = new RedisClusterBus(connection, new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = prefix } });
+        var host = await TestHost.StartAsync(
+            builder => builder.Services.AddSwitchboard(options =>
+            {
+                options.Cluster = bus;
+                options.ChannelStore = bus.Store;
+                configure?.Invoke(options);
+            }),
+            web => web.MapSocketIO("/socket.io", io => app?.Invoke(io.Main)));
+        await bus.Ready.WaitAsync(Timeouts.Default);
+        return new ClusterNode(host, bus, connection);
+    }
+
+    private int _disposed;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await Host.DisposeAsync();
+        await Bus.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}

@@ -1,0 +1,179 @@
+using System.Text.Json;
+using Switchboard.AspNetCore.Tests.Infrastructure;
+using Switchboard.Redis.Tests;
+using Switchboard.SocketIO;
+
+namespace Switchboard.Cluster.Tests;
+
+/// <summary>
+/// Socket.IO across two nodes on a real redis-server: each node a real Kestrel, the clients raw
+/// Socket.IO over WebSocket, so every packet is asserted as it is on the wire.
+/// </summary>
+public sealed class SocketClusterTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
+{
+    private readonly string _prefix = $"c{Guid.NewGuid():N}"[..9] + ":";
+    private readonly List<IAsyncDisposable> _owned = [];
+    private ClusterNode _a = null!;
+    private ClusterNode _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        _a = await NodeAsync();
+        _b = await NodeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var owned in Enumerable.Reverse(_owned))
+        {
+            await owned.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_room_broadcast_on_one_node_reaches_members_on_the_other()
+    {
+        var (onA, _) = await ConnectAsync(_a, "trading");
+        var (onB, _) = await ConnectAsync(_b, "trading");
+        var (outside, _) = await ConnectAsync(_b, "other");
+
+        await _a.Main.To("trading").EmitAsync("price", 42);
+        await _b.Main.To("other").EmitAsync("marker");
+
+        Assert.Equal("42[\"price\",42]", await onA.ReceiveTextAsync().Within());
+        Assert.Equal("42[\"price\",42]", await onB.ReceiveTextAsync().Within());
+        // Had the first broadcast reached the outsider, it would come before the marker.
+        Assert.Equal("42[\"marker\"]", await outside.ReceiveTextAsync().Within());
+    }
+
+    [Fact]
+    public async Task Emits_to_everyone_and_to_a_socket_id_cross_nodes()
+    {
+        var (onA, _) = await ConnectAsync(_a);
+        var (onB, idOnB) = await ConnectAsync(_b);
+
+        await _a.Main.EmitAsync("hello", "all");
+        await _a.Main.To(idOnB).EmitAsync("direct", "b only");
+
+        Assert.Equal("42[\"hello\",\"all\"]", await onA.ReceiveTextAsync().Within());
+        Assert.Equal("42[\"hello\",\"all\"]", await onB.ReceiveTextAsync().Within());
+        Assert.Equal("42[\"direct\",\"b only\"]", await onB.ReceiveTextAsync().Within());
+    }
+
+    [Fact]
+    public async Task A_broadcast_with_acks_gathers_the_acknowledgements_of_every_node()
+    {
+        var (onA, _) = await ConnectAsync(_a, "voters");
+        var (onB, _) = await ConnectAsync(_b, "voters");
+
+        var votes = _a.Main.To("voters").Timeout(TimeSpan.FromSeconds(5)).EmitWithAckAsync("vote");
+        await AnswerAsync(onA, "\"yes\"");
+        await AnswerAsync(onB, "\"no\"");
+
+        var answers = await votes.Within();
+        Assert.Equal(["no", "yes"], answers.Select(a => a.Get<string>(0)).Order());
+    }
+
+    [Fact]
+    public async Task Fetch_join_leave_and_disconnect_reach_sockets_on_the_other_node()
+    {
+        var (onA, idOnA) = await ConnectAsync(_a, "lobby");
+        var (onB, idOnB) = await ConnectAsync(_b, "lobby");
+        await onB.SendAsync("42[\"set\",\"user\",\"ada\"]");
+        await onB.SendAsync("421[\"join\",\"sync\"]");
+        Assert.Equal("431[\"ok\"]", await onB.ReceiveTextAsync().Within());
+
+        var fetched = await _a.Main.In("lobby").FetchSocketsAsync().Within();
+        await _a.Main.In(idOnB).SocketsJoinAsync("vip").Within();
+        await _a.Main.To("vip").EmitAsync("welcome");
+        var welcome = await onB.ReceiveTextAsync().Within();
+        await _a.Main.In(idOnB).SocketsLeaveAsync("vip").Within();
+        var afterLeave = await _b.Main.In("vip").FetchSocketsAsync().Within();
+        await _a.Main.In(idOnB).DisconnectSocketsAsync().Within();
+
+        Assert.Equal([idOnA, idOnB], fetched.Select(s => s.Id).Order(StringComparer.Ordinal).OrderBy(id => id != idOnA));
+        var remote = fetched.Single(s => s.Id == idOnB);
+        Assert.Null(remote.Local);
+        Assert.Same(_a.Main.Sockets[idOnA], fetched.Single(s => s.Id == idOnA).Local);
+        Assert.Contains("lobby", remote.Rooms);
+        Assert.Equal("ada", ((JsonElement)remote.Data["user"]!).GetString());
+        Assert.Equal("42[\"welcome\"]", welcome);
+        Assert.Empty(afterLeave);
+        Assert.Equal("41", await onB.ReceiveTextAsync().Within());
+        Assert.False(_b.Main.Sockets.ContainsKey(idOnB));
+        Assert.True(_a.Main.Sockets.ContainsKey(idOnA));
+        Assert.Equal(WebSocketStateOpen, onA.Engine.State);
+    }
+
+    [Fact]
+    public async Task A_socket_recovers_on_another_node_with_its_rooms_and_the_publications_it_missed()
+    {
+        var recovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromMinutes(1) };
+        var first = await NodeAsync(o => o.Recovery = recovery);
+        var second = await NodeAsync(o => o.Recovery = recovery);
+        var client = await SocketIOTestClient.OpenAsync(first.Host);
+        await client.SendAsync("40");
+        using var connect = JsonDocument.Parse((await client.ReceiveTextAsync().Within())[2..]);
+        var sid = connect.RootElement.GetProperty("sid").GetString()!;
+        var pid = connect.RootElement.GetProperty("pid").GetString()!;
+        await client.SendAsync("421[\"join\",\"news\"]");
+        Assert.Equal("431[\"ok\"]", await client.ReceiveTextAsync().Within());
+        await second.Main.To("news").EmitAsync("story", 1);
+        var seen = await client.ReceiveTextAsync().Within();
+        var offset = JsonDocument.Parse(seen[2..]).RootElement[2].GetString()!;
+
+        // The first node goes away; the next story is published while the client is gone.
+        await client.DisposeAsync();
+        await first.DisposeAsync();
+        await second.Main.To("news").EmitAsync("story", 2);
+        var back = await SocketIOTestClient.OpenAsync(second.Host);
+        await back.SendAsync($"40{{\"pid\":\"{pid}\",\"offset\":\"{offset}\"}}");
+        var reconnect = await back.ReceiveTextAsync().Within();
+        var missed = await back.ReceiveTextAsync().Within();
+        await second.Main.To("news").EmitAsync("story", 3);
+        var live = await back.ReceiveTextAsync().Within();
+
+        Assert.StartsWith("42[\"story\",1,", seen);
+        Assert.Equal($"40{{\"sid\":\"{sid}\",\"pid\":\"{pid}\"}}", reconnect);
+        Assert.StartsWith("42[\"story\",2,", missed);
+        Assert.StartsWith("42[\"story\",3,", live);
+    }
+
+    private const System.Net.WebSockets.WebSocketState WebSocketStateOpen = System.Net.WebSockets.WebSocketState.Open;
+
+    private async Task<ClusterNode> NodeAsync(Action<SocketServerOptions>? configure = null)
+    {
+        var node = await ClusterNode.StartAsync(redis, _prefix, configure, nsp =>
+        {
+            nsp.On("join", e =>
+            {
+                e.Socket.Join(e.Arg<string>(0)!);
+                e.Ack("ok");
+            });
+            nsp.On("set", e => e.Socket.Data[e.Arg<string>(0)!] = e.Arg<string>(1));
+        });
+        _owned.Add(node);
+        return node;
+    }
+
+    /// <summary>Connects a client to the node and, given a room, has it join the room.</summary>
+    private async Task<(SocketIOTestClient Client, string Id)> ConnectAsync(ClusterNode node, string? room = null)
+    {
+        var (client, id) = await SocketIOTestClient.ConnectAsync(node.Host);
+        _owned.Add(client);
+        if (room is not null)
+        {
+            await client.SendAsync($"421[\"join\",\"{room}\"]");
+            Assert.Equal("431[\"ok\"]", await client.ReceiveTextAsync().Within());
+        }
+        return (client, id);
+    }
+
+    /// <summary>Reads an event that asks for an acknowledgement and answers it.</summary>
+    private static async Task AnswerAsync(SocketIOTestClient client, string answer)
+    {
+        var packet = await client.ReceiveTextAsync().Within();
+        var bracket = packet.IndexOf('[', StringComparison.Ordinal);
+        await client.SendAsync($"43{packet[2..bracket]}[{answer}]");
+    }
+}

@@ -1,0 +1,283 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+using Switchboard.Channels;
+using Switchboard.SocketIO;
+using StreamPosition = Switchboard.Channels.StreamPosition;
+
+namespace Switchboard.Redis.Tests.Cluster;
+
+/// <summary>
+/// Several nodes (servers in this process, each with its own bus and Redis connection) on one real
+/// redis-server: what one node publishes reaches the subscribers of the others, in one order, and
+/// only the nodes with members.
+/// </summary>
+public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly string _prefix = $"t{Guid.NewGuid():N}:"[..10];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var owned in Enumerable.Reverse(_owned))
+        {
+            await owned.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_publication_on_one_node_reaches_subscribers_on_every_node_with_the_same_positions()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, _) = await NodeAsync();
+        var onA = new Recorder("a1");
+        var onB = new Recorder("b1");
+        await a.Main.Channels.SubscribeAsync("news", onA);
+        await b.Main.Channels.SubscribeAsync("news", onB);
+
+        var first = await a.Main.Channels.PublishAsync(["news"], "headline", ["one"]);
+        var second = await b.Main.Channels.PublishAsync(["news"], "headline", ["two"]);
+
+        var seenOnA = await onA.WaitForAsync(2);
+        var seenOnB = await onB.WaitForAsync(2);
+        Assert.Equal(["\"one\"", "\"two\""], seenOnA.Select(e => Text(e)));
+        Assert.Equal(seenOnA.Select(e => (e.Offset, e.Epoch, e.Publication.Seq)), seenOnB.Select(e => (e.Offset, e.Epoch, e.Publication.Seq)));
+        Assert.Equal([first.Positions["news"].Offset, second.Positions["news"].Offset], seenOnB.Select(e => e.Offset));
+        Assert.Equal(first.Seq + 1, second.Seq);
+    }
+
+    [Fact]
+    public async Task Concurrent_publishers_on_two_nodes_are_seen_in_one_order_everywhere()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, _) = await NodeAsync();
+        var onA = new Recorder("a1");
+        var onB = new Recorder("b1");
+        foreach (var channel in new[] { "x", "y" })
+        {
+            await a.Main.Channels.SubscribeAsync(channel, onA);
+            await b.Main.Channels.SubscribeAsync(channel, onB);
+        }
+
+        const int each = 50;
+        await Task.WhenAll(
+            Task.Run(async () => { for (var i = 0; i < each; i++) { await a.Main.Channels.PublishAsync(["x"], "m", [i]); } }),
+            Task.Run(async () => { for (var i = 0; i < each; i++) { await b.Main.Channels.PublishAsync(["y"], "m", [i]); } }));
+
+        var seqsOnA = (await onA.WaitForAsync(2 * each)).Select(e => e.Publication.Seq).ToArray();
+        var seqsOnB = (await onB.WaitForAsync(2 * each)).Select(e => e.Publication.Seq).ToArray();
+        Assert.Equal(seqsOnA.Order(), seqsOnA);
+        Assert.Equal(seqsOnA, seqsOnB);
+        Assert.Equal(2 * each, seqsOnA.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Only_nodes_with_members_receive_a_publication_one_message_each()
+    {
+        var (a, busA) = await NodeAsync();
+        var (b, busB) = await NodeAsync();
+        var (c, busC) = await NodeAsync();
+        await b.Main.Channels.SubscribeAsync("room", new Recorder("b1"));
+        var onC = new Recorder("c1");
+        await c.Main.Channels.SubscribeAsync("elsewhere", onC);
+        var inboxes = await CountInboxesAsync(busA, busB, busC);
+
+        await a.Main.Channels.PublishAsync(["room"], "m", [1]);
+        await a.Main.Channels.PublishAsync(["elsewhere"], "m", [2]);
+        await onC.WaitForAsync(1);
+        // The publication to "elsewhere" went after the one to "room": once it arrived, every inbox has
+        // had what it will get of the first.
+        await inboxes.WaitAsync(busB.NodeId, 1);
+
+        Assert.Equal(0, inboxes.Count(busA.NodeId));
+        Assert.Equal(1, inboxes.Count(busB.NodeId));
+        Assert.Equal(1, inboxes.Count(busC.NodeId));
+    }
+
+    [Fact]
+    public async Task A_node_that_unsubscribes_stops_receiving_and_history_still_serves_a_resume_on_another_node()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, _) = await NodeAsync();
+        var first = new Recorder("s1");
+        await a.Main.Channels.SubscribeAsync("feed", first);
+        await b.Main.Channels.PublishAsync(["feed"], "m", [1]);
+        var seen = await first.WaitForAsync(1);
+        a.Main.Channels.Unsubscribe("feed", first);
+        await b.Main.Channels.PublishAsync(["feed"], "m", [2]);
+        await b.Main.Channels.PublishAsync(["feed"], "m", [3]);
+
+        // The subscriber comes back on the other node from where it was.
+        var resumed = new Recorder("s1-again");
+        await b.Main.Channels.SubscribeAsync("feed", resumed, seen[0].Position);
+        await b.Main.Channels.PublishAsync(["feed"], "m", [4]);
+
+        Assert.Equal(["2", "3", "4"], (await resumed.WaitForAsync(3)).Select(Text));
+        Assert.Single(first.Entries);
+    }
+
+    [Fact]
+    public async Task Recovery_sessions_are_taken_on_another_node_with_their_rooms()
+    {
+        var (_, busA) = await NodeAsync();
+        var (_, busB) = await NodeAsync();
+        var session = new RecoverableSession("pid-1", "socket-1");
+        session.Rooms.Add("socket-1");
+        session.Rooms.Add("trading");
+        session.Data["user"] = "ada";
+        busA.Sessions!.Save("/", session);
+        // A's writes are ordered on its connection: a read through it sees the save.
+        await busA.Store.Redis.GetDatabase().PingAsync();
+
+        var taken = await busB.Sessions!.TryTakeAsync("/", "pid-1");
+        var unknown = await busB.Sessions.TryTakeAsync("/", "nobody");
+
+        Assert.NotNull(taken);
+        Assert.Equal("socket-1", taken.SocketId);
+        Assert.Equal(["socket-1", "trading"], taken.Rooms.Order());
+        Assert.Equal("ada", taken.Data["user"]?.ToString());
+        Assert.Null(unknown);
+    }
+
+    [Fact]
+    public async Task A_server_side_emit_reaches_every_other_node_and_returns_their_acknowledgements()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, _) = await NodeAsync();
+        var (c, _) = await NodeAsync();
+        b.Main.OnServerSideEmit("whoami", args => ValueTask.FromResult<object?>($"b got {args.Get<int>(0)}"));
+        c.Main.OnServerSideEmit("whoami", args => ValueTask.FromResult<object?>($"c got {args.Get<int>(0)}"));
+
+        var acks = await a.Main.ServerSideEmitWithAckAsync("whoami", 7).WaitAsync(Timeout);
+        var unknown = await b.Main.ServerSideEmitWithAckAsync("nobody-listens").WaitAsync(Timeout);
+
+        Assert.Equal(["b got 7", "c got 7"], acks.Select(ack => ack.Get<string>(0)).Order());
+        Assert.Equal(2, unknown.Count);
+        Assert.All(unknown, ack => Assert.Equal(System.Text.Json.JsonValueKind.Null, ack[0].ValueKind));
+    }
+
+    [Fact]
+    public async Task Cluster_wide_operations_ask_only_live_nodes()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, _) = await NodeAsync();
+        var (_, busC) = await NodeAsync();
+        b.Main.OnServerSideEmit("ping", _ => ValueTask.FromResult<object?>("pong"));
+
+        // Node C leaves (its lease is removed): nobody waits for it.
+        await busC.DisposeAsync();
+        var acks = await a.Main.ServerSideEmitWithAckAsync("ping").WaitAsync(Timeout);
+        var sockets = await a.Main.FetchSocketsAsync().AsTask().WaitAsync(Timeout);
+
+        Assert.Equal(["pong"], acks.Select(ack => ack.Get<string>(0)));
+        Assert.Empty(sockets);
+    }
+
+    private async Task<(SocketServer Server, RedisClusterBus Bus)> NodeAsync()
+    {
+        var connection = await ConnectionMultiplexer.ConnectAsync(RedisChannelStore.ParseConfiguration(redis.Endpoint));
+        var bus = new RedisClusterBus(connection, new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix } });
+        var server = new SocketServer(new SocketServerOptions { Cluster = bus, ChannelStore = bus.Store });
+        _owned.Add(connection);
+        _owned.Add(new Disposer(server.Dispose));
+        _owned.Add(bus);
+        await bus.Ready.WaitAsync(Timeout);
+        return (server, bus);
+    }
+
+    /// <summary>Counts what is published to each node's inbox, through a connection of the test's own.</summary>
+    private async Task<InboxCounter> CountInboxesAsync(params RedisClusterBus[] buses)
+    {
+        var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint);
+        _owned.Add(connection);
+        var counter = new InboxCounter();
+        foreach (var bus in buses)
+        {
+            var node = bus.NodeId;
+            var queue = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_prefix + "inbox:" + node));
+            queue.OnMessage(_ => counter.Add(node));
+        }
+        return counter;
+    }
+
+    private static string Text(ChannelEntry entry) => System.Text.Encoding.UTF8.GetString(entry.Publication.Data.Span);
+
+    private sealed class Disposer(Action dispose) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class InboxCounter
+    {
+        private readonly ConcurrentDictionary<string, int> _counts = new();
+        private readonly ConcurrentDictionary<(string, int), TaskCompletionSource> _waiters = new();
+
+        public void Add(string node)
+        {
+            var count = _counts.AddOrUpdate(node, 1, (_, n) => n + 1);
+            _waiters.GetOrAdd((node, count), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+
+        public int Count(string node) => _counts.GetValueOrDefault(node);
+
+        public Task WaitAsync(string node, int count) =>
+            _waiters.GetOrAdd((node, count), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(Timeout);
+    }
+
+    private sealed class Recorder(string id) : IChannelSubscriber
+    {
+        private readonly List<ChannelEntry> _entries = [];
+        private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
+
+        public string ConnectionId => id;
+
+        public IReadOnlyList<ChannelEntry> Entries
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return [.. _entries];
+                }
+            }
+        }
+
+        public void Deliver(in ChannelEntry entry)
+        {
+            lock (_entries)
+            {
+                _entries.Add(entry);
+                foreach (var (count, done) in _waiters)
+                {
+                    if (_entries.Count >= count)
+                    {
+                        done.TrySetResult();
+                    }
+                }
+            }
+        }
+
+        public void Discontinuity(string channel, StreamPosition top) => throw new InvalidOperationException($"Unexpected discontinuity on {channel}");
+
+        public async Task<IReadOnlyList<ChannelEntry>> WaitForAsync(int count)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_entries)
+            {
+                if (_entries.Count >= count)
+                {
+                    return [.. _entries];
+                }
+                _waiters.Add((count, done));
+            }
+            await done.Task.WaitAsync(Timeout);
+            return Entries;
+        }
+    }
+}
