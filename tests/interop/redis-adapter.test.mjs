@@ -196,7 +196,7 @@ describe('mixed cluster: Node socket.io + @socket.io/redis-adapter and Switchboa
     }
   });
 
-  test('@socket.io/redis-emitter reaches Switchboard rooms: to a room with binary, except, and to everyone', async () => {
+  test('@socket.io/redis-emitter reaches Switchboard rooms: to a room with binary, except, to everyone, disconnectSockets', async () => {
     const { a, b, n } = await clientsIn(ROOM);
     const quiet = await client(library.url);
     await ack(quiet.socket, 'join', ROOM);
@@ -219,9 +219,16 @@ describe('mixed cluster: Node socket.io + @socket.io/redis-adapter and Switchboa
     await quiet.recorder.next('everyone');
     assert.equal(quiet.recorder.named('alert').length, 1);
     assert.deepEqual(quiet.recorder.named('partial'), []);
+
+    const quietOnNode = await client(nodeUrl);
+    await ack(quietOnNode.socket, 'join', 'quiet');
+    const disconnected = [waitFor(quiet.socket, 'disconnect', TIMEOUT), waitFor(quietOnNode.socket, 'disconnect', TIMEOUT)];
+    emitter.in('quiet').disconnectSockets(true);
+    assert.deepEqual((await Promise.all(disconnected)).map(([reason]) => reason), ['io server disconnect', 'io server disconnect']);
+    assert.ok(b.socket.connected && n.socket.connected);
   });
 
-  test('requests from the Node server are answered by the Switchboard nodes: fetchSockets, socketsJoin, allRooms, emitWithAck', async () => {
+  test('requests from the Node server are answered by the Switchboard nodes: fetchSockets, socketsJoin, allRooms, emitWithAck, serverSideEmitWithAck', async () => {
     const { a, b, n } = await clientsIn('asked');
     for (const [name, { socket }] of Object.entries({ a, b, n })) {
       socket.on('question', (text, cb) => cb(`${name}: ${text}`));
@@ -245,5 +252,9 @@ describe('mixed cluster: Node socket.io + @socket.io/redis-adapter and Switchboa
 
     const answers = await nodeIo.timeout(TIMEOUT).to('asked').emitWithAck('question', 'ready?');
     assert.deepEqual(answers.sort(), ['a: ready?', 'b: ready?', 'n: ready?']);
+
+    // The library node has a handler for "ping"; the standalone server has none and answers null.
+    const pongs = await nodeIo.serverSideEmitWithAck('ping', 'node');
+    assert.deepEqual(pongs.map(String).sort(), ['null', 'pong node']);
   });
 });

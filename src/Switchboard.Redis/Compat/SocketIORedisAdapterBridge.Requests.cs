@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using MessagePack;
 using StackExchange.Redis;
+using Switchboard.Cluster;
 using Switchboard.Protocols.SocketIO;
 using Switchboard.SocketIO;
 
@@ -12,10 +13,15 @@ namespace Switchboard.Redis.Compat;
 /// The request channel (<c>{Key}-request#{nsp}#</c>): Node servers ask every server for its rooms and
 /// sockets, make sockets join, leave or disconnect, and broadcast with acknowledgements. A node that
 /// subscribes there is counted by the Node servers (PUBSUB NUMSUB), so it answers every request that
-/// expects an answer from each server, except server-side emits (docs/redis-adapter-compat.md).
+/// expects an answer from each server (docs/redis-adapter-compat.md). Server-side emits go to the
+/// namespace's <see cref="Namespace.OnServerSideEmit"/> handlers as a cluster request of this node to
+/// itself, whose reply <see cref="ReplyAsync"/> turns into the adapter's answer.
 /// </summary>
 public sealed partial class SocketIORedisAdapterBridge
 {
+    /// <summary>The origin of the cluster requests made on behalf of Node servers.</summary>
+    private const string AdapterOrigin = "socket.io-adapter";
+
     private static readonly JsonWriterOptions ResponseWriterOptions = new() { Encoder = SocketJson.Options.Encoder };
 
     private readonly ConcurrentDictionary<string, ChannelMessageQueue?> _requestChannels = new(StringComparer.Ordinal);
@@ -176,14 +182,20 @@ public sealed partial class SocketIORedisAdapterBridge
                     w.WriteStartArray("sockets"u8);
                     foreach (var socket in sockets)
                     {
-                        SocketDescription.Write(w, socket);
+                        if (socket.Local is { } local)
+                        {
+                            SocketDescription.Write(w, local);
+                        }
                     }
                     w.WriteEndArray();
                 }).ConfigureAwait(false);
                 break;
             }
+            case RequestType.ServerSideEmit:
+                OnServerSideEmit(nsp, request, requestId);
+                break;
             default:
-                // Server-side emits have no handler here; answers to other servers' requests are not ours.
+                // Answers to other servers' requests are not ours.
                 Log.RequestIgnored(_log, type, channel);
                 break;
         }
@@ -284,7 +296,65 @@ public sealed partial class SocketIORedisAdapterBridge
         }).ConfigureAwait(false);
     }
 
-    private Task RespondAsync(Namespace nsp, Action<Utf8JsonWriter> body)
+    /// <summary>
+    /// <c>{uid, requestId?, type: 6, data: [event, ...args]}</c>: handed to this node's server as a cluster
+    /// request, so the namespace's handler runs as for a Switchboard node's server-side emit.
+    /// </summary>
+    private void OnServerSideEmit(Namespace nsp, JsonElement request, string? requestId)
+    {
+        if (request.TryGetProperty("uid", out var uid) && uid.ValueKind == JsonValueKind.String && uid.GetString()!.StartsWith(UidPrefix, StringComparison.Ordinal)
+            || !request.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array || data.GetArrayLength() == 0
+            || data[0].ValueKind != JsonValueKind.String)
+        {
+            return;
+        }
+        var arguments = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(arguments, ResponseWriterOptions))
+        {
+            writer.WriteStartArray();
+            foreach (var argument in data.EnumerateArray().Skip(1))
+            {
+                argument.WriteTo(writer);
+            }
+            writer.WriteEndArray();
+        }
+        var header = ClusterWire.Write(w => w.WriteString("event"u8, data[0].GetString()));
+        // The reply's id says where the answer goes: "-" when the Node server expects none.
+        var id = $"{nsp.Name}#{requestId ?? "-"}";
+        byte[] body = [.. header, .. arguments.WrittenSpan];
+        _sink!.OnRequest(new ClusterRequest(nsp.Name, id, AdapterOrigin, "server-emit", [], body));
+    }
+
+    /// <summary>A server-side emit's answer: <c>{type: 6, requestId, data}</c>, data being the handler's value.</summary>
+    private async ValueTask OnAdapterReplyAsync(ClusterReply reply)
+    {
+        var separator = reply.Id.LastIndexOf('#');
+        var nsp = reply.Id[..separator];
+        var requestId = reply.Id[(separator + 1)..];
+        if (requestId == "-" || reply.Kind != "done")
+        {
+            return;
+        }
+        var value = reply.Body.IsEmpty ? "null"u8.ToArray() : reply.Body.ToArray();
+        try
+        {
+            await RespondAsync(nsp, w =>
+            {
+                w.WriteNumber("type"u8, (int)RequestType.ServerSideEmit);
+                w.WriteString("requestId"u8, requestId);
+                w.WritePropertyName("data"u8);
+                w.WriteRawValue(value);
+            }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or JsonException)
+        {
+            Log.MirrorFailed(_log, nsp, ex.Message);
+        }
+    }
+
+    private Task RespondAsync(Namespace nsp, Action<Utf8JsonWriter> body) => RespondAsync(nsp.Name, body);
+
+    private Task RespondAsync(string nsp, Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, ResponseWriterOptions))
@@ -293,7 +363,7 @@ public sealed partial class SocketIORedisAdapterBridge
             body(writer);
             writer.WriteEndObject();
         }
-        return _redis.GetSubscriber().PublishAsync(RedisChannel.Literal($"{_options.Key}-response#{nsp.Name}#"), buffer.WrittenMemory.ToArray());
+        return _redis.GetSubscriber().PublishAsync(RedisChannel.Literal($"{_options.Key}-response#{nsp}#"), buffer.WrittenMemory.ToArray());
     }
 
     private static BroadcastOptions LocalOptions(IReadOnlyCollection<string> rooms, IReadOnlyCollection<string> except, BroadcastFlags flags = BroadcastFlags.None) =>

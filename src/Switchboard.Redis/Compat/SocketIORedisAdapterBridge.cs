@@ -81,6 +81,13 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
         await MirrorAsync(broadcast.Namespace, broadcast.Packet, broadcast.Options.Rooms, broadcast.Options.Except, broadcast.Options.Flags).ConfigureAwait(false);
     }
 
+    public ValueTask<int> RequestAsync(ClusterRequest request, CancellationToken cancellationToken = default) =>
+        _inner.RequestAsync(request, cancellationToken);
+
+    /// <summary>Replies to what a Node server asked through this bridge go back to it; the others to their node.</summary>
+    public ValueTask ReplyAsync(ClusterReply reply, CancellationToken cancellationToken = default) =>
+        reply.To == AdapterOrigin ? OnAdapterReplyAsync(reply) : _inner.ReplyAsync(reply, cancellationToken);
+
     public ValueTask AddInterestAsync(string nsp, string channel)
     {
         ServeNamespace(nsp);

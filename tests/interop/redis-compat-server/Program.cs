@@ -8,7 +8,8 @@
 //   "target"({rooms, except, event}, ack)  remembers where "relay" sends, then acks;
 //   "relay"(...args, ack)           emits `event` with these very arguments (binary included) to the
 //                                   remembered rooms minus the except rooms, then acks;
-//   "rooms"(ack)                    acks with the socket's rooms.
+//   "rooms"(ack)                    acks with the socket's rooms;
+//   server-side emit "ping"(text)   answers "pong <text>".
 using System.Text.Json;
 using Switchboard.AspNetCore;
 using Switchboard.Redis;
@@ -30,6 +31,7 @@ var app = builder.Build();
 app.MapSocketIO("/socket.io", io =>
 {
     bridge.ServeRequests(io);
+    io.Main.OnServerSideEmit("ping", a => ValueTask.FromResult<object?>($"pong {a.Get<string>(0)}"));
     io.OnConnection(socket =>
     {
         socket.On("join", e =>
