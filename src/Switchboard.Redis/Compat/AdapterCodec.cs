@@ -41,11 +41,7 @@ public static class AdapterCodec
             var opts = top.Count > 2 ? top[2] as Dictionary<string, object?> : null;
             return TryReadPacket(packet, opts, out broadcast, uid);
         }
-        catch (MessagePackSerializationException)
-        {
-            return false;
-        }
-        catch (EndOfStreamException)
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException or ArgumentException)
         {
             return false;
         }
@@ -140,7 +136,7 @@ public static class AdapterCodec
             case MessagePackType.Array:
             {
                 var count = reader.ReadArrayHeader();
-                var list = new List<object?>(count);
+                var list = new List<object?>(Math.Min(count, 1024));
                 for (var i = 0; i < count; i++)
                 {
                     list.Add(ReadValue(ref reader, depth + 1));
@@ -150,7 +146,7 @@ public static class AdapterCodec
             case MessagePackType.Map:
             {
                 var count = reader.ReadMapHeader();
-                var map = new Dictionary<string, object?>(count, StringComparer.Ordinal);
+                var map = new Dictionary<string, object?>(Math.Min(count, 1024), StringComparer.Ordinal);
                 for (var i = 0; i < count; i++)
                 {
                     var key = ReadValue(ref reader, depth + 1);
@@ -302,55 +298,6 @@ public static class AdapterCodec
         }
         binary = attachments[n];
         return true;
-    }
-
-    /// <summary>Writes a plain value tree (as <see cref="Read"/> returns) as MessagePack.</summary>
-    public static void WriteValue(ref MessagePackWriter writer, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                writer.WriteNil();
-                break;
-            case bool b:
-                writer.Write(b);
-                break;
-            case string s:
-                writer.Write(s);
-                break;
-            case int i:
-                writer.Write(i);
-                break;
-            case long l:
-                writer.Write(l);
-                break;
-            case ulong u:
-                writer.Write(u);
-                break;
-            case double d:
-                writer.Write(d);
-                break;
-            case byte[] bytes:
-                writer.Write(bytes);
-                break;
-            case IReadOnlyDictionary<string, object?> map:
-                writer.WriteMapHeader(map.Count);
-                foreach (var (key, item) in map)
-                {
-                    writer.Write(key);
-                    WriteValue(ref writer, item);
-                }
-                break;
-            case IReadOnlyList<object?> list:
-                writer.WriteArrayHeader(list.Count);
-                foreach (var item in list)
-                {
-                    WriteValue(ref writer, item);
-                }
-                break;
-            default:
-                throw new ArgumentException($"Cannot write a {value.GetType()} as MessagePack.", nameof(value));
-        }
     }
 
     private static void WriteStrings(ref MessagePackWriter writer, IReadOnlyCollection<string> values)
