@@ -25,7 +25,9 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         configure?.Invoke(server);
         // Long-lived requests (held polls, WebSockets) would hold up a graceful shutdown: end them first.
         endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(() => server.Engine.CloseAll());
-        return MapEngine(endpoints, pattern, server.Engine, "Socket.IO");
+        var forwarder = server.Cluster is null ? null
+            : new Cluster.PollingForwarder(server, (endpoints.ServiceProvider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Cluster"));
+        return MapEngine(endpoints, pattern, server.Engine, "Socket.IO", forwarder);
     }
 
     /// <summary>
@@ -43,10 +45,10 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         return MapEngine(endpoints, pattern, server, "Engine.IO");
     }
 
-    private static IEndpointConventionBuilder MapEngine(IEndpointRouteBuilder endpoints, string pattern, EngineServer server, string name)
+    private static IEndpointConventionBuilder MapEngine(IEndpointRouteBuilder endpoints, string pattern, EngineServer server, string name, Cluster.PollingForwarder? forwarder = null)
     {
         var loggers = endpoints.ServiceProvider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
-        var endpoint = new EngineEndpoint(server, loggers.CreateLogger("Switchboard.Transports"));
+        var endpoint = new EngineEndpoint(server, loggers.CreateLogger("Switchboard.Transports"), forwarder);
         pattern = pattern.TrimEnd('/');
         return endpoints.Map(pattern, endpoint.HandleAsync).WithDisplayName($"{name} {pattern}");
     }

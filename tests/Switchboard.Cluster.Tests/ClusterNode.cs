@@ -42,7 +42,9 @@ public sealed class ClusterNode : IAsyncDisposable
             }),
             web => web.MapSocketIO("/socket.io", io => app?.Invoke(io.Main)));
         await bus.Ready.WaitAsync(Timeouts.Default);
-        return new ClusterNode(host, bus, connection);
+        var node = new ClusterNode(host, bus, connection);
+        node.Server.Options.NodeAddress = host.BaseAddress.ToString().TrimEnd('/');
+        return node;
     }
 
     private int _disposed;

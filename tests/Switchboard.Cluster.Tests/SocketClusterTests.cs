@@ -106,6 +106,70 @@ public sealed class SocketClusterTests(RedisServer redis) : IClassFixture<RedisS
     }
 
     [Fact]
+    public async Task A_connection_is_disconnected_by_id_from_any_node()
+    {
+        var (onB, idOnB) = await ConnectAsync(_b);
+
+        var found = await _a.Main.Channels.DisconnectAsync(idOnB).AsTask().Within();
+        var missing = await _a.Main.Channels.DisconnectAsync("nobody").AsTask().Within();
+
+        Assert.True(found);
+        Assert.False(missing);
+        Assert.Equal("41", await onB.ReceiveTextAsync().Within());
+    }
+
+    [Fact]
+    public async Task Presence_counts_the_members_and_users_of_every_node()
+    {
+        var (onA, idOnA) = await ConnectAsync(_a, "desk");
+        var (onB, idOnB) = await ConnectAsync(_b, "desk");
+        var (again, idAgain) = await ConnectAsync(_b, "desk");
+        foreach (var client in new[] { onA, onB, again })
+        {
+            // Events of one socket are handled in order: once the join is acknowledged, the user is set.
+            await client.SendAsync($"42[\"set\",\"userId\",\"{(client == onA ? "ada" : "grace")}\"]");
+            await client.SendAsync("422[\"join\",\"desk\"]");
+            Assert.Equal("432[\"ok\"]", await client.ReceiveTextAsync().Within());
+        }
+
+        var presence = await _a.Main.Channels.PresenceAsync("desk").AsTask().Within();
+
+        Assert.Equal(3, presence.Connections);
+        Assert.Equal(2, presence.Users);
+        Assert.Equal(new[] { idOnA, idOnB, idAgain }.Order(StringComparer.Ordinal), presence.Members.Select(m => m.ConnectionId).Order(StringComparer.Ordinal));
+        Assert.Equal(_b.Bus.NodeId, presence.Members.Single(m => m.ConnectionId == idOnB).Node);
+        Assert.Equal(_a.Bus.NodeId, presence.Members.Single(m => m.ConnectionId == idOnA).Node);
+        Assert.All(presence.Members, m => Assert.Equal("socket.io", m.Protocol));
+    }
+
+    [Fact]
+    public async Task A_polling_session_is_served_by_whichever_node_a_round_robin_balancer_picks()
+    {
+        using var http = new HttpClient();
+        string Url(ClusterNode node, string? sid) => $"{node.Host.BaseAddress}socket.io/?EIO=4&transport=polling" + (sid is null ? "" : $"&sid={sid}");
+
+        var open = await http.GetStringAsync(Url(_a, null)).Within();
+        var sid = JsonDocument.Parse(open[1..]).RootElement.GetProperty("sid").GetString()!;
+        // CONNECT through B, its reply read through B, a join through A, the ack read through B.
+        var connect = await http.PostAsync(Url(_b, sid), new StringContent("40")).Within();
+        var connected = await http.GetStringAsync(Url(_b, sid)).Within();
+        var join = await http.PostAsync(Url(_a, sid), new StringContent("421[\"join\",\"polling\"]")).Within();
+        var ack = await http.GetStringAsync(Url(_b, sid)).Within();
+        await _b.Main.To("polling").EmitAsync("news", "via a");
+        var news = await http.GetStringAsync(Url(_b, sid)).Within();
+        var unknown = await http.GetAsync(Url(_b, "no-such-session")).Within();
+
+        Assert.True(connect.IsSuccessStatusCode);
+        Assert.StartsWith("40{\"sid\":", connected);
+        Assert.True(join.IsSuccessStatusCode);
+        Assert.Equal("431[\"ok\"]", ack);
+        Assert.Equal("42[\"news\",\"via a\"]", news);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Single(_a.Server.Engine.Sessions);
+        Assert.Empty(_b.Server.Engine.Sessions);
+    }
+
+    [Fact]
     public async Task A_socket_recovers_on_another_node_with_its_rooms_and_the_publications_it_missed()
     {
         var recovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromMinutes(1) };

@@ -68,7 +68,10 @@ internal sealed partial class ChannelApiEndpoint
         }).ConfigureAwait(false);
     }
 
-    /// <summary><c>GET presence?channel=a</c> → <c>{"channel":"a","connections":N}</c>: subscribers of every protocol on this node.</summary>
+    /// <summary>
+    /// <c>GET presence?channel=a</c> → <c>{"channel":"a","connections":N,"users":U,"members":[{"connectionId","userId","protocol","node"}]}</c>:
+    /// subscribers of every protocol on every node of the cluster (503 when a node does not answer in time).
+    /// </summary>
     public async Task PresenceAsync(HttpContext context)
     {
         if (await AuthenticateAsync(context).ConfigureAwait(false) is not { } caller)
@@ -80,17 +83,39 @@ internal sealed partial class ChannelApiEndpoint
             await refusal.WriteAsync(context, logger, Name).ConfigureAwait(false);
             return;
         }
-        var count = hub.PresenceCount(channel);
+        ChannelPresence presence;
+        try
+        {
+            presence = await hub.PresenceAsync(channel).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A node that does not answer in time, or Redis out of reach: not an answer to give as complete.
+            await new RequestProblem(StatusCodes.Status503ServiceUnavailable, "unavailable", $"presence could not be gathered: {ex.Message}").WriteAsync(context, logger, Name).ConfigureAwait(false);
+            return;
+        }
         await WriteJsonAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
             w.WriteString("channel"u8, channel);
-            w.WriteNumber("connections"u8, count);
+            w.WriteNumber("connections"u8, presence.Connections);
+            w.WriteNumber("users"u8, presence.Users);
+            w.WriteStartArray("members"u8);
+            foreach (var member in presence.Members)
+            {
+                w.WriteStartObject();
+                w.WriteString("connectionId"u8, member.ConnectionId);
+                w.WriteString("userId"u8, member.UserId);
+                w.WriteString("protocol"u8, member.Protocol);
+                w.WriteString("node"u8, member.Node);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteEndObject();
         }).ConfigureAwait(false);
     }
 
-    /// <summary><c>POST disconnect</c> <c>{"connectionId":"..."}</c> → 200, or 404 when no such connection is on this node.</summary>
+    /// <summary><c>POST disconnect</c> <c>{"connectionId":"..."}</c> → 200, or 404 when no node has such a connection.</summary>
     public async Task DisconnectAsync(HttpContext context)
     {
         if (await AuthenticateAsync(context).ConfigureAwait(false) is not { } caller)
@@ -121,9 +146,19 @@ internal sealed partial class ChannelApiEndpoint
                     problem = Forbidden("this key may not disconnect connections");
                 }
             }
-            if (problem is null && !hub.Disconnect(connectionId!))
+            if (problem is null)
             {
-                problem = new RequestProblem(StatusCodes.Status404NotFound, "connection_not_found", $"no connection '{connectionId}' on this node");
+                try
+                {
+                    if (!await hub.DisconnectAsync(connectionId!).ConfigureAwait(false))
+                    {
+                        problem = new RequestProblem(StatusCodes.Status404NotFound, "connection_not_found", $"no connection '{connectionId}' on any node");
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    problem = new RequestProblem(StatusCodes.Status503ServiceUnavailable, "unavailable", $"the other nodes could not be asked: {ex.Message}");
+                }
             }
             if (problem is { } refusal)
             {

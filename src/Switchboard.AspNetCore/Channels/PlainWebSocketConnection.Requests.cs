@@ -24,7 +24,7 @@ internal sealed partial class PlainWebSocketConnection
                 PlainOp.Unsubscribe => Unsubscribe(request),
                 PlainOp.Publish => await PublishAsync(request).ConfigureAwait(false),
                 PlainOp.History => await HistoryAsync(request).ConfigureAwait(false),
-                PlainOp.Presence => Presence(request),
+                PlainOp.Presence => await PresenceAsync(request).ConfigureAwait(false),
                 _ => Encode(w => PlainFrameWriter.WriteOk(w, request.Id.Span)),
             };
         }
@@ -132,7 +132,7 @@ internal sealed partial class PlainWebSocketConnection
         return Encode(w => PlainFrameWriter.WriteHistory(w, request.Id.Span, channel, read.Top.Offset, read.Top.Epoch, read.Continuous, frames));
     }
 
-    private byte[] Presence(PlainRequest request)
+    private async ValueTask<byte[]> PresenceAsync(PlainRequest request)
     {
         var channel = request.Channel!;
         if (CheckChannel(request) is { } invalid)
@@ -143,8 +143,8 @@ internal sealed partial class PlainWebSocketConnection
         {
             return Refuse(request, PlainErrorCode.Forbidden, $"not allowed to read '{channel}'");
         }
-        var count = Hub.PresenceCount(channel);
-        return Encode(w => PlainFrameWriter.WritePresence(w, request.Id.Span, channel, count));
+        var presence = await Hub.PresenceAsync(channel).ConfigureAwait(false);
+        return Encode(w => PlainFrameWriter.WritePresence(w, request.Id.Span, channel, presence.Connections, presence.Users));
     }
 
     private byte[]? CheckChannel(PlainRequest request)

@@ -10,7 +10,7 @@ namespace Switchboard.AspNetCore.Transports;
 /// The HTTP entry point of one Engine.IO server: validates the query, answers the protocol's errors,
 /// and hands the request to the polling or WebSocket transport.
 /// </summary>
-internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger)
+internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger, Cluster.PollingForwarder? forwarder = null)
 {
     private readonly PollingTransport _polling = new(server, logger);
     private readonly WebSocketTransport _webSocket = new(server, logger);
@@ -31,7 +31,18 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
     private static bool IsNewConnection(HttpContext context) =>
         StringValues.IsNullOrEmpty(context.Request.Query["sid"]) || context.WebSockets.IsWebSocketRequest;
 
-    private Task DispatchAsync(HttpContext context)
+    private async Task DispatchAsync(HttpContext context)
+    {
+        if (forwarder is not null && context.Request.Query["transport"] == "polling" && context.Request.Query["sid"] is { Count: 1 } sid
+            && server.Find(sid.ToString()) is null && await forwarder.TryForwardAsync(context, sid.ToString()))
+        {
+            // Another node of the cluster holds the session and answered.
+            return;
+        }
+        await DispatchLocalAsync(context);
+    }
+
+    private Task DispatchLocalAsync(HttpContext context)
     {
         var query = context.Request.Query;
         var transport = query["transport"];

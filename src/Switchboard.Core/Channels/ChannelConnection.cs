@@ -53,6 +53,8 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
 
     public string ConnectionId { get; }
 
+    public string? UserId => Grant.UserId;
+
     /// <summary>The most messages that may wait in the queue before the connection is dropped as a slow consumer.</summary>
     public int MaxQueued { get; init; } = 10_000;
 

@@ -20,6 +20,7 @@ public sealed class ChannelHub
     private readonly IClusterBus? _cluster;
     private readonly ClusterInterest? _interest;
     private readonly SocketFloors _socketFloors = new();
+    private readonly Dictionary<string, StreamPosition> _delivered = new(StringComparer.Ordinal);
     private long _seq;
     private volatile string _epoch;
 
@@ -116,11 +117,56 @@ public sealed class ChannelHub
             {
                 Interlocked.Exchange(ref _seq, seq);
             }
+            await FillGapsAsync(delivery.Positions).ConfigureAwait(false);
             DeliverLocked(delivery.Publication, delivery.Rooms, delivery.Positions);
         }
         finally
         {
             _order.Release();
+        }
+    }
+
+    /// <summary>
+    /// Pub/sub delivers at most once: a message published while this node's subscription was down (a
+    /// Redis blip) never comes. Offsets of a channel are consecutive, so the next publication shows the
+    /// gap; what is missing is read from history and delivered first, in order.
+    /// </summary>
+    private async ValueTask FillGapsAsync(IReadOnlyDictionary<string, StreamPosition> positions)
+    {
+        foreach (var (channel, position) in positions)
+        {
+            StreamPosition last;
+            lock (_delivered)
+            {
+                if (!_delivered.TryGetValue(channel, out last))
+                {
+                    _delivered[channel] = position;
+                    continue;
+                }
+                _delivered[channel] = position;
+            }
+            if (last.Epoch != position.Epoch || position.Offset <= last.Offset + 1)
+            {
+                continue;
+            }
+            var missing = (int)Math.Min(int.MaxValue, position.Offset - last.Offset - 1);
+            try
+            {
+                var read = await _store.ReadAsync(_namespace.Name, channel, last, missing).ConfigureAwait(false);
+                if (!read.Continuous)
+                {
+                    continue;
+                }
+                _namespace.Server.Log.GapFilled(_namespace.Name, channel, read.Entries.Count);
+                foreach (var entry in read.Entries)
+                {
+                    DeliverLocked(entry.Publication, [channel], new Dictionary<string, StreamPosition>(1, StringComparer.Ordinal) { [channel] = entry.Position });
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _namespace.Server.Log.GapNotFilled(_namespace.Name, channel, ex.Message);
+            }
         }
     }
 
@@ -234,14 +280,25 @@ public sealed class ChannelHub
         }
         if (removed)
         {
-            _interest?.Release(channel);
+            ReleaseInterest(channel);
         }
     }
 
     /// <summary>A Socket.IO room got its first local member: in a cluster, its publications must reach this node.</summary>
     internal void RoomCreated(string room) => _interest?.Acquire(room);
 
-    internal void RoomDeleted(string room) => _interest?.Release(room);
+    internal void RoomDeleted(string room) => ReleaseInterest(room);
+
+    private void ReleaseInterest(string channel)
+    {
+        if (_interest?.Release(channel) == true)
+        {
+            lock (_delivered)
+            {
+                _delivered.Remove(channel);
+            }
+        }
+    }
 
     /// <summary>
     /// Socket.IO recovery: atomically with respect to publications, reads what the socket's rooms received
@@ -343,7 +400,7 @@ public sealed class ChannelHub
             {
                 if (held)
                 {
-                    _interest!.Release(channel);
+                    ReleaseInterest(channel);
                 }
             }
             return new SocketSubscription(top, continuous);
@@ -379,6 +436,26 @@ public sealed class ChannelHub
         return false;
     }
 
+    /// <summary>Disconnects a connection by id on whichever node of the cluster has it; false when none does.</summary>
+    public async ValueTask<bool> DisconnectAsync(string connectionId, string reason = "disconnected by the server")
+    {
+        if (Disconnect(connectionId, reason))
+        {
+            return true;
+        }
+        if (_namespace.Server.ClusterOperations is not { } operations)
+        {
+            return false;
+        }
+        var body = ClusterWire.Write(w =>
+        {
+            w.WriteString("connection"u8, connectionId);
+            w.WriteString("reason"u8, reason);
+        });
+        var replies = await operations.AskAsync(_namespace, "disconnect-connection", [], body).ConfigureAwait(false);
+        return replies.Any(r => r.Body.Span.SequenceEqual("1"u8));
+    }
+
     /// <summary>Whether the channel is the private room of a socket connected to this namespace (named by its id).</summary>
     public bool IsPrivateRoom(string channel) => _namespace.Sockets.ContainsKey(channel);
 
@@ -391,6 +468,47 @@ public sealed class ChannelHub
             others = _subscribers.TryGetValue(channel, out var set) ? set.Count : 0;
         }
         return others + _namespace.Adapter.RoomSize(channel);
+    }
+
+    /// <summary>
+    /// The connections subscribed to the channel, of every protocol, with their users: on every node of the
+    /// cluster (the nodes with members are asked), or on this node alone without a cluster.
+    /// </summary>
+    public async ValueTask<ChannelPresence> PresenceAsync(string channel)
+    {
+        var members = new List<PresenceMember>(LocalPresence(channel));
+        if (_namespace.Server.ClusterOperations is { } operations)
+        {
+            var body = ClusterWire.Write(w => w.WriteString("channel"u8, channel));
+            foreach (var reply in await operations.AskAsync(_namespace, "presence", [channel], body).ConfigureAwait(false))
+            {
+                members.AddRange(ClusterOperations.ReadPresence(reply.Body));
+            }
+        }
+        var users = members.Select(m => m.UserId).Where(u => u is not null).Distinct(StringComparer.Ordinal).Count();
+        return new ChannelPresence(channel, members.Count, users, members);
+    }
+
+    /// <summary>This node's subscribers of the channel: channel-protocol connections and the Socket.IO room's sockets.</summary>
+    internal List<PresenceMember> LocalPresence(string channel)
+    {
+        var node = _cluster?.NodeId;
+        var members = new List<PresenceMember>();
+        lock (_subscribers)
+        {
+            if (_subscribers.TryGetValue(channel, out var set))
+            {
+                foreach (var subscriber in set.Keys)
+                {
+                    members.Add(new PresenceMember(subscriber.ConnectionId, subscriber.UserId, (subscriber as IChannelConnection)?.Protocol ?? "subscriber", node));
+                }
+            }
+        }
+        foreach (var socket in _namespace.Adapter.SocketsIn(channel))
+        {
+            members.Add(new PresenceMember(socket.Id, socket.Data.TryGetValue("userId", out var user) ? user?.ToString() : null, "socket.io", node));
+        }
+        return members;
     }
 
     public ValueTask<HistoryRead> HistoryAsync(string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default) =>

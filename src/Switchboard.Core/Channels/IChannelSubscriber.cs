@@ -9,6 +9,9 @@ public interface IChannelSubscriber
     /// <summary>The connection's id, which a publisher may exclude.</summary>
     string ConnectionId { get; }
 
+    /// <summary>The user behind the connection, when it authenticated as one (presence counts distinct users).</summary>
+    string? UserId => null;
+
     /// <summary>Queues one publication (live, or replayed from history on subscribe).</summary>
     void Deliver(in ChannelEntry entry);
 

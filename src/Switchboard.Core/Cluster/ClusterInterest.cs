@@ -30,17 +30,19 @@ internal sealed class ClusterInterest(IClusterBus bus, string nsp)
         return new ValueTask(entry.Ready);
     }
 
-    public void Release(string channel)
+    /// <summary>Returns true when that was the channel's last local member.</summary>
+    public bool Release(string channel)
     {
         lock (_channels)
         {
             if (!_channels.TryGetValue(channel, out var entry) || --entry.Count > 0)
             {
-                return;
+                return false;
             }
             _channels.Remove(channel);
         }
         bus.RemoveInterest(nsp, channel);
+        return true;
     }
 
     /// <summary>A failure to register is the bus's to log and repair (it registers again on reconnect).</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using Switchboard.Channels;
 using Switchboard.Protocols.SocketIO;
 using Switchboard.SocketIO;
 
@@ -149,6 +150,18 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
                         }
                         await ReplyAsync(request, "done", Encoding.ASCII.GetBytes(count.ToString(System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
                         return;
+                    case "disconnect-connection":
+                        var gone = nsp?.Channels.Disconnect(header.GetProperty("connection").GetString()!, header.GetProperty("reason").GetString()!) == true;
+                        await ReplyAsync(request, "done", gone ? "1"u8.ToArray() : "0"u8.ToArray()).ConfigureAwait(false);
+                        return;
+                    case "find-session":
+                        var found = server.Engine.Find(header.GetProperty("sid").GetString()!) is not null && server.Options.NodeAddress is { } address;
+                        await ReplyAsync(request, "done", found ? Encoding.UTF8.GetBytes(server.Options.NodeAddress!) : []).ConfigureAwait(false);
+                        return;
+                    case "presence":
+                        var members = nsp?.Channels.LocalPresence(header.GetProperty("channel").GetString()!) ?? [];
+                        await ReplyAsync(request, "done", JsonSerializer.SerializeToUtf8Bytes(members, ClusterJson.Default.ListPresenceMember)).ConfigureAwait(false);
+                        return;
                     case "server-emit":
                         var reply = nsp is null ? null : await nsp.OnServerSideEmitAsync(header.GetProperty("event").GetString()!, rest).ConfigureAwait(false);
                         await ReplyAsync(request, "done", reply ?? "null"u8.ToArray()).ConfigureAwait(false);
@@ -211,6 +224,9 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
         return buffer.ToArray();
     }
 
+    internal static List<PresenceMember> ReadPresence(ReadOnlyMemory<byte> json) =>
+        JsonSerializer.Deserialize(json.Span, ClusterJson.Default.ListPresenceMember) ?? [];
+
     internal static IEnumerable<RemoteSocket> ReadSockets(Namespace nsp, ReadOnlyMemory<byte> json)
     {
         using var document = JsonDocument.Parse(json);
@@ -227,3 +243,8 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
         return sockets;
     }
 }
+
+/// <summary>The JSON of the replies whose shape is a plain record.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<PresenceMember>))]
+internal sealed partial class ClusterJson : System.Text.Json.Serialization.JsonSerializerContext;

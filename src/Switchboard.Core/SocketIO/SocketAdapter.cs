@@ -90,6 +90,15 @@ public class SocketAdapter(Namespace nsp)
         }
     }
 
+    /// <summary>The local members of a room.</summary>
+    public IReadOnlyList<Socket> SocketsIn(string room)
+    {
+        lock (_lock)
+        {
+            return _rooms.TryGetValue(room, out var members) ? [.. members] : [];
+        }
+    }
+
     public IReadOnlyCollection<string> RoomsOf(Socket socket)
     {
         lock (_lock)

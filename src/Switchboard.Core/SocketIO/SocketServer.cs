@@ -79,6 +79,27 @@ public sealed class SocketServer : IDisposable
         return _namespaces.GetOrAdd(name, n => new Namespace(this, n));
     }
 
+    /// <summary>
+    /// The address of the node that holds an Engine.IO session (<see cref="SocketServerOptions.NodeAddress"/>),
+    /// asked of the cluster; null when no node has it, or on a single node.
+    /// </summary>
+    public async ValueTask<string?> LocateSessionAsync(string sid)
+    {
+        if (ClusterOperations is not { } operations)
+        {
+            return null;
+        }
+        var body = ClusterWire.Write(w => w.WriteString("sid"u8, sid));
+        foreach (var reply in await operations.AskAsync(Main, "find-session", [], body).ConfigureAwait(false))
+        {
+            if (!reply.Body.IsEmpty)
+            {
+                return System.Text.Encoding.UTF8.GetString(reply.Body.Span);
+            }
+        }
+        return null;
+    }
+
     internal Namespace? TryGetNamespace(string name) => _namespaces.GetValueOrDefault(name);
 
     /// <summary>A dynamic namespace: every requested name matching <paramref name="pattern"/> is created on demand.</summary>
@@ -203,4 +224,10 @@ internal sealed partial class SocketLog(ILogger logger)
 
     [LoggerMessage(109, LogLevel.Warning, "A cluster request '{Kind}' from node {Origin} failed: {Reason}")]
     public partial void ClusterRequestFailed(string kind, string origin, string reason);
+
+    [LoggerMessage(110, LogLevel.Warning, "Channel {Channel} of {Namespace}: {Count} publications this node missed live were delivered from history")]
+    public partial void GapFilled(string @namespace, string channel, int count);
+
+    [LoggerMessage(111, LogLevel.Error, "Channel {Channel} of {Namespace}: publications this node missed live could not be read from history: {Reason}")]
+    public partial void GapNotFilled(string @namespace, string channel, string reason);
 }

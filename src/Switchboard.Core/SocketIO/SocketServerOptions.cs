@@ -27,6 +27,13 @@ public sealed class SocketServerOptions
     /// </summary>
     public Cluster.IClusterBus? Cluster { get; set; }
 
+    /// <summary>
+    /// The address other nodes of the cluster reach this node at (<c>http://10.0.0.5:8080</c>), to forward
+    /// the long-polling requests of its sessions that a load balancer sent elsewhere. Null: requests for
+    /// this node's sessions that land on another node are refused as unknown sessions.
+    /// </summary>
+    public string? NodeAddress { get; set; }
+
     /// <summary>How long a cluster-wide operation (fetch, join, leave, disconnect, server-side emit) waits for the other nodes. Default 5 s.</summary>
     public TimeSpan ClusterRequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

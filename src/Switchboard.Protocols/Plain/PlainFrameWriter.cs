@@ -63,13 +63,14 @@ public static class PlainFrameWriter
         json.WriteEndObject();
     }
 
-    /// <summary><c>{"id":..,"ok":true,"channel":"a","count":N}</c>: the reply to <c>presence</c>.</summary>
-    public static void WritePresence(IBufferWriter<byte> output, ReadOnlySpan<byte> id, string channel, int count)
+    /// <summary><c>{"id":..,"ok":true,"channel":"a","count":N,"users":U}</c>: the reply to <c>presence</c> (connections, distinct users).</summary>
+    public static void WritePresence(IBufferWriter<byte> output, ReadOnlySpan<byte> id, string channel, int count, int users)
     {
         using var json = new Utf8JsonWriter(output, Options);
         StartReply(json, id, ok: true);
         json.WriteString("channel"u8, channel);
         json.WriteNumber("count"u8, count);
+        json.WriteNumber("users"u8, users);
         json.WriteEndObject();
     }
 

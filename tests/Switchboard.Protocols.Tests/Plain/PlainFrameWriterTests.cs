@@ -92,9 +92,9 @@ public sealed class PlainFrameWriterTests
     }
 
     [Fact]
-    public void Presence_reply_carries_the_count()
+    public void Presence_reply_carries_the_connection_and_user_counts()
     {
-        Assert.Equal("""{"id":5,"ok":true,"channel":"a","count":3}""", Write(w => PlainFrameWriter.WritePresence(w, "5"u8, "a", 3)));
+        Assert.Equal("""{"id":5,"ok":true,"channel":"a","count":3,"users":2}""", Write(w => PlainFrameWriter.WritePresence(w, "5"u8, "a", 3, 2)));
     }
 
     [Fact]

@@ -119,6 +119,29 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task Publications_a_node_missed_live_are_delivered_from_history_before_the_next_one()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, busB) = await NodeAsync();
+        var onB = new Recorder("b1");
+        await b.Main.Channels.SubscribeAsync("feed", onB);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [1]);
+        await onB.WaitForAsync(1);
+
+        // The fault a Redis blip leaves behind: B is not sent two publications (its registration is gone).
+        var interest = (RedisKey)$"{_prefix}interest:/:feed";
+        await redis.Connection.GetDatabase().SetRemoveAsync(interest, busB.NodeId);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [2]);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [3]);
+        await redis.Connection.GetDatabase().SetAddAsync(interest, busB.NodeId);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [4]);
+
+        var seen = await onB.WaitForAsync(4);
+        Assert.Equal(["1", "2", "3", "4"], seen.Select(Text));
+        Assert.Equal([1L, 2, 3, 4], seen.Select(e => e.Offset));
+    }
+
+    [Fact]
     public async Task Recovery_sessions_are_taken_on_another_node_with_their_rooms()
     {
         var (_, busA) = await NodeAsync();
