@@ -56,6 +56,9 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
 
     public string NodeId { get; }
 
+    /// <summary>The connection the bus uses (shared with what wraps it, such as the Socket.IO adapter bridge).</summary>
+    internal IConnectionMultiplexer Connection => _redis;
+
     public IClusterSessionStore? Sessions { get; }
 
     /// <summary>The channel history the bus appends to; give it to <c>SocketServerOptions.ChannelStore</c>.</summary>

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Switchboard.Cluster;
 using Switchboard.Redis;
+using Switchboard.Redis.Compat;
 using Switchboard.SocketIO;
 
 namespace Switchboard.Server.Hosting;
@@ -11,7 +13,9 @@ namespace Switchboard.Server.Hosting;
 /// server is a single node with everything in memory. <c>Switchboard:Redis:KeyPrefix</c> (default
 /// <c>sb:</c>) separates clusters sharing one Redis, <c>Switchboard:Redis:NodeId</c> names the node,
 /// <c>Switchboard:Redis:NodeAddress</c> is where the other nodes forward its long-polling requests
-/// (default: the first of <c>--urls</c>).
+/// (default: the first of <c>--urls</c>). <c>Switchboard:Redis:Compat:SocketIO=true</c> also speaks
+/// <c>@socket.io/redis-adapter</c>'s protocol (docs/redis-adapter-compat.md),
+/// <c>Switchboard:Redis:Compat:SocketIOKey</c> being its channel prefix.
 /// </summary>
 public static class RedisClusterHosting
 {
@@ -26,11 +30,21 @@ public static class RedisClusterHosting
         var options = new RedisClusterOptions { Store = store, NodeId = section["NodeId"] };
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(RedisChannelStore.ParseConfiguration(configuration)));
         builder.Services.AddSingleton(sp => new RedisClusterBus(sp.GetRequiredService<IConnectionMultiplexer>(), options, sp.GetRequiredService<ILoggerFactory>()));
+        var compat = section.GetSection("Compat");
+        if (compat.GetValue<bool>("SocketIO"))
+        {
+            var compatOptions = new SocketIORedisAdapterOptions { Key = compat["SocketIOKey"] ?? "socket.io" };
+            builder.Services.AddSingleton(sp => sp.GetRequiredService<RedisClusterBus>().WithSocketIORedisAdapter(compatOptions, sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<SocketIORedisAdapterBridge>());
+        }
+        else
+        {
+            builder.Services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<RedisClusterBus>());
+        }
         builder.Services.AddSingleton<IConfigureOptions<SocketServerOptions>>(sp => new ConfigureOptions<SocketServerOptions>(o =>
         {
-            var bus = sp.GetRequiredService<RedisClusterBus>();
-            o.Cluster = bus;
-            o.ChannelStore = bus.Store;
+            o.Cluster = sp.GetRequiredService<IClusterBus>();
+            o.ChannelStore = sp.GetRequiredService<RedisClusterBus>().Store;
             // Where other nodes forward this node's long-polling requests: the first address it listens on.
             o.NodeAddress ??= section["NodeAddress"] ?? FirstUrl(builder.Configuration["urls"]) ?? "http://127.0.0.1:8080";
         }));
@@ -41,14 +55,19 @@ public static class RedisClusterHosting
         urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()?.Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal);
 
     /// <summary>Waits for the node to join the cluster before the server takes connections (at most a while: it keeps trying after that).</summary>
-    private sealed class ClusterStartup(RedisClusterBus bus, SocketServer server, ILogger<ClusterStartup> log) : IHostedService
+    private sealed class ClusterStartup(RedisClusterBus bus, IClusterBus cluster, SocketServer server, ILogger<ClusterStartup> log) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            _ = server;
+            var bridge = cluster as SocketIORedisAdapterBridge;
+            bridge?.ServeRequests(server);
             try
             {
                 await bus.Ready.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+                if (bridge is not null)
+                {
+                    await bridge.Ready.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+                }
                 log.LogInformation("Cluster node {Node} is ready", bus.NodeId);
             }
             catch (TimeoutException)
@@ -57,6 +76,13 @@ public static class RedisClusterHosting
             }
         }
 
-        public async Task StopAsync(CancellationToken cancellationToken) => await bus.DisposeAsync();
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (cluster is SocketIORedisAdapterBridge bridge)
+            {
+                await bridge.DisposeAsync();
+            }
+            await bus.DisposeAsync();
+        }
     }
 }

@@ -54,6 +54,8 @@ export async function startRedis({ port, timeoutMs = 10_000 } = {}) {
     port: port ?? await freePort(),
     /** What a StackExchange.Redis configuration string needs. */
     get endpoint() { return `127.0.0.1:${this.port}`; },
+    /** What a Node redis client needs. */
+    get url() { return `redis://127.0.0.1:${this.port}`; },
     output: () => current?.output() ?? '',
     /** Runs redis-cli with the arguments; resolves with its output, trimmed. */
     cli: (...args) => redisCli(redis.port, ...args),
