@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,6 +29,16 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(() => server.Engine.CloseAll());
         var forwarder = server.Cluster is null ? null
             : new Cluster.PollingForwarder(server, (endpoints.ServiceProvider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Cluster"));
+        if (server.Cluster is not null && server.Options.NodeAddress is null)
+        {
+            // Where the other nodes forward this node's long-polls: by default the first address Kestrel
+            // listens on, known once it has started (a port 0 is bound by then).
+            endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStarted.Register(() =>
+                server.Options.NodeAddress ??= endpoints.ServiceProvider.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses
+                    .Select(a => a.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal).Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
+                        .Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal))
+                    .FirstOrDefault());
+        }
         return MapEngine(endpoints, pattern, server.Engine, "Socket.IO", forwarder);
     }
 

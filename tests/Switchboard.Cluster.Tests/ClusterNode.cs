@@ -42,9 +42,8 @@ public sealed class ClusterNode : IAsyncDisposable
             }),
             web => web.MapSocketIO("/socket.io", io => app?.Invoke(io.Main)));
         await bus.Ready.WaitAsync(Timeouts.Default);
-        var node = new ClusterNode(host, bus, connection);
-        node.Server.Options.NodeAddress = host.BaseAddress.ToString().TrimEnd('/');
-        return node;
+        // NodeAddress is left to its default: the address Kestrel listens on (port 0 bound by now).
+        return new ClusterNode(host, bus, connection);
     }
 
     private int _disposed;

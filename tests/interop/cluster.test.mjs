@@ -5,9 +5,8 @@
 // Covers fan-out across nodes and protocols, no traffic to nodes without members (counted with Redis
 // MONITOR), kill -9 of a node while messages flow (its clients recover on other nodes through the
 // balancer), and a Redis restart mid-traffic. Needs redis-server and nginx (test.sh installs them).
-//
-// Not covered: polling-only Socket.IO clients through the round-robin balancer. Their requests land on
-// nodes that do not own the session, which needs forwarding between nodes (issue 5, item 3), not built yet.
+// Polling-only Socket.IO clients go through the same balancer: their requests land on every node and
+// are forwarded to the node that holds the session.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
@@ -43,9 +42,9 @@ describe('a cluster of three nodes over Redis behind a round-robin nginx', { tim
    * A socket.io-client on the WebSocket transport, subscribed to `channel` with the `subscribe` channel
    * event; `inbox` collects the `n` of every `tick` it receives. Reconnects quickly when `reconnection`.
    */
-  async function socketClient(url, channel, { reconnection = false } = {}) {
+  async function socketClient(url, channel, { reconnection = false, transports = ['websocket'] } = {}) {
     const socket = io(url, {
-      transports: ['websocket'], forceNew: true, reconnection,
+      transports, forceNew: true, reconnection,
       reconnectionDelay: 100, reconnectionDelayMax: 200, randomizationFactor: 0,
     });
     closers.push(() => socket.disconnect());
@@ -133,6 +132,22 @@ describe('a cluster of three nodes over Redis behind a round-robin nginx', { tim
     for (const inbox of everyone) {
       assert.deepEqual(await inbox.until(count + 1, TIMEOUT), range(1, count + 1), inbox.label);
     }
+    assertNoServerErrors();
+  });
+
+  test('a polling-only socket.io client through the round-robin balancer: every request forwarded to its session\'s node', async () => {
+    const channel = 'chat.polling';
+    const { socket, inbox } = await socketClient(cluster.url, channel, { transports: ['polling'] });
+    assert.equal(socket.io.engine.transport.name, 'polling');
+    const count = 5;
+    for (const n of range(1, count)) {
+      // Publications from every node, and polls (each a new request to the balancer) to carry them.
+      await publish(node(`n${1 + (n % 3)}`).url, channel, EVENT, { n });
+    }
+    const ack = await socketPublish(socket, channel, count + 1);
+    assert.equal(ack.ok, true, JSON.stringify(ack));
+    assert.deepEqual(await inbox.until(count + 1, TIMEOUT), range(1, count + 1), inbox.label);
+    assert.equal(socket.connected, true);
     assertNoServerErrors();
   });
 

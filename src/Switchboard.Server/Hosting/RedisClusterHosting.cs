@@ -13,7 +13,7 @@ namespace Switchboard.Server.Hosting;
 /// server is a single node with everything in memory. <c>Switchboard:Redis:KeyPrefix</c> (default
 /// <c>sb:</c>) separates clusters sharing one Redis, <c>Switchboard:Redis:NodeId</c> names the node,
 /// <c>Switchboard:Redis:NodeAddress</c> is where the other nodes forward its long-polling requests
-/// (default: the first of <c>--urls</c>). <c>Switchboard:Redis:Compat:SocketIO=true</c> also speaks
+/// (default: the first address the server listens on). <c>Switchboard:Redis:Compat:SocketIO=true</c> also speaks
 /// <c>@socket.io/redis-adapter</c>'s protocol (docs/redis-adapter-compat.md),
 /// <c>Switchboard:Redis:Compat:SocketIOKey</c> being its channel prefix.
 /// </summary>
@@ -45,14 +45,12 @@ public static class RedisClusterHosting
         {
             o.Cluster = sp.GetRequiredService<IClusterBus>();
             o.ChannelStore = sp.GetRequiredService<RedisClusterBus>().Store;
-            // Where other nodes forward this node's long-polling requests: the first address it listens on.
-            o.NodeAddress ??= section["NodeAddress"] ?? FirstUrl(builder.Configuration["urls"]) ?? "http://127.0.0.1:8080";
+            // Where other nodes forward this node's long-polling requests; unset, the first address it
+            // listens on (MapSocketIO reads it once Kestrel has started).
+            o.NodeAddress ??= section["NodeAddress"];
         }));
         builder.Services.AddHostedService<ClusterStartup>();
     }
-
-    private static string? FirstUrl(string? urls) =>
-        urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()?.Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal);
 
     /// <summary>Waits for the node to join the cluster before the server takes connections (at most a while: it keeps trying after that).</summary>
     private sealed class ClusterStartup(RedisClusterBus bus, IClusterBus cluster, SocketServer server, ILogger<ClusterStartup> log) : IHostedService
