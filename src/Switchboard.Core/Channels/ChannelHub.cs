@@ -294,6 +294,9 @@ public sealed class ChannelHub
 
     internal void RoomDeleted(string room) => ReleaseInterest(room);
 
+    /// <summary>Completes once publications to the room reach this node (at once on a single node).</summary>
+    internal Task RoomReadyAsync(string room) => _interest?.ReadyAsync(room) ?? Task.CompletedTask;
+
     private void ReleaseInterest(string channel)
     {
         if (_interest?.Release(channel) == true)

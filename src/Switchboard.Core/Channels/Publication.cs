@@ -73,6 +73,38 @@ public sealed class Publication
         return _socketPacket ??= PacketEncoder.Event(nsp, Event, [.. _args, offset]);
     }
 
+    /// <summary>Writes a received value with each <c>{"_placeholder":true,"num":N}</c> replaced by attachment N in base64.</summary>
+    private static void WriteWithAttachments(Utf8JsonWriter writer, JsonElement value, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object when value.TryGetProperty("_placeholder", out var marker) && marker.ValueKind == JsonValueKind.True
+                && value.TryGetProperty("num", out var num) && num.TryGetInt32(out var index) && index >= 0 && index < attachments.Count:
+                writer.WriteBase64StringValue(attachments[index].Span);
+                break;
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in value.EnumerateObject())
+                {
+                    writer.WritePropertyName(property.Name);
+                    WriteWithAttachments(writer, property.Value, attachments);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in value.EnumerateArray())
+                {
+                    WriteWithAttachments(writer, item, attachments);
+                }
+                writer.WriteEndArray();
+                break;
+            default:
+                value.WriteTo(writer);
+                break;
+        }
+    }
+
     /// <summary>Binary values made by the server are written as base64 strings (no attachment scope is active here).</summary>
     private byte[] Encode(bool asArray)
     {
@@ -91,8 +123,15 @@ public sealed class Publication
                     case null:
                         writer.WriteNullValue();
                         break;
+                    case SocketArguments { Attachments.Count: > 0 } binary:
+                        // JSON has no bytes: each binary placeholder becomes its attachment in base64.
+                        for (var i = 0; i < binary.Count; i++)
+                        {
+                            WriteWithAttachments(writer, binary[i], binary.Attachments);
+                        }
+                        break;
                     case SocketArguments raw:
-                        // Received arguments are forwarded as they came (binary placeholders included).
+                        // Received arguments are forwarded as they came.
                         if (!raw.Raw.IsEmpty)
                         {
                             writer.WriteRawValue(raw.Raw.Span, skipInputValidation: true);

@@ -30,6 +30,15 @@ internal sealed class ClusterInterest(IClusterBus bus, string nsp)
         return new ValueTask(entry.Ready);
     }
 
+    /// <summary>Completes once the cluster delivers the channel to this node (at once when it is not a member).</summary>
+    public Task ReadyAsync(string channel)
+    {
+        lock (_channels)
+        {
+            return _channels.TryGetValue(channel, out var entry) ? entry.Ready : Task.CompletedTask;
+        }
+    }
+
     public bool Contains(string channel)
     {
         lock (_channels)

@@ -106,6 +106,17 @@ public sealed partial class Socket
         }
     }
 
+    /// <summary>
+    /// Joins a room and completes once the room's broadcasts from every node of a cluster reach this
+    /// socket (<see cref="Join(string)"/> joins at once here, and the cluster learns of it a moment
+    /// later). Acknowledge a join after this, and no broadcast sent after the acknowledgement is missed.
+    /// </summary>
+    public async ValueTask JoinAsync(string room)
+    {
+        Join(room);
+        await Namespace.Channels.RoomReadyAsync(room).ConfigureAwait(false);
+    }
+
     public void Join(IEnumerable<string> rooms)
     {
         foreach (var room in rooms)

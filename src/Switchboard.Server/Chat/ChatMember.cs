@@ -53,7 +53,9 @@ internal sealed class ChatMember
         {
             _socket.Leave(leftRoom);
         }
-        _socket.Join(room);
+        // Joins at once (before the await); in a cluster, the acknowledgement waits until the room's
+        // messages from every node reach this node.
+        await _socket.JoinAsync(room).ConfigureAwait(false);
         _app.Logger.Joined(_socket.Id, room, nickname);
         e.Ack(new JoinAccepted(room, nickname));
         if (leftRoom is not null)
