@@ -19,25 +19,27 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
     public async Task HandshakeAsync(HttpContext context)
     {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
+        using var _ = socket;
         var session = server.Open(EngineTransportKind.WebSocket, EngineRequestFactory.Create(context, server.Time));
         var handshake = new EngineHandshake(session.Id, false,
             (int)server.Options.PingInterval.TotalMilliseconds, (int)server.Options.PingTimeout.TotalMilliseconds, server.Options.MaxPayload);
         try
         {
-            await socket.SendAsync(handshake.EncodeOpenPacket(), WebSocketMessageType.Text, true, context.RequestAborted);
+            await socket.SendAsync(handshake.EncodeOpenPacket(), WebSocketMessageType.Text, true, CancellationToken.None);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
             session.Close(EngineCloseReason.TransportClose);
             return;
         }
-        await RunAsync(socket, session, context.RequestAborted);
+        await RunAsync(socket, stream, session);
     }
 
     public async Task UpgradeAsync(HttpContext context, EngineSession session)
     {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
+        using var _ = socket;
         if (session.Transport != EngineTransportKind.Polling || session.Upgrading)
         {
             // The session already has (or is getting) its WebSocket: accept this one and close it at once.
@@ -45,7 +47,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded");
             return;
         }
-        using var reader = new MessageReader(server.Options.MaxPayload);
+        var reader = new MessageReader(server.Options.MaxPayload);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(server.Options.UpgradeTimeout);
         var upgraded = false;
@@ -80,6 +82,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or InvalidDataException)
         {
         }
+        finally
+        {
+            reader.Dispose();
+        }
         if (!upgraded)
         {
             LogUpgradeFailed(logger, session.Id);
@@ -90,26 +96,44 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "upgrade failed");
             return;
         }
-        await RunAsync(socket, session, context.RequestAborted);
+        await RunAsync(socket, stream, session);
     }
 
-    private async Task RunAsync(WebSocket socket, EngineSession session, CancellationToken aborted)
+    /// <summary>
+    /// Pumps both ways without a cancellation token per connection: the reader ends when the client
+    /// goes (or the connection does) and closes the session; the writer ends when the session closes,
+    /// and on a failed write aborts the socket, which ends the reader.
+    /// </summary>
+    private async Task RunAsync(WebSocket socket, GatheringStream? stream, EngineSession session)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var writing = WriteLoopAsync(socket, session, stop);
-        var reason = await ReadLoopAsync(socket, session, stop.Token);
+        var reading = ReadLoopAsync(socket, session);
+        await WriteLoopAsync(socket, stream, session);
+        if (!reading.IsCompleted)
+        {
+            // The close frame is out: give the client a short grace period to answer it.
+            await Task.WhenAny(reading, Task.Delay(CloseGracePeriod));
+            if (!reading.IsCompleted)
+            {
+                socket.Abort();
+            }
+        }
+        await reading;
+    }
+
+    private async Task ReadLoopAsync(WebSocket socket, EngineSession session)
+    {
+        var reason = await ReadMessagesAsync(socket, session);
         session.Close(reason);
-        await writing;
     }
 
-    private async Task<EngineCloseReason> ReadLoopAsync(WebSocket socket, EngineSession session, CancellationToken cancellation)
+    private async Task<EngineCloseReason> ReadMessagesAsync(WebSocket socket, EngineSession session)
     {
-        using var reader = new MessageReader(server.Options.MaxPayload);
+        var reader = new MessageReader(server.Options.MaxPayload);
         try
         {
             while (!session.IsClosed)
             {
-                var message = await reader.ReadAsync(socket, cancellation);
+                var message = await reader.ReadAsync(socket, CancellationToken.None);
                 if (message is not { } m)
                 {
                     return EngineCloseReason.TransportClose;
@@ -119,7 +143,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 {
                     packet = EnginePacket.Binary(m.Data.ToArray());
                 }
-                else if (!EngineCodec.TryParseText(m.Data.ToArray(), out packet))
+                else if (!EngineCodec.TryParseTextCopy(m.Data.Span, out packet))
                 {
                     LogInvalidPacket(logger, session.Id);
                     return EngineCloseReason.ParseError;
@@ -133,40 +157,78 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
             return EngineCloseReason.TransportError;
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             return session.CloseReason ?? EngineCloseReason.TransportClose;
+        }
+        finally
+        {
+            reader.Dispose();
         }
     }
 
     /// <summary>
-    /// Writes queued frames until the session closes, then starts the close handshake and gives the
-    /// client a short grace period to answer it before the read side is abandoned.
+    /// Writes queued frames until the session closes, then starts the close handshake. Every frame
+    /// queued when the writer wakes goes out in one write to the connection; the socket is sent frames
+    /// without a cancellation token, which keeps it on its fast path (no registration per frame).
     /// </summary>
-    private static async Task WriteLoopAsync(WebSocket socket, EngineSession session, CancellationTokenSource stop)
+    private static async Task WriteLoopAsync(WebSocket socket, GatheringStream? stream, EngineSession session)
     {
         var outbound = session.Outbound;
         try
         {
-            while (await outbound.WaitToReadAsync(stop.Token))
+            while (await outbound.WaitToReadAsync())
             {
-                while (outbound.TryRead(out var frame))
+                if (!outbound.TryRead(out var frame))
                 {
-                    await socket.SendAsync(frame.Data, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, stop.Token);
-                    foreach (var attachment in frame.Attachments ?? [])
+                    continue;
+                }
+                var more = outbound.TryRead(out var next);
+                if (more)
+                {
+                    stream?.Gather();
+                }
+                while (true)
+                {
+                    await SendFrameAsync(socket, stream, frame, last: !more);
+                    if (!more)
                     {
-                        await socket.SendAsync(attachment, WebSocketMessageType.Binary, true, stop.Token);
+                        break;
                     }
+                    frame = next;
+                    more = outbound.TryRead(out next);
                 }
             }
             var status = session.CloseReason == EngineCloseReason.TransportError ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure;
             await CloseQuietlyAsync(socket, status, null);
-            stop.CancelAfter(CloseGracePeriod);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             session.Close(EngineCloseReason.TransportClose);
-            stop.Cancel();
+            socket.Abort();
+        }
+    }
+
+    /// <summary>Sends one queued frame (and its attachments); the last frame of a batch releases the batch.</summary>
+    private static async ValueTask SendFrameAsync(WebSocket socket, GatheringStream? stream, OutboundFrame frame, bool last)
+    {
+        var attachments = frame.Attachments;
+        if (last && attachments is null)
+        {
+            stream?.ReleaseWithNextWrite();
+        }
+        await socket.SendAsync(frame.Data, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, CancellationToken.None);
+        if (attachments is null)
+        {
+            return;
+        }
+        for (var i = 0; i < attachments.Length; i++)
+        {
+            if (last && i == attachments.Length - 1)
+            {
+                stream?.ReleaseWithNextWrite();
+            }
+            await socket.SendAsync(attachments[i], WebSocketMessageType.Binary, true, CancellationToken.None);
         }
     }
 
