@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Engine;
@@ -100,80 +101,16 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     }
 
     /// <summary>
-    /// Pumps both ways without a cancellation token per connection: the reader ends when the client
-    /// goes (or the connection does) and closes the session; the writer ends when the session closes,
-    /// and on a failed write aborts the socket, which ends the reader.
+    /// Pumps both ways without a cancellation token per connection. The reader ends when the client
+    /// goes (or the connection does) and closes the session. The writer (this method, so that one state
+    /// machine fewer lives as long as the connection) writes queued frames until the session closes,
+    /// then starts the close handshake; a failed write aborts the socket, which ends the reader. Every
+    /// frame queued when the writer wakes goes out in one write to the connection, and frames are sent
+    /// without a cancellation token, which keeps the socket on its fast path (no registration per frame).
     /// </summary>
     private async Task RunAsync(WebSocket socket, GatheringStream? stream, EngineSession session)
     {
         var reading = ReadLoopAsync(socket, session);
-        await WriteLoopAsync(socket, stream, session);
-        if (!reading.IsCompleted)
-        {
-            // The close frame is out: give the client a short grace period to answer it.
-            await Task.WhenAny(reading, Task.Delay(CloseGracePeriod));
-            if (!reading.IsCompleted)
-            {
-                socket.Abort();
-            }
-        }
-        await reading;
-    }
-
-    private async Task ReadLoopAsync(WebSocket socket, EngineSession session)
-    {
-        var reason = await ReadMessagesAsync(socket, session);
-        session.Close(reason);
-    }
-
-    private async Task<EngineCloseReason> ReadMessagesAsync(WebSocket socket, EngineSession session)
-    {
-        var reader = new MessageReader(server.Options.MaxPayload);
-        try
-        {
-            while (!session.IsClosed)
-            {
-                var message = await reader.ReadAsync(socket, CancellationToken.None);
-                if (message is not { } m)
-                {
-                    return EngineCloseReason.TransportClose;
-                }
-                EnginePacket packet;
-                if (m.Type == WebSocketMessageType.Binary)
-                {
-                    packet = EnginePacket.Binary(m.Data.ToArray());
-                }
-                else if (!EngineCodec.TryParseTextCopy(m.Data.Span, out packet))
-                {
-                    LogInvalidPacket(logger, session.Id);
-                    return EngineCloseReason.ParseError;
-                }
-                session.Receive(packet);
-            }
-            return session.CloseReason ?? EngineCloseReason.ServerClose;
-        }
-        catch (InvalidDataException)
-        {
-            LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
-            return EngineCloseReason.TransportError;
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
-        {
-            return session.CloseReason ?? EngineCloseReason.TransportClose;
-        }
-        finally
-        {
-            reader.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// Writes queued frames until the session closes, then starts the close handshake. Every frame
-    /// queued when the writer wakes goes out in one write to the connection; the socket is sent frames
-    /// without a cancellation token, which keeps it on its fast path (no registration per frame).
-    /// </summary>
-    private static async Task WriteLoopAsync(WebSocket socket, GatheringStream? stream, EngineSession session)
-    {
         var outbound = session.Outbound;
         try
         {
@@ -207,9 +144,71 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             session.Close(EngineCloseReason.TransportClose);
             socket.Abort();
         }
+        if (!reading.IsCompleted)
+        {
+            // The close frame is out: give the client a short grace period to answer it.
+            await Task.WhenAny(reading, Task.Delay(CloseGracePeriod));
+            if (!reading.IsCompleted)
+            {
+                socket.Abort();
+            }
+        }
+        await reading;
+    }
+
+    /// <summary>Reads messages until the client or the connection goes, then closes the session with the reason.</summary>
+    private async Task ReadLoopAsync(WebSocket socket, EngineSession session)
+    {
+        var reader = new MessageReader(server.Options.MaxPayload);
+        EngineCloseReason reason;
+        try
+        {
+            while (true)
+            {
+                if (session.IsClosed)
+                {
+                    reason = session.CloseReason ?? EngineCloseReason.ServerClose;
+                    break;
+                }
+                var arrived = await reader.WaitAsync(socket, CancellationToken.None);
+                var message = await reader.ReadRestAsync(socket, arrived, CancellationToken.None);
+                if (message is not { } m)
+                {
+                    reason = EngineCloseReason.TransportClose;
+                    break;
+                }
+                EnginePacket packet;
+                if (m.Type == WebSocketMessageType.Binary)
+                {
+                    packet = EnginePacket.Binary(m.Data.ToArray());
+                }
+                else if (!EngineCodec.TryParseTextCopy(m.Data.Span, out packet))
+                {
+                    LogInvalidPacket(logger, session.Id);
+                    reason = EngineCloseReason.ParseError;
+                    break;
+                }
+                session.Receive(packet);
+            }
+        }
+        catch (InvalidDataException)
+        {
+            LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
+            reason = EngineCloseReason.TransportError;
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            reason = session.CloseReason ?? EngineCloseReason.TransportClose;
+        }
+        finally
+        {
+            reader.Dispose();
+        }
+        session.Close(reason);
     }
 
     /// <summary>Sends one queued frame (and its attachments); the last frame of a batch releases the batch.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask SendFrameAsync(WebSocket socket, GatheringStream? stream, OutboundFrame frame, bool last)
     {
         var attachments = frame.Attachments;
@@ -267,10 +266,28 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     {
         private byte[]? _buffer;
 
-        public async ValueTask<(WebSocketMessageType Type, ReadOnlyMemory<byte> Data)?> ReadAsync(WebSocket socket, CancellationToken cancellation)
+        public async ValueTask<(WebSocketMessageType Type, ReadOnlyMemory<byte> Data)?> ReadAsync(WebSocket socket, CancellationToken cancellation) =>
+            await ReadRestAsync(socket, await WaitAsync(socket, cancellation), cancellation);
+
+        /// <summary>
+        /// The zero-byte read that waits for the next message. When nothing is buffered the reader lets
+        /// go of its buffer first; when the next message is already there, it keeps the previous one's.
+        /// The read loop awaits this directly, so no state machine of the reader waits with it.
+        /// </summary>
+        public ValueTask<ValueWebSocketReceiveResult> WaitAsync(WebSocket socket, CancellationToken cancellation)
         {
-            ReturnBuffer();
-            var zero = await socket.ReceiveAsync(Memory<byte>.Empty, cancellation);
+            var waiting = socket.ReceiveAsync(Memory<byte>.Empty, cancellation);
+            if (!waiting.IsCompleted)
+            {
+                ReturnBuffer();
+            }
+            return waiting;
+        }
+
+        /// <summary>The rest of the message whose arrival <see cref="WaitAsync"/> reported (null for a close).</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        public async ValueTask<(WebSocketMessageType Type, ReadOnlyMemory<byte> Data)?> ReadRestAsync(WebSocket socket, ValueWebSocketReceiveResult zero, CancellationToken cancellation)
+        {
             if (zero.MessageType == WebSocketMessageType.Close)
             {
                 return null;
@@ -280,7 +297,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 // The zero-byte read consumed a whole, empty message.
                 return (zero.MessageType, ReadOnlyMemory<byte>.Empty);
             }
-            _buffer = ArrayPool<byte>.Shared.Rent(4096);
+            _buffer ??= ArrayPool<byte>.Shared.Rent(4096);
             var length = 0;
             while (true)
             {
