@@ -8,7 +8,14 @@ namespace Switchboard.Engine;
 /// segment alone is about 2 KB: an idle session holds a ring of four slots, allocated with its first
 /// frame, and one reusable waiter instead of a waiter object per wait.
 /// </summary>
-internal sealed class OutboundQueue : IValueTaskSource<bool>
+/// <remarks>
+/// The reader is woken by a thread-pool work item queued to the global queue, in the order of the
+/// wake-ups: a broadcast wakes thousands of writers from one thread, and a waiter's own asynchronous
+/// continuations (<c>RunContinuationsAsynchronously</c>) would go to that thread's local queue, which
+/// it serves last-in first-out — the first recipients of a message would wait behind the later ones
+/// and behind the next messages. The work item is the queue itself: nothing is allocated per wake-up.
+/// </remarks>
+internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkItem
 {
     private const int InitialCapacity = 4;
 
@@ -20,8 +27,10 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>
     private int _count;
     private bool _completed;
     private bool _waiting;
-    private ManualResetValueTaskSourceCore<bool> _waiter = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<bool> _waiter;
     private CancellationTokenRegistration _cancellation;
+    private bool _wakeResult;
+    private Exception? _wakeError;
 
     private object Sync => this;
 
@@ -58,7 +67,7 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>
             }
             _waiting = false;
         }
-        _waiter.SetResult(true);
+        Wake(true, null);
         return true;
     }
 
@@ -104,7 +113,7 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>
             }
             _waiting = false;
         }
-        _waiter.SetResult(false);
+        Wake(false, null);
     }
 
     /// <summary>
@@ -165,7 +174,28 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>
             }
             _waiting = false;
         }
-        _waiter.SetException(new OperationCanceledException(token));
+        Wake(false, new OperationCanceledException(token));
+    }
+
+    /// <summary>Completes the wait from the thread pool's global queue (see the remarks).</summary>
+    private void Wake(bool result, Exception? error)
+    {
+        _wakeResult = result;
+        _wakeError = error;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (_wakeError is { } error)
+        {
+            _wakeError = null;
+            _waiter.SetException(error);
+        }
+        else
+        {
+            _waiter.SetResult(_wakeResult);
+        }
     }
 
     private void DisposeRegistration()
