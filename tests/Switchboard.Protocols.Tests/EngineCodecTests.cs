@@ -40,6 +40,30 @@ public class EngineCodecTests
         Assert.False(EngineCodec.TryParseText(Utf8(wire), out _));
     }
 
+    [Theory]
+    [InlineData("3", EnginePacketType.Pong, "")]
+    [InlineData("4hello é", EnginePacketType.Message, "hello é")]
+    [InlineData("2probe", EnginePacketType.Ping, "probe")]
+    public void TryParseTextCopy_reads_the_same_packet_into_its_own_bytes(string wire, EnginePacketType type, string data)
+    {
+        var buffer = Encoding.UTF8.GetBytes(wire);
+
+        Assert.True(EngineCodec.TryParseTextCopy(buffer, out var packet));
+        buffer.AsSpan().Fill((byte)'x');
+
+        Assert.Equal(type, packet.Type);
+        Assert.Equal(data, Text(packet.Data));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("7")]
+    [InlineData("a4")]
+    public void TryParseTextCopy_refuses_what_TryParseText_refuses(string wire)
+    {
+        Assert.False(EngineCodec.TryParseTextCopy(Encoding.UTF8.GetBytes(wire), out _));
+    }
+
     [Fact]
     public void TryParseText_refuses_empty_input()
     {

@@ -17,9 +17,14 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
 
     public EngineServer Server => server;
 
-    public async Task HandleAsync(HttpContext context)
+    // Without AllowRequest the request goes straight on: no state machine of this method stays alive
+    // for the WebSocket's lifetime.
+    public Task HandleAsync(HttpContext context) =>
+        server.Options.AllowRequest is { } allow && IsNewConnection(context) ? HandleAllowedAsync(context, allow) : DispatchAsync(context);
+
+    private async Task HandleAllowedAsync(HttpContext context, Func<EngineRequest, ValueTask<bool>> allow)
     {
-        if (server.Options.AllowRequest is { } allow && IsNewConnection(context) && !await allow(EngineRequestFactory.Create(context, server.Time)))
+        if (!await allow(EngineRequestFactory.Create(context, server.Time)))
         {
             await Refuse(context, EngineError.Forbidden, "refused by AllowRequest", StatusCodes.Status403Forbidden);
             return;

@@ -61,7 +61,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             await session.Outbound.WaitToReadAsync(aborted);
             var buffer = new ArrayBufferWriter<byte>(256);
             var wrote = DrainInto(session, buffer, first: true);
-            if (session.IsClosed && session.Outbound.Completion.IsCompleted)
+            if (session.IsClosed && session.Outbound.IsFinished)
             {
                 var last = session.CloseReason == EngineCloseReason.ClientClose ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
                 if (!wrote || last.Data.Span[0] != (byte)'6')

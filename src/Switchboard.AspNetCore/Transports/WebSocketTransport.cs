@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Engine;
@@ -19,25 +20,27 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
     public async Task HandshakeAsync(HttpContext context)
     {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
+        using var _ = socket;
         var session = server.Open(EngineTransportKind.WebSocket, EngineRequestFactory.Create(context, server.Time));
         var handshake = new EngineHandshake(session.Id, false,
             (int)server.Options.PingInterval.TotalMilliseconds, (int)server.Options.PingTimeout.TotalMilliseconds, server.Options.MaxPayload);
         try
         {
-            await socket.SendAsync(handshake.EncodeOpenPacket(), WebSocketMessageType.Text, true, context.RequestAborted);
+            await socket.SendAsync(handshake.EncodeOpenPacket(), WebSocketMessageType.Text, true, CancellationToken.None);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
             session.Close(EngineCloseReason.TransportClose);
             return;
         }
-        await RunAsync(socket, session, context.RequestAborted);
+        await RunAsync(socket, stream, session);
     }
 
     public async Task UpgradeAsync(HttpContext context, EngineSession session)
     {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
+        using var _ = socket;
         if (session.Transport != EngineTransportKind.Polling || session.Upgrading)
         {
             // The session already has (or is getting) its WebSocket: accept this one and close it at once.
@@ -45,7 +48,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded");
             return;
         }
-        using var reader = new MessageReader(server.Options.MaxPayload);
+        var reader = new MessageReader(server.Options.MaxPayload);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(server.Options.UpgradeTimeout);
         var upgraded = false;
@@ -80,6 +83,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or InvalidDataException)
         {
         }
+        finally
+        {
+            reader.Dispose();
+        }
         if (!upgraded)
         {
             LogUpgradeFailed(logger, session.Id);
@@ -90,83 +97,137 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "upgrade failed");
             return;
         }
-        await RunAsync(socket, session, context.RequestAborted);
+        await RunAsync(socket, stream, session);
     }
 
-    private async Task RunAsync(WebSocket socket, EngineSession session, CancellationToken aborted)
+    /// <summary>
+    /// Pumps both ways without a cancellation token per connection. The reader ends when the client
+    /// goes (or the connection does) and closes the session. The writer (this method, so that one state
+    /// machine fewer lives as long as the connection) writes queued frames until the session closes,
+    /// then starts the close handshake; a failed write aborts the socket, which ends the reader. Every
+    /// frame queued when the writer wakes goes out in one write to the connection, and frames are sent
+    /// without a cancellation token, which keeps the socket on its fast path (no registration per frame).
+    /// </summary>
+    private async Task RunAsync(WebSocket socket, GatheringStream? stream, EngineSession session)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var writing = WriteLoopAsync(socket, session, stop);
-        var reason = await ReadLoopAsync(socket, session, stop.Token);
-        session.Close(reason);
-        await writing;
-    }
-
-    private async Task<EngineCloseReason> ReadLoopAsync(WebSocket socket, EngineSession session, CancellationToken cancellation)
-    {
-        using var reader = new MessageReader(server.Options.MaxPayload);
+        var reading = ReadLoopAsync(socket, session);
+        var outbound = session.Outbound;
         try
         {
-            while (!session.IsClosed)
+            while (await outbound.WaitToReadAsync())
             {
-                var message = await reader.ReadAsync(socket, cancellation);
+                if (!outbound.TryRead(out var frame))
+                {
+                    continue;
+                }
+                var more = outbound.TryRead(out var next);
+                if (more)
+                {
+                    stream?.Gather();
+                }
+                while (true)
+                {
+                    await SendFrameAsync(socket, stream, frame, last: !more);
+                    if (!more)
+                    {
+                        break;
+                    }
+                    frame = next;
+                    more = outbound.TryRead(out next);
+                }
+            }
+            var status = session.CloseReason == EngineCloseReason.TransportError ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure;
+            await CloseQuietlyAsync(socket, status, null);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            session.Close(EngineCloseReason.TransportClose);
+            socket.Abort();
+        }
+        if (!reading.IsCompleted)
+        {
+            // The close frame is out: give the client a short grace period to answer it.
+            await Task.WhenAny(reading, Task.Delay(CloseGracePeriod));
+            if (!reading.IsCompleted)
+            {
+                socket.Abort();
+            }
+        }
+        await reading;
+    }
+
+    /// <summary>Reads messages until the client or the connection goes, then closes the session with the reason.</summary>
+    private async Task ReadLoopAsync(WebSocket socket, EngineSession session)
+    {
+        var reader = new MessageReader(server.Options.MaxPayload);
+        EngineCloseReason reason;
+        try
+        {
+            while (true)
+            {
+                if (session.IsClosed)
+                {
+                    reason = session.CloseReason ?? EngineCloseReason.ServerClose;
+                    break;
+                }
+                var arrived = await reader.WaitAsync(socket, CancellationToken.None);
+                var message = await reader.ReadRestAsync(socket, arrived, CancellationToken.None);
                 if (message is not { } m)
                 {
-                    return EngineCloseReason.TransportClose;
+                    reason = EngineCloseReason.TransportClose;
+                    break;
                 }
                 EnginePacket packet;
                 if (m.Type == WebSocketMessageType.Binary)
                 {
                     packet = EnginePacket.Binary(m.Data.ToArray());
                 }
-                else if (!EngineCodec.TryParseText(m.Data.ToArray(), out packet))
+                else if (!EngineCodec.TryParseTextCopy(m.Data.Span, out packet))
                 {
                     LogInvalidPacket(logger, session.Id);
-                    return EngineCloseReason.ParseError;
+                    reason = EngineCloseReason.ParseError;
+                    break;
                 }
                 session.Receive(packet);
             }
-            return session.CloseReason ?? EngineCloseReason.ServerClose;
         }
         catch (InvalidDataException)
         {
             LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
-            return EngineCloseReason.TransportError;
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
-        {
-            return session.CloseReason ?? EngineCloseReason.TransportClose;
-        }
-    }
-
-    /// <summary>
-    /// Writes queued frames until the session closes, then starts the close handshake and gives the
-    /// client a short grace period to answer it before the read side is abandoned.
-    /// </summary>
-    private static async Task WriteLoopAsync(WebSocket socket, EngineSession session, CancellationTokenSource stop)
-    {
-        var outbound = session.Outbound;
-        try
-        {
-            while (await outbound.WaitToReadAsync(stop.Token))
-            {
-                while (outbound.TryRead(out var frame))
-                {
-                    await socket.SendAsync(frame.Data, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, stop.Token);
-                    foreach (var attachment in frame.Attachments ?? [])
-                    {
-                        await socket.SendAsync(attachment, WebSocketMessageType.Binary, true, stop.Token);
-                    }
-                }
-            }
-            var status = session.CloseReason == EngineCloseReason.TransportError ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure;
-            await CloseQuietlyAsync(socket, status, null);
-            stop.CancelAfter(CloseGracePeriod);
+            reason = EngineCloseReason.TransportError;
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            session.Close(EngineCloseReason.TransportClose);
-            stop.Cancel();
+            reason = session.CloseReason ?? EngineCloseReason.TransportClose;
+        }
+        finally
+        {
+            reader.Dispose();
+        }
+        session.Close(reason);
+    }
+
+    /// <summary>Sends one queued frame (and its attachments); the last frame of a batch releases the batch.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask SendFrameAsync(WebSocket socket, GatheringStream? stream, OutboundFrame frame, bool last)
+    {
+        var attachments = frame.Attachments;
+        if (last && attachments is null)
+        {
+            stream?.ReleaseWithNextWrite();
+        }
+        await socket.SendAsync(frame.Data, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, CancellationToken.None);
+        if (attachments is null)
+        {
+            return;
+        }
+        for (var i = 0; i < attachments.Length; i++)
+        {
+            if (last && i == attachments.Length - 1)
+            {
+                stream?.ReleaseWithNextWrite();
+            }
+            await socket.SendAsync(attachments[i], WebSocketMessageType.Binary, true, CancellationToken.None);
         }
     }
 
@@ -205,10 +266,28 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     {
         private byte[]? _buffer;
 
-        public async ValueTask<(WebSocketMessageType Type, ReadOnlyMemory<byte> Data)?> ReadAsync(WebSocket socket, CancellationToken cancellation)
+        public async ValueTask<(WebSocketMessageType Type, ReadOnlyMemory<byte> Data)?> ReadAsync(WebSocket socket, CancellationToken cancellation) =>
+            await ReadRestAsync(socket, await WaitAsync(socket, cancellation), cancellation);
+
+        /// <summary>
+        /// The zero-byte read that waits for the next message. When nothing is buffered the reader lets
+        /// go of its buffer first; when the next message is already there, it keeps the previous one's.
+        /// The read loop awaits this directly, so no state machine of the reader waits with it.
+        /// </summary>
+        public ValueTask<ValueWebSocketReceiveResult> WaitAsync(WebSocket socket, CancellationToken cancellation)
         {
-            ReturnBuffer();
-            var zero = await socket.ReceiveAsync(Memory<byte>.Empty, cancellation);
+            var waiting = socket.ReceiveAsync(Memory<byte>.Empty, cancellation);
+            if (!waiting.IsCompleted)
+            {
+                ReturnBuffer();
+            }
+            return waiting;
+        }
+
+        /// <summary>The rest of the message whose arrival <see cref="WaitAsync"/> reported (null for a close).</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        public async ValueTask<(WebSocketMessageType Type, ReadOnlyMemory<byte> Data)?> ReadRestAsync(WebSocket socket, ValueWebSocketReceiveResult zero, CancellationToken cancellation)
+        {
             if (zero.MessageType == WebSocketMessageType.Close)
             {
                 return null;
@@ -218,7 +297,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 // The zero-byte read consumed a whole, empty message.
                 return (zero.MessageType, ReadOnlyMemory<byte>.Empty);
             }
-            _buffer = ArrayPool<byte>.Shared.Rent(4096);
+            _buffer ??= ArrayPool<byte>.Shared.Rent(4096);
             var length = 0;
             while (true)
             {

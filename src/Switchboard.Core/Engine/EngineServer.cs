@@ -110,12 +110,7 @@ public sealed class EngineServer : IDisposable
     }
 
     /// <summary>20 URL-safe characters from 15 random bytes (base64url without padding).</summary>
-    internal static string NewSessionId()
-    {
-        Span<byte> bytes = stackalloc byte[15];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
-    }
+    internal static string NewSessionId() => SessionIds.Next();
 
     public void Dispose()
     {

@@ -5,8 +5,9 @@ public sealed partial class EngineSession
     private const int WaitingToPing = 0;
     private const int WaitingForPong = 1;
 
-    // Not the receive lock: a handler blocked inside a message must not stall the heartbeat scan or an upgrade.
-    private readonly Lock _stateLock = new();
+    // The queue is internal and its lock is only ever held briefly, so it guards the session's state too
+    // (one lock object fewer per session); sending a ping under it re-enters the same monitor.
+    private object StateLock => _outbound;
     private int _heartbeatState;
     private int _heartbeatToken;
     private long _deadline;
@@ -14,7 +15,7 @@ public sealed partial class EngineSession
     /// <summary>Starts the heartbeat: the first ping goes out one ping interval after the session was created.</summary>
     internal void StartHeartbeat()
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             _heartbeatState = WaitingToPing;
             _deadline = _server.PingLane.Schedule(this, ++_heartbeatToken) + _server.PongLane.DelayTicks;
@@ -23,7 +24,7 @@ public sealed partial class EngineSession
 
     private void OnPong()
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             if (_heartbeatState != WaitingForPong)
             {
@@ -41,7 +42,7 @@ public sealed partial class EngineSession
     void Timing.IDeadlineTarget.OnDeadline(int token, long due)
     {
         bool timedOut;
-        lock (_stateLock)
+        lock (StateLock)
         {
             if (token != _heartbeatToken || IsClosed)
             {
@@ -74,7 +75,7 @@ public sealed partial class EngineSession
     internal bool ExpireIfOverdue()
     {
         var overdue = false;
-        lock (_stateLock)
+        lock (StateLock)
         {
             overdue = !IsClosed && _server.Time.GetTimestamp() >= _deadline;
         }

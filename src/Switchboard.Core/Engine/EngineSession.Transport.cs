@@ -23,7 +23,7 @@ public sealed partial class EngineSession
     /// <summary>The probe succeeded: release any held poll with a noop so the client can finish the upgrade.</summary>
     internal void BeginUpgrade()
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             Upgrading = true;
             _upgradeSettled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -37,7 +37,7 @@ public sealed partial class EngineSession
     /// <summary>The client sent the upgrade packet: from now on the session belongs to the WebSocket.</summary>
     internal void CompleteUpgrade()
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             Transport = EngineTransportKind.WebSocket;
             Upgrading = false;
@@ -48,7 +48,7 @@ public sealed partial class EngineSession
     /// <summary>The upgrading WebSocket went away before the upgrade packet: polling goes on.</summary>
     internal void AbortUpgrade()
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             Upgrading = false;
         }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Switchboard.Protocols.EngineIO;
 using Switchboard.Timing;
 
@@ -18,9 +17,10 @@ public enum EngineTransportKind
 public sealed partial class EngineSession : IDeadlineTarget
 {
     private readonly EngineServer _server;
-    private readonly Channel<OutboundFrame> _outbound = Channel.CreateUnbounded<OutboundFrame>(
-        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = false });
-    private readonly Lock _receiveLock = new();
+    private readonly OutboundQueue _outbound = new();
+
+    // Not the state lock: a handler blocked inside a message must not stall the heartbeat scan or an upgrade.
+    private readonly object _receiveLock = new();
     private int _closed;
 
     internal EngineSession(EngineServer server, string id, EngineTransportKind transport, EngineRequest request)
@@ -51,10 +51,10 @@ public sealed partial class EngineSession : IDeadlineTarget
     /// <summary>True while a poll is held by the server waiting for data, or a WebSocket is attached.</summary>
     public bool IsWritable => !IsClosed && (Transport == EngineTransportKind.WebSocket || PollPending);
 
-    internal ChannelReader<OutboundFrame> Outbound => _outbound.Reader;
+    internal OutboundQueue Outbound => _outbound;
 
     /// <summary>Queues a frame. Returns false when the session is closed.</summary>
-    public bool Send(in OutboundFrame frame) => _outbound.Writer.TryWrite(frame);
+    public bool Send(in OutboundFrame frame) => _outbound.TryWrite(frame);
 
     /// <summary>Queues an Engine.IO message packet whose bytes are already encoded (<c>4...</c>).</summary>
     public bool SendEncodedMessage(ReadOnlyMemory<byte> encodedPacket) => Send(OutboundFrame.Text(encodedPacket));
@@ -108,7 +108,7 @@ public sealed partial class EngineSession : IDeadlineTarget
         }
         CloseReason = reason;
         _heartbeatToken++;
-        _outbound.Writer.TryComplete();
+        _outbound.Complete();
         _upgradeSettled?.TrySetResult();
         if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose)
         {

@@ -30,6 +30,26 @@ public static class EngineCodec
         return true;
     }
 
+    /// <summary>
+    /// Parses one text packet out of a buffer that will be reused: the packet gets its own copy of the
+    /// data, and a packet without data (a ping, a pong) takes nothing from the heap.
+    /// </summary>
+    public static bool TryParseTextCopy(ReadOnlySpan<byte> text, out EnginePacket packet)
+    {
+        packet = default;
+        if (text.IsEmpty)
+        {
+            return false;
+        }
+        var digit = text[0] - (byte)'0';
+        if (digit is < 0 or > (int)EnginePacketType.Noop)
+        {
+            return false;
+        }
+        packet = new EnginePacket((EnginePacketType)digit, text.Length == 1 ? ReadOnlyMemory<byte>.Empty : text[1..].ToArray());
+        return true;
+    }
+
     /// <summary>Writes a text packet: the type digit, then the data.</summary>
     public static void WriteText(IBufferWriter<byte> output, EnginePacketType type, ReadOnlySpan<byte> data)
     {

@@ -93,4 +93,31 @@ public sealed class EngineErrorTests(EchoEngineFixture fixture) : IClassFixture<
     {
         await AssertErrorAsync(await SendAsync(HttpMethod.Get, url), 5, "Unsupported protocol version");
     }
+
+    [Fact]
+    public async Task AllowRequest_refuses_a_handshake_with_403_and_lets_others_through()
+    {
+        using (var refused = await SendAsync(HttpMethod.Get, "guarded/?EIO=4&transport=polling&deny=1"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+        using (var allowed = await SendAsync(HttpMethod.Get, "guarded/?EIO=4&transport=polling"))
+        {
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            Assert.StartsWith("0{", await allowed.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task AllowRequest_refuses_a_WebSocket_and_lets_others_through()
+    {
+        using var refused = new System.Net.WebSockets.ClientWebSocket();
+        var url = EngineWebSocketClient.Url(fixture.Host.BaseAddress, "/guarded");
+        await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() =>
+            refused.ConnectAsync(new Uri(url + "&deny=1"), CancellationToken.None).WaitAsync(Timeouts.Default));
+
+        var (client, open) = await EngineWebSocketClient.HandshakeAsync(fixture.Host.BaseAddress, "/guarded");
+        await using var guarded = client;
+        Assert.Equal(System.Text.Json.JsonValueKind.String, open.GetProperty("sid").ValueKind);
+    }
 }

@@ -152,4 +152,56 @@ public sealed class EngineMessagingTests(EchoEngineFixture fixture) : IClassFixt
         Assert.Equal(EngineCloseReason.ParseError, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
         await client.WaitClosedAsync();
     }
+
+    [Fact]
+    public async Task A_WebSocket_session_keeps_its_request_headers_by_lower_case_name_and_its_query()
+    {
+        var (client, open) = await EngineWebSocketClient.HandshakeAsync(fixture.Host.BaseAddress, "/engine.io");
+        await using var _ = client;
+
+        var request = fixture.Session(open.GetProperty("sid").GetString()!).Session.Request;
+        Assert.Equal("4", request.Query["EIO"]);
+        Assert.Equal("websocket", request.Query["transport"]);
+        Assert.False(request.Query.ContainsKey("eio"));
+        Assert.Equal("websocket", request.Headers["upgrade"]);
+        Assert.Equal("websocket", request.Headers["Upgrade"]);
+        Assert.Equal("13", request.Headers["sec-websocket-version"]);
+        Assert.Contains("host", request.Headers.Keys);
+        Assert.All(request.Headers.Keys, key => Assert.Equal(key.ToLowerInvariant(), key));
+        Assert.StartsWith("/engine.io/?EIO=4&transport=websocket", request.Url);
+    }
+
+    [Fact]
+    public async Task A_burst_of_frames_queued_at_once_arrives_whole_and_in_order_over_WebSocket()
+    {
+        var (client, open) = await EngineWebSocketClient.HandshakeAsync(fixture.Host.BaseAddress, "/engine.io");
+        await using var _ = client;
+        var session = fixture.Session(open.GetProperty("sid").GetString()!).Session;
+
+        // Queued from this thread in one go: the writer finds them together and sends them as one batch.
+        for (var i = 0; i < 200; i++)
+        {
+            if (i % 50 == 49)
+            {
+                session.SendBinary(new byte[] { (byte)i, 0xFF });
+            }
+            else
+            {
+                session.SendText(Encoding.UTF8.GetBytes("burst " + i));
+            }
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            var frame = await client.ReceiveAsync();
+            if (i % 50 == 49)
+            {
+                Assert.Equal(new byte[] { (byte)i, 0xFF }, frame.Data);
+            }
+            else
+            {
+                Assert.Equal("4burst " + i, frame.Text);
+            }
+        }
+    }
 }

@@ -24,7 +24,8 @@ public sealed class SessionProbe(EngineSession session)
 
 /// <summary>
 /// Bare Engine.IO endpoints (MapEngineIO) whose handler echoes every message back:
-/// <c>/engine.io</c> with default options, <c>/small</c> with a 64-byte MaxPayload and
+/// <c>/engine.io</c> with default options, <c>/small</c> with a 64-byte MaxPayload, <c>/guarded</c>
+/// refusing requests with a <c>deny</c> query parameter (AllowRequest), and
 /// <c>/fast</c> with a 200 ms heartbeat, <c>/steady</c> pinging every 100 ms with a 5 s timeout.
 /// The message <c>hold</c> blocks the handler until the test releases it.
 /// </summary>
@@ -51,6 +52,7 @@ public sealed class EchoEngineFixture : IAsyncLifetime
                 _requests.Install(app);
                 app.MapEngineIO("/engine.io", OnConnection);
                 app.MapEngineIO("/small", OnConnection, o => o.MaxPayload = SmallMaxPayload);
+                app.MapEngineIO("/guarded", OnConnection, o => o.AllowRequest = request => ValueTask.FromResult(!request.Query.ContainsKey("deny")));
                 app.MapEngineIO("/fast", OnConnection, o =>
                 {
                     o.PingInterval = FastPing;

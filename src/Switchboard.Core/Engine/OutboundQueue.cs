@@ -1,0 +1,230 @@
+using System.Threading.Tasks.Sources;
+
+namespace Switchboard.Engine;
+
+/// <summary>
+/// A session's queue of frames waiting for its transport: many writers, one reader at a time (the
+/// held poll or the WebSocket's writer). Lighter than an unbounded <c>Channel</c>, whose empty
+/// segment alone is about 2 KB: an idle session holds a ring of four slots, allocated with its first
+/// frame, and one reusable waiter instead of a waiter object per wait.
+/// </summary>
+/// <remarks>
+/// The reader is woken by a thread-pool work item queued to the global queue, in the order of the
+/// wake-ups: a broadcast wakes thousands of writers from one thread, and a waiter's own asynchronous
+/// continuations (<c>RunContinuationsAsynchronously</c>) would go to that thread's local queue, which
+/// it serves last-in first-out — the first recipients of a message would wait behind the later ones
+/// and behind the next messages. The work item is the queue itself: nothing is allocated per wake-up.
+/// </remarks>
+internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkItem
+{
+    private const int InitialCapacity = 4;
+
+    // When the ring grew past this while busy, it is dropped once drained so an idle session does not keep it.
+    private const int KeptCapacity = 16;
+
+    private OutboundFrame[]? _items;
+    private int _head;
+    private int _count;
+    private bool _completed;
+    private bool _waiting;
+    private ManualResetValueTaskSourceCore<bool> _waiter;
+    private CancellationTokenRegistration _cancellation;
+    private bool _wakeResult;
+    private Exception? _wakeError;
+
+    private object Sync => this;
+
+    /// <summary>True once completed and drained: nothing will ever be read again.</summary>
+    public bool IsFinished
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return _completed && _count == 0;
+            }
+        }
+    }
+
+    public bool TryWrite(in OutboundFrame frame)
+    {
+        lock (Sync)
+        {
+            if (_completed)
+            {
+                return false;
+            }
+            var items = _items ??= new OutboundFrame[InitialCapacity];
+            if (_count == items.Length)
+            {
+                items = Grow(items);
+            }
+            items[(_head + _count) % items.Length] = frame;
+            _count++;
+            if (!_waiting)
+            {
+                return true;
+            }
+            _waiting = false;
+        }
+        Wake(true, null);
+        return true;
+    }
+
+    public bool TryRead(out OutboundFrame frame)
+    {
+        lock (Sync)
+        {
+            if (_count == 0)
+            {
+                frame = default;
+                return false;
+            }
+            var items = _items!;
+            frame = items[_head];
+            items[_head] = default;
+            _head = (_head + 1) % items.Length;
+            _count--;
+            if (_count == 0)
+            {
+                _head = 0;
+                if (items.Length > KeptCapacity)
+                {
+                    _items = null;
+                }
+            }
+            return true;
+        }
+    }
+
+    /// <summary>No more frames: the reader drains what is queued, then its wait returns false.</summary>
+    public void Complete()
+    {
+        lock (Sync)
+        {
+            if (_completed)
+            {
+                return;
+            }
+            _completed = true;
+            if (!_waiting)
+            {
+                return;
+            }
+            _waiting = false;
+        }
+        Wake(false, null);
+    }
+
+    /// <summary>
+    /// Completes with true when a frame can be read, false when the queue is completed and empty. One
+    /// reader at a time; without a cancellable token nothing is allocated or registered.
+    /// </summary>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellation = default)
+    {
+        lock (Sync)
+        {
+            if (_count > 0 || _completed)
+            {
+                return new ValueTask<bool>(_count > 0);
+            }
+            if (_waiting)
+            {
+                throw new InvalidOperationException("The outbound queue has one reader at a time.");
+            }
+        }
+        if (cancellation.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellation);
+        }
+        _waiter.Reset();
+        var version = _waiter.Version;
+        if (cancellation.CanBeCanceled)
+        {
+            // Registered before the wait is published, so a completion never races the registration.
+            _cancellation = cancellation.UnsafeRegister(static (state, token) => ((OutboundQueue)state!).CancelWait(token), this);
+        }
+        lock (Sync)
+        {
+            if (_count == 0 && !_completed && !cancellation.IsCancellationRequested)
+            {
+                _waiting = true;
+                return new ValueTask<bool>(this, version);
+            }
+        }
+        DisposeRegistration();
+        return cancellation.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellation) : new ValueTask<bool>(IsReadable());
+    }
+
+    private bool IsReadable()
+    {
+        lock (Sync)
+        {
+            return _count > 0;
+        }
+    }
+
+    private void CancelWait(CancellationToken token)
+    {
+        lock (Sync)
+        {
+            if (!_waiting)
+            {
+                return;
+            }
+            _waiting = false;
+        }
+        Wake(false, new OperationCanceledException(token));
+    }
+
+    /// <summary>Completes the wait from the thread pool's global queue (see the remarks).</summary>
+    private void Wake(bool result, Exception? error)
+    {
+        _wakeResult = result;
+        _wakeError = error;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (_wakeError is { } error)
+        {
+            _wakeError = null;
+            _waiter.SetException(error);
+        }
+        else
+        {
+            _waiter.SetResult(_wakeResult);
+        }
+    }
+
+    private void DisposeRegistration()
+    {
+        var registration = _cancellation;
+        _cancellation = default;
+        registration.Dispose();
+    }
+
+    private OutboundFrame[] Grow(OutboundFrame[] items)
+    {
+        var bigger = new OutboundFrame[items.Length * 2];
+        for (var i = 0; i < _count; i++)
+        {
+            bigger[i] = items[(_head + i) % items.Length];
+        }
+        _head = 0;
+        _items = bigger;
+        return bigger;
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token)
+    {
+        DisposeRegistration();
+        return _waiter.GetResult(token);
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _waiter.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _waiter.OnCompleted(continuation, state, token, flags);
+}

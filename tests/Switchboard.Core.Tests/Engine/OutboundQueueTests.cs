@@ -1,0 +1,146 @@
+using Switchboard.Engine;
+
+namespace Switchboard.Core.Tests.Engine;
+
+public sealed class OutboundQueueTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static OutboundFrame Frame(int n) => OutboundFrame.Text(new[] { (byte)n });
+
+    [Fact]
+    public void Frames_come_out_in_order_across_growth()
+    {
+        var queue = new OutboundQueue();
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                Assert.True(queue.TryWrite(Frame(i)));
+            }
+            for (var i = 0; i < 40; i++)
+            {
+                Assert.True(queue.TryRead(out var frame));
+                Assert.Equal(i, frame.Data.Span[0]);
+            }
+            Assert.False(queue.TryRead(out _));
+        }
+    }
+
+    [Fact]
+    public void Order_holds_when_reads_and_writes_interleave_around_the_ring()
+    {
+        var queue = new OutboundQueue();
+        var next = 0;
+        var expected = 0;
+        for (var step = 0; step < 100; step++)
+        {
+            for (var i = 0; i < step % 7; i++)
+            {
+                queue.TryWrite(Frame(next++ % 256));
+            }
+            for (var i = 0; i < step % 5 && queue.TryRead(out var frame); i++)
+            {
+                Assert.Equal(expected++ % 256, frame.Data.Span[0]);
+            }
+        }
+        while (queue.TryRead(out var frame))
+        {
+            Assert.Equal(expected++ % 256, frame.Data.Span[0]);
+        }
+        Assert.Equal(next, expected);
+    }
+
+    [Fact]
+    public async Task A_waiting_reader_is_woken_by_a_write()
+    {
+        var queue = new OutboundQueue();
+        var wait = queue.WaitToReadAsync().AsTask();
+        Assert.False(wait.IsCompleted);
+        queue.TryWrite(Frame(1));
+        Assert.True(await wait.WaitAsync(Timeout));
+        Assert.True(queue.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Completion_lets_the_reader_drain_then_reports_false()
+    {
+        var queue = new OutboundQueue();
+        queue.TryWrite(Frame(1));
+        queue.Complete();
+        Assert.False(queue.TryWrite(Frame(2)));
+        Assert.False(queue.IsFinished);
+        Assert.True(await queue.WaitToReadAsync());
+        Assert.True(queue.TryRead(out _));
+        Assert.True(queue.IsFinished);
+        Assert.False(await queue.WaitToReadAsync());
+    }
+
+    [Fact]
+    public async Task Completion_wakes_a_waiting_reader_with_false()
+    {
+        var queue = new OutboundQueue();
+        var wait = queue.WaitToReadAsync().AsTask();
+        queue.Complete();
+        Assert.False(await wait.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task A_cancelled_wait_throws_and_the_next_wait_still_works()
+    {
+        var queue = new OutboundQueue();
+        using var cts = new CancellationTokenSource();
+        var wait = queue.WaitToReadAsync(cts.Token).AsTask();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.WaitAsync(Timeout));
+
+        var second = queue.WaitToReadAsync(cts.Token);
+        Assert.True(second.IsCanceled || second.IsFaulted);
+
+        using var fresh = new CancellationTokenSource();
+        var third = queue.WaitToReadAsync(fresh.Token).AsTask();
+        queue.TryWrite(Frame(1));
+        Assert.True(await third.WaitAsync(Timeout));
+        // The registration of a completed wait is gone: cancelling now touches nothing.
+        fresh.Cancel();
+        Assert.True(await queue.WaitToReadAsync());
+    }
+
+    [Fact]
+    public async Task Many_writers_and_one_reader_lose_nothing()
+    {
+        var queue = new OutboundQueue();
+        const int Writers = 4;
+        const int PerWriter = 20_000;
+        var reader = Task.Run(async () =>
+        {
+            var seen = new int[Writers];
+            var total = 0;
+            while (await queue.WaitToReadAsync())
+            {
+                while (queue.TryRead(out var frame))
+                {
+                    var writer = frame.Data.Span[0];
+                    var n = BitConverter.ToInt32(frame.Data.Span[1..]);
+                    Assert.Equal(seen[writer], n);
+                    seen[writer]++;
+                    total++;
+                }
+            }
+            return total;
+        });
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < PerWriter; i++)
+            {
+                var bytes = new byte[5];
+                bytes[0] = (byte)w;
+                BitConverter.TryWriteBytes(bytes.AsSpan(1), i);
+                queue.TryWrite(OutboundFrame.Text(bytes));
+            }
+        })).ToArray();
+        await Task.WhenAll(writers).WaitAsync(Timeout);
+        queue.Complete();
+        Assert.Equal(Writers * PerWriter, await reader.WaitAsync(Timeout));
+    }
+}
