@@ -120,7 +120,9 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
             {
                 var header = document.RootElement;
                 var nsp = server.TryGetNamespace(request.Namespace);
-                var options = ClusterWire.ReadOptions(header) with { Flags = BroadcastFlags.Local };
+                // Performed here only (Local), with the sender's other flags (Volatile) kept.
+                var sent = ClusterWire.ReadOptions(header);
+                var options = sent with { Flags = sent.Flags | BroadcastFlags.Local };
                 switch (request.Kind)
                 {
                     case "fetch":
@@ -155,8 +157,8 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
                         await ReplyAsync(request, "done", gone ? "1"u8.ToArray() : "0"u8.ToArray()).ConfigureAwait(false);
                         return;
                     case "find-session":
-                        var found = server.Engine.Find(header.GetProperty("sid").GetString()!) is not null && server.Options.NodeAddress is { } address;
-                        await ReplyAsync(request, "done", found ? Encoding.UTF8.GetBytes(server.Options.NodeAddress!) : []).ConfigureAwait(false);
+                        var address = server.Engine.Find(header.GetProperty("sid").GetString()!) is null ? null : server.Options.NodeAddress;
+                        await ReplyAsync(request, "done", address is null ? [] : Encoding.UTF8.GetBytes(address)).ConfigureAwait(false);
                         return;
                     case "presence":
                         var members = nsp?.Channels.LocalPresence(header.GetProperty("channel").GetString()!) ?? [];

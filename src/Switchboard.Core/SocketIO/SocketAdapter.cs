@@ -4,9 +4,9 @@ namespace Switchboard.SocketIO;
 
 /// <summary>
 /// The broadcast contract of a namespace, and its in-memory implementation: the local index of rooms
-/// and the delivery of encoded packets to local sockets. A cluster adapter derives from it, keeps
-/// local delivery as it is, and adds the forwarding of the same bytes to other nodes; namespaces and
-/// transports only ever talk to this type.
+/// and the delivery of encoded packets to local sockets. In a cluster it also hands broadcasts that are
+/// not local (the same bytes) and cluster-wide requests to the server's <see cref="IClusterBus"/>;
+/// namespaces and transports only ever talk to this type.
 /// </summary>
 public class SocketAdapter(Namespace nsp)
 {

@@ -14,18 +14,12 @@ namespace Switchboard.Redis.Tests.Cluster;
 public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly TestNodes _nodes = new(redis);
     private readonly string _prefix = $"t{Guid.NewGuid():N}:"[..10];
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            await owned.DisposeAsync();
-        }
-    }
+    public async Task DisposeAsync() => await _nodes.DisposeAsync();
 
     [Fact]
     public async Task A_publication_on_one_node_reaches_subscribers_on_every_node_with_the_same_positions()
@@ -199,23 +193,14 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
         Assert.Empty(sockets);
     }
 
-    private async Task<(SocketServer Server, RedisClusterBus Bus)> NodeAsync()
-    {
-        var connection = await ConnectionMultiplexer.ConnectAsync(RedisChannelStore.ParseConfiguration(redis.Endpoint));
-        var bus = new RedisClusterBus(connection, new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix } });
-        var server = new SocketServer(new SocketServerOptions { Cluster = bus, ChannelStore = bus.Store });
-        _owned.Add(connection);
-        _owned.Add(new Disposer(server.Dispose));
-        _owned.Add(bus);
-        await bus.Ready.WaitAsync(Timeout);
-        return (server, bus);
-    }
+    private Task<(SocketServer Server, RedisClusterBus Bus)> NodeAsync() =>
+        _nodes.StartAsync(new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix } }, Timeout);
 
     /// <summary>Counts what is published to each node's inbox, through a connection of the test's own.</summary>
     private async Task<InboxCounter> CountInboxesAsync(params RedisClusterBus[] buses)
     {
         var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint);
-        _owned.Add(connection);
+        _nodes.Own(connection);
         var counter = new InboxCounter();
         foreach (var bus in buses)
         {
@@ -227,15 +212,6 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     }
 
     private static string Text(ChannelEntry entry) => System.Text.Encoding.UTF8.GetString(entry.Publication.Data.Span);
-
-    private sealed class Disposer(Action dispose) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
 
     private sealed class InboxCounter
     {

@@ -9,17 +9,11 @@ namespace Switchboard.Redis.Tests.Cluster;
 public sealed class RedisClusterOutageTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly TestNodes _nodes = new(redis);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            await owned.DisposeAsync();
-        }
-    }
+    public async Task DisposeAsync() => await _nodes.DisposeAsync();
 
     [Fact]
     public async Task Publishing_fails_while_redis_is_down_and_delivery_resumes_across_nodes_after_it_restarts()
@@ -48,18 +42,9 @@ public sealed class RedisClusterOutageTests(RedisServer redis) : IClassFixture<R
         Assert.Equal(1, after.Positions["feed"].Offset);
     }
 
-    private async Task<(SocketServer Server, RedisClusterBus Bus)> NodeAsync()
-    {
-        var configuration = RedisChannelStore.ParseConfiguration(redis.Endpoint);
-        configuration.ReconnectRetryPolicy = new LinearRetry(100);
-        var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
-        var bus = new RedisClusterBus(connection, new RedisClusterOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200) });
-        var server = new SocketServer(new SocketServerOptions { Cluster = bus, ChannelStore = bus.Store });
-        _owned.Add(connection);
-        _owned.Add(bus);
-        await bus.Ready.WaitAsync(Timeout);
-        return (server, bus);
-    }
+    private Task<(SocketServer Server, RedisClusterBus Bus)> NodeAsync() =>
+        _nodes.StartAsync(new RedisClusterOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200) }, Timeout,
+            configuration => configuration.ReconnectRetryPolicy = new LinearRetry(100));
 
     private static Task Restored(RedisClusterBus bus)
     {
