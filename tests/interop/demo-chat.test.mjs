@@ -6,14 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 import { repoRoot, startServer } from './lib/server.mjs';
 import { PollingSession, httpText, rawRequest } from './lib/wire.mjs';
+import { launchChromium } from './lib/browser.mjs';
 
 const PROJECT = 'src/Switchboard.Server';
 const TIMEOUT = 10_000;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const RESULTS = path.join(repoRoot, '.test-results');
 
 function assertNoServerErrors(server) {
@@ -26,12 +25,7 @@ describe('demo chat page in Chromium', () => {
 
   before(async () => {
     server = await startServer({ project: PROJECT });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -9,15 +9,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EventSource } from 'eventsource';
-import { chromium } from 'playwright-core';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { repoRoot, startServer, waitFor, withTimeout } from './lib/server.mjs';
 import { httpText, rawRequest } from './lib/wire.mjs';
+import { launchChromium } from './lib/browser.mjs';
 
 const PROJECT = 'src/Switchboard.Server';
 const TIMEOUT = 10_000;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const RESULTS = path.join(repoRoot, '.test-results');
 const SYMBOLS = ['AAPL', 'MSFT', 'GOOG', 'AMZN', 'NVDA'];
 
@@ -44,12 +43,7 @@ describe('demo pages in Chromium', () => {
       project: PROJECT,
       args: ['--Switchboard:Demos:TickerInterval=00:00:00.100', '--Switchboard:Demos:StreamTokenInterval=00:00:00.050'],
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -6,24 +6,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { projectDll, startServer } from './lib/server.mjs';
+import { launchChromium } from './lib/browser.mjs';
 
 const PROJECT = 'tests/interop/channels-server';
 const DLL = path.join(path.dirname(projectDll(PROJECT)), 'Switchboard.ChannelsInteropServer.dll');
 const API_KEY = 'interop-key';
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 let server;
 let browser;
 
 before(async () => {
   server = await startServer({ project: PROJECT, dll: DLL });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, { timeout: 60_000 });
 
 after(async () => {
