@@ -112,13 +112,18 @@ internal static class ClusterScripts
         return #targets
         """;
 
-    /// <summary>KEYS[1] the node table. ARGV[1] node id, ARGV[2] lease in ms. Drops nodes dead for an hour.</summary>
+    /// <summary>
+    /// KEYS[1] the node table. ARGV[1] node id, ARGV[2] lease in ms. Drops nodes dead for an hour. Returns
+    /// 1 when the node's lease had run out or was gone (others may have dropped it from their rooms' sets).
+    /// </summary>
     public const string Heartbeat = """
         local t = redis.call('TIME')
         local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
         redis.call('ZADD', KEYS[1], nowMs + tonumber(ARGV[2]), ARGV[1])
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', nowMs - 3600000)
-        return nowMs
+        if not old or tonumber(old) <= nowMs then return 1 end
+        return 0
         """;
 
     /// <summary>KEYS[1] the sequence hash; ARGV[1] a fresh epoch. Returns the namespace's sequence epoch.</summary>

@@ -50,7 +50,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         _idleExpiry = _options.Store.IdleChannelExpiry is { } idle ? Math.Max(1, (long)idle.TotalMilliseconds) : 0;
         NodeId = _options.NodeId ?? NewId();
         _log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Cluster");
-        Sessions = new RedisSessionStore(this, _database, _prefix, _options.SessionLease);
+        Sessions = new RedisSessionStore(this, _database, _prefix, _options.SessionLease, _log);
         Store = new RedisChannelStore(redis, _options.Store);
     }
 
@@ -139,12 +139,13 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     /// <summary>Sends a message to the other live nodes with members of the rooms (all of them for no rooms); returns how many.</summary>
     private async ValueTask<int> SendToMembersAsync(string nsp, IReadOnlyCollection<string> rooms, byte[] message, CancellationToken cancellationToken)
     {
+        // KEYS[1] is padding: the scripts' shared part reads the node table at KEYS[2].
         var keys = new List<RedisKey>(2 + rooms.Count) { _nodes, _nodes };
         foreach (var room in rooms)
         {
             keys.Add(InterestKey(nsp, room));
         }
-        var reached = await _database.ScriptEvaluateAsync(ClusterScripts.Broadcast, [.. keys], [NodeId, _inboxPrefix, message]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var reached = await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.Broadcast, [.. keys], [NodeId, _inboxPrefix, message]), "send to the other nodes").WaitAsync(cancellationToken).ConfigureAwait(false);
         return (int)reached;
     }
 
@@ -154,7 +155,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         {
             _interest.Add((nsp, channel));
         }
-        await _database.SetAddAsync(InterestKey(nsp, channel), NodeId).ConfigureAwait(false);
+        await Unavailable(_database.SetAddAsync(InterestKey(nsp, channel), NodeId), "register the room").ConfigureAwait(false);
     }
 
     public void RemoveInterest(string nsp, string channel)
@@ -168,7 +169,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
 
     public async ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default)
     {
-        var epoch = await _database.ScriptEvaluateAsync(ClusterScripts.SequenceEpoch, [SequenceKey(nsp)], [NewId()]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var epoch = await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.SequenceEpoch, [SequenceKey(nsp)], [NewId()]), "read the sequence epoch").WaitAsync(cancellationToken).ConfigureAwait(false);
         return (string)epoch!;
     }
 
@@ -215,12 +216,14 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     private async Task RunInboxAsync()
     {
         ChannelMessageQueue? queue = null;
-        while (queue is null)
+        var joined = false;
+        while (!joined)
         {
             try
             {
-                queue = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_inboxPrefix + NodeId)).ConfigureAwait(false);
+                queue ??= await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_inboxPrefix + NodeId)).ConfigureAwait(false);
                 await HeartbeatAsync().ConfigureAwait(false);
+                joined = true;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
@@ -243,7 +246,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             StackExchange.Redis.ChannelMessage message;
             try
             {
-                message = await queue.ReadAsync(_stopping.Token).ConfigureAwait(false);
+                message = await queue!.ReadAsync(_stopping.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
             {
@@ -277,14 +280,25 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     private async Task RunHeartbeatAsync()
     {
         using var timer = new PeriodicTimer(_options.HeartbeatInterval, _options.Store.TimeProvider);
+        var renewed = _options.Store.TimeProvider.GetTimestamp();
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
                 try
                 {
-                    await HeartbeatAsync().ConfigureAwait(false);
-                    await ((RedisSessionStore)Sessions!).RenewAsync().ConfigureAwait(false);
+                    if (await HeartbeatAsync().ConfigureAwait(false))
+                    {
+                        // The lease had run out (heartbeats failed for a while): others may have dropped
+                        // this node from its rooms' sets while the connection stayed up.
+                        await ReregisterAsync().ConfigureAwait(false);
+                    }
+                    // The sessions of connected sockets are renewed at half their lease.
+                    if (_options.Store.TimeProvider.GetElapsedTime(renewed) >= _options.SessionLease / 2)
+                    {
+                        await ((RedisSessionStore)Sessions!).RenewAsync().ConfigureAwait(false);
+                        renewed = _options.Store.TimeProvider.GetTimestamp();
+                    }
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
                 {
@@ -297,8 +311,9 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         }
     }
 
-    private Task HeartbeatAsync() =>
-        _database.ScriptEvaluateAsync(ClusterScripts.Heartbeat, [_nodes], [NodeId, (long)_options.NodeLease.TotalMilliseconds]);
+    /// <summary>Renews the lease; true when it had run out or was gone.</summary>
+    private async Task<bool> HeartbeatAsync() =>
+        (long)await _database.ScriptEvaluateAsync(ClusterScripts.Heartbeat, [_nodes], [NodeId, (long)_options.NodeLease.TotalMilliseconds]).ConfigureAwait(false) == 1;
 
     /// <summary>
     /// Raised once the node is registered again after Redis came back (lease, rooms, sessions) and its
@@ -309,34 +324,44 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     /// <summary>After Redis comes back (maybe empty): the lease and every room this node has members of, again.</summary>
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
         _ = Task.Run(async () =>
         {
             try
             {
                 await HeartbeatAsync().ConfigureAwait(false);
-                (string Nsp, string Channel)[] interest;
-                lock (_interest)
-                {
-                    interest = [.. _interest];
-                }
-                var batch = _database.CreateBatch();
-                var pending = interest.Select(i => batch.SetAddAsync(InterestKey(i.Nsp, i.Channel), NodeId)).ToArray();
-                batch.Execute();
-                await Task.WhenAll(pending).ConfigureAwait(false);
-                // In full, not just renewed: a Redis that restarted empty lost them, and writes made
-                // while it was away were dropped.
-                await ((RedisSessionStore)Sessions!).RewriteAsync().ConfigureAwait(false);
-                if (_redis.GetSubscriber().IsConnected(RedisChannel.Literal(_inboxPrefix + NodeId)))
-                {
-                    Log.Reregistered(_log, NodeId, interest.Length);
-                    Restored?.Invoke(this, EventArgs.Empty);
-                }
+                await ReregisterAsync().ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
                 Log.HeartbeatFailed(_log, NodeId, ex.Message);
             }
         });
+    }
+
+    /// <summary>Every room this node has members of, and its connected sockets' sessions, written again.</summary>
+    private async Task ReregisterAsync()
+    {
+        (string Nsp, string Channel)[] interest;
+        lock (_interest)
+        {
+            interest = [.. _interest];
+        }
+        var batch = _database.CreateBatch();
+        var pending = interest.Select(i => batch.SetAddAsync(InterestKey(i.Nsp, i.Channel), NodeId)).ToArray();
+        batch.Execute();
+        await Task.WhenAll(pending).ConfigureAwait(false);
+        // In full, not just renewed: a Redis that restarted empty lost them, and writes made while it
+        // was away were dropped.
+        await ((RedisSessionStore)Sessions!).RewriteAsync().ConfigureAwait(false);
+        if (_redis.GetSubscriber().IsConnected(RedisChannel.Literal(_inboxPrefix + NodeId)))
+        {
+            Log.Reregistered(_log, NodeId, interest.Length);
+            Restored?.Invoke(this, EventArgs.Empty);
+        }
     }
 
     /// <summary>
@@ -353,6 +378,19 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal),
         _ => false,
     };
+
+    /// <summary>A Redis call whose failure to reach Redis surfaces as <see cref="ClusterUnavailableException"/> (503, an error ack).</summary>
+    private static async Task<T> Unavailable<T>(Task<T> pending, string what)
+    {
+        try
+        {
+            return await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw new ClusterUnavailableException($"Redis is out of reach: could not {what}: {ex.Message}", ex);
+        }
+    }
 
     private static async Task Observe(Task pending)
     {

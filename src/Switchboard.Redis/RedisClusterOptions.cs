@@ -12,7 +12,7 @@ public sealed record RedisClusterOptions
     /// <summary>How long a node counts as alive after its last heartbeat. Default 10 s.</summary>
     public TimeSpan NodeLease { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often a node renews its lease (and re-registers after Redis lost it). Default 2 s.</summary>
+    /// <summary>How often a node renews its lease (and registers its rooms again when the lease had run out). Default 2 s.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>

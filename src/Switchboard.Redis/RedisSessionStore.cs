@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using Switchboard.Cluster;
 using Switchboard.Protocols.SocketIO;
@@ -15,7 +16,7 @@ namespace Switchboard.Redis;
 /// disconnected one is kept for the recovery window. Only the owner writes a session; recovering on a
 /// node makes that node the owner.
 /// </summary>
-internal sealed class RedisSessionStore(RedisClusterBus bus, IDatabase database, string prefix, TimeSpan lease) : IClusterSessionStore
+internal sealed partial class RedisSessionStore(RedisClusterBus bus, IDatabase database, string prefix, TimeSpan lease, ILogger log) : IClusterSessionStore
 {
     private readonly ConcurrentDictionary<(string Nsp, string Pid), RecoverableSession> _connected = new();
     private readonly long _leaseMs = (long)lease.TotalMilliseconds;
@@ -38,7 +39,24 @@ internal sealed class RedisSessionStore(RedisClusterBus bus, IDatabase database,
         _ = Observe(database.ScriptEvaluateAsync(ClusterScripts.SessionWrite, [bus.SessionKey(nsp, pid)], [bus.NodeId, _leaseMs, "remove"]));
     }
 
+    /// <summary>
+    /// A session that cannot be read (Redis out of reach, a damaged hash) is not recovered: the client
+    /// connects as a new socket (<c>recovered = false</c>) rather than not at all.
+    /// </summary>
     public async ValueTask<RecoverableSession?> TryTakeAsync(string nsp, string pid, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await TakeAsync(nsp, pid, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or JsonException or FormatException or InvalidCastException)
+        {
+            LogTakeFailed(log, pid, nsp, ex.Message);
+            return null;
+        }
+    }
+
+    private async ValueTask<RecoverableSession?> TakeAsync(string nsp, string pid, CancellationToken cancellationToken)
     {
         var result = await database.ScriptEvaluateAsync(ClusterScripts.SessionTake, [bus.SessionKey(nsp, pid)], [bus.NodeId, _leaseMs]).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (result.IsNull || result.Resp2Type != ResultType.Array)
@@ -75,11 +93,15 @@ internal sealed class RedisSessionStore(RedisClusterBus bus, IDatabase database,
                 session.Rooms.Add(room);
             }
         }
-        if (data is not null && JsonDocument.Parse(data).RootElement is { ValueKind: JsonValueKind.Object } values)
+        if (data is not null)
         {
-            foreach (var property in values.EnumerateObject())
+            using var document = JsonDocument.Parse(data);
+            if (document.RootElement is { ValueKind: JsonValueKind.Object } values)
             {
-                session.Data[property.Name] = property.Value.Clone();
+                foreach (var property in values.EnumerateObject())
+                {
+                    session.Data[property.Name] = property.Value.Clone();
+                }
             }
         }
         _connected[(nsp, pid)] = session;
@@ -111,15 +133,15 @@ internal sealed class RedisSessionStore(RedisClusterBus bus, IDatabase database,
 
     private Task WriteAsync(string nsp, RecoverableSession session, long ttlMs, string action, string state)
     {
-        byte[] rooms, data;
+        // Queued under the session's lock, in order on one connection: the last write carries the last
+        // change, also when two threads change the session at once.
         lock (session)
         {
-            rooms = JsonSerializer.SerializeToUtf8Bytes(session.Rooms.ToArray(), StoreJson.Default.StringArray);
-            data = SerializeData(session.Data);
+            var rooms = JsonSerializer.SerializeToUtf8Bytes(session.Rooms.ToArray(), StoreJson.Default.StringArray);
+            var data = SerializeData(session.Data);
+            return database.ScriptEvaluateAsync(ClusterScripts.SessionWrite, [bus.SessionKey(nsp, session.Pid)],
+                [bus.NodeId, ttlMs, action, "socket", session.SocketId, "rooms", rooms, "data", data, "state", state]);
         }
-        // Sent in order on one connection: the last write wins, as the socket's last change does.
-        return database.ScriptEvaluateAsync(ClusterScripts.SessionWrite, [bus.SessionKey(nsp, session.Pid)],
-            [bus.NodeId, ttlMs, action, "socket", session.SocketId, "rooms", rooms, "data", data, "state", state]);
     }
 
     /// <summary><c>socket.data</c> as JSON; a value that cannot be written is left out (and comes back missing).</summary>
@@ -159,4 +181,7 @@ internal sealed class RedisSessionStore(RedisClusterBus bus, IDatabase database,
     }
 
     public override string ToString() => $"Recovery sessions under {prefix}session:";
+
+    [LoggerMessage(10, LogLevel.Warning, "Recovery session {Pid} of {Namespace} could not be read ({Reason}): the client connects as a new socket")]
+    private static partial void LogTakeFailed(ILogger logger, string pid, string @namespace, string reason);
 }

@@ -16,6 +16,10 @@ internal sealed partial class PollingForwarder(SocketServer server, ILogger logg
 {
     public const string ForwardedHeader = "X-Switchboard-Forwarded";
     private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Unknown = TimeSpan.FromSeconds(5);
+    private static readonly System.Buffers.SearchValues<char> SidCharacters =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    private long _remembered;
     private readonly ConcurrentDictionary<string, (string Address, long Until)> _owners = new(StringComparer.Ordinal);
     private readonly HttpClient _http = new(new SocketsHttpHandler
     {
@@ -40,7 +44,7 @@ internal sealed partial class PollingForwarder(SocketServer server, ILogger logg
         {
             return false;
         }
-        var target = new Uri(new Uri(owner), context.Request.Path + context.Request.QueryString);
+        var target = new Uri(new Uri(owner), context.Request.PathBase + context.Request.Path + context.Request.QueryString);
         using var forwarded = new HttpRequestMessage(new HttpMethod(context.Request.Method), target);
         forwarded.Headers.TryAddWithoutValidation(ForwardedHeader, "1");
         if (HttpMethods.IsPost(context.Request.Method))
@@ -62,11 +66,18 @@ internal sealed partial class PollingForwarder(SocketServer server, ILogger logg
             await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
             return true;
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
         {
-            // The owner went away: forget it; the client's next request finds no session and reconnects.
+            // The owner went away or did not answer in time: forget it; the client's next request finds no
+            // session and reconnects.
             _owners.TryRemove(sid, out _);
             LogForwardFailed(logger, sid, owner, ex.Message);
+            if (context.Response.HasStarted)
+            {
+                // Part of the owner's answer is out: an error cannot follow it, the request ends here.
+                context.Abort();
+                return true;
+            }
             return false;
         }
     }
@@ -76,7 +87,12 @@ internal sealed partial class PollingForwarder(SocketServer server, ILogger logg
         var now = Environment.TickCount64;
         if (_owners.TryGetValue(sid, out var known) && known.Until > now)
         {
-            return known.Address;
+            return known.Address.Length == 0 ? null : known.Address;
+        }
+        if (sid.Length > 64 || sid.AsSpan().ContainsAnyExcept(SidCharacters))
+        {
+            // Not an id any node gives out: nobody is asked.
+            return null;
         }
         string? address;
         try
@@ -89,14 +105,14 @@ internal sealed partial class PollingForwarder(SocketServer server, ILogger logg
             LogForwardFailed(logger, sid, "?", ex.Message);
             return null;
         }
-        if (address is not null)
+        if (Interlocked.Increment(ref _remembered) > 100_000)
         {
-            if (_owners.Count > 100_000)
-            {
-                _owners.Clear();
-            }
-            _owners[sid] = (address, now + (long)Remembered.TotalMilliseconds);
+            // Bounded: rarely, everything is forgotten and asked again.
+            Interlocked.Exchange(ref _remembered, 0);
+            _owners.Clear();
         }
+        // A miss is remembered too, briefly: clients of a restarted node come back with their old ids.
+        _owners[sid] = address is null ? ("", now + (long)Unknown.TotalMilliseconds) : (address, now + (long)Remembered.TotalMilliseconds);
         return address;
     }
 

@@ -36,18 +36,7 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
     private static bool IsNewConnection(HttpContext context) =>
         StringValues.IsNullOrEmpty(context.Request.Query["sid"]) || context.WebSockets.IsWebSocketRequest;
 
-    private async Task DispatchAsync(HttpContext context)
-    {
-        if (forwarder is not null && context.Request.Query["transport"] == "polling" && context.Request.Query["sid"] is { Count: 1 } sid
-            && server.Find(sid.ToString()) is null && await forwarder.TryForwardAsync(context, sid.ToString()))
-        {
-            // Another node of the cluster holds the session and answered.
-            return;
-        }
-        await DispatchLocalAsync(context);
-    }
-
-    private Task DispatchLocalAsync(HttpContext context)
+    private Task DispatchAsync(HttpContext context)
     {
         var query = context.Request.Query;
         var transport = query["transport"];
@@ -80,7 +69,7 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
         var session = server.Find(sid.ToString(), forPoll: isPolling && HttpMethods.IsGet(context.Request.Method));
         if (session is null)
         {
-            return Refuse(context, EngineError.UnknownSid, sid);
+            return isPolling && forwarder is not null ? ForwardOrRefuseAsync(context, sid.ToString()) : Refuse(context, EngineError.UnknownSid, sid);
         }
         if (isWebSocket)
         {
@@ -97,6 +86,15 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
             return _polling.PostAsync(context, session);
         }
         return Refuse(context, EngineError.BadRequest, context.Request.Method);
+    }
+
+    /// <summary>A valid polling request for a session this node does not hold: another node of the cluster may.</summary>
+    private async Task ForwardOrRefuseAsync(HttpContext context, string sid)
+    {
+        if (!await forwarder!.TryForwardAsync(context, sid))
+        {
+            await Refuse(context, EngineError.UnknownSid, sid);
+        }
     }
 
     private Task Refuse(HttpContext context, EngineError error, StringValues detail, int status = StatusCodes.Status400BadRequest)

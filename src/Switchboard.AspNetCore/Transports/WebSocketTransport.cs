@@ -66,7 +66,13 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 if (text.SequenceEqual("2probe"u8) && !probed)
                 {
                     await socket.SendAsync(ProbeReply, WebSocketMessageType.Text, true, timeout.Token);
-                    session.BeginUpgrade();
+                    if (!session.TryBeginUpgrade())
+                    {
+                        // Another socket got here first (the check above is not atomic with this one).
+                        LogDuplicateUpgrade(logger, session.Id);
+                        await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded");
+                        return;
+                    }
                     probed = true;
                 }
                 else if (text.SequenceEqual("5"u8) && probed && !session.IsClosed)

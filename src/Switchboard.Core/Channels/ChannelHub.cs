@@ -175,6 +175,22 @@ public sealed class ChannelHub
         }
     }
 
+    /// <summary>
+    /// In a cluster, where a subscription started is where this node's delivery of the channel stands
+    /// when it has delivered nothing of it yet: a publication missed right after is then a gap like any.
+    /// </summary>
+    private void NoteSubscribedAt(string channel, StreamPosition top)
+    {
+        if (_cluster is null)
+        {
+            return;
+        }
+        lock (_delivered)
+        {
+            _delivered.TryAdd(channel, top);
+        }
+    }
+
     /// <summary>Hands a stored publication to this node's room members and subscribers; the caller holds the order lock.</summary>
     private void DeliverLocked(Publication publication, IReadOnlyCollection<string> rooms, IReadOnlyDictionary<string, StreamPosition> positions)
     {
@@ -261,6 +277,7 @@ public sealed class ChannelHub
                 }
                 set[subscriber] = top;
             }
+            NoteSubscribedAt(channel, top);
             return top;
         }
         finally
@@ -427,6 +444,7 @@ public sealed class ChannelHub
                 if (_cluster is not null)
                 {
                     _socketFloors.Add(channel, socket.Id, top, _namespace.Server.Time.GetUtcNow());
+                    NoteSubscribedAt(channel, top);
                 }
                 socket.Join(channel);
             }

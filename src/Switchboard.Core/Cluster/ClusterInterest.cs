@@ -14,20 +14,42 @@ internal sealed class ClusterInterest(IClusterBus bus, string nsp)
 
     public ValueTask AcquireAsync(string channel)
     {
-        Entry entry;
+        TaskCompletionSource registered;
         lock (_channels)
         {
-            if (_channels.TryGetValue(channel, out var existing))
+            if (_channels.TryGetValue(channel, out var entry))
             {
-                existing.Count++;
-                return new ValueTask(existing.Ready);
+                entry.Count++;
+                if (!entry.Ready.IsFaulted)
+                {
+                    return new ValueTask(entry.Ready);
+                }
+                // The registration failed (Redis out of reach): this member asks again.
             }
-            entry = new Entry();
-            _channels[channel] = entry;
+            else
+            {
+                _channels[channel] = entry = new Entry();
+            }
+            // Set under the lock: a member that comes while the bus is asked waits for the same answer.
+            registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            entry.Ready = registered.Task;
         }
         // Outside the lock: the bus may run a continuation inline.
-        entry.Ready = bus.AddInterestAsync(nsp, channel).AsTask();
-        return new ValueTask(entry.Ready);
+        _ = RegisterAsync(channel, registered);
+        return new ValueTask(registered.Task);
+    }
+
+    private async Task RegisterAsync(string channel, TaskCompletionSource registered)
+    {
+        try
+        {
+            await bus.AddInterestAsync(nsp, channel).ConfigureAwait(false);
+            registered.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            registered.TrySetException(ex);
+        }
     }
 
     /// <summary>Completes once the cluster delivers the channel to this node (at once when it is not a member).</summary>

@@ -21,10 +21,15 @@ public sealed partial class EngineSession
     internal void EndPost() => Volatile.Write(ref _postPending, 0);
 
     /// <summary>The probe succeeded: release any held poll with a noop so the client can finish the upgrade.</summary>
-    internal void BeginUpgrade()
+    /// <summary>Starts an upgrade; false when the session is not polling or another socket is already upgrading it.</summary>
+    internal bool TryBeginUpgrade()
     {
         lock (StateLock)
         {
+            if (Upgrading || Transport != EngineTransportKind.Polling)
+            {
+                return false;
+            }
             Upgrading = true;
             _upgradeSettled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -32,6 +37,7 @@ public sealed partial class EngineSession
         {
             Send(OutboundFrame.Noop);
         }
+        return true;
     }
 
     /// <summary>The client sent the upgrade packet: from now on the session belongs to the WebSocket.</summary>

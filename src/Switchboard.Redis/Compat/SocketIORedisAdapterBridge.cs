@@ -28,6 +28,7 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
     private readonly ILogger _log;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private IClusterSink? _sink;
     private ChannelMessageQueue? _broadcasts;
     private Task? _subscribing;
@@ -177,6 +178,11 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
 
     public async ValueTask DisposeAsync()
     {
+        // The host disposes it when it stops, and the container once per service type it is registered as.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_subscribing is not null)
         {

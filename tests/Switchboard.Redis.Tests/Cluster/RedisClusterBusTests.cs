@@ -137,6 +137,30 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task A_node_whose_lease_ran_out_registers_its_rooms_again_and_receives_again()
+    {
+        var fast = new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix }, HeartbeatInterval = TimeSpan.FromMilliseconds(200) };
+        var (a, _) = await _nodes.StartAsync(fast, Timeout);
+        var (b, busB) = await _nodes.StartAsync(fast, Timeout);
+        var onB = new Recorder("b1");
+        await b.Main.Channels.SubscribeAsync("feed", onB);
+
+        // B's heartbeats failed for longer than its lease (the connection stayed up): A's next
+        // publication finds B dead and drops it from the room's set.
+        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        busB.Restored += (_, _) => restored.TrySetResult();
+        await redis.Connection.GetDatabase().SortedSetAddAsync($"{_prefix}nodes", busB.NodeId, 0);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [1]);
+        var dropped = !await redis.Connection.GetDatabase().SetContainsAsync($"{_prefix}interest:/:feed", busB.NodeId);
+        await restored.Task.WaitAsync(Timeout);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [2]);
+
+        Assert.True(dropped);
+        // The missed one comes from history, before the next, as after any gap.
+        Assert.Equal(["1", "2"], (await onB.WaitForAsync(2)).Select(Text));
+    }
+
+    [Fact]
     public async Task Recovery_sessions_are_taken_on_another_node_with_their_rooms()
     {
         var (_, busA) = await NodeAsync();
