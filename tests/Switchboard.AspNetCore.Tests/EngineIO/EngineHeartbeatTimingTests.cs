@@ -12,6 +12,7 @@ public sealed class EngineHeartbeatTimingTests : IAsyncLifetime
     private readonly ManualTimeProvider _time = new();
     private readonly TaskCompletionSource<EngineCloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RequestWatcher _requests = new();
+    private EngineSession? _session;
     private TestHost _host = null!;
 
     public async Task InitializeAsync()
@@ -22,7 +23,11 @@ public sealed class EngineHeartbeatTimingTests : IAsyncLifetime
             {
                 app.UseWebSockets();
                 _requests.Install(app);
-                app.MapEngineIO("/engine.io", session => session.Handler = new Handler(_closed), o =>
+                app.MapEngineIO("/engine.io", session =>
+                {
+                    _session = session;
+                    session.Handler = new Handler(_closed);
+                }, o =>
                 {
                     o.PingInterval = TimeSpan.FromSeconds(10);
                     o.PingTimeout = TimeSpan.FromSeconds(5);
@@ -109,6 +114,9 @@ public sealed class EngineHeartbeatTimingTests : IAsyncLifetime
         var secondPoll = _requests.WhenPollArrives(client.Sid);
         var held = client.PollAsync();
         await secondPoll;
+        // Arrived is not yet held: the clock moves only once the session holds the poll (a bounded wait
+        // on that state, the endpoint raises no event for it).
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref _session)!.IsWritable, TimeSpan.FromSeconds(5)), "the poll was never held");
 
         _time.Jump(TimeSpan.FromSeconds(5.1));
 
