@@ -27,6 +27,7 @@ Switchboard load generator and benchmark orchestrator (docs/performance.md).
       --out DIR               results folder (default bench/results/<time>)
       --configuration C       build configuration of the bench servers (default Release)
       --server-env K=V,...    environment for the server processes (e.g. DOTNET_gcServer=0)
+      --base-port N           first port of the servers (default 5300; the suite uses N…N+900)
   loadgen run --url URL [--protocol socketio|signalr] [--pid PID] [--sse-url TEMPLATE] [--scenarios ...]
                               the scenarios against a server that is already running
   loadgen report results.json [--out DIR]     render results.md and the plots again
@@ -143,6 +144,7 @@ async Task<int> SuiteAsync(Arguments a, CancellationToken cancellation)
         OutputDirectory = Path.GetFullPath(output),
         ScenarioTimeout = smoke ? TimeSpan.FromSeconds(60) : TimeSpan.FromMinutes(10),
         ServerEnvironment = environment,
+        BasePort = a.Int("base-port") ?? 5300,
         CommandLine = "loadgen " + string.Join(' ', args),
     };
     CheckUnused(a);

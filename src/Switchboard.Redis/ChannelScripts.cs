@@ -80,6 +80,9 @@ internal static class ChannelScripts
           local ttl = redis.call('HGET', meta, 'ttl')
           if not ttl then return end
           local oldest = now - tonumber(ttl)
+          -- Nearly always the head is young: one entry tells, without reading a batch.
+          local head = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)
+          if #head == 0 or tonumber(field(head[1], 'time')) >= oldest then return end
           local start, keep, dropped = '-', nil, false
           while true do
             local batch = redis.call('XRANGE', log, start, '+', 'COUNT', 100)
