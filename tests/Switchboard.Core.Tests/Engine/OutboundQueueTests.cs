@@ -107,6 +107,26 @@ public sealed class OutboundQueueTests
     }
 
     [Fact]
+    public async Task A_second_reader_is_refused_while_a_wait_is_pending_or_its_result_not_yet_taken()
+    {
+        var queue = new OutboundQueue();
+        var wait = queue.WaitToReadAsync();
+        Assert.False(wait.IsCompleted);
+        Assert.Throws<InvalidOperationException>(() => queue.WaitToReadAsync());
+
+        // Woken, but the first reader has not taken its result: a second wait would reset the waiter under it.
+        queue.TryWrite(Frame(1));
+        Assert.Throws<InvalidOperationException>(() => queue.WaitToReadAsync());
+
+        Assert.True(await wait.AsTask().WaitAsync(Timeout));
+        Assert.True(await queue.WaitToReadAsync().AsTask().WaitAsync(Timeout));
+        Assert.True(queue.TryRead(out _));
+        var next = queue.WaitToReadAsync().AsTask();
+        queue.Complete();
+        Assert.False(await next.WaitAsync(Timeout));
+    }
+
+    [Fact]
     public async Task Many_writers_and_one_reader_lose_nothing()
     {
         var queue = new OutboundQueue();
