@@ -18,6 +18,11 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     private static readonly byte[] ProbeReply = "3probe"u8.ToArray();
     private static readonly TimeSpan CloseGracePeriod = TimeSpan.FromSeconds(2);
 
+    // A batch ends after the message that reaches either limit, so the held bytes stay bounded and a
+    // long backlog goes out in writes that each wait for the connection (Kestrel's backpressure).
+    internal const int MaxBatchMessages = 64;
+    internal const int MaxBatchBytes = 64 * 1024;
+
     public async Task HandshakeAsync(HttpContext context)
     {
         var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
@@ -110,8 +115,9 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// Pumps both ways without a cancellation token per connection. The reader ends when the client
     /// goes (or the connection does) and closes the session. The writer (this method, so that one state
     /// machine fewer lives as long as the connection) writes queued frames until the session closes,
-    /// then starts the close handshake; a failed write aborts the socket, which ends the reader. Every
-    /// frame queued when the writer wakes goes out in one write to the connection, and frames are sent
+    /// then starts the close handshake; a failed write aborts the socket, which ends the reader. The
+    /// frames queued when the writer wakes go out in batches, each one write to the connection, of up to
+    /// <see cref="MaxBatchMessages"/> messages or <see cref="MaxBatchBytes"/> bytes; frames are sent
     /// without a cancellation token, which keeps the socket on its fast path (no registration per frame).
     /// </summary>
     private async Task RunAsync(WebSocket socket, GatheringStream? stream, EngineSession session)
@@ -131,15 +137,29 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 {
                     stream?.Gather();
                 }
+                var messages = 0;
+                var bytes = 0L;
                 while (true)
                 {
-                    await SendFrameAsync(socket, stream, frame, last: !more);
+                    messages += 1 + (frame.Attachments?.Length ?? 0);
+                    bytes += FrameLength(frame);
+                    var full = messages >= MaxBatchMessages || bytes >= MaxBatchBytes;
+                    await SendFrameAsync(socket, stream, frame, last: !more || full);
                     if (!more)
                     {
                         break;
                     }
                     frame = next;
                     more = outbound.TryRead(out next);
+                    if (full)
+                    {
+                        messages = 0;
+                        bytes = 0;
+                        if (more)
+                        {
+                            stream?.Gather();
+                        }
+                    }
                 }
             }
             var status = session.CloseReason == EngineCloseReason.TransportError ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure;
@@ -211,6 +231,16 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             reader.Dispose();
         }
         session.Close(reason);
+    }
+
+    private static long FrameLength(in OutboundFrame frame)
+    {
+        long length = frame.Data.Length;
+        foreach (var attachment in frame.Attachments ?? [])
+        {
+            length += attachment.Length;
+        }
+        return length;
     }
 
     /// <summary>Sends one queued frame (and its attachments); the last frame of a batch releases the batch.</summary>
