@@ -23,23 +23,24 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     internal const int MaxBatchMessages = 64;
     internal const int MaxBatchBytes = 64 * 1024;
 
-    public async Task HandshakeAsync(HttpContext context)
+    /// <summary>A new session over WebSocket; <paramref name="request"/> is the request already built for AllowRequest, if any.</summary>
+    public async Task HandshakeAsync(HttpContext context, EngineRequest? request)
     {
         var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
         using var _ = socket;
-        var session = server.Open(EngineTransportKind.WebSocket, EngineRequestFactory.Create(context, server.Time));
+        var session = server.Open(EngineTransportKind.WebSocket, request ?? EngineRequestFactory.Create(context, server.Time));
         var handshake = new EngineHandshake(session.Id, false,
             (int)server.Options.PingInterval.TotalMilliseconds, (int)server.Options.PingTimeout.TotalMilliseconds, server.Options.MaxPayload);
         try
         {
             await socket.SendAsync(handshake.EncodeOpenPacket(), WebSocketMessageType.Text, true, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             session.Close(EngineCloseReason.TransportClose);
             return;
         }
-        await RunAsync(socket, stream, session);
+        await RunAsync(context, socket, stream, session);
     }
 
     public async Task UpgradeAsync(HttpContext context, EngineSession session)
@@ -50,7 +51,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         {
             // The session already has (or is getting) its WebSocket: accept this one and close it at once.
             LogDuplicateUpgrade(logger, session.Id);
-            await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded");
+            await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded", server.Time);
             return;
         }
         var reader = new MessageReader(server.Options.MaxPayload);
@@ -75,7 +76,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                     {
                         // Another socket got here first (the check above is not atomic with this one).
                         LogDuplicateUpgrade(logger, session.Id);
-                        await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded");
+                        await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded", server.Time);
                         return;
                     }
                     probed = true;
@@ -91,7 +92,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 }
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or InvalidDataException)
+        catch (Exception ex) when (IsTransportFailure(ex) || ex is InvalidDataException)
         {
         }
         finally
@@ -105,10 +106,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             {
                 session.AbortUpgrade();
             }
-            await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "upgrade failed");
+            await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "upgrade failed", server.Time);
             return;
         }
-        await RunAsync(socket, stream, session);
+        await RunAsync(context, socket, stream, session);
     }
 
     /// <summary>
@@ -120,7 +121,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// <see cref="MaxBatchMessages"/> messages or <see cref="MaxBatchBytes"/> bytes; frames are sent
     /// without a cancellation token, which keeps the socket on its fast path (no registration per frame).
     /// </summary>
-    private async Task RunAsync(WebSocket socket, GatheringStream? stream, EngineSession session)
+    private async Task RunAsync(HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session)
     {
         var reading = ReadLoopAsync(socket, session);
         var outbound = session.Outbound;
@@ -163,23 +164,33 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 }
             }
             var status = session.CloseReason == EngineCloseReason.TransportError ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure;
-            await CloseQuietlyAsync(socket, status, null);
+            await CloseQuietlyAsync(socket, status, null, server.Time);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             session.Close(EngineCloseReason.TransportClose);
-            socket.Abort();
+            Abort(context, socket);
         }
         if (!reading.IsCompleted)
         {
             // The close frame is out: give the client a short grace period to answer it.
-            await Task.WhenAny(reading, Task.Delay(CloseGracePeriod));
+            await Task.WhenAny(reading, Task.Delay(CloseGracePeriod, server.Time));
             if (!reading.IsCompleted)
             {
-                socket.Abort();
+                Abort(context, socket);
             }
         }
         await reading;
+    }
+
+    /// <summary>
+    /// Drops the connection. Aborting the socket alone disposes its stream, but a read pending on
+    /// Kestrel's upgraded stream does not end with it: the reader would wait for the client.
+    /// </summary>
+    private static void Abort(HttpContext context, WebSocket socket)
+    {
+        socket.Abort();
+        context.Abort();
     }
 
     /// <summary>Reads messages until the client or the connection goes, then closes the session with the reason.</summary>
@@ -222,7 +233,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
             reason = EngineCloseReason.TransportError;
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             reason = session.CloseReason ?? EngineCloseReason.TransportClose;
         }
@@ -267,20 +278,24 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         }
     }
 
-    private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string? description)
+    private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string? description, TimeProvider time)
     {
         try
         {
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                using var timeout = new CancellationTokenSource(CloseGracePeriod, time);
                 await socket.CloseOutputAsync(status, description, timeout.Token);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
         }
     }
+
+    /// <summary>The ways a WebSocket, or the connection under it, fails or goes away: they end the transport, quietly.</summary>
+    private static bool IsTransportFailure(Exception ex) =>
+        ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException;
 
     [LoggerMessage(30, LogLevel.Information, "Engine.IO session {Sid}: a second WebSocket for an upgraded session was closed")]
     private static partial void LogDuplicateUpgrade(ILogger logger, string sid);
