@@ -232,9 +232,11 @@ public sealed class SocketClusterTests(RedisServer redis) : IClassFixture<RedisS
     {
         var node = await ClusterNode.StartAsync(redis, _prefix, configure, nsp =>
         {
-            nsp.On("join", e =>
+            // Acknowledged once the cluster knows of the membership (docs/cluster.md, "Joining a room"):
+            // a broadcast from another node right after the ack must reach the socket.
+            nsp.On("join", async e =>
             {
-                e.Socket.Join(e.Arg<string>(0)!);
+                await e.Socket.JoinAsync(e.Arg<string>(0)!);
                 e.Ack("ok");
             });
             nsp.On("set", e => e.Socket.Data[e.Arg<string>(0)!] = e.Arg<string>(1));
