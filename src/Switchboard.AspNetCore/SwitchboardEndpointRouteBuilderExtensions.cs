@@ -32,12 +32,10 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         if (server.Cluster is not null && server.Options.NodeAddress is null)
         {
             // Where the other nodes forward this node's long-polls: by default the first address Kestrel
-            // listens on, known once it has started (a port 0 is bound by then).
+            // listens on, known once it has started (a port 0 is bound by then), a wildcard host made reachable.
             endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStarted.Register(() =>
-                server.Options.NodeAddress ??= endpoints.ServiceProvider.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses
-                    .Select(a => a.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal).Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
-                        .Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal))
-                    .FirstOrDefault());
+                server.Options.NodeAddress ??= Cluster.NodeAddress.FromListening(
+                    endpoints.ServiceProvider.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses));
         }
         return MapEngine(endpoints, pattern, server.Engine, "Socket.IO", forwarder);
     }

@@ -12,36 +12,11 @@ namespace Switchboard.Redis;
 /// The messages nodes receive in their inbox (docs/cluster.md, "Wire format"): a JSON header, a line
 /// feed, and a body. A publication's header is written by the publish script (<c>t: "p"</c>, the
 /// namespace, the sequence epoch and number, the position in each channel, the rooms) and its body is
-/// the publication as JSON; a broadcast's header (<c>t: "b"</c>) gives the namespace, rooms, except
+/// the publication as JSON, written by the script too from the stored entry's fields; a broadcast's header (<c>t: "b"</c>) gives the namespace, rooms, except
 /// rooms, flags and the lengths of the packet's parts, and its body is those bytes, sent as they are.
 /// </summary>
 internal static class ClusterMessage
 {
-    public static byte[] PublicationBody(Publication publication)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("event"u8, publication.Event);
-            writer.WritePropertyName("args"u8);
-            writer.WriteRawValue(publication.ArgumentsJson.Span, skipInputValidation: true);
-            writer.WriteStartArray("except"u8);
-            foreach (var room in publication.Except)
-            {
-                writer.WriteStringValue(room);
-            }
-            writer.WriteEndArray();
-            if (publication.PublisherId is { } publisher)
-            {
-                writer.WriteString("publisher"u8, publisher);
-            }
-            writer.WriteNumber("time"u8, StoredPublication.ToUnixMicroseconds(publication.Time));
-            writer.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
-
     public static byte[] Broadcast(ClusterBroadcast broadcast) => ClusterWire.Write(w =>
     {
         w.WriteString("t"u8, "b");

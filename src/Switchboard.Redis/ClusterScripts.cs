@@ -10,16 +10,25 @@ namespace Switchboard.Redis;
 internal static class ClusterScripts
 {
     /// <summary>
-    /// Live nodes among a set's members (dropping the dead ones from the set), added once to <c>targets</c>.
-    /// KEYS[2] is always the node table: node id → lease end in ms (Redis TIME).
+    /// Live nodes among a set's members, added once to <c>targets</c>. A member whose lease ran out is
+    /// dropped from this set and, through its index (<c>node-interest:{node}</c>, kept by
+    /// <see cref="AddInterest"/>), from every other interest set it was in, so a dead node's entries do
+    /// not outlive it in rooms nobody publishes to. KEYS[2] is always the node table: node id → lease end
+    /// in ms (Redis TIME); the prefix is read off its name.
     /// </summary>
     private const string Targets = """
         local nowTime = redis.call('TIME')
         local nowMs = tonumber(nowTime[1]) * 1000 + math.floor(tonumber(nowTime[2]) / 1000)
         local targets, seen = {}, {}
+        local nodeIndexPrefix = string.sub(KEYS[2], 1, -6) .. 'node-interest:'
         local function alive(node)
           local lease = redis.call('ZSCORE', KEYS[2], node)
           return lease and tonumber(lease) > nowMs
+        end
+        local function forget(node)
+          local index = nodeIndexPrefix .. node
+          for _, set in ipairs(redis.call('SMEMBERS', index)) do redis.call('SREM', set, node) end
+          redis.call('DEL', index)
         end
         local function add_members(set, origin)
           for _, node in ipairs(redis.call('SMEMBERS', set)) do
@@ -29,6 +38,7 @@ internal static class ClusterScripts
                 if node ~= origin then targets[#targets + 1] = node end
               else
                 redis.call('SREM', set, node)
+                forget(node)
               end
             end
           end
@@ -45,8 +55,9 @@ internal static class ClusterScripts
     /// KEYS[1] the namespace's sequence hash, KEYS[2] the node table, then two keys (stream, meta) per
     /// channel, then one interest set per room. ARGV[1] a fresh epoch, ARGV[2] now in µs, ARGV[3] idle
     /// expiry in ms (as the channel scripts), ARGV[4] channel count, ARGV[5] room count, ARGV[6] the
-    /// inbox prefix, ARGV[7] the namespace, ARGV[8] the message body, then (name, size, ttl µs) per
-    /// channel, the room names, and the stream entry's fields. Returns {sequence epoch, seq, name,
+    /// inbox prefix, ARGV[7] the namespace, then (name, size, ttl µs) per channel, the room names, and
+    /// the stream entry's fields (docs/redis.md). The inbox message's body (docs/cluster.md) is written
+    /// here from those fields, so the arguments go to Redis once. Returns {sequence epoch, seq, name,
     /// offset, epoch, …}.
     /// </summary>
     public const string Publish = ChannelScripts.Prelude + Targets + """
@@ -59,15 +70,16 @@ internal static class ClusterScripts
         end
         local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
         local now = tonumber(ARGV[2])
-        local fieldsAt = 9 + 3 * channels + rooms
-        local fields = {'seq', tostring(seq)}
+        local fieldsAt = 8 + 3 * channels + rooms
+        local fields, entry = {'seq', tostring(seq)}, {}
         for i = fieldsAt, #ARGV do fields[#fields + 1] = ARGV[i] end
+        for i = fieldsAt, #ARGV - 1, 2 do entry[ARGV[i]] = ARGV[i + 1] end
 
         local result = {seqEpoch, seq}
         local positions = {}
         for c = 1, channels do
           log, meta = KEYS[1 + 2 * c], KEYS[2 + 2 * c]
-          local at = 9 + 3 * (c - 1)
+          local at = 8 + 3 * (c - 1)
           local epoch = open()
           local offset = redis.call('HINCRBY', meta, 'top', 1)
           redis.call('XADD', log, offset .. '-0', unpack(fields))
@@ -83,12 +95,16 @@ internal static class ClusterScripts
 
         local roomNames = {}
         for r = 1, rooms do
-          roomNames[r] = ARGV[8 + 3 * channels + r]
+          roomNames[r] = ARGV[7 + 3 * channels + r]
           add_members(KEYS[2 + 2 * channels + r], '')
         end
         if #targets > 0 then
           local header = cjson.encode({t = 'p', nsp = ARGV[7], epoch = seqEpoch, seq = seq, pos = positions, rooms = roomNames})
-          local message = header .. '\n' .. ARGV[8]
+          -- The arguments (and except, a JSON array) are spliced in as they are, byte for byte.
+          local body = '{"event":' .. cjson.encode(entry.event) .. ',"args":' .. entry.args .. ',"except":' .. (entry.except or '[]')
+          if entry.publisher then body = body .. ',"publisher":' .. cjson.encode(entry.publisher) end
+          body = body .. ',"time":' .. entry.time .. '}'
+          local message = header .. '\n' .. body
           for _, node in ipairs(targets) do
             redis.call('PUBLISH', ARGV[6] .. node, message)
           end
@@ -124,6 +140,34 @@ internal static class ClusterScripts
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', nowMs - 3600000)
         if not old or tonumber(old) <= nowMs then return 1 end
         return 0
+        """;
+
+    /// <summary>
+    /// KEYS[1] a room's interest set, KEYS[2] the node's index of its interest sets
+    /// (<c>node-interest:{node}</c>); ARGV[1] the node. The node joins the set, and the index names it.
+    /// </summary>
+    public const string AddInterest = """
+        redis.call('SADD', KEYS[1], ARGV[1])
+        redis.call('SADD', KEYS[2], KEYS[1])
+        return 1
+        """;
+
+    /// <summary>The reverse of <see cref="AddInterest"/>, with the same keys and arguments.</summary>
+    public const string RemoveInterest = """
+        redis.call('SREM', KEYS[1], ARGV[1])
+        redis.call('SREM', KEYS[2], KEYS[1])
+        return 1
+        """;
+
+    /// <summary>
+    /// A clean leave. KEYS[1] the node table, KEYS[2] the node's index of its interest sets; ARGV[1] the
+    /// node. Drops its lease and its entries in every interest set at once.
+    /// </summary>
+    public const string Leave = """
+        redis.call('ZREM', KEYS[1], ARGV[1])
+        for _, set in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('SREM', set, ARGV[1]) end
+        redis.call('DEL', KEYS[2])
+        return 1
         """;
 
     /// <summary>KEYS[1] the sequence hash; ARGV[1] a fresh epoch. Returns the namespace's sequence epoch.</summary>

@@ -26,6 +26,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     private readonly RedisClusterOptions _options;
     private readonly string _prefix;
     private readonly RedisKey _nodes;
+    private readonly RedisKey _nodeInterest;
     private readonly string _inboxPrefix;
     private readonly ILogger _log;
     private readonly HashSet<(string Nsp, string Channel)> _interest = [];
@@ -49,6 +50,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         _inboxPrefix = _prefix + "inbox:";
         _idleExpiry = _options.Store.IdleChannelExpiry is { } idle ? Math.Max(1, (long)idle.TotalMilliseconds) : 0;
         NodeId = _options.NodeId ?? NewId();
+        _nodeInterest = $"{_prefix}node-interest:{NodeId}";
         _log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Cluster");
         Sessions = new RedisSessionStore(this, _database, _prefix, _options.SessionLease, _log);
         Store = new RedisChannelStore(redis, _options.Store);
@@ -92,7 +94,6 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             publication.Rooms.Count,
             _inboxPrefix,
             nsp,
-            ClusterMessage.PublicationBody(publication.Publication),
         };
         foreach (var (channel, policy) in publication.Channels)
         {
@@ -155,7 +156,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         {
             _interest.Add((nsp, channel));
         }
-        await Unavailable(_database.SetAddAsync(InterestKey(nsp, channel), NodeId), "register the room").ConfigureAwait(false);
+        await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.AddInterest, [InterestKey(nsp, channel), _nodeInterest], [NodeId]), "register the room").ConfigureAwait(false);
     }
 
     public void RemoveInterest(string nsp, string channel)
@@ -164,7 +165,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         {
             _interest.Remove((nsp, channel));
         }
-        _ = Observe(_database.SetRemoveAsync(InterestKey(nsp, channel), NodeId));
+        _ = Observe(_database.ScriptEvaluateAsync(ClusterScripts.RemoveInterest, [InterestKey(nsp, channel), _nodeInterest], [NodeId]));
     }
 
     public async ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default)
@@ -191,7 +192,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         try
         {
             await _redis.GetSubscriber().UnsubscribeAsync(RedisChannel.Literal(_inboxPrefix + NodeId)).ConfigureAwait(false);
-            await _database.SortedSetRemoveAsync(_nodes, NodeId).ConfigureAwait(false);
+            await _database.ScriptEvaluateAsync(ClusterScripts.Leave, [_nodes, _nodeInterest], [NodeId]).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
@@ -351,7 +352,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             interest = [.. _interest];
         }
         var batch = _database.CreateBatch();
-        var pending = interest.Select(i => batch.SetAddAsync(InterestKey(i.Nsp, i.Channel), NodeId)).ToArray();
+        var pending = interest.Select(i => batch.ScriptEvaluateAsync(ClusterScripts.AddInterest, [InterestKey(i.Nsp, i.Channel), _nodeInterest], [NodeId])).ToArray();
         batch.Execute();
         await Task.WhenAll(pending).ConfigureAwait(false);
         // In full, not just renewed: a Redis that restarted empty lost them, and writes made while it

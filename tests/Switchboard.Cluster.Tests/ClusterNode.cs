@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using Switchboard.AspNetCore;
@@ -29,17 +30,25 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public Namespace Main => Server.Main;
 
-    public static async Task<ClusterNode> StartAsync(RedisServer redis, string prefix, Action<SocketServerOptions>? configure = null, Action<Namespace>? app = null)
+    /// <param name="listen">Kestrel's URL when not the test host's loopback one (<c>http://0.0.0.0:0</c>).</param>
+    public static async Task<ClusterNode> StartAsync(RedisServer redis, string prefix, Action<SocketServerOptions>? configure = null, Action<Namespace>? app = null, string? listen = null)
     {
         var connection = await ConnectionMultiplexer.ConnectAsync(RedisChannelStore.ParseConfiguration(redis.Endpoint));
         var bus = new RedisClusterBus(connection, new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = prefix } });
         var host = await TestHost.StartAsync(
-            builder => builder.Services.AddSwitchboard(options =>
+            builder =>
             {
-                options.Cluster = bus;
-                options.ChannelStore = bus.Store;
-                configure?.Invoke(options);
-            }),
+                if (listen is not null)
+                {
+                    builder.WebHost.UseUrls(listen);
+                }
+                builder.Services.AddSwitchboard(options =>
+                {
+                    options.Cluster = bus;
+                    options.ChannelStore = bus.Store;
+                    configure?.Invoke(options);
+                });
+            },
             web => web.MapSocketIO("/socket.io", io => app?.Invoke(io.Main)));
         await bus.Ready.WaitAsync(Timeouts.Default);
         // NodeAddress is left to its default: the address Kestrel listens on (port 0 bound by now).

@@ -169,6 +169,29 @@ public sealed class SocketClusterTests(RedisServer redis) : IClassFixture<RedisS
         Assert.Empty(_b.Server.Engine.Sessions);
     }
 
+    [Theory]
+    [InlineData("http://0.0.0.0:0")]
+    [InlineData("http://[::]:0")]
+    public async Task A_node_listening_on_every_interface_is_reached_at_the_loopback_address(string listen)
+    {
+        var wildcard = await ClusterNode.StartAsync(redis, _prefix, listen: listen);
+        _owned.Add(wildcard);
+        using var http = new HttpClient();
+        string Url(ClusterNode node, string? sid) => $"{node.Host.BaseAddress}socket.io/?EIO=4&transport=polling" + (sid is null ? "" : $"&sid={sid}");
+
+        Assert.Equal($"http://127.0.0.1:{wildcard.Host.BaseAddress.Port}", wildcard.Server.Options.NodeAddress);
+        var open = await http.GetStringAsync(Url(wildcard, null)).Within();
+        var sid = JsonDocument.Parse(open[1..]).RootElement.GetProperty("sid").GetString()!;
+        // B forwards to the address the wildcard node gave out.
+        var connect = await http.PostAsync(Url(_b, sid), new StringContent("40")).Within();
+        var connected = await http.GetStringAsync(Url(_b, sid)).Within();
+
+        Assert.True(connect.IsSuccessStatusCode);
+        Assert.StartsWith("40{\"sid\":", connected);
+        Assert.Single(wildcard.Server.Engine.Sessions);
+        Assert.Empty(_b.Server.Engine.Sessions);
+    }
+
     [Fact]
     public async Task A_socket_recovers_on_another_node_with_its_rooms_and_the_publications_it_missed()
     {
@@ -209,9 +232,11 @@ public sealed class SocketClusterTests(RedisServer redis) : IClassFixture<RedisS
     {
         var node = await ClusterNode.StartAsync(redis, _prefix, configure, nsp =>
         {
-            nsp.On("join", e =>
+            // Acknowledged once the cluster knows of the membership (docs/cluster.md, "Joining a room"):
+            // a broadcast from another node right after the ack must reach the socket.
+            nsp.On("join", async e =>
             {
-                e.Socket.Join(e.Arg<string>(0)!);
+                await e.Socket.JoinAsync(e.Arg<string>(0)!);
                 e.Ack("ok");
             });
             nsp.On("set", e => e.Socket.Data[e.Arg<string>(0)!] = e.Arg<string>(1));

@@ -72,7 +72,9 @@ describe('mixed cluster: Node socket.io + @socket.io/redis-adapter and Switchboa
         env: { 'Logging__LogLevel__Microsoft.AspNetCore': 'Warning' },
       }),
     ]);
-    await waitForLog(library, /is ready/, 20_000);
+    // Every server must have joined before the first test: each Switchboard node logs it once its bus
+    // and bridge are subscribed; the Node server's adapter is checked below.
+    await Promise.all([standalone, library].map((server) => waitForLog(server, /is ready/, 20_000)));
 
     const pub = createClient({ url: redis.url });
     const sub = pub.duplicate();
@@ -80,6 +82,11 @@ describe('mixed cluster: Node socket.io + @socket.io/redis-adapter and Switchboa
     await Promise.all([pub.connect(), sub.connect()]);
     nodeHttp = http.createServer();
     nodeIo = new Server(nodeHttp, { adapter: createAdapter(pub, sub) });
+    // The adapter (P)SUBSCRIBEs on `sub` as it is created and exposes no promise for it. A subscription of
+    // our own on the same connection is answered after those (Redis replies to a connection's commands
+    // in order), so once it is acknowledged the adapter is listening too.
+    await withTimeout(sub.subscribe('redis-adapter-test:fence', () => {}), TIMEOUT, 'the Node adapter\'s subscriptions');
+    await sub.unsubscribe('redis-adapter-test:fence');
     nodeIo.on('connection', (socket) => {
       socket.on('join', (room, cb) => { socket.join(room); cb(); });
     });

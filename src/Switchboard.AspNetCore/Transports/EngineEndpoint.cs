@@ -20,23 +20,25 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
     // Without AllowRequest the request goes straight on: no state machine of this method stays alive
     // for the WebSocket's lifetime.
     public Task HandleAsync(HttpContext context) =>
-        server.Options.AllowRequest is { } allow && IsNewConnection(context) ? HandleAllowedAsync(context, allow) : DispatchAsync(context);
+        server.Options.AllowRequest is { } allow && IsNewConnection(context) ? HandleAllowedAsync(context, allow) : DispatchAsync(context, null);
 
+    /// <summary>The request AllowRequest judged is the one a new session keeps: it is built once.</summary>
     private async Task HandleAllowedAsync(HttpContext context, Func<EngineRequest, ValueTask<bool>> allow)
     {
-        if (!await allow(EngineRequestFactory.Create(context, server.Time)))
+        var request = EngineRequestFactory.Create(context, server.Time);
+        if (!await allow(request))
         {
             await Refuse(context, EngineError.Forbidden, "refused by AllowRequest", StatusCodes.Status403Forbidden);
             return;
         }
-        await DispatchAsync(context);
+        await DispatchAsync(context, request);
     }
 
     /// <summary>A handshake, or a WebSocket joining a session: the requests <see cref="EngineOptions.AllowRequest"/> judges.</summary>
     private static bool IsNewConnection(HttpContext context) =>
         StringValues.IsNullOrEmpty(context.Request.Query["sid"]) || context.WebSockets.IsWebSocketRequest;
 
-    private Task DispatchAsync(HttpContext context)
+    private Task DispatchAsync(HttpContext context, EngineRequest? request)
     {
         var query = context.Request.Query;
         var transport = query["transport"];
@@ -60,10 +62,10 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
             if (isWebSocket)
             {
                 return context.WebSockets.IsWebSocketRequest
-                    ? _webSocket.HandshakeAsync(context)
+                    ? _webSocket.HandshakeAsync(context, request)
                     : Refuse(context, EngineError.BadRequest, "websocket transport without an upgrade");
             }
-            return _polling.HandshakeAsync(context);
+            return _polling.HandshakeAsync(context, request);
         }
 
         var session = server.Find(sid.ToString(), forPoll: isPolling && HttpMethods.IsGet(context.Request.Method));

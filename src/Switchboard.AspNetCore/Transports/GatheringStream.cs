@@ -8,7 +8,9 @@ namespace Switchboard.AspNetCore.Transports;
 /// one <c>WriteAsync</c>, and Kestrel flushes every write on its own; between <see cref="Gather"/> and
 /// the write after <see cref="ReleaseWithNextWrite"/>, frames are copied into a rented buffer instead
 /// and reach the connection together, with one flush. Outside a batch, writes go straight through, so
-/// the socket's own control frames (a close, a pong) are never held back.
+/// the socket's own control frames (a close, a pong) are never held back. The writer bounds a batch
+/// (<see cref="WebSocketTransport.MaxBatchMessages"/>, <see cref="WebSocketTransport.MaxBatchBytes"/>),
+/// so the held buffer stays small and a backlog still waits for the connection between batches.
 /// </summary>
 /// <remarks>
 /// The WebSocket serializes every write to this stream (its send lock), so writes never overlap; the

@@ -16,9 +16,10 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
     private static readonly byte[] Ok = "ok"u8.ToArray();
     private static readonly TimeSpan UpgradeNoopDelay = TimeSpan.FromMilliseconds(100);
 
-    public Task HandshakeAsync(HttpContext context)
+    /// <summary>A new session over polling; <paramref name="request"/> is the request already built for AllowRequest, if any.</summary>
+    public Task HandshakeAsync(HttpContext context, EngineRequest? request)
     {
-        var session = server.Open(EngineTransportKind.Polling, EngineRequestFactory.Create(context, server.Time));
+        var session = server.Open(EngineTransportKind.Polling, request ?? EngineRequestFactory.Create(context, server.Time));
         var handshake = new EngineHandshake(session.Id, server.Options.AllowUpgrades && server.Options.AllowWebSocket,
             (int)server.Options.PingInterval.TotalMilliseconds, (int)server.Options.PingTimeout.TotalMilliseconds, server.Options.MaxPayload);
         var buffer = new ArrayBufferWriter<byte>(256);

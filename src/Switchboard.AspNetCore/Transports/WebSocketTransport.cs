@@ -18,23 +18,29 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     private static readonly byte[] ProbeReply = "3probe"u8.ToArray();
     private static readonly TimeSpan CloseGracePeriod = TimeSpan.FromSeconds(2);
 
-    public async Task HandshakeAsync(HttpContext context)
+    // A batch ends after the message that reaches either limit, so the held bytes stay bounded and a
+    // long backlog goes out in writes that each wait for the connection (Kestrel's backpressure).
+    internal const int MaxBatchMessages = 64;
+    internal const int MaxBatchBytes = 64 * 1024;
+
+    /// <summary>A new session over WebSocket; <paramref name="request"/> is the request already built for AllowRequest, if any.</summary>
+    public async Task HandshakeAsync(HttpContext context, EngineRequest? request)
     {
         var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
         using var _ = socket;
-        var session = server.Open(EngineTransportKind.WebSocket, EngineRequestFactory.Create(context, server.Time));
+        var session = server.Open(EngineTransportKind.WebSocket, request ?? EngineRequestFactory.Create(context, server.Time));
         var handshake = new EngineHandshake(session.Id, false,
             (int)server.Options.PingInterval.TotalMilliseconds, (int)server.Options.PingTimeout.TotalMilliseconds, server.Options.MaxPayload);
         try
         {
             await socket.SendAsync(handshake.EncodeOpenPacket(), WebSocketMessageType.Text, true, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             session.Close(EngineCloseReason.TransportClose);
             return;
         }
-        await RunAsync(socket, stream, session);
+        await RunAsync(context, socket, stream, session);
     }
 
     public async Task UpgradeAsync(HttpContext context, EngineSession session)
@@ -45,7 +51,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         {
             // The session already has (or is getting) its WebSocket: accept this one and close it at once.
             LogDuplicateUpgrade(logger, session.Id);
-            await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded");
+            await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded", server.Time);
             return;
         }
         var reader = new MessageReader(server.Options.MaxPayload);
@@ -70,7 +76,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                     {
                         // Another socket got here first (the check above is not atomic with this one).
                         LogDuplicateUpgrade(logger, session.Id);
-                        await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded");
+                        await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded", server.Time);
                         return;
                     }
                     probed = true;
@@ -86,7 +92,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 }
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or InvalidDataException)
+        catch (Exception ex) when (IsTransportFailure(ex) || ex is InvalidDataException)
         {
         }
         finally
@@ -100,21 +106,22 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             {
                 session.AbortUpgrade();
             }
-            await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "upgrade failed");
+            await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "upgrade failed", server.Time);
             return;
         }
-        await RunAsync(socket, stream, session);
+        await RunAsync(context, socket, stream, session);
     }
 
     /// <summary>
     /// Pumps both ways without a cancellation token per connection. The reader ends when the client
     /// goes (or the connection does) and closes the session. The writer (this method, so that one state
     /// machine fewer lives as long as the connection) writes queued frames until the session closes,
-    /// then starts the close handshake; a failed write aborts the socket, which ends the reader. Every
-    /// frame queued when the writer wakes goes out in one write to the connection, and frames are sent
+    /// then starts the close handshake; a failed write aborts the socket, which ends the reader. The
+    /// frames queued when the writer wakes go out in batches, each one write to the connection, of up to
+    /// <see cref="MaxBatchMessages"/> messages or <see cref="MaxBatchBytes"/> bytes; frames are sent
     /// without a cancellation token, which keeps the socket on its fast path (no registration per frame).
     /// </summary>
-    private async Task RunAsync(WebSocket socket, GatheringStream? stream, EngineSession session)
+    private async Task RunAsync(HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session)
     {
         var reading = ReadLoopAsync(socket, session);
         var outbound = session.Outbound;
@@ -131,35 +138,59 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 {
                     stream?.Gather();
                 }
+                var messages = 0;
+                var bytes = 0L;
                 while (true)
                 {
-                    await SendFrameAsync(socket, stream, frame, last: !more);
+                    messages += 1 + (frame.Attachments?.Length ?? 0);
+                    bytes += FrameLength(frame);
+                    var full = messages >= MaxBatchMessages || bytes >= MaxBatchBytes;
+                    await SendFrameAsync(socket, stream, frame, last: !more || full);
                     if (!more)
                     {
                         break;
                     }
                     frame = next;
                     more = outbound.TryRead(out next);
+                    if (full)
+                    {
+                        messages = 0;
+                        bytes = 0;
+                        if (more)
+                        {
+                            stream?.Gather();
+                        }
+                    }
                 }
             }
             var status = session.CloseReason == EngineCloseReason.TransportError ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure;
-            await CloseQuietlyAsync(socket, status, null);
+            await CloseQuietlyAsync(socket, status, null, server.Time);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             session.Close(EngineCloseReason.TransportClose);
-            socket.Abort();
+            Abort(context, socket);
         }
         if (!reading.IsCompleted)
         {
             // The close frame is out: give the client a short grace period to answer it.
-            await Task.WhenAny(reading, Task.Delay(CloseGracePeriod));
+            await Task.WhenAny(reading, Task.Delay(CloseGracePeriod, server.Time));
             if (!reading.IsCompleted)
             {
-                socket.Abort();
+                Abort(context, socket);
             }
         }
         await reading;
+    }
+
+    /// <summary>
+    /// Drops the connection. Aborting the socket alone disposes its stream, but a read pending on
+    /// Kestrel's upgraded stream does not end with it: the reader would wait for the client.
+    /// </summary>
+    private static void Abort(HttpContext context, WebSocket socket)
+    {
+        socket.Abort();
+        context.Abort();
     }
 
     /// <summary>Reads messages until the client or the connection goes, then closes the session with the reason.</summary>
@@ -202,7 +233,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
             reason = EngineCloseReason.TransportError;
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             reason = session.CloseReason ?? EngineCloseReason.TransportClose;
         }
@@ -211,6 +242,16 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             reader.Dispose();
         }
         session.Close(reason);
+    }
+
+    private static long FrameLength(in OutboundFrame frame)
+    {
+        long length = frame.Data.Length;
+        foreach (var attachment in frame.Attachments ?? [])
+        {
+            length += attachment.Length;
+        }
+        return length;
     }
 
     /// <summary>Sends one queued frame (and its attachments); the last frame of a batch releases the batch.</summary>
@@ -237,20 +278,24 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         }
     }
 
-    private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string? description)
+    private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string? description, TimeProvider time)
     {
         try
         {
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                using var timeout = new CancellationTokenSource(CloseGracePeriod, time);
                 await socket.CloseOutputAsync(status, description, timeout.Token);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
         }
     }
+
+    /// <summary>The ways a WebSocket, or the connection under it, fails or goes away: they end the transport, quietly.</summary>
+    private static bool IsTransportFailure(Exception ex) =>
+        ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException;
 
     [LoggerMessage(30, LogLevel.Information, "Engine.IO session {Sid}: a second WebSocket for an upgraded session was closed")]
     private static partial void LogDuplicateUpgrade(ILogger logger, string sid);

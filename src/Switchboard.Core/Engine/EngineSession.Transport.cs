@@ -16,6 +16,8 @@ public sealed partial class EngineSession
 
     internal void EndPoll() => Volatile.Write(ref _pollPending, 0);
 
+    internal bool PostPending => Volatile.Read(ref _postPending) != 0;
+
     internal bool TryBeginPost() => Interlocked.CompareExchange(ref _postPending, 1, 0) == 0;
 
     internal void EndPost() => Volatile.Write(ref _postPending, 0);

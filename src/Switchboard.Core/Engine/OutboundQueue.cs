@@ -27,6 +27,11 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
     private int _count;
     private bool _completed;
     private bool _waiting;
+
+    // Set from the start of an asynchronous wait until its result is taken (GetResult), so a second
+    // reader is refused even in the windows where _waiting is false: before the wait is published, and
+    // between the wake-up and the awaiter taking the result (a new wait would reset the waiter under it).
+    private bool _hasReader;
     private ManualResetValueTaskSourceCore<bool> _waiter;
     private CancellationTokenRegistration _cancellation;
     private bool _wakeResult;
@@ -118,24 +123,26 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
 
     /// <summary>
     /// Completes with true when a frame can be read, false when the queue is completed and empty. One
-    /// reader at a time; without a cancellable token nothing is allocated or registered.
+    /// reader at a time: a call while another wait has not yet been consumed throws
+    /// <see cref="InvalidOperationException"/>. Without a cancellable token nothing is allocated or registered.
     /// </summary>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellation = default)
     {
         lock (Sync)
         {
+            if (_hasReader)
+            {
+                throw new InvalidOperationException("The outbound queue has one reader at a time.");
+            }
             if (_count > 0 || _completed)
             {
                 return new ValueTask<bool>(_count > 0);
             }
-            if (_waiting)
+            if (cancellation.IsCancellationRequested)
             {
-                throw new InvalidOperationException("The outbound queue has one reader at a time.");
+                return ValueTask.FromCanceled<bool>(cancellation);
             }
-        }
-        if (cancellation.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<bool>(cancellation);
+            _hasReader = true;
         }
         _waiter.Reset();
         var version = _waiter.Version;
@@ -153,15 +160,13 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
             }
         }
         DisposeRegistration();
-        return cancellation.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellation) : new ValueTask<bool>(IsReadable());
-    }
-
-    private bool IsReadable()
-    {
+        bool readable;
         lock (Sync)
         {
-            return _count > 0;
+            _hasReader = false;
+            readable = _count > 0;
         }
+        return cancellation.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellation) : new ValueTask<bool>(readable);
     }
 
     private void CancelWait(CancellationToken token)
@@ -220,7 +225,17 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
     bool IValueTaskSource<bool>.GetResult(short token)
     {
         DisposeRegistration();
-        return _waiter.GetResult(token);
+        try
+        {
+            return _waiter.GetResult(token);
+        }
+        finally
+        {
+            lock (Sync)
+            {
+                _hasReader = false;
+            }
+        }
     }
 
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _waiter.GetStatus(token);

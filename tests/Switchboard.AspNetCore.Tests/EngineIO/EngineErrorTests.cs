@@ -120,4 +120,16 @@ public sealed class EngineErrorTests(EchoEngineFixture fixture) : IClassFixture<
         await using var guarded = client;
         Assert.Equal(System.Text.Json.JsonValueKind.String, open.GetProperty("sid").ValueKind);
     }
+
+    [Fact]
+    public async Task A_new_session_keeps_the_very_request_AllowRequest_judged()
+    {
+        using var polling = new EnginePollingClient(fixture.Host.BaseAddress, "/guarded");
+        await polling.HandshakeAsync();
+        var (client, open) = await EngineWebSocketClient.HandshakeAsync(fixture.Host.BaseAddress, "/guarded");
+        await using var webSocket = client;
+
+        Assert.True(fixture.Judged.ContainsKey(fixture.Session(polling.Sid).Session.Request));
+        Assert.True(fixture.Judged.ContainsKey(fixture.Session(open.GetProperty("sid").GetString()!).Session.Request));
+    }
 }

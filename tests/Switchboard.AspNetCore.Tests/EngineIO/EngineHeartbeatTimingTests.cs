@@ -114,9 +114,8 @@ public sealed class EngineHeartbeatTimingTests : IAsyncLifetime
         var secondPoll = _requests.WhenPollArrives(client.Sid);
         var held = client.PollAsync();
         await secondPoll;
-        // Arrived is not yet held: the clock moves only once the session holds the poll (a bounded wait
-        // on that state, the endpoint raises no event for it).
-        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref _session)!.IsWritable, TimeSpan.FromSeconds(5)), "the poll was never held");
+        // Arrived is not yet held: the clock moves only once the session holds the poll.
+        Volatile.Read(ref _session)!.WaitUntilPollHeld();
 
         _time.Jump(TimeSpan.FromSeconds(5.1));
 

@@ -49,6 +49,7 @@ public sealed class EngineMessagingTests(EchoEngineFixture fixture) : IClassFixt
         var poll = client.PollAsync();
         await arrived;
         var session = fixture.Session(client.Sid).Session;
+        session.WaitUntilPollHeld();
         Assert.True(session.SendText("pushed"u8));
         Assert.True(session.SendBinary(new byte[] { 7 }));
 

@@ -17,6 +17,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         var arrived = fixture.WhenPollArrives(client.Sid);
         var first = client.PollAsync();
         await arrived;
+        fixture.Session(client.Sid).Session.WaitUntilPollHeld();
 
         using var second = await client.GetAsync();
 
@@ -36,6 +37,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         var arrived = fixture.WhenRequestArrives(r => HttpMethods.IsPost(r.Method) && r.Query["sid"] == client.Sid);
         var first = client.SendAsync(HttpMethod.Post, client.SessionUrl, body);
         await arrived;
+        probe.Session.WaitUntilPostHeld();
 
         using var second = await client.PostRawAsync("4second");
         body.Finish();
@@ -54,6 +56,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         var arrived = fixture.WhenPollArrives(client.Sid);
         var held = client.PollAsync();
         await arrived;
+        fixture.Session(client.Sid).Session.WaitUntilPollHeld();
 
         await client.PostAsync("1");
 
@@ -113,6 +116,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         var arrived = fixture.WhenPollArrives(client.Sid);
         var held = client.PollAsync();
         await arrived;
+        fixture.Session(client.Sid).Session.WaitUntilPollHeld();
 
         fixture.Session(client.Sid).Session.Close(EngineCloseReason.ServerClose);
 

@@ -18,6 +18,7 @@ public sealed class EngineUpgradeTests(EchoEngineFixture fixture) : IClassFixtur
         var arrived = fixture.WhenPollArrives(polling.Sid);
         var heldPoll = polling.PollAsync();
         await arrived;
+        session.WaitUntilPollHeld();
 
         await using var ws = await EngineWebSocketClient.ConnectAsync(fixture.Host.BaseAddress, "/engine.io", polling.Sid);
         await ws.SendAsync("2probe");

@@ -7,6 +7,13 @@ namespace Switchboard.AspNetCore.Tests.EngineIO;
 /// <summary>The stream under the server WebSocket: a batch of frames reaches the connection as one write, in order.</summary>
 public sealed class GatheringStreamTests
 {
+    // Every await is bounded. Everything here is in memory and normally completes synchronously; the
+    // bound is generous for a busy machine shared with other builds.
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static Task SendAsync(WebSocket socket, byte[] data, WebSocketMessageType type = WebSocketMessageType.Text) =>
+        socket.SendAsync(data, type, true, CancellationToken.None).WaitAsync(Timeout);
+
     [Fact]
     public void The_accept_key_is_the_one_of_RFC_6455()
     {
@@ -20,18 +27,18 @@ public sealed class GatheringStreamTests
         var gathering = new GatheringStream(wire);
         using var server = WebSocket.CreateFromStream(gathering, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
 
-        await server.SendAsync("4alone"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        await SendAsync(server, "4alone"u8.ToArray());
         Assert.Equal(1, wire.Writes);
 
         gathering.Gather();
-        await server.SendAsync("4first"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
-        await server.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+        await SendAsync(server, "4first"u8.ToArray());
+        await SendAsync(server, [1, 2, 3], WebSocketMessageType.Binary);
         Assert.Equal(1, wire.Writes);
         gathering.ReleaseWithNextWrite();
-        await server.SendAsync("4last"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        await SendAsync(server, "4last"u8.ToArray());
         Assert.Equal(2, wire.Writes);
 
-        await server.SendAsync("4after"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        await SendAsync(server, "4after"u8.ToArray());
         Assert.Equal(3, wire.Writes);
 
         wire.Position = 0;
@@ -40,7 +47,7 @@ public sealed class GatheringStreamTests
         var buffer = new byte[64];
         for (var i = 0; i < 5; i++)
         {
-            var result = await client.ReceiveAsync(buffer, CancellationToken.None);
+            var result = await client.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Timeout);
             Assert.True(result.EndOfMessage);
             received.Add(result.MessageType == WebSocketMessageType.Binary
                 ? "bin:" + string.Join(',', buffer[..result.Count])

@@ -42,6 +42,9 @@ public sealed class EchoEngineFixture : IAsyncLifetime
 
     public TestHost Host { get; private set; } = null!;
 
+    /// <summary>Every request <c>/guarded</c>'s AllowRequest judged, by reference.</summary>
+    public ConcurrentDictionary<EngineRequest, bool> Judged { get; } = new(ReferenceEqualityComparer.Instance);
+
     public async Task InitializeAsync()
     {
         Host = await TestHost.StartAsync(
@@ -52,7 +55,11 @@ public sealed class EchoEngineFixture : IAsyncLifetime
                 _requests.Install(app);
                 app.MapEngineIO("/engine.io", OnConnection);
                 app.MapEngineIO("/small", OnConnection, o => o.MaxPayload = SmallMaxPayload);
-                app.MapEngineIO("/guarded", OnConnection, o => o.AllowRequest = request => ValueTask.FromResult(!request.Query.ContainsKey("deny")));
+                app.MapEngineIO("/guarded", OnConnection, o => o.AllowRequest = request =>
+                {
+                    Judged[request] = true;
+                    return ValueTask.FromResult(!request.Query.ContainsKey("deny"));
+                });
                 app.MapEngineIO("/fast", OnConnection, o =>
                 {
                     o.PingInterval = FastPing;

@@ -9,6 +9,7 @@ public sealed class ManualTimeProvider : TimeProvider
 {
     private static readonly DateTimeOffset Start = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly List<ManualTimer> _timers = [];
+    private readonly List<(TimeSpan DueTime, int Remaining, TaskCompletionSource Scheduled)> _watches = [];
     private long _now;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
@@ -22,6 +23,40 @@ public sealed class ManualTimeProvider : TimeProvider
         var timer = new ManualTimer(this, callback, state);
         timer.Change(dueTime, period);
         return timer;
+    }
+
+    /// <summary>
+    /// Completes when timers due <paramref name="dueTime"/> from their start have been started
+    /// <paramref name="occurrences"/> times from now on: the way to know that the code under test is
+    /// waiting on this clock before moving it.
+    /// </summary>
+    public Task WhenScheduled(TimeSpan dueTime, int occurrences = 1)
+    {
+        var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_timers)
+        {
+            _watches.Add((dueTime, occurrences, scheduled));
+        }
+        return scheduled.Task;
+    }
+
+    private void OnScheduled(TimeSpan dueTime)
+    {
+        for (var i = _watches.Count - 1; i >= 0; i--)
+        {
+            var (due, remaining, scheduled) = _watches[i];
+            if (due != dueTime)
+            {
+                continue;
+            }
+            if (remaining > 1)
+            {
+                _watches[i] = (due, remaining - 1, scheduled);
+                continue;
+            }
+            _watches.RemoveAt(i);
+            scheduled.TrySetResult();
+        }
     }
 
     public void Jump(TimeSpan delta)
@@ -54,6 +89,7 @@ public sealed class ManualTimeProvider : TimeProvider
                 {
                     Due = owner.GetTimestamp() + dueTime.Ticks;
                     owner._timers.Add(this);
+                    owner.OnScheduled(dueTime);
                 }
             }
             return true;

@@ -20,7 +20,7 @@ public sealed class TestHost : IAsyncDisposable
         Logs = logs;
     }
 
-    /// <summary>http://127.0.0.1:port/</summary>
+    /// <summary>http://127.0.0.1:port/ (also when the host listens on every interface)</summary>
     public Uri BaseAddress { get; }
 
     public IServiceProvider Services => _app.Services;
@@ -42,7 +42,7 @@ public sealed class TestHost : IAsyncDisposable
         await app.StartAsync().WaitAsync(Timeouts.Default);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()
             ?? throw new InvalidOperationException("Kestrel exposes no addresses.");
-        var address = new Uri(addresses.Addresses.Single().Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        var address = new Uri(addresses.Addresses.Single().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal) + "/");
         return new TestHost(app, address, logs);
     }
 

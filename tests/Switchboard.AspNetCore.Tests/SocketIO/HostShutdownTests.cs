@@ -35,6 +35,7 @@ public sealed class HostShutdownTests
         var arrived = requests.WhenPollArrives(polling.Sid);
         var heldPoll = polling.GetAsync();
         await arrived;
+        io.Engine.Sessions.Single(s => s.Id == polling.Sid).WaitUntilPollHeld();
 
         var stopping = host.StopAsync();
 

@@ -4,6 +4,8 @@ namespace Switchboard.Core.Tests.Engine;
 
 public sealed class OutboundQueueTests
 {
+    // Every await is bounded. The queue works in memory and its wake-ups are thread-pool work items, so
+    // a wait normally ends in microseconds; the bound is generous for a busy machine shared with other builds.
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     private static OutboundFrame Frame(int n) => OutboundFrame.Text(new[] { (byte)n });
@@ -70,10 +72,10 @@ public sealed class OutboundQueueTests
         queue.Complete();
         Assert.False(queue.TryWrite(Frame(2)));
         Assert.False(queue.IsFinished);
-        Assert.True(await queue.WaitToReadAsync());
+        Assert.True(await queue.WaitToReadAsync().AsTask().WaitAsync(Timeout));
         Assert.True(queue.TryRead(out _));
         Assert.True(queue.IsFinished);
-        Assert.False(await queue.WaitToReadAsync());
+        Assert.False(await queue.WaitToReadAsync().AsTask().WaitAsync(Timeout));
     }
 
     [Fact]
@@ -103,7 +105,27 @@ public sealed class OutboundQueueTests
         Assert.True(await third.WaitAsync(Timeout));
         // The registration of a completed wait is gone: cancelling now touches nothing.
         fresh.Cancel();
-        Assert.True(await queue.WaitToReadAsync());
+        Assert.True(await queue.WaitToReadAsync().AsTask().WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task A_second_reader_is_refused_while_a_wait_is_pending_or_its_result_not_yet_taken()
+    {
+        var queue = new OutboundQueue();
+        var wait = queue.WaitToReadAsync();
+        Assert.False(wait.IsCompleted);
+        Assert.Throws<InvalidOperationException>(() => queue.WaitToReadAsync());
+
+        // Woken, but the first reader has not taken its result: a second wait would reset the waiter under it.
+        queue.TryWrite(Frame(1));
+        Assert.Throws<InvalidOperationException>(() => queue.WaitToReadAsync());
+
+        Assert.True(await wait.AsTask().WaitAsync(Timeout));
+        Assert.True(await queue.WaitToReadAsync().AsTask().WaitAsync(Timeout));
+        Assert.True(queue.TryRead(out _));
+        var next = queue.WaitToReadAsync().AsTask();
+        queue.Complete();
+        Assert.False(await next.WaitAsync(Timeout));
     }
 
     [Fact]
@@ -116,6 +138,7 @@ public sealed class OutboundQueueTests
         {
             var seen = new int[Writers];
             var total = 0;
+            // Bounded by the wait for the reader below.
             while (await queue.WaitToReadAsync())
             {
                 while (queue.TryRead(out var frame))

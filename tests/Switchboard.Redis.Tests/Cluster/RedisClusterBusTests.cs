@@ -161,6 +161,72 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task A_publication_reaches_another_node_exactly_as_published()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, _) = await NodeAsync();
+        var onB = new Recorder("b1");
+        await b.Main.Channels.SubscribeAsync("news", onB);
+        // Raw arguments are spliced as they are: every byte must survive the script that builds the message.
+        var raw = "[\"a\\/b \\\"q\\\" é☃ \\u00e9\",9007199254740993,{\"nested\":[1.50,-0.0,1E+2]}]"u8.ToArray();
+        var args = Publication.FromStored(0, "x", raw, [], null, DateTimeOffset.UnixEpoch).Arguments.ToArray();
+
+        await a.Main.Channels.PublishAsync(["news"], "head/line é", args, except: ["vip"], publisherId: "api-1");
+
+        var entry = Assert.Single(await onB.WaitForAsync(1));
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(raw), System.Text.Encoding.UTF8.GetString(entry.Publication.ArgumentsJson.Span));
+        Assert.Equal("head/line é", entry.Publication.Event);
+        Assert.Equal(["vip"], entry.Publication.Except);
+        Assert.Equal("api-1", entry.Publication.PublisherId);
+    }
+
+    [Fact]
+    public async Task A_dead_node_is_dropped_from_every_room_it_was_in_once_a_publication_finds_its_lease_run_out()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, busB) = await NodeAsync();
+        // C never renews its lease again (a hung or killed process).
+        var (c, busC) = await _nodes.StartAsync(new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix }, HeartbeatInterval = TimeSpan.FromHours(1) }, Timeout);
+        foreach (var room in new[] { "r1", "r2", "r3" })
+        {
+            await c.Main.Channels.SubscribeAsync(room, new Recorder("c-" + room));
+        }
+        await b.Main.Channels.SubscribeAsync("r2", new Recorder("b-r2"));
+        var db = redis.Connection.GetDatabase();
+        Assert.Equal(3, await db.SetLengthAsync($"{_prefix}node-interest:{busC.NodeId}"));
+
+        // Its lease runs out; the next publication to one of its rooms finds it dead.
+        await db.SortedSetAddAsync($"{_prefix}nodes", busC.NodeId, 0);
+        await a.Main.Channels.PublishAsync(["r1"], "m", [1]);
+
+        foreach (var room in new[] { "r1", "r2", "r3" })
+        {
+            Assert.False(await db.SetContainsAsync($"{_prefix}interest:/:{room}", busC.NodeId), room);
+        }
+        Assert.False(await db.KeyExistsAsync($"{_prefix}node-interest:{busC.NodeId}"));
+        Assert.True(await db.SetContainsAsync($"{_prefix}interest:/:r2", busB.NodeId));
+    }
+
+    [Fact]
+    public async Task A_node_that_leaves_cleanly_takes_its_interest_with_it()
+    {
+        var (_, busA) = await NodeAsync();
+        var (c, busC) = await NodeAsync();
+        await c.Main.Channels.SubscribeAsync("r1", new Recorder("c-r1"));
+        await c.Main.Channels.SubscribeAsync("r2", new Recorder("c-r2"));
+        var db = redis.Connection.GetDatabase();
+        Assert.True(await db.SetContainsAsync($"{_prefix}interest:/:r1", busC.NodeId));
+
+        await busC.DisposeAsync();
+
+        Assert.False(await db.SetContainsAsync($"{_prefix}interest:/:r1", busC.NodeId));
+        Assert.False(await db.SetContainsAsync($"{_prefix}interest:/:r2", busC.NodeId));
+        Assert.False(await db.KeyExistsAsync($"{_prefix}node-interest:{busC.NodeId}"));
+        Assert.Null(await db.SortedSetScoreAsync($"{_prefix}nodes", busC.NodeId));
+        Assert.NotNull(await db.SortedSetScoreAsync($"{_prefix}nodes", busA.NodeId));
+    }
+
+    [Fact]
     public async Task Recovery_sessions_are_taken_on_another_node_with_their_rooms()
     {
         var (_, busA) = await NodeAsync();
