@@ -15,7 +15,7 @@ Switchboard load generator and benchmark orchestrator (docs/performance.md).
                               if anything fails to work, last line "N passed, N failed"
       --rounds N              rounds (default 3; smoke 1)
       --servers a,b           of switchboard, socketio, signalr, ceiling (default all)
-      --scenarios S1,S2-1k    of S1, S2-1k, S2-10k, S3, S4, S5, S7 (default all)
+      --scenarios S1,S2-1k    of S1, S2-1k, S2-10k, S3, S4, S5, S7, S6, S6-pair (default all)
       --once                  Switchboard once per round, not twice
       --scale F               scale connection counts (e.g. 0.1 for a quick development run)
       --idle-window SEC --measure SEC --latency SEC --warmup SEC     phase lengths

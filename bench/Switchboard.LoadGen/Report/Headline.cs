@@ -26,5 +26,6 @@ internal sealed record Headline(string Scenario, string Metric, string Label, st
         new("S5", "failures", "S5 failed handshakes", "0", 0),
         new("S7", "us_per_delivery", "S7 µs CPU per SSE delivery", "≤ 1.25 × own S2-1k", null),
         new("S6", "us_per_delivery", "S6 µs CPU per delivery, 1k subscribers on 2 nodes + Redis", "≥ 80% of own S2-1k deliveries/CPU-s", null),
+        new("S6-pair", "us_per_delivery", "S6-pair µs CPU per delivery: the control, 2 standalone nodes on one core, no Redis", "(control of S6)", null),
     ];
 }

@@ -153,6 +153,14 @@ internal static class MarkdownReport
         {
             return "";
         }
+        if (h.Scenario == "S6-pair")
+        {
+            var s2 = Median(Values(run, "S2-1k", "switchboard", "us_per_delivery").Concat(Values(run, "S2-1k", "switchboard-b", "us_per_delivery")));
+            var s6 = Median(Values(run, "S6", "switchboard", "us_per_delivery").Concat(Values(run, "S6", "switchboard-b", "us_per_delivery")));
+            var ofS2 = s2 is null ? "" : $"{100 * s2 / sb:0}% of S2-1k";
+            var ofPair = s6 is null ? "" : $"; S6 is {100 * sb / s6:0}% of this";
+            return ofS2 + ofPair;
+        }
         if (h.Scenario == "S6")
         {
             var s2 = Median(Values(run, "S2-1k", "switchboard", "us_per_delivery").Concat(Values(run, "S2-1k", "switchboard-b", "us_per_delivery")));

@@ -11,9 +11,12 @@ namespace Switchboard.LoadGen.Scenarios;
 /// CPU-second; then at fixed offered rates (half of that saturation, and for S2-1k the fixed rate of
 /// the goals) for delivery latency. S7 subscribes over SSE instead of WebSocket. S6 runs S2 on a
 /// cluster: Redis and two Switchboard nodes, the subscribers alternating between the nodes, the
-/// publisher on the first; the server's CPU is the sum of the three processes.
+/// publisher on the first; the server's CPU is the sum of the three processes. S6-pair is its control:
+/// the same two nodes on the same core without Redis, each standing alone with half the subscribers and
+/// a publisher of its own, every message published on both — what two processes sharing one core cost,
+/// with nothing of the cluster between them.
 /// </summary>
-internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subscribers, Func<ScenarioSettings, int> rooms, bool sse, bool fixedRate, bool cluster = false)
+internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subscribers, Func<ScenarioSettings, int> rooms, bool sse, bool fixedRate, bool cluster = false, bool redis = true)
     : Scenario
 {
     /// <summary>About this many deliveries in flight keep any server busy without piling up queues.</summary>
@@ -29,7 +32,9 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
         var shape = r == 1 ? $"one room of {n} {who}" : $"{r} rooms of {n / r} {who}";
         if (cluster)
         {
-            shape += " split over two Switchboard nodes on Redis (CPU of both nodes and Redis)";
+            shape += redis
+                ? " split over two Switchboard nodes on Redis (CPU of both nodes and Redis)"
+                : " split over two standalone Switchboard nodes on one core, a publisher on each (CPU of both; the control of S6)";
         }
         return $"{shape}, {Payload.TextLength}-byte payloads; deliveries per server CPU-second at saturation, latency at "
             + (fixedRate ? $"{Phases.Rate(s.FixedDeliveryRate)} and " : "") + "half of saturation";
@@ -52,7 +57,7 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
                 return;
             }
             progress.Stage = "starting cluster";
-            nodes = await context.StartCluster();
+            nodes = await context.StartCluster(redis);
             target = nodes.First;
         }
         using var owned = nodes;
@@ -69,14 +74,17 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             i => sse ? target.SseUri(roomNames[i % roomCount]) : SubscriberUri(i),
             i => roomNames[i % roomCount],
             settings.ConnectParallelism, counters, progress, cancellation);
-        using var pubFleet = await Fleet.OpenAsync(1, _ => context.NewClient(counters), _ => target.ClientUri, _ => null, 1, counters, null, cancellation);
+        // Standalone nodes (S6-pair) each need their own publisher: a message is published on both.
+        var publishers = nodes is { Clustered: false } ? 2 : 1;
+        using var pubFleet = await Fleet.OpenAsync(publishers, _ => context.NewClient(counters), i => i == 0 ? target.ClientUri : nodes!.Second.ClientUri, _ => null, 1, counters, null, cancellation);
         CheckFleet(result, subs, "subscribers");
         CheckFleet(result, pubFleet, "publisher");
-        if (pubFleet.Opened == 0 || subs.Opened == 0)
+        if (pubFleet.Opened < publishers || subs.Opened == 0)
         {
             return;
         }
         var publisher = pubFleet.Clients[0];
+        var secondPublisher = publishers > 1 ? pubFleet.Clients[1] : null;
         // Only deliveries to subscribers that did connect can be expected.
         var expectedPerMessage = new long[roomCount];
         for (var i = 0; i < count; i++)
@@ -92,7 +100,7 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             var room = (int)(seq % roomCount);
             Span<byte> payload = stackalloc byte[Payload.JsonLength];
             Payload.Write(payload, Stopwatch.GetTimestamp());
-            if (!publisher.Publish(roomNames[room], payload))
+            if (!publisher.Publish(roomNames[room], payload) || (secondPublisher is not null && !secondPublisher.Publish(roomNames[room], payload)))
             {
                 return false;
             }

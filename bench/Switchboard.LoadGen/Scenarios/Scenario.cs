@@ -5,8 +5,11 @@ namespace Switchboard.LoadGen.Scenarios;
 /// <summary>Everything a scenario run needs.</summary>
 internal sealed record ScenarioContext(Target Target, ScenarioSettings Settings, Progress Progress, CancellationToken Cancellation)
 {
-    /// <summary>Starts Redis and two Switchboard nodes on it (S6); null when the server under test is not Switchboard.</summary>
-    public Func<Task<Suite.ClusterUnderTest>>? StartCluster { get; init; }
+    /// <summary>
+    /// Starts two Switchboard nodes on the server core (S6), joined on a Redis it starts too when the
+    /// argument is true, or standing alone (S6-pair); null when the server under test is not Switchboard.
+    /// </summary>
+    public Func<bool, Task<Suite.ClusterUnderTest>>? StartCluster { get; init; }
 
     public BenchClient NewClient(IClientObserver observer) => BenchClient.Create(Target.Protocol, Target.Wire, observer);
 }
@@ -32,6 +35,7 @@ internal abstract class Scenario
         new StormScenario(),
         new FanOutScenario("S7", s => s.SseSubscribers, _ => 1, sse: true, fixedRate: false),
         new FanOutScenario("S6", s => s.FanOutSmall, _ => 1, sse: false, fixedRate: false, cluster: true),
+        new FanOutScenario("S6-pair", s => s.FanOutSmall, _ => 1, sse: false, fixedRate: false, cluster: true, redis: false),
     ];
 
     protected static void CheckFleet(ScenarioResult result, Fleet fleet, string what)

@@ -9,15 +9,16 @@ namespace Switchboard.LoadGen.Suite;
 /// <summary>
 /// S6's server: a redis-server (in memory, no persistence) and two Switchboard bench nodes joined to it
 /// (<c>--Switchboard:Redis</c>), all pinned to the server core. <see cref="First"/> counts the CPU of all
-/// three processes as the server's.
+/// three processes as the server's. Without Redis (S6-pair, the control) the two nodes stand alone: the
+/// same two processes sharing one core, with nothing of the cluster between them.
 /// </summary>
 internal sealed class ClusterUnderTest : IDisposable
 {
-    private readonly Process _redis;
+    private readonly Process? _redis;
     private readonly ServerProcess _node1;
     private readonly ServerProcess _node2;
 
-    private ClusterUnderTest(Process redis, ServerProcess node1, ServerProcess node2, Target first, Target second)
+    private ClusterUnderTest(Process? redis, ServerProcess node1, ServerProcess node2, Target first, Target second)
     {
         _redis = redis;
         _node1 = node1;
@@ -31,27 +32,35 @@ internal sealed class ClusterUnderTest : IDisposable
 
     public Target Second { get; }
 
-    public static async Task<ClusterUnderTest> StartAsync(ServerSpec spec, BenchPaths paths, int redisPort, int port1, int port2, int? core, string logDirectory,
+    /// <summary>Whether the nodes are joined on Redis (S6) or stand alone (S6-pair).</summary>
+    public bool Clustered => _redis is not null;
+
+    public static async Task<ClusterUnderTest> StartAsync(ServerSpec spec, BenchPaths paths, int? redisPort, int port1, int port2, int? core, string logDirectory,
         IDictionary<string, string> environment, WireKind wire)
     {
-        var redis = StartRedis(redisPort, core);
+        var redis = redisPort is { } rp ? StartRedis(rp, core) : null;
         ServerProcess? node1 = null;
         try
         {
-            await WaitForPortAsync(redisPort, redis);
-            var clustered = spec with
+            var nodeSpec = spec;
+            if (redis is not null)
             {
-                Command = (p, port) =>
+                await WaitForPortAsync(redisPort!.Value, redis);
+                nodeSpec = spec with
                 {
-                    var (file, args) = spec.Command(p, port);
-                    return (file, [.. args, $"--Switchboard:Redis=127.0.0.1:{redisPort}"]);
-                },
-            };
-            node1 = await ServerProcess.StartAsync(clustered, paths, port1, core, Path.Combine(logDirectory, "s6-node1.log"), environment);
-            var node2 = await ServerProcess.StartAsync(clustered, paths, port2, core, Path.Combine(logDirectory, "s6-node2.log"), environment);
+                    Command = (p, port) =>
+                    {
+                        var (file, args) = spec.Command(p, port);
+                        return (file, [.. args, $"--Switchboard:Redis=127.0.0.1:{redisPort}"]);
+                    },
+                };
+            }
+            var prefix = redis is null ? "s6-pair" : "s6";
+            node1 = await ServerProcess.StartAsync(nodeSpec, paths, port1, core, Path.Combine(logDirectory, $"{prefix}-node1.log"), environment);
+            var node2 = await ServerProcess.StartAsync(nodeSpec, paths, port2, core, Path.Combine(logDirectory, $"{prefix}-node2.log"), environment);
             var first = new Target("switchboard-cluster", spec.Protocol, node1.BaseUri, node1.Pid, null, "S6 is WebSocket only", spec.HasDebugStats, wire)
             {
-                ExtraPids = [node2.Pid, redis.Id],
+                ExtraPids = redis is null ? [node2.Pid] : [node2.Pid, redis.Id],
             };
             var second = new Target("switchboard-cluster-2", spec.Protocol, node2.BaseUri, node2.Pid, null, "S6 is WebSocket only", spec.HasDebugStats, wire);
             return new ClusterUnderTest(redis, node1, node2, first, second);
@@ -59,7 +68,10 @@ internal sealed class ClusterUnderTest : IDisposable
         catch
         {
             node1?.Dispose();
-            Kill(redis);
+            if (redis is not null)
+            {
+                Kill(redis);
+            }
             throw;
         }
     }
@@ -133,6 +145,9 @@ internal sealed class ClusterUnderTest : IDisposable
     {
         _node1.Dispose();
         _node2.Dispose();
-        Kill(_redis);
+        if (_redis is not null)
+        {
+            Kill(_redis);
+        }
     }
 }

@@ -134,10 +134,10 @@ internal sealed class SuiteRunner(SuiteOptions options)
             var clock = Stopwatch.StartNew();
             var context = new ScenarioContext(target, options.Settings, progress, timeout.Token)
             {
-                StartCluster = spec.Key != "switchboard" ? null : () =>
+                StartCluster = spec.Key != "switchboard" ? null : redis =>
                 {
                     var port = options.BasePort + 600 + (_launches++ % 100) * 3;
-                    return ClusterUnderTest.StartAsync(spec, options.Paths, port, port + 1, port + 2, options.ServerCore,
+                    return ClusterUnderTest.StartAsync(spec, options.Paths, redis ? port : null, port + 1, port + 2, options.ServerCore,
                         Path.Combine(options.OutputDirectory, "logs"), options.ServerEnvironment, options.Wire);
                 },
             };
