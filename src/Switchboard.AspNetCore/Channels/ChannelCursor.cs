@@ -23,21 +23,37 @@ public static class ChannelCursor
 
     public static string Format(ReadOnlySpan<StreamPosition> positions)
     {
-        var text = new StringBuilder(Version, Version.Length + (positions.Length * 16));
+        var buffer = new ArrayBufferWriter<byte>(Version.Length + (positions.Length * 24));
+        Write(buffer, positions);
+        return Encoding.ASCII.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Writes the cursor as <see cref="Format"/> makes it, in ASCII, without making a string: an SSE stream writes one per event.</summary>
+    public static void Write(IBufferWriter<byte> output, ReadOnlySpan<StreamPosition> positions)
+    {
+        output.Write("v1"u8);
         foreach (var position in positions)
         {
-            text.Append(SegmentSeparator).Append(position.Offset);
-            text.Append(EpochMark);
+            var span = output.GetSpan(22); // "~", up to 20 characters of a long, "."
+            span[0] = (byte)SegmentSeparator;
+            if (!Utf8Formatter.TryFormat(position.Offset, span[1..], out var digits))
+            {
+                throw new ArgumentOutOfRangeException(nameof(positions), "An offset does not fit a cursor.");
+            }
+            span[1 + digits] = (byte)EpochMark;
+            output.Advance(2 + digits);
             if (IsUrlSafe(position.Epoch))
             {
-                text.Append(position.Epoch);
+                // The base64url alphabet is ASCII: one byte per character.
+                var epoch = output.GetSpan(position.Epoch.Length);
+                output.Advance(Encoding.ASCII.GetBytes(position.Epoch, epoch));
             }
             else
             {
-                text.Append(EpochMark).Append(Base64Url.EncodeToString(Encoding.UTF8.GetBytes(position.Epoch)));
+                output.Write([(byte)EpochMark]);
+                output.Write(Base64Url.EncodeToUtf8(Encoding.UTF8.GetBytes(position.Epoch)));
             }
         }
-        return text.ToString();
     }
 
     /// <summary>
