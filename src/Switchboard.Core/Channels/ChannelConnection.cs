@@ -13,6 +13,12 @@ public enum ChannelMessageKind
 
     /// <summary>The server ends the connection; <see cref="ChannelMessage.Reason"/> says why.</summary>
     Close,
+
+    /// <summary>
+    /// No content: the transport woke itself with <see cref="ChannelConnection.Signal"/> (a heartbeat is
+    /// due, its request ended) and looks at its own state to see why.
+    /// </summary>
+    Signal,
 }
 
 /// <summary>One item of a channel connection's outbound queue.</summary>
@@ -35,6 +41,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     private int _queued;
     private int _replaying;
     private int _closed;
+    private int _signalled;
 
     protected ChannelConnection(ChannelHub hub, string protocol, ChannelGrant grant, string? connectionId = null)
     {
@@ -82,10 +89,33 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     {
         if (_queue.Reader.TryRead(out message))
         {
-            Interlocked.Decrement(ref _queued);
+            if (message.Kind == ChannelMessageKind.Signal)
+            {
+                // A full fence: what the signaller did before signalling is seen by the caller, or it signals again.
+                Interlocked.Exchange(ref _signalled, 0);
+            }
+            else
+            {
+                Interlocked.Decrement(ref _queued);
+            }
             return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Wakes the transport with a <see cref="ChannelMessageKind.Signal"/> message, unless one is already
+    /// queued, so that it can wait on <see cref="WaitAsync"/> alone, without a token or a second task per
+    /// wait: a heartbeat timer or a request's cancellation signals, and the transport sees why in its own
+    /// state when it takes the message. Not counted against <see cref="MaxQueued"/>; nothing once the
+    /// queue is complete.
+    /// </summary>
+    public void Signal()
+    {
+        if (Interlocked.Exchange(ref _signalled, 1) == 0 && !_queue.Writer.TryWrite(new ChannelMessage(ChannelMessageKind.Signal)))
+        {
+            Volatile.Write(ref _signalled, 0);
+        }
     }
 
     /// <summary>Subscribes to a channel, replaying after <paramref name="since"/> first when given. Returns the channel's position.</summary>
