@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Switchboard.Engine;
 
 namespace Switchboard.Channels;
@@ -32,8 +31,7 @@ public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEnt
 /// </summary>
 public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
 {
-    private readonly Channel<ChannelMessage> _queue = Channel.CreateUnbounded<ChannelMessage>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+    private readonly ChannelMessageQueue _queue = new();
     private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
     /// <summary>The reason given to <see cref="Disconnect"/> when a connection is dropped as a slow consumer.</summary>
     public const string SlowConsumerReason = "slow consumer";
@@ -71,7 +69,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     /// Waits until a message can be taken with <see cref="TryTake"/>; false once the queue is complete
     /// (after a <see cref="ChannelMessageKind.Close"/> message, or disposal) and drained.
     /// </summary>
-    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken = default) => _queue.Reader.WaitToReadAsync(cancellationToken);
+    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken = default) => _queue.WaitToReadAsync(cancellationToken);
 
     public IReadOnlyCollection<string> Channels
     {
@@ -87,7 +85,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     /// <summary>Reads the next message if one is queued, keeping the slow-consumer count.</summary>
     public bool TryTake(out ChannelMessage message)
     {
-        if (_queue.Reader.TryRead(out message))
+        if (_queue.TryRead(out message))
         {
             if (message.Kind == ChannelMessageKind.Signal)
             {
@@ -112,7 +110,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     /// </summary>
     public void Signal()
     {
-        if (Interlocked.Exchange(ref _signalled, 1) == 0 && !_queue.Writer.TryWrite(new ChannelMessage(ChannelMessageKind.Signal)))
+        if (Interlocked.Exchange(ref _signalled, 1) == 0 && !_queue.TryWrite(new ChannelMessage(ChannelMessageKind.Signal)))
         {
             Volatile.Write(ref _signalled, 0);
         }
@@ -159,8 +157,8 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         {
             return;
         }
-        _queue.Writer.TryWrite(new ChannelMessage(ChannelMessageKind.Close, Reason: reason));
-        _queue.Writer.TryComplete();
+        _queue.TryWrite(new ChannelMessage(ChannelMessageKind.Close, Reason: reason));
+        _queue.Complete();
     }
 
     private void Enqueue(ChannelMessage message)
@@ -174,14 +172,14 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
             Disconnect(SlowConsumerReason);
             return;
         }
-        _queue.Writer.TryWrite(message);
+        _queue.TryWrite(message);
     }
 
     /// <summary>Leaves every channel and the hub's registry; call when the transport ends.</summary>
     public virtual ValueTask DisposeAsync()
     {
         Interlocked.Exchange(ref _closed, 1);
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         foreach (var channel in Channels)
         {
             Hub.Unsubscribe(channel, this);
