@@ -76,11 +76,22 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
         publicationEvent.Length == 0 || Reserved.Contains(publicationEvent) || !ServerSentEventsFormat.IsSingleLine(publicationEvent) ? "message" : publicationEvent;
 
     /// <summary>
+    /// Writes a publication's event, encoded once for every stream, with this stream's cursor
+    /// (<paramref name="positions"/>, after the publication) as its id; <paramref name="id"/> is the stream's scratch buffer.
+    /// </summary>
+    internal static void WritePublication(IBufferWriter<byte> output, in ChannelEntry entry, ReadOnlySpan<StreamPosition> positions, ArrayBufferWriter<byte> id)
+    {
+        id.ResetWrittenCount();
+        ChannelCursor.Write(id, positions);
+        ServerSentEventsFormat.WriteEvent(output, entry.Publication.Frame(PublicationEvents.Instance, entry), id.WrittenSpan);
+    }
+
+    /// <summary>
     /// Encode once, write many: a publication's event in a channel (its <c>event:</c> field and <c>data:</c>
     /// lines) is encoded by the first stream that writes it, and every stream writes the same bytes with
     /// its own cursor as the <c>id:</c>.
     /// </summary>
-    private sealed class PublicationEvents : PublicationFormat
+    internal sealed class PublicationEvents : PublicationFormat
     {
         public static readonly PublicationEvents Instance = new();
 
@@ -98,8 +109,14 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
     }
 
     /// <summary>Writes one connection's queue to its response until either side ends it.</summary>
-    private sealed class EventStream(HttpChannelConnection connection, ChannelSubscription subscription, PipeWriter output, HeartbeatTicker heartbeat)
+    private sealed class EventStream(HttpChannelConnection connection, ChannelSubscription subscription, PipeWriter response, HeartbeatTicker heartbeat)
     {
+        // A batch bigger than this (a large event) is not kept for the next one.
+        private const int KeptBatchCapacity = 4 * FlushThreshold;
+
+        // Events are written here, then the whole batch to the response in one write: each write to the
+        // response's writer is several calls and locks in Kestrel, each write here a copy.
+        private ArrayBufferWriter<byte> _batch = new(512);
         private readonly ArrayBufferWriter<byte> _json = new(256);
         private readonly ArrayBufferWriter<byte> _id = new(64);
         private Utf8JsonWriter? _writer;
@@ -114,7 +131,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
             using var aborted = cancellationToken.UnsafeRegister(static c => ((ChannelConnection)c!).Signal(), connection);
             try
             {
-                ServerSentEventsFormat.WriteRetry(output, retry);
+                ServerSentEventsFormat.WriteRetry(_batch, retry);
                 WriteSubscribed();
                 if (subscription.CursorMalformed)
                 {
@@ -141,14 +158,14 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                                 {
                                     // One ping per tick, however many ticks passed since the last.
                                     heartbeats = ticks;
-                                    ServerSentEventsFormat.WriteComment(output, "ping");
+                                    ServerSentEventsFormat.WriteComment(_batch, "ping");
                                 }
                                 break;
                             default:
                                 WriteMessage(message);
                                 break;
                         }
-                        if (output.UnflushedBytes > FlushThreshold)
+                        if (_batch.WrittenCount > FlushThreshold)
                         {
                             await FlushAsync(cancellationToken).ConfigureAwait(false);
                         }
@@ -191,10 +208,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                 WriteDiscontinuity(message.Channel!, message.Top);
                 return;
             }
-            var entry = message.Entry;
-            _id.ResetWrittenCount();
-            ChannelCursor.Write(_id, subscription.Positions);
-            ServerSentEventsFormat.WriteEvent(output, entry.Publication.Frame(PublicationEvents.Instance, entry), _id.WrittenSpan);
+            WritePublication(_batch, message.Entry, subscription.Positions, _id);
         }
 
         // Not a lambda in RunAsync: one capturing the message there would cost an object per message.
@@ -221,12 +235,24 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
             }
             data(_writer);
             _writer.Flush();
-            ServerSentEventsFormat.WriteEvent(output, eventName, id, _json.WrittenSpan);
+            ServerSentEventsFormat.WriteEvent(_batch, eventName, id, _json.WrittenSpan);
         }
 
         private async ValueTask FlushAsync(CancellationToken cancellationToken)
         {
-            var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (_batch.WrittenCount > 0)
+            {
+                response.Write(_batch.WrittenSpan);
+                if (_batch.Capacity > KeptBatchCapacity)
+                {
+                    _batch = new ArrayBufferWriter<byte>(512);
+                }
+                else
+                {
+                    _batch.ResetWrittenCount();
+                }
+            }
+            var result = await response.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (result.IsCanceled || result.IsCompleted)
             {
                 throw new OperationCanceledException("The client went away.");
