@@ -19,6 +19,7 @@ public static class ChannelCursor
     private const char SegmentSeparator = '~';
     private const char EpochMark = '.';
     private const int MaxOffsetDigits = 18;
+    private const int MaxLongDigits = 20; // what a long can take when written, sign included
     private const int MaxEpochLength = 256;
 
     public static string Format(ReadOnlySpan<StreamPosition> positions)
@@ -31,29 +32,36 @@ public static class ChannelCursor
     /// <summary>Writes the cursor as <see cref="Format"/> makes it, in ASCII, without making a string: an SSE stream writes one per event.</summary>
     public static void Write(IBufferWriter<byte> output, ReadOnlySpan<StreamPosition> positions)
     {
-        output.Write("v1"u8);
+        // Measured first, so the cursor is one span of the output (an SSE stream writes one per event).
+        var length = Version.Length;
         foreach (var position in positions)
         {
-            var span = output.GetSpan(22); // "~", up to 20 characters of a long, "."
-            span[0] = (byte)SegmentSeparator;
-            if (!Utf8Formatter.TryFormat(position.Offset, span[1..], out var digits))
+            length += 2 + MaxLongDigits + (IsUrlSafe(position.Epoch) ? position.Epoch.Length : 1 + Base64Url.GetEncodedLength(Encoding.UTF8.GetByteCount(position.Epoch)));
+        }
+        var span = output.GetSpan(length);
+        "v1"u8.CopyTo(span);
+        var written = Version.Length;
+        foreach (var position in positions)
+        {
+            span[written++] = (byte)SegmentSeparator;
+            if (!Utf8Formatter.TryFormat(position.Offset, span[written..], out var digits))
             {
                 throw new ArgumentOutOfRangeException(nameof(positions), "An offset does not fit a cursor.");
             }
-            span[1 + digits] = (byte)EpochMark;
-            output.Advance(2 + digits);
+            written += digits;
+            span[written++] = (byte)EpochMark;
             if (IsUrlSafe(position.Epoch))
             {
                 // The base64url alphabet is ASCII: one byte per character.
-                var epoch = output.GetSpan(position.Epoch.Length);
-                output.Advance(Encoding.ASCII.GetBytes(position.Epoch, epoch));
+                written += Encoding.ASCII.GetBytes(position.Epoch, span[written..]);
             }
             else
             {
-                output.Write([(byte)EpochMark]);
-                output.Write(Base64Url.EncodeToUtf8(Encoding.UTF8.GetBytes(position.Epoch)));
+                span[written++] = (byte)EpochMark;
+                written += Base64Url.EncodeToUtf8(Encoding.UTF8.GetBytes(position.Epoch), span[written..]);
             }
         }
+        output.Advance(written);
     }
 
     /// <summary>

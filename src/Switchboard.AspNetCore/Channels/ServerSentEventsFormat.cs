@@ -59,13 +59,17 @@ public static class ServerSentEventsFormat
         {
             throw new ArgumentException("An SSE field value must not contain CR, LF or NUL.", nameof(id));
         }
-        // The id goes after the event field, which is a single line, as WriteEvent puts it.
+        // The id goes after the event field, which is a single line, as WriteEvent puts it. One span:
+        // this is written once per event per stream.
         var head = encodedWithoutId.StartsWith(EventField) ? encodedWithoutId.IndexOf((byte)'\n') + 1 : 0;
-        output.Write(encodedWithoutId[..head]);
-        output.Write(IdField);
-        output.Write(id);
-        output.Write("\n"u8);
-        output.Write(encodedWithoutId[head..]);
+        var length = encodedWithoutId.Length + IdField.Length + id.Length + 1;
+        var span = output.GetSpan(length);
+        encodedWithoutId[..head].CopyTo(span);
+        IdField.CopyTo(span[head..]);
+        id.CopyTo(span[(head + IdField.Length)..]);
+        span[head + IdField.Length + id.Length] = (byte)'\n';
+        encodedWithoutId[head..].CopyTo(span[(head + IdField.Length + id.Length + 1)..]);
+        output.Advance(length);
     }
 
     /// <summary>Writes a comment line (<c>: text</c>), which clients ignore: the heartbeat.</summary>
