@@ -24,21 +24,40 @@ public static class ChannelCursor
 
     public static string Format(ReadOnlySpan<StreamPosition> positions)
     {
-        var buffer = new ArrayBufferWriter<byte>(Version.Length + (positions.Length * 24));
-        Write(buffer, positions);
-        return Encoding.ASCII.GetString(buffer.WrittenSpan);
+        var length = MaxLength(positions);
+        var rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        try
+        {
+            var bytes = rented is null ? stackalloc byte[length] : rented;
+            return Encoding.ASCII.GetString(bytes[..Write(bytes, positions)]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>Writes the cursor as <see cref="Format"/> makes it, in ASCII, without making a string: an SSE stream writes one per event.</summary>
-    public static void Write(IBufferWriter<byte> output, ReadOnlySpan<StreamPosition> positions)
+    public static void Write(IBufferWriter<byte> output, ReadOnlySpan<StreamPosition> positions) =>
+        output.Advance(Write(output.GetSpan(MaxLength(positions)), positions));
+
+    /// <summary>At least the length of the cursor of <paramref name="positions"/> in bytes.</summary>
+    private static int MaxLength(ReadOnlySpan<StreamPosition> positions)
     {
-        // Measured first, so the cursor is one span of the output (an SSE stream writes one per event).
         var length = Version.Length;
         foreach (var position in positions)
         {
             length += 2 + MaxLongDigits + (IsUrlSafe(position.Epoch) ? position.Epoch.Length : 1 + Base64Url.GetEncodedLength(Encoding.UTF8.GetByteCount(position.Epoch)));
         }
-        var span = output.GetSpan(length);
+        return length;
+    }
+
+    /// <summary>Writes the cursor into a span of at least <see cref="MaxLength"/> bytes; returns how many it wrote.</summary>
+    private static int Write(Span<byte> span, ReadOnlySpan<StreamPosition> positions)
+    {
         "v1"u8.CopyTo(span);
         var written = Version.Length;
         foreach (var position in positions)
@@ -61,7 +80,7 @@ public static class ChannelCursor
                 written += Base64Url.EncodeToUtf8(Encoding.UTF8.GetBytes(position.Epoch), span[written..]);
             }
         }
-        output.Advance(written);
+        return written;
     }
 
     /// <summary>
