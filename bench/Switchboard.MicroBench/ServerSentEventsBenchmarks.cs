@@ -29,7 +29,7 @@ public class ServerSentEventsBenchmarks
         public HttpChannelConnection Connection { get; } = connection;
         public StreamPosition[] Positions { get; } = new StreamPosition[1];
         public ArrayBufferWriter<byte> Output { get; } = new(4096);
-        public ArrayBufferWriter<byte> Id { get; } = new(64);
+        public byte[] Id = new byte[64];
         public ArrayBufferWriter<byte> Json { get; } = new(256);
         public Utf8JsonWriter? Writer { get; set; }
     }
@@ -62,7 +62,7 @@ public class ServerSentEventsBenchmarks
             {
                 var entry = message.Entry;
                 stream.Positions[0] = entry.Position;
-                ServerSentEventsEndpoint.WritePublication(stream.Output, entry, stream.Positions, stream.Id);
+                ServerSentEventsEndpoint.WritePublication(stream.Output, entry, stream.Positions, ref stream.Id);
             }
         }
     }

@@ -19,6 +19,7 @@ public static class ChannelCursor
     private const char SegmentSeparator = '~';
     private const char EpochMark = '.';
     private const int MaxOffsetDigits = 18;
+    private static readonly SearchValues<char> UrlSafe = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
     private const int MaxLongDigits = 20; // what a long can take when written, sign included
     private const int MaxEpochLength = 256;
 
@@ -45,7 +46,7 @@ public static class ChannelCursor
         output.Advance(Write(output.GetSpan(MaxLength(positions)), positions));
 
     /// <summary>At least the length of the cursor of <paramref name="positions"/> in bytes.</summary>
-    private static int MaxLength(ReadOnlySpan<StreamPosition> positions)
+    public static int MaxLength(ReadOnlySpan<StreamPosition> positions)
     {
         var length = Version.Length;
         foreach (var position in positions)
@@ -56,7 +57,7 @@ public static class ChannelCursor
     }
 
     /// <summary>Writes the cursor into a span of at least <see cref="MaxLength"/> bytes; returns how many it wrote.</summary>
-    private static int Write(Span<byte> span, ReadOnlySpan<StreamPosition> positions)
+    public static int Write(Span<byte> span, ReadOnlySpan<StreamPosition> positions)
     {
         "v1"u8.CopyTo(span);
         var written = Version.Length;
@@ -167,13 +168,6 @@ public static class ChannelCursor
         {
             return false;
         }
-        foreach (var c in epoch)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
-            {
-                return false;
-            }
-        }
-        return true;
+        return !epoch.ContainsAnyExcept(UrlSafe);
     }
 }

@@ -77,13 +77,18 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
 
     /// <summary>
     /// Writes a publication's event, encoded once for every stream, with this stream's cursor
-    /// (<paramref name="positions"/>, after the publication) as its id; <paramref name="id"/> is the stream's scratch buffer.
+    /// (<paramref name="positions"/>, after the publication) as its id; <paramref name="id"/> is the
+    /// stream's scratch buffer for the cursor, grown when it is too small.
     /// </summary>
-    internal static void WritePublication(IBufferWriter<byte> output, in ChannelEntry entry, ReadOnlySpan<StreamPosition> positions, ArrayBufferWriter<byte> id)
+    internal static void WritePublication(IBufferWriter<byte> output, in ChannelEntry entry, ReadOnlySpan<StreamPosition> positions, ref byte[] id)
     {
-        id.ResetWrittenCount();
-        ChannelCursor.Write(id, positions);
-        ServerSentEventsFormat.WriteEvent(output, entry.Publication.Frame(PublicationEvents.Instance, entry), id.WrittenSpan);
+        var length = ChannelCursor.MaxLength(positions);
+        if (id.Length < length)
+        {
+            id = new byte[length];
+        }
+        var written = ChannelCursor.Write(id, positions);
+        ServerSentEventsFormat.WriteEvent(output, entry.Publication.Frame(PublicationEvents.Instance, entry), id.AsSpan(0, written));
     }
 
     /// <summary>
@@ -118,7 +123,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
         // response's writer is several calls and locks in Kestrel, each write here a copy.
         private ArrayBufferWriter<byte> _batch = new(512);
         private readonly ArrayBufferWriter<byte> _json = new(256);
-        private readonly ArrayBufferWriter<byte> _id = new(64);
+        private byte[] _id = new byte[64];
         private Utf8JsonWriter? _writer;
 
         /// <summary>Returns why the stream ended; throws when the client went away.</summary>
@@ -208,7 +213,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                 WriteDiscontinuity(message.Channel!, message.Top);
                 return;
             }
-            WritePublication(_batch, message.Entry, subscription.Positions, _id);
+            WritePublication(_batch, message.Entry, subscription.Positions, ref _id);
         }
 
         // Not a lambda in RunAsync: one capturing the message there would cost an object per message.
@@ -240,9 +245,15 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
 
         private async ValueTask FlushAsync(CancellationToken cancellationToken)
         {
-            if (_batch.WrittenCount > 0)
+            FlushResult result;
+            if (_batch.WrittenCount == 0)
             {
-                response.Write(_batch.WrittenSpan);
+                result = await response.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // One write that flushes: cheaper in Kestrel than writing into its buffer, then flushing.
+                result = await response.WriteAsync(_batch.WrittenMemory, cancellationToken).ConfigureAwait(false);
                 if (_batch.Capacity > KeptBatchCapacity)
                 {
                     _batch = new ArrayBufferWriter<byte>(512);
@@ -252,7 +263,6 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                     _batch.ResetWrittenCount();
                 }
             }
-            var result = await response.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (result.IsCanceled || result.IsCompleted)
             {
                 throw new OperationCanceledException("The client went away.");
