@@ -116,11 +116,12 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
     /// <summary>Writes one connection's queue to its response until either side ends it.</summary>
     private sealed class EventStream(HttpChannelConnection connection, ChannelSubscription subscription, PipeWriter response, HeartbeatTicker heartbeat)
     {
-        // A batch bigger than this (a large event) is not kept for the next one.
-        private const int KeptBatchCapacity = 4 * FlushThreshold;
-
         // Events are written here, then the whole batch to the response in one write: each write to the
-        // response's writer is several calls and locks in Kestrel, each write here a copy.
+        // response's writer is several calls and locks in Kestrel, each write here a copy. A batch past
+        // BatchSize goes to the response's buffer; one grown past KeptBatchCapacity by a large event is
+        // not kept, so an idle stream holds at most a few KB.
+        private const int BatchSize = 2 * 1024;
+        private const int KeptBatchCapacity = 4 * 1024;
         private ArrayBufferWriter<byte> _batch = new(512);
         private readonly ArrayBufferWriter<byte> _json = new(256);
         private byte[] _id = new byte[64];
@@ -170,9 +171,13 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                                 WriteMessage(message);
                                 break;
                         }
-                        if (_batch.WrittenCount > FlushThreshold)
+                        if (_batch.WrittenCount >= BatchSize)
                         {
-                            await FlushAsync(cancellationToken).ConfigureAwait(false);
+                            MoveBatch();
+                            if (response.UnflushedBytes > FlushThreshold)
+                            {
+                                await FlushAsync(cancellationToken).ConfigureAwait(false);
+                            }
                         }
                     }
                     await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -243,25 +248,40 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
             ServerSentEventsFormat.WriteEvent(_batch, eventName, id, _json.WrittenSpan);
         }
 
-        private async ValueTask FlushAsync(CancellationToken cancellationToken)
+        private void MoveBatch()
         {
-            FlushResult result;
-            if (_batch.WrittenCount == 0)
+            if (_batch.WrittenCount > 0)
             {
-                result = await response.FlushAsync(cancellationToken).ConfigureAwait(false);
+                response.Write(_batch.WrittenSpan);
+                ResetBatch();
+            }
+        }
+
+        private void ResetBatch()
+        {
+            if (_batch.Capacity > KeptBatchCapacity)
+            {
+                _batch = new ArrayBufferWriter<byte>(512);
             }
             else
             {
-                // One write that flushes: cheaper in Kestrel than writing into its buffer, then flushing.
+                _batch.ResetWrittenCount();
+            }
+        }
+
+        private async ValueTask FlushAsync(CancellationToken cancellationToken)
+        {
+            FlushResult result;
+            if (_batch.WrittenCount > 0 && response.UnflushedBytes == 0)
+            {
+                // The usual case, one batch: one write that flushes, cheaper in Kestrel than writing into its buffer and flushing.
                 result = await response.WriteAsync(_batch.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                if (_batch.Capacity > KeptBatchCapacity)
-                {
-                    _batch = new ArrayBufferWriter<byte>(512);
-                }
-                else
-                {
-                    _batch.ResetWrittenCount();
-                }
+                ResetBatch();
+            }
+            else
+            {
+                MoveBatch();
+                result = await response.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
             if (result.IsCanceled || result.IsCompleted)
             {
