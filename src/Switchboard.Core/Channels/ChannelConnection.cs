@@ -67,7 +67,8 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
 
     /// <summary>
     /// Waits until a message can be taken with <see cref="TryTake"/>; false once the queue is complete
-    /// (after a <see cref="ChannelMessageKind.Close"/> message, or disposal) and drained.
+    /// (after a <see cref="ChannelMessageKind.Close"/> message, or disposal) and drained. One waiter at
+    /// a time; without a cancellable token nothing is allocated (see <see cref="Signal"/>).
     /// </summary>
     public ValueTask<bool> WaitAsync(CancellationToken cancellationToken = default) => _queue.WaitToReadAsync(cancellationToken);
 
