@@ -19,25 +19,69 @@ public static class ChannelCursor
     private const char SegmentSeparator = '~';
     private const char EpochMark = '.';
     private const int MaxOffsetDigits = 18;
+    private static readonly SearchValues<char> UrlSafe = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    private const int MaxLongDigits = 20; // what a long can take when written, sign included
     private const int MaxEpochLength = 256;
 
     public static string Format(ReadOnlySpan<StreamPosition> positions)
     {
-        var text = new StringBuilder(Version, Version.Length + (positions.Length * 16));
+        var length = MaxLength(positions);
+        var rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        try
+        {
+            var bytes = rented is null ? stackalloc byte[length] : rented;
+            return Encoding.ASCII.GetString(bytes[..Write(bytes, positions)]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Writes the cursor as <see cref="Format"/> makes it, in ASCII, without making a string: an SSE stream writes one per event.</summary>
+    public static void Write(IBufferWriter<byte> output, ReadOnlySpan<StreamPosition> positions) =>
+        output.Advance(Write(output.GetSpan(MaxLength(positions)), positions));
+
+    /// <summary>At least the length of the cursor of <paramref name="positions"/> in bytes.</summary>
+    public static int MaxLength(ReadOnlySpan<StreamPosition> positions)
+    {
+        var length = Version.Length;
         foreach (var position in positions)
         {
-            text.Append(SegmentSeparator).Append(position.Offset);
-            text.Append(EpochMark);
+            length += 2 + MaxLongDigits + (IsUrlSafe(position.Epoch) ? position.Epoch.Length : 1 + Base64Url.GetEncodedLength(Encoding.UTF8.GetByteCount(position.Epoch)));
+        }
+        return length;
+    }
+
+    /// <summary>Writes the cursor into a span of at least <see cref="MaxLength"/> bytes; returns how many it wrote.</summary>
+    public static int Write(Span<byte> span, ReadOnlySpan<StreamPosition> positions)
+    {
+        "v1"u8.CopyTo(span);
+        var written = Version.Length;
+        foreach (var position in positions)
+        {
+            span[written++] = (byte)SegmentSeparator;
+            if (!Utf8Formatter.TryFormat(position.Offset, span[written..], out var digits))
+            {
+                throw new ArgumentOutOfRangeException(nameof(positions), "An offset does not fit a cursor.");
+            }
+            written += digits;
+            span[written++] = (byte)EpochMark;
             if (IsUrlSafe(position.Epoch))
             {
-                text.Append(position.Epoch);
+                // The base64url alphabet is ASCII: one byte per character.
+                written += Encoding.ASCII.GetBytes(position.Epoch, span[written..]);
             }
             else
             {
-                text.Append(EpochMark).Append(Base64Url.EncodeToString(Encoding.UTF8.GetBytes(position.Epoch)));
+                span[written++] = (byte)EpochMark;
+                written += Base64Url.EncodeToUtf8(Encoding.UTF8.GetBytes(position.Epoch), span[written..]);
             }
         }
-        return text.ToString();
+        return written;
     }
 
     /// <summary>
@@ -124,13 +168,6 @@ public static class ChannelCursor
         {
             return false;
         }
-        foreach (var c in epoch)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
-            {
-                return false;
-            }
-        }
-        return true;
+        return !epoch.ContainsAnyExcept(UrlSafe);
     }
 }

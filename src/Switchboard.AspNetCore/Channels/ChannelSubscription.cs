@@ -15,6 +15,7 @@ internal sealed class HttpChannelConnection(ChannelHub hub, string protocol, Cha
 /// </summary>
 internal sealed class ChannelSubscription
 {
+    private const int ScannedChannels = 4;
     private readonly Dictionary<string, int> _index;
 
     private ChannelSubscription(string[] channels, StreamPosition[] positions, bool resumed, bool cursorMalformed)
@@ -103,15 +104,32 @@ internal sealed class ChannelSubscription
     {
         switch (message.Kind)
         {
-            case ChannelMessageKind.Publication when _index.TryGetValue(message.Entry.Channel, out var i):
+            case ChannelMessageKind.Publication when IndexOf(message.Entry.Channel) is var i and >= 0:
                 Positions[i] = message.Entry.Position;
                 return i;
-            case ChannelMessageKind.Discontinuity when message.Channel is not null && _index.TryGetValue(message.Channel, out var j):
+            case ChannelMessageKind.Discontinuity when message.Channel is not null && IndexOf(message.Channel) is var j and >= 0:
                 Positions[j] = message.Top;
                 return j;
             default:
                 return -1;
         }
+    }
+
+    private int IndexOf(string channel)
+    {
+        // Most streams have one channel or a few: comparing names is cheaper than hashing one.
+        if (Channels.Length <= ScannedChannels)
+        {
+            for (var i = 0; i < Channels.Length; i++)
+            {
+                if (string.Equals(Channels[i], channel, StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        return _index.TryGetValue(channel, out var index) ? index : -1;
     }
 
     /// <summary>The cursor as the request gave it: the <c>Last-Event-ID</c> header first (an EventSource reconnecting), then the query parameter.</summary>

@@ -75,65 +75,121 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
     internal static string EventName(string publicationEvent) =>
         publicationEvent.Length == 0 || Reserved.Contains(publicationEvent) || !ServerSentEventsFormat.IsSingleLine(publicationEvent) ? "message" : publicationEvent;
 
-    /// <summary>Writes one connection's queue to its response until either side ends it.</summary>
-    private sealed class EventStream(HttpChannelConnection connection, ChannelSubscription subscription, PipeWriter output, HeartbeatTicker heartbeat)
+    /// <summary>
+    /// Writes a publication's event, encoded once for every stream, with this stream's cursor
+    /// (<paramref name="positions"/>, after the publication) as its id; <paramref name="id"/> is the
+    /// stream's scratch buffer for the cursor, grown when it is too small.
+    /// </summary>
+    internal static void WritePublication(IBufferWriter<byte> output, in ChannelEntry entry, ReadOnlySpan<StreamPosition> positions, ref byte[] id)
     {
+        var length = ChannelCursor.MaxLength(positions);
+        if (id.Length < length)
+        {
+            id = new byte[length];
+        }
+        var written = ChannelCursor.Write(id, positions);
+        ServerSentEventsFormat.WriteEvent(output, entry.Publication.Frame(PublicationEvents.Instance, entry), id.AsSpan(0, written));
+    }
+
+    /// <summary>
+    /// Encode once, write many: a publication's event in a channel (its <c>event:</c> field and <c>data:</c>
+    /// lines) is encoded by the first stream that writes it, and every stream writes the same bytes with
+    /// its own cursor as the <c>id:</c>.
+    /// </summary>
+    internal sealed class PublicationEvents : PublicationFormat
+    {
+        public static readonly PublicationEvents Instance = new();
+
+        public override byte[] Encode(in ChannelEntry entry)
+        {
+            var json = new ArrayBufferWriter<byte>(128 + entry.Publication.Data.Length);
+            using (var writer = ChannelJson.CreateWriter(json))
+            {
+                ChannelJson.WritePublication(writer, entry);
+            }
+            var encoded = new ArrayBufferWriter<byte>(json.WrittenCount + 64);
+            ServerSentEventsFormat.WriteEvent(encoded, EventName(entry.Publication.Event), null, json.WrittenSpan);
+            return encoded.WrittenSpan.ToArray();
+        }
+    }
+
+    /// <summary>Writes one connection's queue to its response until either side ends it.</summary>
+    private sealed class EventStream(HttpChannelConnection connection, ChannelSubscription subscription, PipeWriter response, HeartbeatTicker heartbeat)
+    {
+        // Events are written here, then the whole batch to the response in one write: each write to the
+        // response's writer is several calls and locks in Kestrel, each write here a copy. A batch past
+        // BatchSize goes to the response's buffer; one grown past KeptBatchCapacity by a large event is
+        // not kept, so an idle stream holds at most a few KB.
+        private const int BatchSize = 2 * 1024;
+        private const int KeptBatchCapacity = 4 * 1024;
+        private ArrayBufferWriter<byte> _batch = new(512);
         private readonly ArrayBufferWriter<byte> _json = new(256);
+        private byte[] _id = new byte[64];
         private Utf8JsonWriter? _writer;
 
         /// <summary>Returns why the stream ended; throws when the client went away.</summary>
         public async Task<string> RunAsync(TimeSpan retry, CancellationToken cancellationToken)
         {
-            ServerSentEventsFormat.WriteRetry(output, retry);
-            WriteSubscribed();
-            if (subscription.CursorMalformed)
+            // The stream waits on its queue alone (no token, no second task, nothing allocated per wait):
+            // the heartbeat and the end of the request wake it with a signal.
+            var heartbeats = heartbeat.Ticks;
+            heartbeat.Add(connection);
+            using var aborted = cancellationToken.UnsafeRegister(static c => ((ChannelConnection)c!).Signal(), connection);
+            try
             {
-                for (var i = 0; i < subscription.Channels.Length; i++)
+                ServerSentEventsFormat.WriteRetry(_batch, retry);
+                WriteSubscribed();
+                if (subscription.CursorMalformed)
                 {
-                    WriteDiscontinuity(subscription.Channels[i], subscription.Positions[i]);
+                    for (var i = 0; i < subscription.Channels.Length; i++)
+                    {
+                        WriteDiscontinuity(subscription.Channels[i], subscription.Positions[i]);
+                    }
+                }
+                while (true)
+                {
+                    // Everything queued is written, then flushed once before waiting: no event waits for another.
+                    while (connection.TryTake(out var message))
+                    {
+                        switch (message.Kind)
+                        {
+                            case ChannelMessageKind.Close:
+                                WriteClose(message.Reason);
+                                await FlushAsync(cancellationToken).ConfigureAwait(false);
+                                return "disconnected by the server: " + message.Reason;
+                            case ChannelMessageKind.Signal:
+                                cancellationToken.ThrowIfCancellationRequested();
+                                var ticks = heartbeat.Ticks;
+                                if (ticks != heartbeats)
+                                {
+                                    // One ping per tick, however many ticks passed since the last.
+                                    heartbeats = ticks;
+                                    ServerSentEventsFormat.WriteComment(_batch, "ping");
+                                }
+                                break;
+                            default:
+                                WriteMessage(message);
+                                break;
+                        }
+                        if (_batch.WrittenCount >= BatchSize)
+                        {
+                            MoveBatch();
+                            if (response.UnflushedBytes > FlushThreshold)
+                            {
+                                await FlushAsync(cancellationToken).ConfigureAwait(false);
+                            }
+                        }
+                    }
+                    await FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (!await connection.WaitAsync().ConfigureAwait(false))
+                    {
+                        return "connection closed";
+                    }
                 }
             }
-            var tick = heartbeat.NextTick;
-            while (true)
+            finally
             {
-                // Everything queued is written, and flushed before waiting: no event waits for another.
-                while (connection.TryTake(out var message))
-                {
-                    if (message.Kind == ChannelMessageKind.Close)
-                    {
-                        Write("close", null, w =>
-                        {
-                            w.WriteStartObject();
-                            w.WriteString("reason"u8, message.Reason);
-                            w.WriteEndObject();
-                        });
-                        await FlushAsync(cancellationToken).ConfigureAwait(false);
-                        return "disconnected by the server: " + message.Reason;
-                    }
-                    WriteMessage(message);
-                    if (output.UnflushedBytes > FlushThreshold)
-                    {
-                        await FlushAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                await FlushAsync(cancellationToken).ConfigureAwait(false);
-
-                var wait = connection.WaitAsync(cancellationToken);
-                if (!wait.IsCompletedSuccessfully)
-                {
-                    var waiting = wait.AsTask();
-                    while (await Task.WhenAny(waiting, tick).ConfigureAwait(false) == tick)
-                    {
-                        ServerSentEventsFormat.WriteComment(output, "ping");
-                        await FlushAsync(cancellationToken).ConfigureAwait(false);
-                        tick = heartbeat.NextTick;
-                    }
-                    wait = new ValueTask<bool>(waiting);
-                }
-                if (!await wait.ConfigureAwait(false))
-                {
-                    return "connection closed";
-                }
+                heartbeat.Remove(connection);
             }
         }
 
@@ -162,9 +218,16 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                 WriteDiscontinuity(message.Channel!, message.Top);
                 return;
             }
-            var entry = message.Entry;
-            Write(EventName(entry.Publication.Event), subscription.Cursor, w => ChannelJson.WritePublication(w, entry));
+            WritePublication(_batch, message.Entry, subscription.Positions, ref _id);
         }
+
+        // Not a lambda in RunAsync: one capturing the message there would cost an object per message.
+        private void WriteClose(string? reason) => Write("close", null, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("reason"u8, reason);
+            w.WriteEndObject();
+        });
 
         private void WriteDiscontinuity(string channel, StreamPosition top) =>
             Write("discontinuity", subscription.Cursor, w => ChannelJson.WritePosition(w, channel, top));
@@ -182,12 +245,44 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
             }
             data(_writer);
             _writer.Flush();
-            ServerSentEventsFormat.WriteEvent(output, eventName, id, _json.WrittenSpan);
+            ServerSentEventsFormat.WriteEvent(_batch, eventName, id, _json.WrittenSpan);
+        }
+
+        private void MoveBatch()
+        {
+            if (_batch.WrittenCount > 0)
+            {
+                response.Write(_batch.WrittenSpan);
+                ResetBatch();
+            }
+        }
+
+        private void ResetBatch()
+        {
+            if (_batch.Capacity > KeptBatchCapacity)
+            {
+                _batch = new ArrayBufferWriter<byte>(512);
+            }
+            else
+            {
+                _batch.ResetWrittenCount();
+            }
         }
 
         private async ValueTask FlushAsync(CancellationToken cancellationToken)
         {
-            var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            FlushResult result;
+            if (_batch.WrittenCount > 0 && response.UnflushedBytes == 0)
+            {
+                // The usual case, one batch: one write that flushes, cheaper in Kestrel than writing into its buffer and flushing.
+                result = await response.WriteAsync(_batch.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                ResetBatch();
+            }
+            else
+            {
+                MoveBatch();
+                result = await response.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
             if (result.IsCanceled || result.IsCompleted)
             {
                 throw new OperationCanceledException("The client went away.");

@@ -48,6 +48,30 @@ public static class ServerSentEventsFormat
         output.Write("\n\n"u8);
     }
 
+    /// <summary>
+    /// Writes an event encoded once (by <see cref="WriteEvent(IBufferWriter{byte}, string?, string?, ReadOnlySpan{byte})"/>
+    /// with no id) for many streams, with this stream's <paramref name="id"/>: the same bytes as encoding it
+    /// with the id. <paramref name="id"/> must be a single line of UTF-8.
+    /// </summary>
+    public static void WriteEvent(IBufferWriter<byte> output, ReadOnlySpan<byte> encodedWithoutId, ReadOnlySpan<byte> id)
+    {
+        if (id.IndexOfAny((byte)'\r', (byte)'\n', (byte)0) >= 0)
+        {
+            throw new ArgumentException("An SSE field value must not contain CR, LF or NUL.", nameof(id));
+        }
+        // The id goes after the event field, which is a single line, as WriteEvent puts it. One span:
+        // this is written once per event per stream.
+        var head = encodedWithoutId.StartsWith(EventField) ? encodedWithoutId.IndexOf((byte)'\n') + 1 : 0;
+        var length = encodedWithoutId.Length + IdField.Length + id.Length + 1;
+        var span = output.GetSpan(length);
+        encodedWithoutId[..head].CopyTo(span);
+        IdField.CopyTo(span[head..]);
+        id.CopyTo(span[(head + IdField.Length)..]);
+        span[head + IdField.Length + id.Length] = (byte)'\n';
+        encodedWithoutId[head..].CopyTo(span[(head + IdField.Length + id.Length + 1)..]);
+        output.Advance(length);
+    }
+
     /// <summary>Writes a comment line (<c>: text</c>), which clients ignore: the heartbeat.</summary>
     public static void WriteComment(IBufferWriter<byte> output, string text)
     {

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Switchboard.Engine;
 
 namespace Switchboard.Channels;
@@ -13,6 +12,12 @@ public enum ChannelMessageKind
 
     /// <summary>The server ends the connection; <see cref="ChannelMessage.Reason"/> says why.</summary>
     Close,
+
+    /// <summary>
+    /// No content: the transport woke itself with <see cref="ChannelConnection.Signal"/> (a heartbeat is
+    /// due, its request ended) and looks at its own state to see why.
+    /// </summary>
+    Signal,
 }
 
 /// <summary>One item of a channel connection's outbound queue.</summary>
@@ -26,8 +31,7 @@ public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEnt
 /// </summary>
 public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
 {
-    private readonly Channel<ChannelMessage> _queue = Channel.CreateUnbounded<ChannelMessage>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+    private readonly ChannelMessageQueue _queue = new();
     private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
     /// <summary>The reason given to <see cref="Disconnect"/> when a connection is dropped as a slow consumer.</summary>
     public const string SlowConsumerReason = "slow consumer";
@@ -35,6 +39,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     private int _queued;
     private int _replaying;
     private int _closed;
+    private int _signalled;
 
     protected ChannelConnection(ChannelHub hub, string protocol, ChannelGrant grant, string? connectionId = null)
     {
@@ -62,9 +67,10 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
 
     /// <summary>
     /// Waits until a message can be taken with <see cref="TryTake"/>; false once the queue is complete
-    /// (after a <see cref="ChannelMessageKind.Close"/> message, or disposal) and drained.
+    /// (after a <see cref="ChannelMessageKind.Close"/> message, or disposal) and drained. One waiter at
+    /// a time; without a cancellable token nothing is allocated (see <see cref="Signal"/>).
     /// </summary>
-    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken = default) => _queue.Reader.WaitToReadAsync(cancellationToken);
+    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken = default) => _queue.WaitToReadAsync(cancellationToken);
 
     public IReadOnlyCollection<string> Channels
     {
@@ -80,12 +86,35 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     /// <summary>Reads the next message if one is queued, keeping the slow-consumer count.</summary>
     public bool TryTake(out ChannelMessage message)
     {
-        if (_queue.Reader.TryRead(out message))
+        if (_queue.TryRead(out message))
         {
-            Interlocked.Decrement(ref _queued);
+            if (message.Kind == ChannelMessageKind.Signal)
+            {
+                // A full fence: what the signaller did before signalling is seen by the caller, or it signals again.
+                Interlocked.Exchange(ref _signalled, 0);
+            }
+            else
+            {
+                Interlocked.Decrement(ref _queued);
+            }
             return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Wakes the transport with a <see cref="ChannelMessageKind.Signal"/> message, unless one is already
+    /// queued, so that it can wait on <see cref="WaitAsync"/> alone, without a token or a second task per
+    /// wait: a heartbeat timer or a request's cancellation signals, and the transport sees why in its own
+    /// state when it takes the message. Not counted against <see cref="MaxQueued"/>; nothing once the
+    /// queue is complete.
+    /// </summary>
+    public void Signal()
+    {
+        if (Interlocked.Exchange(ref _signalled, 1) == 0 && !_queue.TryWrite(new ChannelMessage(ChannelMessageKind.Signal)))
+        {
+            Volatile.Write(ref _signalled, 0);
+        }
     }
 
     /// <summary>Subscribes to a channel, replaying after <paramref name="since"/> first when given. Returns the channel's position.</summary>
@@ -129,8 +158,8 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         {
             return;
         }
-        _queue.Writer.TryWrite(new ChannelMessage(ChannelMessageKind.Close, Reason: reason));
-        _queue.Writer.TryComplete();
+        _queue.TryWrite(new ChannelMessage(ChannelMessageKind.Close, Reason: reason));
+        _queue.Complete();
     }
 
     private void Enqueue(ChannelMessage message)
@@ -144,14 +173,14 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
             Disconnect(SlowConsumerReason);
             return;
         }
-        _queue.Writer.TryWrite(message);
+        _queue.TryWrite(message);
     }
 
     /// <summary>Leaves every channel and the hub's registry; call when the transport ends.</summary>
     public virtual ValueTask DisposeAsync()
     {
         Interlocked.Exchange(ref _closed, 1);
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         foreach (var channel in Channels)
         {
             Hub.Unsubscribe(channel, this);

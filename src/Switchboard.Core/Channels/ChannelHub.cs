@@ -217,7 +217,7 @@ public sealed class ChannelHub
                 {
                     // The floor is where the subscriber's replay ended: in a cluster, a publication may
                     // reach this node after a replay that already had it.
-                    if (subscriber.ConnectionId != publisherId && (floor.Epoch != position.Epoch || position.Offset > floor.Offset))
+                    if ((publisherId is null || subscriber.ConnectionId != publisherId) && (floor.Epoch != position.Epoch || position.Offset > floor.Offset))
                     {
                         subscriber.Deliver(entry);
                     }

@@ -8,7 +8,7 @@ namespace Switchboard.Channels;
 /// One message published to one or more channels of a namespace. It is encoded at most once per wire
 /// format, lazily, and the same bytes go to every subscriber of that format.
 /// </summary>
-public sealed class Publication
+public sealed partial class Publication
 {
     private readonly object?[] _args;
     private byte[]? _data;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Switchboard.AspNetCore.Channels;
 using Switchboard.Channels;
 
@@ -69,5 +70,18 @@ public sealed class ChannelCursorTests
         Assert.False(ChannelCursor.TryParse(cursor, 1, out _));
         Assert.False(ChannelCursor.TryParse(cursor, 3, out _));
         Assert.True(ChannelCursor.TryParse(cursor, 2, out _));
+    }
+
+    [Fact]
+    public void Written_as_bytes_a_cursor_is_its_text_in_ascii_appended_to_what_is_there()
+    {
+        StreamPosition[] positions = [new(long.MaxValue, "a-b_C9"), new(0, "node 1/épöch"), new(42, "x")];
+        var output = new ArrayBufferWriter<byte>(1);
+        output.Write("id: "u8);
+
+        ChannelCursor.Write(output, positions);
+
+        Assert.Equal("id: " + ChannelCursor.Format(positions), System.Text.Encoding.ASCII.GetString(output.WrittenSpan));
+        Assert.Equal("id: v1~9223372036854775807.a-b_C9~0..bm9kZSAxL8OpcMO2Y2g~42.x", System.Text.Encoding.ASCII.GetString(output.WrittenSpan));
     }
 }

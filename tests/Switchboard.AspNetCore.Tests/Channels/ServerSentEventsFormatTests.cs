@@ -74,4 +74,29 @@ public sealed class ServerSentEventsFormatTests
     [InlineData("two\nlines", "message")]
     public void A_publication_whose_name_the_stream_or_EventSource_reserves_is_sent_as_message(string name, string sent) =>
         Assert.Equal(sent, ServerSentEventsEndpoint.EventName(name));
+
+    [Theory]
+    [InlineData("tick", "{\"x\":1}")]
+    [InlineData(null, "{\"x\":1}")]
+    [InlineData("message", "a\r\nb\nc\rd")]
+    [InlineData("data", "event: x")]
+    public void An_event_encoded_once_without_an_id_is_written_with_an_id_as_if_encoded_with_it(string? name, string data)
+    {
+        var encoded = new ArrayBufferWriter<byte>();
+        ServerSentEventsFormat.WriteEvent(encoded, name, null, Encoding.UTF8.GetBytes(data));
+        var output = new ArrayBufferWriter<byte>();
+
+        ServerSentEventsFormat.WriteEvent(output, encoded.WrittenSpan, "v1~3.e"u8);
+
+        Assert.Equal(Event(name, "v1~3.e", data), Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    [Fact]
+    public void An_id_written_into_an_encoded_event_must_be_one_line()
+    {
+        var encoded = new ArrayBufferWriter<byte>();
+        ServerSentEventsFormat.WriteEvent(encoded, "tick", null, "1"u8);
+
+        Assert.Throws<ArgumentException>(() => ServerSentEventsFormat.WriteEvent(new ArrayBufferWriter<byte>(), encoded.WrittenSpan, "a\nb"u8));
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Channels;
 
 namespace Switchboard.AspNetCore.Tests.Channels;
@@ -74,6 +75,34 @@ public sealed class ServerSentEventsRecoveryTests(ChannelsFixture fixture) : ICl
         Assert.Equal([4, 5, 6, 7], await ReadNumbersAsync(second, 4));
         await PublishAsync(channel, 8);
         Assert.Equal([8], await ReadNumbersAsync(second, 1));
+    }
+
+    [Fact]
+    public async Task A_replay_larger_than_a_write_batch_with_an_event_larger_than_the_batch_buffer_arrives_whole_and_in_order()
+    {
+        var channel = ChannelsFixture.NewChannel();
+        var text = new string('x', 400);
+        var large = new string('y', 10_000);
+        string? epoch = null;
+        for (var i = 1; i <= 60; i++)
+        {
+            var published = await fixture.Hub.PublishAsync([channel], "n", [i, i == 30 ? large : text]).Within();
+            epoch = published.Positions[channel].Epoch;
+        }
+
+        // Everything is owed at once: the stream writes it in batches, one event alone bigger than a batch.
+        var client = await ConnectAsync(ChannelsFixture.Query(channel), lastEventId: ChannelCursor.Format([new(0, epoch!)]));
+
+        for (var i = 1; i <= 60; i++)
+        {
+            var frame = await client.NextEventAsync();
+            Assert.Equal(ChannelCursor.Format([new(i, epoch!)]), frame.Id);
+            var data = frame.Json.GetProperty("data");
+            Assert.Equal(i, data[0].GetInt32());
+            Assert.Equal(i == 30 ? large : text, data[1].GetString());
+        }
+        await PublishAsync(channel, 61);
+        Assert.Equal([61], await ReadNumbersAsync(client, 1));
     }
 
     [Fact]

@@ -131,6 +131,27 @@ public sealed class ServerSentEventsTests(ChannelsFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Streams_at_different_positions_get_a_publication_as_the_same_event_each_with_its_own_cursor()
+    {
+        string a = ChannelsFixture.NewChannel(), b = ChannelsFixture.NewChannel();
+        var first = await fixture.Api.PublishAsync(b, "\"b1\"");
+        var onlyA = await ConnectAsync(ChannelsFixture.Query(a));
+        var bThenA = await ConnectAsync(ChannelsFixture.Query(b, a));
+
+        // Encoded once for both streams: only the id differs.
+        var published = await fixture.Api.PublishAsync(a, "{\"text\":\"x\\ny\"}", eventName: "tick");
+
+        var epochA = published.GetProperty("results").GetProperty(a).GetProperty("epoch").GetString()!;
+        var epochB = first.GetProperty("results").GetProperty(b).GetProperty("epoch").GetString()!;
+        var one = await onlyA.NextEventAsync();
+        var other = await bThenA.NextEventAsync();
+        Assert.Equal(ChannelCursor.Format([new(1, epochA)]), one.Id);
+        Assert.Equal(ChannelCursor.Format([new(1, epochB), new(1, epochA)]), other.Id);
+        Assert.Equal(("tick", one.Data), (other.Event, other.Data));
+        Assert.Equal("{\"text\":\"x\\ny\"}", one.Json.GetProperty("data").GetRawText());
+    }
+
+    [Fact]
     public async Task An_idle_stream_gets_ping_comments()
     {
         var channel = ChannelsFixture.NewChannel();

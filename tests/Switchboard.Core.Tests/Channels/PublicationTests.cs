@@ -16,4 +16,36 @@ public sealed class PublicationTests
         Assert.Equal("""[{"name":"a.bin","bytes":"AQID"},[1,"/w=="],"x"]""", Encoding.UTF8.GetString(received.Data.Span));
         Assert.Equal("""[{"name":"a.bin","bytes":"AQID"},[1,"/w=="],"x"]""", Encoding.UTF8.GetString(received.ArgumentsJson.Span));
     }
+
+    private sealed class CountingFormat(string name) : PublicationFormat
+    {
+        public int Encoded;
+
+        public override byte[] Encode(in ChannelEntry entry)
+        {
+            Interlocked.Increment(ref Encoded);
+            return Encoding.UTF8.GetBytes($"{name}:{entry.Channel}:{entry.Offset}");
+        }
+    }
+
+    [Fact]
+    public void A_frame_is_encoded_once_per_format_and_channel_and_the_same_bytes_are_shared()
+    {
+        var publication = new Publication(1, "tick", [1], [], null, DateTimeOffset.UnixEpoch);
+        var sse = new CountingFormat("sse");
+        var plain = new CountingFormat("plain");
+
+        var first = publication.Frame(sse, new ChannelEntry("a", 5, "E", publication));
+        var again = publication.Frame(sse, new ChannelEntry(new string('a', 1), 5, "E", publication));
+        var otherChannel = publication.Frame(sse, new ChannelEntry("b", 9, "E", publication));
+        var otherFormat = publication.Frame(plain, new ChannelEntry("a", 5, "E", publication));
+
+        Assert.Same(first, again);
+        Assert.Equal("sse:a:5", Encoding.UTF8.GetString(first));
+        Assert.Equal("sse:b:9", Encoding.UTF8.GetString(otherChannel));
+        Assert.Equal("plain:a:5", Encoding.UTF8.GetString(otherFormat));
+        Assert.Equal(2, sse.Encoded);
+        Assert.Equal(1, plain.Encoded);
+        Assert.Same(otherChannel, publication.Frame(sse, new ChannelEntry("b", 9, "E", publication)));
+    }
 }
