@@ -11,7 +11,7 @@ export const INTEROP_DLL = path.join(path.dirname(projectDll(INTEROP_PROJECT)), 
 /** The interop app's profile (tests/interop/server/Program.cs). */
 export const PROFILE = Object.freeze({
   pingInterval: 1_000,
-  pingTimeout: 1_000,
+  pingTimeout: 5_000,
   maxPayload: 100_000,
   askTimeout: 500,
   serverBytes: Buffer.from([0xde, 0xad, 0xbe, 0xef]),
