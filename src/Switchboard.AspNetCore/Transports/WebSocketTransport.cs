@@ -120,15 +120,25 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// frames queued when the writer wakes go out in batches, each one write to the connection, of up to
     /// <see cref="MaxBatchMessages"/> messages or <see cref="MaxBatchBytes"/> bytes; frames are sent
     /// without a cancellation token, which keeps the socket on its fast path (no registration per frame).
+    /// While the writer waits on an empty queue, a reply (<see cref="EngineSession.SendDirect"/>) is sent
+    /// on the thread that writes it, through <see cref="DirectSender"/>; a send of that kind that does not
+    /// complete at once is finished here, before anything else is sent.
     /// </summary>
     private async Task RunAsync(HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session)
     {
         var reading = ReadLoopAsync(socket, session);
         var outbound = session.Outbound;
+        outbound.AttachSender(new DirectSender(socket, stream));
         try
         {
-            while (await outbound.WaitToReadAsync())
+            while (true)
             {
+                var readable = await outbound.WaitToReadAsync();
+                await outbound.TakeUnfinishedSend();
+                if (!readable)
+                {
+                    break;
+                }
                 if (!outbound.TryRead(out var frame))
                 {
                     continue;
@@ -170,6 +180,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         {
             session.Close(EngineCloseReason.TransportClose);
             Abort(context, socket);
+        }
+        finally
+        {
+            outbound.AttachSender(null);
         }
         if (!reading.IsCompleted)
         {
@@ -276,6 +290,12 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             }
             await socket.SendAsync(attachments[i], WebSocketMessageType.Binary, true, CancellationToken.None);
         }
+    }
+
+    /// <summary>Sends one frame on the caller's thread, as a batch of its own (see <see cref="OutboundQueue"/>).</summary>
+    private sealed class DirectSender(WebSocket socket, GatheringStream? stream) : IDirectSender
+    {
+        public ValueTask Send(in OutboundFrame frame) => SendFrameAsync(socket, stream, frame, last: true);
     }
 
     private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string? description, TimeProvider time)

@@ -6,7 +6,8 @@ public sealed partial class EngineSession
     private const int WaitingForPong = 1;
 
     // The queue is internal and its lock is only ever held briefly, so it guards the session's state too
-    // (one lock object fewer per session); sending a ping under it re-enters the same monitor.
+    // (one lock object fewer per session). The ping is sent after it is released: it may go out on the
+    // scan's thread (SendDirect), and a send must not hold the session's state.
     private object StateLock => _outbound;
     private int _heartbeatState;
     private int _heartbeatToken;
@@ -58,10 +59,14 @@ public sealed partial class EngineSession
                 var now = _server.Time.GetTimestamp();
                 var from = Math.Max(due, now - _server.TickTimestampUnits);
                 _deadline = _server.PongLane.Schedule(this, ++_heartbeatToken, from);
-                Send(OutboundFrame.Ping);
             }
         }
-        if (timedOut)
+        if (!timedOut)
+        {
+            // A close in between makes this a no-op; a pong cannot come before the ping, and the state already waits for it.
+            SendDirect(OutboundFrame.Ping);
+        }
+        else
         {
             // Off the scan's thread: closing runs the application's handlers.
             ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(EngineCloseReason.PingTimeout), this, preferLocal: false);

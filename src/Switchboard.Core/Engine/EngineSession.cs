@@ -56,6 +56,13 @@ public sealed partial class EngineSession : IDeadlineTarget
     /// <summary>Queues a frame. Returns false when the session is closed.</summary>
     public bool Send(in OutboundFrame frame) => _outbound.TryWrite(frame);
 
+    /// <summary>
+    /// Queues a frame, or sends it on this thread when the WebSocket's writer is idle and nothing is
+    /// queued (no thread-pool hand-off). For a single reply (an ack, a ping), not for a loop over many
+    /// sessions: there, one connection's send would delay the next ones. Returns false when the session is closed.
+    /// </summary>
+    internal bool SendDirect(in OutboundFrame frame) => _outbound.TryWrite(frame, direct: true);
+
     /// <summary>Queues an Engine.IO message packet whose bytes are already encoded (<c>4...</c>).</summary>
     public bool SendEncodedMessage(ReadOnlyMemory<byte> encodedPacket) => Send(OutboundFrame.Text(encodedPacket));
 

@@ -14,6 +14,13 @@ namespace Switchboard.Engine;
 /// continuations (<c>RunContinuationsAsynchronously</c>) would go to that thread's local queue, which
 /// it serves last-in first-out — the first recipients of a message would wait behind the later ones
 /// and behind the next messages. The work item is the queue itself: nothing is allocated per wake-up.
+/// <para>
+/// A transport that can send on any thread attaches an <see cref="IDirectSender"/>. A frame written with
+/// <c>direct</c> (an ack, a ping) while the reader waits on an empty queue is then sent on the writing
+/// thread, and the wake-up is saved. The reader stays parked, and is not woken, until that send is
+/// done: only one thread sends at a time, and frames written meanwhile are queued behind it. A send
+/// that does not complete at once (or fails) is handed to the reader, which finishes it before anything else.
+/// </para>
 /// </remarks>
 internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkItem
 {
@@ -37,6 +44,13 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
     private bool _wakeResult;
     private Exception? _wakeError;
 
+    private IDirectSender? _sender;
+
+    // A frame is being sent on the thread that wrote it; the parked reader must not be woken until it is done.
+    private bool _sending;
+    private bool _waitCancellable;
+    private ValueTask _unfinished;
+
     private object Sync => this;
 
     /// <summary>True once completed and drained: nothing will ever be read again.</summary>
@@ -51,29 +65,110 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
         }
     }
 
-    public bool TryWrite(in OutboundFrame frame)
+    public bool TryWrite(in OutboundFrame frame) => TryWrite(frame, direct: false);
+
+    /// <summary>
+    /// Queues a frame; with <paramref name="direct"/>, sends it on this thread instead when a sender is
+    /// attached, nothing is queued or being sent, and the reader is waiting (see the remarks). For single
+    /// replies only: a loop over many sessions should queue, so that no connection's send delays the others.
+    /// </summary>
+    public bool TryWrite(in OutboundFrame frame, bool direct)
     {
+        IDirectSender? sender = null;
         lock (Sync)
         {
             if (_completed)
             {
                 return false;
             }
-            var items = _items ??= new OutboundFrame[InitialCapacity];
-            if (_count == items.Length)
+            if (direct && _waiting && !_sending && !_waitCancellable && _sender is { } attached)
             {
-                items = Grow(items);
+                // _waiting implies an empty queue, as long as nothing is being sent directly.
+                _sending = true;
+                sender = attached;
             }
-            items[(_head + _count) % items.Length] = frame;
-            _count++;
-            if (!_waiting)
+            else
             {
-                return true;
+                var items = _items ??= new OutboundFrame[InitialCapacity];
+                if (_count == items.Length)
+                {
+                    items = Grow(items);
+                }
+                items[(_head + _count) % items.Length] = frame;
+                _count++;
+                if (!_waiting || _sending)
+                {
+                    return true;
+                }
+                _waiting = false;
             }
-            _waiting = false;
         }
-        Wake(true, null);
+        if (sender is null)
+        {
+            Wake(true, null);
+        }
+        else
+        {
+            SendDirect(sender, frame);
+        }
         return true;
+    }
+
+    /// <summary>Lets <see cref="TryWrite(in OutboundFrame, bool)"/> send through <paramref name="sender"/> (null: queue only).</summary>
+    internal void AttachSender(IDirectSender? sender)
+    {
+        lock (Sync)
+        {
+            _sender = sender;
+        }
+    }
+
+    /// <summary>
+    /// The send a writing thread started and did not finish (or that failed): the reader awaits it after
+    /// each wait and before it sends anything. Completed when there is none.
+    /// </summary>
+    public ValueTask TakeUnfinishedSend()
+    {
+        lock (Sync)
+        {
+            var unfinished = _unfinished;
+            _unfinished = default;
+            return unfinished;
+        }
+    }
+
+    private void SendDirect(IDirectSender sender, in OutboundFrame frame)
+    {
+        ValueTask sent;
+        try
+        {
+            sent = sender.Send(frame);
+        }
+        catch (Exception ex)
+        {
+            sent = ValueTask.FromException(ex);
+        }
+        if (sent.IsCompletedSuccessfully)
+        {
+            // Releases a pooled source, if the send completed asynchronously before this check.
+            sent.GetAwaiter().GetResult();
+            sent = default;
+        }
+        bool result;
+        lock (Sync)
+        {
+            _sending = false;
+            _unfinished = sent;
+            var handOver = !sent.IsCompletedSuccessfully;
+            if (_count == 0 && !_completed && !handOver)
+            {
+                return;
+            }
+            // Nothing else wakes the reader while a frame is sent directly, so it is still waiting.
+            _waiting = false;
+            result = _count > 0 || !_completed;
+        }
+        Wake(result, null);
     }
 
     public bool TryRead(out OutboundFrame frame)
@@ -112,7 +207,7 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
                 return;
             }
             _completed = true;
-            if (!_waiting)
+            if (!_waiting || _sending)
             {
                 return;
             }
@@ -156,6 +251,8 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
             if (_count == 0 && !_completed && !cancellation.IsCancellationRequested)
             {
                 _waiting = true;
+                // A cancellation could wake the reader in the middle of a direct send: such waits get none.
+                _waitCancellable = cancellation.CanBeCanceled;
                 return new ValueTask<bool>(this, version);
             }
         }

@@ -1,3 +1,4 @@
+using Switchboard.Engine;
 using Switchboard.Protocols.SocketIO;
 
 namespace Switchboard.SocketIO;
@@ -166,16 +167,20 @@ public sealed partial class Socket
     /// <summary>Sends an event to this socket only.</summary>
     public void Emit(string eventName, params object?[] args) => Send(PacketEncoder.Event(Namespace.Name, eventName, args));
 
-    internal void SendAck(long ackId, object?[] args) => Send(PacketEncoder.Ack(Namespace.Name, ackId, args));
+    /// <summary>An ack is one reply to one socket: it may go out on this thread (<see cref="EngineSession.SendDirect"/>).</summary>
+    internal void SendAck(long ackId, object?[] args) => Send(PacketEncoder.Ack(Namespace.Name, ackId, args), direct: true);
 
     /// <summary>Writes an encoded packet to this socket's connection.</summary>
-    internal bool Send(EncodedPacket packet)
+    internal bool Send(EncodedPacket packet) => Send(packet, direct: false);
+
+    private bool Send(EncodedPacket packet, bool direct)
     {
         if (!Connected)
         {
             return false;
         }
         NotifyOutgoing(packet);
-        return Client.Session.SendEncodedMessage(packet.Text, packet.Attachments);
+        var frame = OutboundFrame.Text(packet.Text, packet.Attachments);
+        return direct ? Client.Session.SendDirect(frame) : Client.Session.Send(frame);
     }
 }

@@ -60,6 +60,80 @@ public sealed class SocketConcurrencyTests(SocketIOFixture fixture) : IClassFixt
         }
     }
 
+    /// <summary>
+    /// An ack may be sent on the thread that handled the event, when the connection's writer is idle
+    /// (EngineSession.SendDirect). It keeps its place among the handler's own emits, and acks from the
+    /// receiving thread and binary emits from another thread never interleave one packet's frames or
+    /// reorder either thread's packets.
+    /// </summary>
+    [Fact]
+    public async Task Acks_keep_their_place_among_emits_from_the_handler_and_from_another_thread()
+    {
+        const int acks = 2000;
+        const int emits = 2000;
+        var nsp = fixture.NewNamespace();
+        nsp.On("ordered", e =>
+        {
+            e.Socket.Emit("before");
+            e.Ack("ack");
+            e.Socket.Emit("after");
+        });
+        nsp.On("first", e =>
+        {
+            e.Ack("ack");
+            e.Socket.Emit("after");
+        });
+        nsp.On("n", e => e.Ack(e.Arg<int>(), new byte[] { 7 }));
+        await using var client = await SocketIOTestClient.OpenAsync(fixture.Host);
+        var socket = SocketIOFixture.ServerSocket(nsp, await client.JoinAsync(nsp.Name));
+
+        await client.SendAsync($"42{nsp.Name},1[\"ordered\"]");
+        Assert.Equal($"42{nsp.Name},[\"before\"]", await client.ReceiveTextAsync());
+        Assert.Equal($"43{nsp.Name},1[\"ack\"]", await client.ReceiveTextAsync());
+        Assert.Equal($"42{nsp.Name},[\"after\"]", await client.ReceiveTextAsync());
+        await client.SendAsync($"42{nsp.Name},2[\"first\"]");
+        Assert.Equal($"43{nsp.Name},2[\"ack\"]", await client.ReceiveTextAsync());
+        Assert.Equal($"42{nsp.Name},[\"after\"]", await client.ReceiveTextAsync());
+
+        var emitter = Task.Factory.StartNew(() =>
+        {
+            for (var i = 0; i < emits; i++)
+            {
+                socket.Emit("bin", i, new byte[] { (byte)i, (byte)(i >> 8) });
+            }
+        }, TaskCreationOptions.LongRunning);
+        for (var i = 0; i < acks; i++)
+        {
+            await client.SendAsync($"42{nsp.Name},{i}[\"n\",{i}]");
+        }
+        await emitter.Within();
+
+        var ack = new Regex($"^461-{Regex.Escape(nsp.Name)},(\\d+)\\[(\\d+),");
+        var emit = new Regex($"^451-{Regex.Escape(nsp.Name)},\\[\"bin\",(\\d+),");
+        var nextAck = 0;
+        var nextEmit = 0;
+        while (nextAck < acks || nextEmit < emits)
+        {
+            var text = await client.ReceiveTextAsync();
+            var attachment = await client.ReceiveBinaryAsync();
+            if (ack.Match(text) is { Success: true } a)
+            {
+                Assert.Equal(nextAck.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Groups[1].Value);
+                Assert.Equal(a.Groups[1].Value, a.Groups[2].Value);
+                Assert.Equal(new byte[] { 7 }, attachment);
+                nextAck++;
+            }
+            else
+            {
+                var e = emit.Match(text);
+                Assert.True(e.Success, $"Expected an ack or an emit, got '{text}'.");
+                Assert.Equal(nextEmit.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Groups[1].Value);
+                Assert.Equal(new byte[] { (byte)nextEmit, (byte)(nextEmit >> 8) }, attachment);
+                nextEmit++;
+            }
+        }
+    }
+
     [Fact]
     public async Task A_socket_whose_connection_closes_during_middleware_never_joins_the_namespace()
     {
