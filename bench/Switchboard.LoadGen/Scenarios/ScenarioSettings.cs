@@ -21,7 +21,9 @@ internal sealed record ScenarioSettings
     public int SseSubscribers { get; init; } = 1_000;
 
     public int ConnectParallelism { get; init; } = 128;
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    // Long enough for the JIT to finish on a server sharing its core with others (S6: two nodes and
+    // Redis); with 2 s, S6's nodes were still compiling at tier 1 while measured (docs/performance.md).
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(8);
     public TimeSpan Measure { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan LatencyPhase { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(15);
