@@ -22,8 +22,10 @@ public sealed partial class EngineSession
 
     internal void EndPost() => Volatile.Write(ref _postPending, 0);
 
-    /// <summary>The probe succeeded: release any held poll with a noop so the client can finish the upgrade.</summary>
-    /// <summary>Starts an upgrade; false when the session is not polling or another socket is already upgrading it.</summary>
+    /// <summary>
+    /// The probe succeeded: starts the upgrade and releases any held poll with a noop so the client can
+    /// finish it. False when the session is not polling or another socket is already upgrading it.
+    /// </summary>
     internal bool TryBeginUpgrade()
     {
         lock (StateLock)
