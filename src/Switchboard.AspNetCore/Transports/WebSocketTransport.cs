@@ -293,7 +293,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     }
 
     /// <summary>Sends one frame on the caller's thread, as a batch of its own (see <see cref="OutboundQueue"/>).</summary>
-    private sealed class DirectSender(WebSocket socket, GatheringStream? stream) : IDirectSender
+    private sealed class DirectSender(WebSocket socket, GatheringStream? stream) : IDirectSender<OutboundFrame>
     {
         public ValueTask Send(in OutboundFrame frame) => SendFrameAsync(socket, stream, frame, last: true);
     }

@@ -3,8 +3,9 @@ using System.Threading.Tasks.Sources;
 namespace Switchboard.Engine;
 
 /// <summary>
-/// A session's queue of frames waiting for its transport: many writers, one reader at a time (the
-/// held poll or the WebSocket's writer). Lighter than an unbounded <c>Channel</c>, whose empty
+/// A queue of items waiting for a transport: many writers, one reader at a time. An Engine.IO
+/// session's frames (<see cref="OutboundQueue"/>: the held poll or the WebSocket's writer reads) and a
+/// channel connection's messages (<c>ChannelMessageQueue</c>: its SSE, long-poll or WebSocket transport). Lighter than an unbounded <c>Channel</c>, whose empty
 /// segment alone is about 2 KB: an idle session holds a ring of four slots, allocated with its first
 /// frame, and one reusable waiter instead of a waiter object per wait.
 /// </summary>
@@ -15,21 +16,22 @@ namespace Switchboard.Engine;
 /// it serves last-in first-out — the first recipients of a message would wait behind the later ones
 /// and behind the next messages. The work item is the queue itself: nothing is allocated per wake-up.
 /// <para>
-/// A transport that can send on any thread attaches an <see cref="IDirectSender"/>. A frame written with
+/// A transport that can send on any thread attaches an <see cref="IDirectSender{T}"/>. A frame written with
 /// <c>direct</c> (an ack, a ping) while the reader waits on an empty queue is then sent on the writing
 /// thread, and the wake-up is saved. The reader stays parked, and is not woken, until that send is
 /// done: only one thread sends at a time, and frames written meanwhile are queued behind it. A send
 /// that does not complete at once (or fails) is handed to the reader, which finishes it before anything else.
 /// </para>
 /// </remarks>
-internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkItem
+internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
+    where T : struct
 {
     private const int InitialCapacity = 4;
 
     // When the ring grew past this while busy, it is dropped once drained so an idle session does not keep it.
     private const int KeptCapacity = 16;
 
-    private OutboundFrame[]? _items;
+    private T[]? _items;
     private int _head;
     private int _count;
     private bool _completed;
@@ -44,7 +46,7 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
     private bool _wakeResult;
     private Exception? _wakeError;
 
-    private IDirectSender? _sender;
+    private IDirectSender<T>? _sender;
 
     // A frame is being sent on the thread that wrote it; the parked reader must not be woken until it is done.
     private bool _sending;
@@ -65,16 +67,16 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
         }
     }
 
-    public bool TryWrite(in OutboundFrame frame) => TryWrite(frame, direct: false);
+    public bool TryWrite(in T frame) => TryWrite(frame, direct: false);
 
     /// <summary>
     /// Queues a frame; with <paramref name="direct"/>, sends it on this thread instead when a sender is
     /// attached, nothing is queued or being sent, and the reader is waiting (see the remarks). For single
     /// replies only: a loop over many sessions should queue, so that no connection's send delays the others.
     /// </summary>
-    public bool TryWrite(in OutboundFrame frame, bool direct)
+    public bool TryWrite(in T frame, bool direct)
     {
-        IDirectSender? sender = null;
+        IDirectSender<T>? sender = null;
         lock (Sync)
         {
             if (_completed)
@@ -89,7 +91,7 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
             }
             else
             {
-                var items = _items ??= new OutboundFrame[InitialCapacity];
+                var items = _items ??= new T[InitialCapacity];
                 if (_count == items.Length)
                 {
                     items = Grow(items);
@@ -114,8 +116,8 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
         return true;
     }
 
-    /// <summary>Lets <see cref="TryWrite(in OutboundFrame, bool)"/> send through <paramref name="sender"/> (null: queue only).</summary>
-    internal void AttachSender(IDirectSender? sender)
+    /// <summary>Lets <see cref="TryWrite(in T, bool)"/> send through <paramref name="sender"/> (null: queue only).</summary>
+    internal void AttachSender(IDirectSender<T>? sender)
     {
         lock (Sync)
         {
@@ -137,7 +139,7 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
         }
     }
 
-    private void SendDirect(IDirectSender sender, in OutboundFrame frame)
+    private void SendDirect(IDirectSender<T> sender, in T frame)
     {
         ValueTask sent;
         try
@@ -171,7 +173,7 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
         Wake(result, null);
     }
 
-    public bool TryRead(out OutboundFrame frame)
+    public bool TryRead(out T frame)
     {
         lock (Sync)
         {
@@ -227,7 +229,7 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
         {
             if (_hasReader)
             {
-                throw new InvalidOperationException("The outbound queue has one reader at a time.");
+                throw new InvalidOperationException("An outbound queue has one reader at a time.");
             }
             if (_count > 0 || _completed)
             {
@@ -244,7 +246,7 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
         if (cancellation.CanBeCanceled)
         {
             // Registered before the wait is published, so a completion never races the registration.
-            _cancellation = cancellation.UnsafeRegister(static (state, token) => ((OutboundQueue)state!).CancelWait(token), this);
+            _cancellation = cancellation.UnsafeRegister(static (state, token) => ((OutboundQueue<T>)state!).CancelWait(token), this);
         }
         lock (Sync)
         {
@@ -307,9 +309,9 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
         registration.Dispose();
     }
 
-    private OutboundFrame[] Grow(OutboundFrame[] items)
+    private T[] Grow(T[] items)
     {
-        var bigger = new OutboundFrame[items.Length * 2];
+        var bigger = new T[items.Length * 2];
         for (var i = 0; i < _count; i++)
         {
             bigger[i] = items[(_head + i) % items.Length];
@@ -340,3 +342,6 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>, IThreadPoolWorkIte
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _waiter.OnCompleted(continuation, state, token, flags);
 }
+
+/// <summary>An Engine.IO session's outbound frames.</summary>
+internal sealed class OutboundQueue : OutboundQueue<OutboundFrame>;

@@ -224,7 +224,7 @@ public sealed class OutboundQueueDirectSendTests
         Assert.True(sender.DirectCount > 0, "No write was sent directly.");
     }
 
-    private sealed class RecordingSender : IDirectSender
+    private sealed class RecordingSender : IDirectSender<OutboundFrame>
     {
         private readonly Lock _lock = new();
         private int _active;
@@ -249,7 +249,7 @@ public sealed class OutboundQueueDirectSendTests
 
         public int Total;
 
-        ValueTask IDirectSender.Send(in OutboundFrame frame)
+        ValueTask IDirectSender<OutboundFrame>.Send(in OutboundFrame frame)
         {
             Interlocked.Increment(ref DirectCount);
             return Send(frame);
