@@ -69,27 +69,10 @@ public sealed partial class SocketIORedisAdapterBridge
         _ = Task.Run(async () =>
         {
             var channel = RedisChannel.Literal($"{_options.Key}-request#{nsp}#");
-            while (!_stopping.IsCancellationRequested)
+            if (await SubscribeUntilStoppedAsync(channel).ConfigureAwait(false) is { } queue)
             {
-                try
-                {
-                    var queue = await _redis.GetSubscriber().SubscribeAsync(channel).ConfigureAwait(false);
-                    queue.OnMessage(message => OnRequestAsync(nsp, message));
-                    _requestChannels[nsp] = queue;
-                    return;
-                }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
-                {
-                    Log.SubscribeFailed(_log, ex.Message);
-                    try
-                    {
-                        await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
-                }
+                queue.OnMessage(message => OnRequestAsync(nsp, message));
+                _requestChannels[nsp] = queue;
             }
         });
     }

@@ -129,14 +129,22 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
 
     private async Task SubscribeAsync()
     {
+        if (await SubscribeUntilStoppedAsync(RedisChannel.Pattern(_options.Key + "#*")).ConfigureAwait(false) is { } broadcasts)
+        {
+            _broadcasts = broadcasts;
+            _broadcasts.OnMessage(OnBroadcastMessage);
+            _ready.TrySetResult();
+        }
+    }
+
+    /// <summary>Subscribes, trying again every second while Redis cannot be reached; null once the bridge stops.</summary>
+    private async Task<ChannelMessageQueue?> SubscribeUntilStoppedAsync(RedisChannel channel)
+    {
         while (!_stopping.IsCancellationRequested)
         {
             try
             {
-                _broadcasts = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern(_options.Key + "#*")).ConfigureAwait(false);
-                _broadcasts.OnMessage(OnBroadcastMessage);
-                _ready.TrySetResult();
-                return;
+                return await _redis.GetSubscriber().SubscribeAsync(channel).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
@@ -147,10 +155,11 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
                 }
                 catch (OperationCanceledException)
                 {
-                    return;
+                    return null;
                 }
             }
         }
+        return null;
     }
 
     private void OnBroadcastMessage(StackExchange.Redis.ChannelMessage message)
