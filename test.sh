@@ -226,6 +226,58 @@ if [ -x bench/smoke.sh ] || [ -f bench/smoke.sh ]; then
   fi
 fi
 
+# --- failure digest ------------------------------------------------------------------------------
+# What failed and why, in a few lines each, printed just above the summary: CI shows only the end of
+# the output, where a failing test's own message would otherwise be long gone.
+
+# The "not ok" entries of a TAP file with their location and the first lines of their error; suites
+# that failed only because a subtest did are left out.
+tap_failures() {
+  awk '
+    function flush() { if (entry != "" && !suite_only) { printf "%s", entry; shown++ } entry = ""; inblock = 0 }
+    /^ *not ok / { flush(); if (shown >= 6) exit; sub(/^ */, ""); entry = "  " $0 "\n"; inblock = 1; suite_only = 0; lines = 0; inerror = 0; next }
+    inblock && /^ *\.\.\.$/ { flush(); next }
+    inblock && /failureType: .subtestsFailed./ { suite_only = 1; next }
+    inblock && /^ *(location|failureType):/ { sub(/^ */, ""); entry = entry "    " $0 "\n"; inerror = 0; next }
+    inblock && /^ *error:/ { sub(/^ */, ""); entry = entry "    " $0 "\n"; inerror = 1; next }
+    inblock && inerror && /^ *(code|name|expected|actual|operator|stack):/ { inerror = 0; next }
+    inblock && inerror && lines < 25 { entry = entry "      " $0 "\n"; lines++; next }
+    END { flush() }
+  ' "$1"
+}
+
+# The failed tests of the .trx files in a directory, with the first lines of their messages.
+trx_failures() {
+  local file
+  while IFS= read -r file; do
+    grep -qs 'outcome="Failed"' "$file" || continue
+    python3 - "$file" <<'PY' 2>/dev/null || grep -o 'testName="[^"]*"[^>]*outcome="Failed"' "$file" | head -n 6
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+failed = [r for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns) if r.get("outcome") == "Failed"]
+for r in failed[:6]:
+    print("  " + r.get("testName", "?"))
+    message = r.find(".//t:Message", ns)
+    for line in ((message.text or "") if message is not None else "").splitlines()[:15]:
+        print("      " + line)
+PY
+  done < <(find "$1" -name '*.trx' 2>/dev/null)
+}
+
+failures=()
+for dir in "$RESULTS"/*/; do
+  dir="${dir%/}"
+  if [ -f "$dir/results.tap" ]; then
+    grep -qE '^ *not ok ' "$dir/results.tap" && failures+=("$(basename "$dir"):"$'\n'"$(tap_failures "$dir/results.tap")")
+  elif grep -rqs --include='*.trx' 'outcome="Failed"' "$dir"; then
+    failures+=("$(basename "$dir"):"$'\n'"$(trx_failures "$dir")")
+  fi
+done
+if [ ${#failures[@]} -gt 0 ]; then
+  section "failures"
+  printf '%s\n' "${failures[@]}"
+fi
+
 # --- summary -------------------------------------------------------------------------------------
 
 section "summary"
