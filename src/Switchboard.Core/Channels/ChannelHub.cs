@@ -129,7 +129,12 @@ public sealed class ChannelHub
     /// <summary>
     /// Pub/sub delivers at most once: a message published while this node's subscription was down (a
     /// Redis blip) never comes. Offsets of a channel are consecutive, so the next publication shows the
-    /// gap; what is missing is read from history and delivered first, in order.
+    /// gap; what is missing is read from history and delivered first, in order. A publication in a new
+    /// epoch of the channel (Redis came back empty, or the channel expired) while this node had members
+    /// shows the same: whatever of the new epoch came before it was missed (published before this node
+    /// had registered again, or before its inbox subscription was restored), and is read from the
+    /// epoch's start. Subscribers that joined within the new epoch have their floors, so they are not
+    /// sent what they already have.
     /// </summary>
     private async ValueTask FillGapsAsync(IReadOnlyDictionary<string, StreamPosition> positions)
     {
@@ -150,14 +155,16 @@ public sealed class ChannelHub
                 }
                 _delivered[channel] = position;
             }
-            if (last.Epoch != position.Epoch || position.Offset <= last.Offset + 1)
+            // In a new epoch, nothing of it was delivered here yet: from its start.
+            var from = last.Epoch == position.Epoch ? last : new StreamPosition(0, position.Epoch);
+            if (position.Offset <= from.Offset + 1)
             {
                 continue;
             }
-            var missing = (int)Math.Min(int.MaxValue, position.Offset - last.Offset - 1);
+            var missing = (int)Math.Min(int.MaxValue, position.Offset - from.Offset - 1);
             try
             {
-                var read = await _store.ReadAsync(_namespace.Name, channel, last, missing).ConfigureAwait(false);
+                var read = await _store.ReadAsync(_namespace.Name, channel, from, missing).ConfigureAwait(false);
                 if (!read.Continuous)
                 {
                     continue;

@@ -137,6 +137,34 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task Publications_of_a_new_epoch_a_node_missed_live_are_delivered_from_the_epoch_start_before_the_next_one()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, busB) = await NodeAsync();
+        var onB = new Recorder("b1");
+        await b.Main.Channels.SubscribeAsync("feed", onB);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [1]);
+        await onB.WaitForAsync(1);
+
+        // What a Redis that came back empty leaves behind: the channel is gone, so its next publication
+        // starts a new epoch, and B is not sent it (not registered again yet, or its inbox subscription
+        // not restored yet).
+        var db = redis.Connection.GetDatabase();
+        var interest = (RedisKey)$"{_prefix}interest:/:feed";
+        await db.KeyDeleteAsync([(RedisKey)$"{_prefix}{{/:feed}}:log", (RedisKey)$"{_prefix}{{/:feed}}:meta"]);
+        await db.SetRemoveAsync(interest, busB.NodeId);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [2]);
+        await db.SetAddAsync(interest, busB.NodeId);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [3]);
+
+        var seen = await onB.WaitForAsync(3);
+        Assert.Equal(["1", "2", "3"], seen.Select(Text));
+        Assert.Equal([1L, 1, 2], seen.Select(e => e.Offset));
+        Assert.NotEqual(seen[0].Epoch, seen[1].Epoch);
+        Assert.Equal(seen[1].Epoch, seen[2].Epoch);
+    }
+
+    [Fact]
     public async Task A_node_whose_lease_ran_out_registers_its_rooms_again_and_receives_again()
     {
         var fast = new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix }, HeartbeatInterval = TimeSpan.FromMilliseconds(200) };
