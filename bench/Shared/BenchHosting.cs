@@ -62,7 +62,8 @@ public static class BenchHosting
                 GCSettings.IsServerGC,
                 Environment.ProcessorCount,
                 ThreadPool.ThreadCount,
-                optimized), DebugStatsJson.Default.DebugStats);
+                optimized,
+                GC.GetTotalPauseDuration().TotalMilliseconds), DebugStatsJson.Default.DebugStats);
         });
     }
 
@@ -84,7 +85,8 @@ public sealed record DebugStats(
     bool ServerGc,
     int ProcessorCount,
     int ThreadCount,
-    bool Optimized);
+    bool Optimized,
+    double GcPauseMs);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(DebugStats))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]

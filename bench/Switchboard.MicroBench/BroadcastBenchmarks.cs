@@ -17,7 +17,7 @@ public class BroadcastBenchmarks
     private EngineSession[] _sessions = [];
     private readonly object?[] _args = [Payloads.Element];
 
-    [Params(1000, 10000)]
+    [Params(10, 1000, 10000)]
     public int Recipients { get; set; }
 
     [GlobalSetup]

@@ -31,7 +31,12 @@ internal sealed class Window
 
     public int? Gen0 { get; private set; }
 
+    public int? Gen1 { get; private set; }
+
     public int? Gen2 { get; private set; }
+
+    /// <summary>Time the server's threads were paused for the GC in the window (blocking collections and the pauses of background ones).</summary>
+    public double? GcPauseSeconds { get; private set; }
 
     public bool HasServerCpu => _target.Pid is not null;
 
@@ -59,7 +64,9 @@ internal sealed class Window
         {
             AllocatedBytes = stats.AllocatedBytes - _stats0.AllocatedBytes;
             Gen0 = stats.Gen0 - _stats0.Gen0;
+            Gen1 = stats.Gen1 - _stats0.Gen1;
             Gen2 = stats.Gen2 - _stats0.Gen2;
+            GcPauseSeconds = (stats.GcPauseMs - _stats0.GcPauseMs) / 1000;
         }
     }
 
@@ -92,7 +99,13 @@ internal sealed class Window
         {
             result.Metrics[$"alloc_bytes_per_{unit}"] = (double)bytes / units;
             result.Metrics["gen0_per_s"] = Gen0!.Value / WallSeconds;
+            result.Metrics["gen1_collections"] = Gen1!.Value;
             result.Metrics["gen2_collections"] = Gen2!.Value;
+            if (HasServerCpu && ServerCpuSeconds > 0)
+            {
+                // On one core a blocking collection's pause is CPU time spent by the GC.
+                result.Metrics["gc_pause_cpu_share_pct"] = 100 * GcPauseSeconds!.Value / ServerCpuSeconds;
+            }
         }
     }
 }
