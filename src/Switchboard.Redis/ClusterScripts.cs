@@ -129,13 +129,23 @@ internal static class ClusterScripts
         """;
 
     /// <summary>
-    /// KEYS[1] the node table. ARGV[1] node id, ARGV[2] lease in ms. Drops nodes dead for an hour. Returns
-    /// 1 when the node's lease had run out or was gone (others may have dropped it from their rooms' sets).
+    /// KEYS[1] the node table. ARGV[1] node id, ARGV[2] lease in ms. Drops every node whose lease ran out
+    /// from the interest sets its index names (<c>node-interest:{node}</c>, then gone), so a dead node
+    /// leaves rooms nobody publishes to as well; drops nodes dead for an hour from the table. Returns 1
+    /// when the node's own lease had run out or was gone (others may have dropped it from their rooms' sets).
     /// </summary>
     public const string Heartbeat = """
         local t = redis.call('TIME')
         local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
+        local nodeIndexPrefix = string.sub(KEYS[1], 1, -6) .. 'node-interest:'
+        for _, dead in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs)) do
+          if dead ~= ARGV[1] then
+            local index = nodeIndexPrefix .. dead
+            for _, set in ipairs(redis.call('SMEMBERS', index)) do redis.call('SREM', set, dead) end
+            redis.call('DEL', index)
+          end
+        end
         redis.call('ZADD', KEYS[1], nowMs + tonumber(ARGV[2]), ARGV[1])
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', nowMs - 3600000)
         if not old or tonumber(old) <= nowMs then return 1 end

@@ -236,6 +236,49 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task A_dead_node_is_dropped_from_its_rooms_by_the_next_heartbeat_of_a_live_node_even_when_nobody_publishes()
+    {
+        var (_, busA) = await _nodes.StartAsync(new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix }, HeartbeatInterval = TimeSpan.FromMilliseconds(200) }, Timeout);
+        var (c, busC) = await _nodes.StartAsync(new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix }, HeartbeatInterval = TimeSpan.FromHours(1) }, Timeout);
+        foreach (var room in new[] { "quiet1", "quiet2" })
+        {
+            await c.Main.Channels.SubscribeAsync(room, new Recorder("c-" + room));
+        }
+        var db = redis.Connection.GetDatabase();
+        var index = $"{_prefix}node-interest:{busC.NodeId}";
+        Assert.Equal(2, await db.SetLengthAsync(index));
+
+        // Told by Redis itself when the index is deleted (keyspace notifications), subscribed before
+        // C's lease is made to run out: A's heartbeat, not a publication, must notice.
+        await db.ExecuteAsync("CONFIG", "SET", "notify-keyspace-events", "Kg");
+        var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscriber = redis.Connection.GetSubscriber();
+        var keyspace = RedisChannel.Literal($"__keyspace@0__:{index}");
+        await subscriber.SubscribeAsync(keyspace, (_, message) =>
+        {
+            if (message == "del")
+            {
+                deleted.TrySetResult();
+            }
+        });
+        try
+        {
+            await db.SortedSetAddAsync($"{_prefix}nodes", busC.NodeId, 0);
+            await deleted.Task.WaitAsync(Timeout);
+        }
+        finally
+        {
+            await subscriber.UnsubscribeAsync(keyspace);
+        }
+
+        foreach (var room in new[] { "quiet1", "quiet2" })
+        {
+            Assert.False(await db.SetContainsAsync($"{_prefix}interest:/:{room}", busC.NodeId), room);
+        }
+        Assert.NotNull(await db.SortedSetScoreAsync($"{_prefix}nodes", busA.NodeId));
+    }
+
+    [Fact]
     public async Task A_node_that_leaves_cleanly_takes_its_interest_with_it()
     {
         var (_, busA) = await NodeAsync();
