@@ -10,7 +10,7 @@ namespace Switchboard.Bench;
 
 /// <summary>
 /// What the .NET bench servers share: the same Kestrel settings (loopback, the port from the command
-/// line, a listen backlog as large as the kernel allows, warnings-only logging) and a debug endpoint
+/// line, a listen backlog as large as the kernel allows, warnings-only logging, no per-request hosting Activity) and a debug endpoint
 /// with the GC's allocation counters, which the load generator reads before and after a scenario.
 /// </summary>
 public static class BenchHosting
@@ -22,6 +22,10 @@ public static class BenchHosting
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // As the standalone server (src/Switchboard.Server/appsettings.json): with this category off and
+        // no tracer listening, ASP.NET Core creates no Activity per request — which an upgraded
+        // WebSocket request would keep for the connection's life (docs/performance.md, S1).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.Listen(System.Net.IPAddress.Loopback, port);
