@@ -116,12 +116,7 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     [Fact]
     public async Task Publications_a_node_missed_live_are_delivered_from_history_before_the_next_one()
     {
-        var (a, _) = await NodeAsync();
-        var (b, busB) = await NodeAsync();
-        var onB = new Recorder("b1");
-        await b.Main.Channels.SubscribeAsync("feed", onB);
-        await a.Main.Channels.PublishAsync(["feed"], "m", [1]);
-        await onB.WaitForAsync(1);
+        var (a, busB, onB) = await FeedOnSecondNodeAsync();
 
         // The fault a Redis blip leaves behind: B is not sent two publications (its registration is gone).
         var interest = (RedisKey)$"{_prefix}interest:/:feed";
@@ -139,12 +134,7 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     [Fact]
     public async Task Publications_of_a_new_epoch_a_node_missed_live_are_delivered_from_the_epoch_start_before_the_next_one()
     {
-        var (a, _) = await NodeAsync();
-        var (b, busB) = await NodeAsync();
-        var onB = new Recorder("b1");
-        await b.Main.Channels.SubscribeAsync("feed", onB);
-        await a.Main.Channels.PublishAsync(["feed"], "m", [1]);
-        await onB.WaitForAsync(1);
+        var (a, busB, onB) = await FeedOnSecondNodeAsync();
 
         // What a Redis that came back empty leaves behind: the channel is gone, so its next publication
         // starts a new epoch, and B is not sent it (not registered again yet, or its inbox subscription
@@ -167,9 +157,8 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     [Fact]
     public async Task A_node_whose_lease_ran_out_registers_its_rooms_again_and_receives_again()
     {
-        var fast = new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix }, HeartbeatInterval = TimeSpan.FromMilliseconds(200) };
-        var (a, _) = await _nodes.StartAsync(fast, Timeout);
-        var (b, busB) = await _nodes.StartAsync(fast, Timeout);
+        var (a, _) = await NodeAsync(TimeSpan.FromMilliseconds(200));
+        var (b, busB) = await NodeAsync(TimeSpan.FromMilliseconds(200));
         var onB = new Recorder("b1");
         await b.Main.Channels.SubscribeAsync("feed", onB);
 
@@ -214,7 +203,7 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
         var (a, _) = await NodeAsync();
         var (b, busB) = await NodeAsync();
         // C never renews its lease again (a hung or killed process).
-        var (c, busC) = await _nodes.StartAsync(new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix }, HeartbeatInterval = TimeSpan.FromHours(1) }, Timeout);
+        var (c, busC) = await NodeAsync(TimeSpan.FromHours(1));
         foreach (var room in new[] { "r1", "r2", "r3" })
         {
             await c.Main.Channels.SubscribeAsync(room, new Recorder("c-" + room));
@@ -238,8 +227,8 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     [Fact]
     public async Task A_dead_node_is_dropped_from_its_rooms_by_the_next_heartbeat_of_a_live_node_even_when_nobody_publishes()
     {
-        var (_, busA) = await _nodes.StartAsync(new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix }, HeartbeatInterval = TimeSpan.FromMilliseconds(200) }, Timeout);
-        var (c, busC) = await _nodes.StartAsync(new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix }, HeartbeatInterval = TimeSpan.FromHours(1) }, Timeout);
+        var (_, busA) = await NodeAsync(TimeSpan.FromMilliseconds(200));
+        var (c, busC) = await NodeAsync(TimeSpan.FromHours(1));
         foreach (var room in new[] { "quiet1", "quiet2" })
         {
             await c.Main.Channels.SubscribeAsync(room, new Recorder("c-" + room));
@@ -354,8 +343,25 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
         Assert.Empty(sockets);
     }
 
-    private Task<(SocketServer Server, RedisClusterBus Bus)> NodeAsync() =>
-        _nodes.StartAsync(new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = _prefix } }, Timeout);
+    /// <summary>A node on this test's key prefix; <paramref name="heartbeat"/> overrides the default interval.</summary>
+    private Task<(SocketServer Server, RedisClusterBus Bus)> NodeAsync(TimeSpan? heartbeat = null) =>
+        _nodes.StartAsync(new RedisClusterOptions
+        {
+            Store = new RedisChannelStoreOptions { KeyPrefix = _prefix },
+            HeartbeatInterval = heartbeat ?? new RedisClusterOptions().HeartbeatInterval,
+        }, Timeout);
+
+    /// <summary>Two nodes, a subscriber to "feed" on the second, and a first publication it has received.</summary>
+    private async Task<(SocketServer A, RedisClusterBus BusB, Recorder OnB)> FeedOnSecondNodeAsync()
+    {
+        var (a, _) = await NodeAsync();
+        var (b, busB) = await NodeAsync();
+        var onB = new Recorder("b1");
+        await b.Main.Channels.SubscribeAsync("feed", onB);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [1]);
+        await onB.WaitForAsync(1);
+        return (a, busB, onB);
+    }
 
     /// <summary>Counts what is published to each node's inbox, through a connection of the test's own.</summary>
     private async Task<InboxCounter> CountInboxesAsync(params RedisClusterBus[] buses)
