@@ -1,3 +1,5 @@
+using Switchboard.Timing;
+
 namespace Switchboard.Engine;
 
 public sealed partial class EngineSession
@@ -13,14 +15,34 @@ public sealed partial class EngineSession
     private int _heartbeatToken;
     private long _deadline;
 
+    // The heartbeat's one pending deadline, cancelled when it is replaced or the session closes, so the
+    // scan never holds a session that has gone.
+    private DeadlineScheduler.Lane? _heartbeatLane;
+    private long _heartbeatTicket;
+
     /// <summary>Starts the heartbeat: the first ping goes out one ping interval after the session was created.</summary>
     internal void StartHeartbeat()
     {
         lock (StateLock)
         {
             _heartbeatState = WaitingToPing;
-            _deadline = _server.PingLane.Schedule(this, ++_heartbeatToken) + _server.PongLane.DelayTicks;
+            SchedulePing();
         }
+    }
+
+    /// <summary>Under the state lock: the next ping, replacing the pending deadline.</summary>
+    private void SchedulePing()
+    {
+        CancelHeartbeatDeadline();
+        _heartbeatLane = _server.PingLane;
+        _deadline = _server.PingLane.Schedule(this, ++_heartbeatToken, out _heartbeatTicket) + _server.PongLane.DelayTicks;
+    }
+
+    /// <summary>Under the state lock.</summary>
+    private void CancelHeartbeatDeadline()
+    {
+        _heartbeatLane?.Cancel(_heartbeatTicket);
+        _heartbeatLane = null;
     }
 
     private void OnPong()
@@ -32,7 +54,7 @@ public sealed partial class EngineSession
                 return;
             }
             _heartbeatState = WaitingToPing;
-            _deadline = _server.PingLane.Schedule(this, ++_heartbeatToken) + _server.PongLane.DelayTicks;
+            SchedulePing();
         }
     }
 
@@ -40,7 +62,7 @@ public sealed partial class EngineSession
     /// Every deadline counts from when the previous one was due, not from when the scan noticed it, so
     /// a session silent for ping interval + ping timeout is gone then, whatever the scan's tick.
     /// </summary>
-    void Timing.IDeadlineTarget.OnDeadline(int token, long due)
+    void IDeadlineTarget.OnDeadline(int token, long due)
     {
         bool timedOut;
         lock (StateLock)
@@ -58,7 +80,8 @@ public sealed partial class EngineSession
                 // jitter) still leaves the client nearly its whole timeout to answer.
                 var now = _server.Time.GetTimestamp();
                 var from = Math.Max(due, now - _server.TickTimestampUnits);
-                _deadline = _server.PongLane.Schedule(this, ++_heartbeatToken, from);
+                _heartbeatLane = _server.PongLane;
+                _deadline = _server.PongLane.Schedule(this, ++_heartbeatToken, out _heartbeatTicket, from);
             }
         }
         if (!timedOut)

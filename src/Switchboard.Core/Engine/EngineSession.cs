@@ -114,7 +114,11 @@ public sealed partial class EngineSession : IDeadlineTarget
             return;
         }
         CloseReason = reason;
-        _heartbeatToken++;
+        lock (StateLock)
+        {
+            _heartbeatToken++;
+            CancelHeartbeatDeadline();
+        }
         _outbound.Complete();
         _upgradeSettled?.TrySetResult();
         if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose)

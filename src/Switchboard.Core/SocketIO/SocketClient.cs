@@ -21,12 +21,15 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
     private List<ReadOnlyMemory<byte>>? _pendingAttachments;
     private bool _everConnected;
 
+    // The connect timeout's deadline, cancelled once a namespace is joined or the session closes.
+    private readonly long _connectTimeoutTicket;
+
     public SocketClient(SocketServer server, EngineSession session)
     {
         _server = server;
         Session = session;
         session.Handler = this;
-        server.ConnectTimeoutLane.Schedule(this, 0);
+        server.ConnectTimeoutLane.Schedule(this, 0, out _connectTimeoutTicket);
     }
 
     public EngineSession Session { get; }
@@ -135,7 +138,11 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         try
         {
             await nsp.ConnectAsync(socket, epoch, seq).ConfigureAwait(false);
-            _everConnected = true;
+            if (!_everConnected)
+            {
+                _everConnected = true;
+                _server.ConnectTimeoutLane.Cancel(_connectTimeoutTicket);
+            }
         }
         catch (Exception ex)
         {
@@ -255,6 +262,7 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
 
     public void OnClose(EngineSession session, EngineCloseReason reason)
     {
+        _server.ConnectTimeoutLane.Cancel(_connectTimeoutTicket);
         Socket[] sockets;
         lock (_sockets)
         {
