@@ -19,6 +19,9 @@ internal static partial class ChannelEndpointLog
     [LoggerMessage(303, LogLevel.Debug, "SSE connection {ConnectionId} ended: {Reason}")]
     public static partial void SseEnded(ILogger logger, string connectionId, string reason);
 
+    [LoggerMessage(304, LogLevel.Information, "{Protocol} connection {ConnectionId} is a slow consumer ({Queued} bytes waiting, budget {Budget}, or a write past the send timeout); disconnected")]
+    public static partial void SlowConsumer(ILogger logger, string protocol, string connectionId, long queued, long budget);
+
     [LoggerMessage(310, LogLevel.Debug, "Long poll {ConnectionId} on {Channels} answered with {Publications} publications and {Discontinuities} discontinuities")]
     public static partial void PollAnswered(ILogger logger, string connectionId, IEnumerable<string> channels, int publications, int discontinuities);
 

@@ -5,7 +5,30 @@ using Switchboard.Channels;
 namespace Switchboard.AspNetCore.Channels;
 
 /// <summary>A channel connection of the HTTP protocols (SSE, long-poll): the base class does all the work.</summary>
-internal sealed class HttpChannelConnection(ChannelHub hub, string protocol, ChannelGrant grant) : ChannelConnection(hub, protocol, grant);
+/// <summary>An SSE stream's or a long-poll session's connection; <paramref name="abort"/> drops the HTTP connection under it.</summary>
+internal sealed class HttpChannelConnection(ChannelHub hub, string protocol, ChannelGrant grant, Action? abort = null, Microsoft.Extensions.Logging.ILogger? logger = null)
+    : ChannelConnection(hub, protocol, grant)
+{
+    protected override void OnSlowConsumer()
+    {
+        if (logger is not null)
+        {
+            ChannelEndpointLog.SlowConsumer(logger, Protocol, ConnectionId, QueuedBytes, MaxQueuedBytes);
+        }
+    }
+
+    /// <summary>The stream starts a write to the client (timed by the hub's send scan).</summary>
+    public void BeginWrite() => BeginSend();
+
+    public void EndWrite() => EndSend();
+
+    /// <summary>The client stopped reading: told why (if it ever reads again), and the connection dropped, which frees the write.</summary>
+    protected override void OnSendTimeout()
+    {
+        Disconnect(SlowConsumerReason);
+        abort?.Invoke();
+    }
+}
 
 /// <summary>
 /// What SSE and long-poll share: checking a subscription request (token, channel list, grant), subscribing

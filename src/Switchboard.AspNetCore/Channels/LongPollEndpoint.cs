@@ -32,7 +32,7 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
         }
 
         // Short-lived, and its backlog is bounded by the channels' history: a replay must never count as a slow consumer.
-        var connection = new HttpChannelConnection(hub, Protocol, grant) { MaxQueued = int.MaxValue };
+        var connection = new HttpChannelConnection(hub, Protocol, grant, context.Abort, logger) { MaxQueued = int.MaxValue };
         Answer? answer;
         try
         {

@@ -31,9 +31,6 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     private bool _disposed;
     private CloseInfo? _close;
 
-    // When the send in progress started (a TimeProvider timestamp), or Idle; read by the endpoint's scan.
-    private const long Idle = long.MinValue;
-    private long _sendStarted = Idle;
 
     /// <param name="abort">Drops the underlying connection (<c>HttpContext.Abort</c>): the one thing that frees a send blocked by a client that stopped reading.</param>
     public PlainWebSocketConnection(Namespace nsp, ChannelGrant grant, WebSocket socket, PlainWebSocketOptions options, ILogger logger, TimeProvider time, Action abort)
@@ -211,9 +208,9 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                 if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
                     var description = close.Reason == PlainCloseReason.ClientClosed ? null : close.Reason.Code;
-                    Volatile.Write(ref _sendStarted, _time.GetTimestamp());
+                    BeginSend();
                     await _socket.CloseOutputAsync((WebSocketCloseStatus)close.Reason.Status, description, _stop.Token).ConfigureAwait(false);
-                    Volatile.Write(ref _sendStarted, Idle);
+                    EndSend();
                 }
             }
             finally
@@ -271,31 +268,21 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     }
 
     /// <summary>
-    /// Sends one text message. Its start is noted for the endpoint's periodic scan, which drops the
+    /// Sends one text message. Its start is noted for the hub's periodic scan, which drops the
     /// connection when a send takes longer than <see cref="PlainWebSocketOptions.SendTimeout"/>.
     /// </summary>
     private async ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame)
     {
-        Volatile.Write(ref _sendStarted, _time.GetTimestamp());
+        BeginSend();
         await _socket.SendAsync(frame, WebSocketMessageType.Text, true, _stop.Token).ConfigureAwait(false);
-        Volatile.Write(ref _sendStarted, Idle);
-    }
-
-    /// <summary>Called by the endpoint's scan: drops the connection when its send in progress started too long ago.</summary>
-    public void CheckSend(long now)
-    {
-        var started = Volatile.Read(ref _sendStarted);
-        if (started != Idle && _time.GetElapsedTime(started, now) > _options.SendTimeout)
-        {
-            OnSendTimeout();
-        }
+        EndSend();
     }
 
     /// <summary>
     /// A send is stuck: the client stopped reading and the network buffers are full. Only dropping the
     /// connection frees it; the client is then a slow consumer that may reconnect and resume.
     /// </summary>
-    private void OnSendTimeout()
+    protected override void OnSendTimeout()
     {
         // Under the lock, so the connection cannot be aborted once disposal (the end of its request) began.
         lock (_abortLock)

@@ -18,7 +18,6 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
     private readonly PlainWebSocketOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly ITimer _sendScan;
     private volatile bool _stopping;
 
     public PlainWebSocketEndpoint(Namespace nsp, PlainWebSocketOptions options, ILogger logger, TimeProvider time)
@@ -27,9 +26,6 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
         _options = options;
         _logger = logger;
         _time = time;
-        // One scan for every connection's send deadline, a quarter of the timeout apart, rather than a timer per send.
-        var period = TimeSpan.FromTicks(Math.Max(options.SendTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10));
-        _sendScan = time.CreateTimer(static state => ((PlainWebSocketEndpoint)state!).ScanSends(), this, period, period);
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -72,7 +68,11 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
             KeepAliveInterval = _options.KeepAliveInterval,
             KeepAliveTimeout = _options.KeepAliveInterval > TimeSpan.Zero ? _options.KeepAliveTimeout : null,
         }).ConfigureAwait(false);
-        var connection = new PlainWebSocketConnection(_namespace, auth.Grant!, socket, _options, _logger, _time, context.Abort);
+        var connection = new PlainWebSocketConnection(_namespace, auth.Grant!, socket, _options, _logger, _time, context.Abort)
+        {
+            SendTimeout = _options.SendTimeout,
+            MaxQueuedBytes = _options.MaxQueuedBytes ?? _namespace.Channels.Options.MaxQueuedBytes,
+        };
         _connections[connection] = 0;
         try
         {
@@ -98,16 +98,9 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
         }
     }
 
-    private void ScanSends()
+    public void Dispose()
     {
-        var now = _time.GetTimestamp();
-        foreach (var connection in _connections.Keys)
-        {
-            connection.CheckSend(now);
-        }
     }
-
-    public void Dispose() => _sendScan.Dispose();
 
     private Task RefuseAsync(HttpContext context, int status, string code, string message)
     {

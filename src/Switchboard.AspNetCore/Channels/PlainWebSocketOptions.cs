@@ -30,8 +30,14 @@ public sealed class PlainWebSocketOptions
     /// <summary>Messages that may wait for a slow client before it is disconnected (<c>slow_consumer</c>). Default 10 000.</summary>
     public int MaxQueued { get; set; } = 10_000;
 
-    /// <summary>How long one send may take before the connection is given up. Default 30 s.</summary>
-    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The outbound byte budget of one connection; null (the default) takes the namespace's
+    /// <c>Channels.MaxQueuedBytes</c> (4 MiB). Past it, the channel's slow-consumer policy applies.
+    /// </summary>
+    public long? MaxQueuedBytes { get; set; }
+
+    /// <summary>How long one send may take before the connection is given up as a slow consumer. Default 10 s.</summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often the server sends a WebSocket Ping frame; <see cref="TimeSpan.Zero"/> turns the heartbeat off. Default 25 s.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(25);
@@ -48,6 +54,10 @@ public sealed class PlainWebSocketOptions
         Positive(PublishBurst, nameof(PublishBurst));
         Positive(InvalidFrameBurst, nameof(InvalidFrameBurst));
         Positive(MaxQueued, nameof(MaxQueued));
+        if (MaxQueuedBytes is { } bytes)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(bytes, 1, nameof(MaxQueuedBytes));
+        }
         ArgumentOutOfRangeException.ThrowIfNegative(PublishesPerSecond, nameof(PublishesPerSecond));
         ArgumentOutOfRangeException.ThrowIfNegative(InvalidFramesPerSecond, nameof(InvalidFramesPerSecond));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SendTimeout, TimeSpan.Zero, nameof(SendTimeout));

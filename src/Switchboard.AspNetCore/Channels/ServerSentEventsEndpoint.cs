@@ -28,7 +28,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
             return;
         }
         var (channels, grant) = accepted;
-        var connection = new HttpChannelConnection(hub, Protocol, grant) { MaxQueued = options.MaxQueuedMessages };
+        var connection = new HttpChannelConnection(hub, Protocol, grant, context.Abort, logger) { MaxQueued = options.MaxQueuedMessages };
         string reason;
         try
         {
@@ -272,6 +272,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
         private async ValueTask FlushAsync(CancellationToken cancellationToken)
         {
             FlushResult result;
+            connection.BeginWrite();
             if (_batch.WrittenCount > 0 && response.UnflushedBytes == 0)
             {
                 // The usual case, one batch: one write that flushes, cheaper in Kestrel than writing into its buffer and flushing.
@@ -283,6 +284,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                 MoveBatch();
                 result = await response.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
+            connection.EndWrite();
             if (result.IsCanceled || result.IsCompleted)
             {
                 throw new OperationCanceledException("The client went away.");

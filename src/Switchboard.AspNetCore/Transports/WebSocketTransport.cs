@@ -128,13 +128,23 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     {
         var reading = ReadLoopAsync(socket, session);
         var outbound = session.Outbound;
-        outbound.AttachSender(new DirectSender(socket, stream));
+        session.AttachTransport(new Connection(context, socket, stream, session));
         try
         {
             while (true)
             {
                 var readable = await outbound.WaitToReadAsync();
-                await outbound.TakeUnfinishedSend();
+                var unfinished = outbound.TakeUnfinishedSend();
+                if (!unfinished.IsCompleted)
+                {
+                    // A direct send that did not complete at once: its start is already noted.
+                    await unfinished;
+                    session.EndSend();
+                }
+                else
+                {
+                    await unfinished;
+                }
                 if (!readable)
                 {
                     break;
@@ -150,6 +160,8 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 }
                 var messages = 0;
                 var bytes = 0L;
+                // Each batch is one write, timed by the server's send scan.
+                session.BeginSend();
                 while (true)
                 {
                     messages += 1 + (frame.Attachments?.Length ?? 0);
@@ -166,14 +178,21 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                     {
                         messages = 0;
                         bytes = 0;
+                        session.BeginSend();
                         if (more)
                         {
                             stream?.Gather();
                         }
                     }
                 }
+                session.EndSend();
             }
-            var status = session.CloseReason == EngineCloseReason.TransportError ? WebSocketCloseStatus.MessageTooBig : WebSocketCloseStatus.NormalClosure;
+            var status = session.CloseReason switch
+            {
+                EngineCloseReason.TransportError => WebSocketCloseStatus.MessageTooBig,
+                EngineCloseReason.SlowConsumer => WebSocketCloseStatus.PolicyViolation,
+                _ => WebSocketCloseStatus.NormalClosure,
+            };
             await CloseQuietlyAsync(socket, status, null, server.Time);
         }
         catch (Exception ex) when (IsTransportFailure(ex))
@@ -183,7 +202,8 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         }
         finally
         {
-            outbound.AttachSender(null);
+            session.EndSend();
+            session.AttachTransport(null);
         }
         if (!reading.IsCompleted)
         {
@@ -292,10 +312,25 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         }
     }
 
-    /// <summary>Sends one frame on the caller's thread, as a batch of its own (see <see cref="OutboundQueue"/>).</summary>
-    private sealed class DirectSender(WebSocket socket, GatheringStream? stream) : IDirectSender<OutboundFrame>
+    /// <summary>
+    /// The connection as its session sees it: a frame sent on the caller's thread, as a batch of its own
+    /// (see <see cref="OutboundQueue"/>), timed like the writer's batches; and the way to drop it.
+    /// </summary>
+    private sealed class Connection(HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session) : IEngineTransportHandle
     {
-        public ValueTask Send(in OutboundFrame frame) => SendFrameAsync(socket, stream, frame, last: true);
+        public ValueTask Send(in OutboundFrame frame)
+        {
+            session.BeginSend();
+            var sent = SendFrameAsync(socket, stream, frame, last: true);
+            if (sent.IsCompleted)
+            {
+                // Otherwise the writer finishes it, and ends the timing then.
+                session.EndSend();
+            }
+            return sent;
+        }
+
+        public void Abort() => WebSocketTransport.Abort(context, socket);
     }
 
     private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string? description, TimeProvider time)

@@ -20,18 +20,35 @@ public enum ChannelMessageKind
     Signal,
 }
 
-/// <summary>One item of a channel connection's outbound queue.</summary>
-public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEntry Entry = default, string? Channel = null, StreamPosition Top = default, string? Reason = null);
+/// <summary>
+/// One item of a channel connection's outbound queue. <see cref="Key"/> is set while a publication waits
+/// under <see cref="SlowConsumerPolicy.LatestPerKey"/> (a newer one of the same key may take its place);
+/// transports never see it.
+/// </summary>
+public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEntry Entry = default, string? Channel = null, StreamPosition Top = default, string? Reason = null, string? Key = null);
 
 /// <summary>
 /// The common part of every channel-protocol connection (SSE, plain WebSocket, long-poll): an id, the
-/// channels it subscribed to, and an outbound queue the transport drains and encodes. A subscriber that
-/// lets <see cref="MaxQueued"/> messages pile up is a slow consumer and is disconnected, so it can never
-/// hold up a publisher or other subscribers.
+/// channels it subscribed to, and an outbound queue the transport drains and encodes. The queue has a
+/// byte budget (<see cref="MaxQueuedBytes"/>) and a message cap (<see cref="MaxQueued"/>); a subscriber
+/// that reaches either gets its channel's <see cref="SlowConsumerPolicy"/> (disconnected by default), and
+/// a write that takes longer than <see cref="SendTimeout"/> drops the connection, so it can never hold up
+/// a publisher or other subscribers, nor cost more than its budget.
 /// </summary>
 public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
 {
     private readonly ChannelMessageQueue _queue = new();
+
+    // Slow-consumer rules of the subscribed channels that have one other than Disconnect (null: none).
+    private Dictionary<string, SlowConsumerRule>? _rules;
+
+    // Under LatestPerKey: the newest publication of each (channel, key) whose placeholder waits in the queue.
+    private Dictionary<(string Channel, string Key), ChannelEntry>? _latest;
+    private readonly Lock _policyGate = new();
+
+    // When the write in progress started (a TimeProvider timestamp), or NotSending; read by the hub's send scan.
+    private const long NotSending = long.MinValue;
+    private long _sendStarted = NotSending;
     private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
     /// <summary>The reason given to <see cref="Disconnect"/> when a connection is dropped as a slow consumer.</summary>
     public const string SlowConsumerReason = "slow consumer";
@@ -47,8 +64,34 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         Protocol = protocol;
         Grant = grant;
         ConnectionId = connectionId ?? EngineServer.NewSessionId();
+        _queue.MaxBytes = hub.Options.MaxQueuedBytes;
+        _sendTimeout = hub.Options.SendTimeout;
         hub.Register(this);
     }
+
+    /// <summary>The most bytes that may wait for the client (see <see cref="ChannelOptions.MaxQueuedBytes"/>); the namespace's setting unless changed.</summary>
+    public long MaxQueuedBytes
+    {
+        get => _queue.MaxBytes;
+        init => _queue.MaxBytes = value;
+    }
+
+    /// <summary>How long one write to the client may take (see <see cref="ChannelOptions.SendTimeout"/>); the namespace's setting unless changed.</summary>
+    public TimeSpan SendTimeout
+    {
+        get => _sendTimeout;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            _sendTimeout = value;
+            Hub.ScanSendsWithin(value);
+        }
+    }
+
+    private readonly TimeSpan _sendTimeout;
+
+    /// <summary>The bytes waiting for the client now.</summary>
+    public long QueuedBytes => _queue.QueuedBytes;
 
     public ChannelHub Hub { get; }
 
@@ -96,10 +139,28 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
             else
             {
                 Interlocked.Decrement(ref _queued);
+                if (message.Key is { } key)
+                {
+                    message = TakeLatest(message, key);
+                }
             }
             return true;
         }
         return false;
+    }
+
+    /// <summary>A conflated publication's placeholder was taken: what goes out is the newest of its key.</summary>
+    private ChannelMessage TakeLatest(in ChannelMessage placeholder, string key)
+    {
+        ChannelEntry latest;
+        lock (_policyGate)
+        {
+            if (_latest is null || !_latest.Remove((placeholder.Channel!, key), out latest))
+            {
+                latest = placeholder.Entry;
+            }
+        }
+        return placeholder with { Entry = latest, Key = null };
     }
 
     /// <summary>
@@ -123,6 +184,14 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         lock (_channels)
         {
             _channels.Add(channel);
+        }
+        var rule = Hub.Options.SlowConsumerRuleFor(channel);
+        if (rule.Policy != SlowConsumerPolicy.Disconnect)
+        {
+            lock (_policyGate)
+            {
+                (_rules ??= new Dictionary<string, SlowConsumerRule>(StringComparer.Ordinal))[channel] = rule;
+            }
         }
         // What a subscription replays is owed, not piling up: it does not count as a slow consumer.
         // (The hub holds its publication order while subscribing, so only replayed entries arrive now.)
@@ -158,29 +227,153 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         {
             return;
         }
+        if (reason == SlowConsumerReason)
+        {
+            OnSlowConsumer();
+            // What waits will never be read: released at once, only the close goes out.
+            _queue.Clear();
+            lock (_policyGate)
+            {
+                _latest = null;
+            }
+        }
         _queue.TryWrite(new ChannelMessage(ChannelMessageKind.Close, Reason: reason));
         _queue.Complete();
     }
 
+    /// <summary>Called in the hub's publication order, so one at a time per connection.</summary>
     private void Enqueue(ChannelMessage message)
     {
         if (IsClosed)
         {
             return;
         }
-        if (Interlocked.Increment(ref _queued) > MaxQueued && Volatile.Read(ref _replaying) == 0)
+        // What a subscription replays is owed, not piling up: it never counts as slow (history bounds it).
+        var replaying = Volatile.Read(ref _replaying) != 0;
+        var rule = _rules is not null && message.Kind == ChannelMessageKind.Publication ? RuleOf(message.Channel!) : null;
+        if (rule?.Policy == SlowConsumerPolicy.LatestPerKey && Conflate(ref message, rule))
+        {
+            return;
+        }
+        if (Interlocked.Increment(ref _queued) > MaxQueued && !replaying)
         {
             Disconnect(SlowConsumerReason);
             return;
         }
-        _queue.TryWrite(message);
+        if (_queue.Write(message, force: replaying) != QueueWrite.OverBudget)
+        {
+            return;
+        }
+        if (rule?.Policy == SlowConsumerPolicy.DropOldest && DropQueued(message.Channel!))
+        {
+            _queue.Write(message, force: true);
+            return;
+        }
+        Disconnect(SlowConsumerReason);
+        if (Volatile.Read(ref _sendStarted) != NotSending)
+        {
+            // A write is under way while the budget is full: the client is not reading, and the close
+            // could only reach it behind everything already in the network. Drop it now.
+            Volatile.Write(ref _sendStarted, NotSending);
+            OnSendTimeout();
+        }
     }
+
+    private SlowConsumerRule? RuleOf(string channel)
+    {
+        lock (_policyGate)
+        {
+            return _rules!.GetValueOrDefault(channel);
+        }
+    }
+
+    /// <summary>
+    /// Under LatestPerKey: true when a publication of the same key already waits, which this one replaces;
+    /// otherwise <paramref name="message"/> becomes the key's placeholder, to be queued.
+    /// </summary>
+    private bool Conflate(ref ChannelMessage message, SlowConsumerRule rule)
+    {
+        var key = message.Entry.Publication.KeyOf(rule.Key);
+        lock (_policyGate)
+        {
+            _latest ??= [];
+            ref var waiting = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_latest, (message.Channel!, key), out var exists);
+            waiting = message.Entry;
+            if (exists)
+            {
+                return true;
+            }
+        }
+        message = message with { Key = key };
+        return false;
+    }
+
+    /// <summary>
+    /// Under DropOldest: drops the channel's publications that wait, and queues one discontinuity in their
+    /// place, at the position of the last one dropped. False when none waited (the budget is taken by others).
+    /// </summary>
+    private bool DropQueued(string channel)
+    {
+        var dropped = new DroppedPublications(channel);
+        var removed = _queue.RemoveWhere(
+            static (m, d) => m.Kind == ChannelMessageKind.Publication && string.Equals(m.Channel, d.Channel, StringComparison.Ordinal),
+            static (m, d) => d.Last = m.Entry.Position,
+            dropped);
+        if (removed == 0)
+        {
+            return false;
+        }
+        Interlocked.Add(ref _queued, -removed);
+        Interlocked.Increment(ref _queued);
+        _queue.Write(new ChannelMessage(ChannelMessageKind.Discontinuity, Channel: channel, Top: dropped.Last), force: true);
+        return true;
+    }
+
+    private sealed class DroppedPublications(string channel)
+    {
+        public string Channel => channel;
+
+        public StreamPosition Last { get; set; }
+    }
+
+    /// <summary>The connection is being disconnected as a slow consumer (for the transport's log); called once.</summary>
+    protected virtual void OnSlowConsumer()
+    {
+    }
+
+    /// <summary>The transport starts a write to the client (the hub's send scan times it).</summary>
+    protected void BeginSend() => Volatile.Write(ref _sendStarted, Hub.Time.GetTimestamp());
+
+    /// <summary>The write begun with <see cref="BeginSend"/> is done.</summary>
+    protected void EndSend() => Volatile.Write(ref _sendStarted, NotSending);
+
+    /// <summary>Called by the hub's send scan: a write that has taken longer than <see cref="SendTimeout"/> drops the connection.</summary>
+    internal void CheckSend(long now)
+    {
+        var started = Volatile.Read(ref _sendStarted);
+        if (started != NotSending && Hub.Time.GetElapsedTime(started, now) > SendTimeout)
+        {
+            Volatile.Write(ref _sendStarted, NotSending);
+            OnSendTimeout();
+        }
+    }
+
+    /// <summary>
+    /// A write is stuck: the client stopped reading and the network buffers are full. The transport drops
+    /// the connection (the one thing that frees the write) after telling it why where it still can; the
+    /// default disconnects it as a slow consumer.
+    /// </summary>
+    protected virtual void OnSendTimeout() => Disconnect(SlowConsumerReason);
 
     /// <summary>Leaves every channel and the hub's registry; call when the transport ends.</summary>
     public virtual ValueTask DisposeAsync()
     {
         Interlocked.Exchange(ref _closed, 1);
-        _queue.Complete();
+        _queue.Complete(discard: true);
+        lock (_policyGate)
+        {
+            _latest = null;
+        }
         foreach (var channel in Channels)
         {
             Hub.Unsubscribe(channel, this);

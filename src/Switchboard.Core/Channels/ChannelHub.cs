@@ -42,6 +42,47 @@ public sealed class ChannelHub
 
     public IChannelStore Store => _store;
 
+    /// <summary>The namespace's channel settings.</summary>
+    public ChannelOptions Options => _options;
+
+    /// <summary>The server's clock.</summary>
+    public TimeProvider Time => _namespace.Server.Time;
+
+    // One scan of every connection's write in progress, a quarter of the shortest send timeout apart,
+    // started with the first connection (rather than a timer per write).
+    private ITimer? _sendScan;
+    private long _scanPeriodTicks = long.MaxValue;
+    private readonly Lock _scanGate = new();
+
+    /// <summary>Makes the send scan run at least a quarter of <paramref name="sendTimeout"/> apart.</summary>
+    internal void ScanSendsWithin(TimeSpan sendTimeout)
+    {
+        var period = Math.Max(sendTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10);
+        if (period >= Volatile.Read(ref _scanPeriodTicks))
+        {
+            return;
+        }
+        lock (_scanGate)
+        {
+            if (period >= _scanPeriodTicks)
+            {
+                return;
+            }
+            _scanPeriodTicks = period;
+            _sendScan ??= Time.CreateTimer(static state => ((ChannelHub)state!).ScanSends(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _sendScan.Change(TimeSpan.FromTicks(period), TimeSpan.FromTicks(period));
+        }
+    }
+
+    private void ScanSends()
+    {
+        var now = Time.GetTimestamp();
+        foreach (var connection in _connections.Values)
+        {
+            (connection as ChannelConnection)?.CheckSend(now);
+        }
+    }
+
     /// <summary>The last sequence number assigned.</summary>
     public long Seq => Interlocked.Read(ref _seq);
 
@@ -471,7 +512,14 @@ public sealed class ChannelHub
     }
 
     /// <summary>Registers a channel-protocol connection so it can be found by id (HTTP API disconnect).</summary>
-    public void Register(IChannelConnection connection) => _connections[connection.ConnectionId] = connection;
+    public void Register(IChannelConnection connection)
+    {
+        _connections[connection.ConnectionId] = connection;
+        if (connection is ChannelConnection channelConnection)
+        {
+            ScanSendsWithin(channelConnection.SendTimeout);
+        }
+    }
 
     public void Unregister(IChannelConnection connection) =>
         _connections.TryRemove(new KeyValuePair<string, IChannelConnection>(connection.ConnectionId, connection));

@@ -11,4 +11,16 @@ namespace Switchboard.Channels;
 /// reader is woken by a thread-pool work item on the global queue, in the order of the wake-ups, and
 /// the work item is the queue itself, so nothing is allocated per wake-up.
 /// </summary>
-internal sealed class ChannelMessageQueue : OutboundQueue<ChannelMessage>;
+internal sealed class ChannelMessageQueue : OutboundQueue<ChannelMessage>
+{
+    /// <summary>What a queued message costs beyond its data (its slot, its share of the encoded frames).</summary>
+    internal const int ItemOverhead = 64;
+
+    /// <summary>A publication weighs its JSON data, a discontinuity its overhead; a close or a signal nothing (never refused).</summary>
+    protected override long SizeOf(in ChannelMessage item) => item.Kind switch
+    {
+        ChannelMessageKind.Publication => ItemOverhead + item.Entry.Publication.Data.Length,
+        ChannelMessageKind.Discontinuity => ItemOverhead,
+        _ => 0,
+    };
+}

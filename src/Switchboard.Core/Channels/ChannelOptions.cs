@@ -20,12 +20,45 @@ public sealed class ChannelHistoryRule
     internal HistoryPolicy Policy => new() { Size = Size, Ttl = Ttl };
 }
 
-/// <summary>Channel settings: history per channel name pattern (first match wins), and the default.</summary>
+/// <summary>
+/// Channel settings: history per channel name pattern (first match wins), and the default; the outbound
+/// budget of every channel-protocol connection (SSE, plain WebSocket, long-poll), and what happens to a
+/// subscriber that does not keep up, per channel name pattern.
+/// </summary>
 public sealed class ChannelOptions
 {
     public HistoryPolicy DefaultHistory { get; } = new();
 
     public List<ChannelHistoryRule> History { get; } = [];
+
+    /// <summary>
+    /// The outbound byte budget of one channel-protocol connection: the most bytes (each queued message
+    /// weighs its data plus 64) that may wait for a client that does not read. Past it, the channel's
+    /// <see cref="SlowConsumers"/> policy applies (disconnect by default). What a subscription replays from
+    /// history does not count against it (history is bounded by its own limits). Default 4 MiB.
+    /// </summary>
+    public long MaxQueuedBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// How long one write to a channel-protocol client may take before the client is taken for one that
+    /// stopped reading: the connection is dropped, as a slow consumer. Default 10 s.
+    /// </summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Slow-consumer policies per channel name pattern (first match wins); channels no rule matches use <see cref="SlowConsumerPolicy.Disconnect"/>.</summary>
+    public List<SlowConsumerRule> SlowConsumers { get; } = [];
+
+    internal SlowConsumerRule SlowConsumerRuleFor(string channel)
+    {
+        foreach (var rule in SlowConsumers)
+        {
+            if (ChannelPattern.IsMatch(rule.Pattern, channel))
+            {
+                return rule;
+            }
+        }
+        return SlowConsumerRule.Default;
+    }
 
     public HistoryPolicy PolicyFor(string channel)
     {

@@ -63,6 +63,61 @@ public sealed partial class Publication
         return new Publication(seq, eventName, [args!], except, publisherId, time);
     }
 
+    private KeyCache? _key;
+
+    /// <summary>
+    /// The conflation key of this publication (<see cref="SlowConsumerPolicy.LatestPerKey"/>): the value of
+    /// the top-level field <paramref name="field"/> of its data (a string's characters, any other value's
+    /// JSON text), "" when the data has no such field or <paramref name="field"/> is null. Read once per field.
+    /// </summary>
+    internal string KeyOf(string? field)
+    {
+        if (field is null)
+        {
+            return "";
+        }
+        if (Volatile.Read(ref _key) is { } cached && string.Equals(cached.Field, field, StringComparison.Ordinal))
+        {
+            return cached.Key;
+        }
+        var key = ReadKey(Data.Span, field);
+        Volatile.Write(ref _key, new KeyCache(field, key));
+        return key;
+    }
+
+    private static string ReadKey(ReadOnlySpan<byte> json, string field)
+    {
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return "";
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var match = reader.ValueTextEquals(field);
+                reader.Read();
+                if (match)
+                {
+                    return reader.TokenType switch
+                    {
+                        JsonTokenType.String => reader.GetString() ?? "",
+                        JsonTokenType.StartObject or JsonTokenType.StartArray => "",
+                        _ => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+                    };
+                }
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return "";
+    }
+
+    private sealed record KeyCache(string Field, string Key);
+
     /// <summary>The Socket.IO event packet, with <paramref name="offset"/> appended as the last argument when given.</summary>
     internal EncodedPacket SocketPacket(string nsp, string? offset)
     {

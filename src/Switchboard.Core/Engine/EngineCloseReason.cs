@@ -23,4 +23,11 @@ public enum EngineCloseReason
 
     /// <summary>The client sent something that could not be parsed.</summary>
     ParseError,
+
+    /// <summary>
+    /// The client did not read what was sent to it: its queue passed <see cref="EngineOptions.MaxQueuedBytes"/>,
+    /// or a write took longer than <see cref="EngineOptions.SendTimeout"/>. The connection is dropped; the
+    /// client may reconnect (and recover, with connection state recovery on).
+    /// </summary>
+    SlowConsumer,
 }

@@ -17,4 +17,10 @@ internal sealed partial class EngineLog(ILogger logger)
 
     [LoggerMessage(4, LogLevel.Information, "Engine.IO session {Sid} sent a ping; in protocol v4 only the server pings")]
     public partial void InvalidHeartbeatDirection(string sid);
+
+    [LoggerMessage(5, LogLevel.Information, "Engine.IO session {Sid} is a slow consumer: {Bytes} bytes queued would pass the budget of {Budget}; connection dropped")]
+    public partial void OverBudget(string sid, long bytes, long budget);
+
+    [LoggerMessage(6, LogLevel.Information, "Engine.IO session {Sid} is a slow consumer: a write took longer than {Timeout}; connection dropped")]
+    public partial void SendTimedOut(string sid, TimeSpan timeout);
 }

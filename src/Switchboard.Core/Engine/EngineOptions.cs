@@ -18,6 +18,22 @@ public sealed class EngineOptions
     /// </summary>
     public long MaxPayload { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// The outbound byte budget of one session: the most bytes (each queued packet weighs its bytes,
+    /// attachments included, plus 64) that may wait for a client that does not read. A session past it
+    /// is closed as a slow consumer (<see cref="EngineCloseReason.SlowConsumer"/>) and its queue released;
+    /// one packet larger than the budget still goes out when nothing else waits. Node's engine.io has
+    /// no such limit. Default 4 MiB (docs/protection.md says why not 1).
+    /// </summary>
+    public long MaxQueuedBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// How long one write to a client may take (a batch of queued packets on a WebSocket) before the
+    /// client is taken for one that stopped reading: the connection is dropped and the session closed as
+    /// a slow consumer. Default 10 s.
+    /// </summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Whether HTTP long-polling is offered. Default true.</summary>
     public bool AllowPolling { get; set; } = true;
 

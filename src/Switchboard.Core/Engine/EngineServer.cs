@@ -26,6 +26,20 @@ public sealed class EngineServer : IDisposable
         PingLane = _scheduler.CreateLane(options.PingInterval);
         PongLane = _scheduler.CreateLane(options.PingTimeout);
         _drainLane = _scheduler.CreateLane(options.PingInterval + options.PingTimeout);
+        // One scan of every session's write in progress, a quarter of the send timeout apart, rather than a timer per write.
+        var period = TimeSpan.FromTicks(Math.Max(options.SendTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10));
+        _sendScan = Time.CreateTimer(static state => ((EngineServer)state!).ScanSends(), this, period, period);
+    }
+
+    private readonly ITimer _sendScan;
+
+    private void ScanSends()
+    {
+        var now = Time.GetTimestamp();
+        foreach (var session in _sessions.Values)
+        {
+            session.CheckSend(now);
+        }
     }
 
     private readonly DeadlineScheduler.Lane _drainLane;
@@ -115,6 +129,7 @@ public sealed class EngineServer : IDisposable
     public void Dispose()
     {
         CloseAll();
+        _sendScan.Dispose();
         _scheduler.Dispose();
     }
 }

@@ -23,9 +23,17 @@ public sealed partial class EngineSession : IDeadlineTarget
     private readonly object _receiveLock = new();
     private int _closed;
 
+    // The connection carrying the session while a transport runs it (null between polls).
+    private IEngineTransportHandle? _transport;
+
+    // When the write in progress started (a TimeProvider timestamp), or NotSending; read by the server's send scan.
+    private const long NotSending = long.MinValue;
+    private long _sendStarted = NotSending;
+
     internal EngineSession(EngineServer server, string id, EngineTransportKind transport, EngineRequest request)
     {
         _server = server;
+        _outbound.MaxBytes = server.Options.MaxQueuedBytes;
         Id = id;
         Transport = transport;
         Request = request;
@@ -53,15 +61,70 @@ public sealed partial class EngineSession : IDeadlineTarget
 
     internal OutboundQueue Outbound => _outbound;
 
-    /// <summary>Queues a frame. Returns false when the session is closed.</summary>
-    public bool Send(in OutboundFrame frame) => _outbound.TryWrite(frame);
+    /// <summary>
+    /// Queues a frame. Returns false when the session is closed, or when the frame would take its queue
+    /// past <see cref="EngineOptions.MaxQueuedBytes"/>: the session is then closed as a slow consumer.
+    /// </summary>
+    public bool Send(in OutboundFrame frame) => Accepted(_outbound.Write(frame));
 
     /// <summary>
     /// Queues a frame, or sends it on this thread when the WebSocket's writer is idle and nothing is
     /// queued (no thread-pool hand-off). For a single reply (an ack, a ping), not for a loop over many
     /// sessions: there, one connection's send would delay the next ones. Returns false when the session is closed.
     /// </summary>
-    internal bool SendDirect(in OutboundFrame frame) => _outbound.TryWrite(frame, direct: true);
+    internal bool SendDirect(in OutboundFrame frame) => Accepted(_outbound.Write(frame, direct: true));
+
+    private bool Accepted(QueueWrite result)
+    {
+        if (result == QueueWrite.OverBudget)
+        {
+            OnOverBudget();
+        }
+        return result == QueueWrite.Written;
+    }
+
+    /// <summary>
+    /// The client does not read what it is sent. Its queue is released at once and refuses anything more;
+    /// the close itself (which runs the application's handlers) happens off this thread, which may be a
+    /// broadcast in the middle of a room's members.
+    /// </summary>
+    private void OnOverBudget()
+    {
+        var queued = _outbound.QueuedBytes;
+        _outbound.Complete(discard: true);
+        if (IsClosed)
+        {
+            return;
+        }
+        _server.Log.OverBudget(Id, queued, _outbound.MaxBytes);
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(EngineCloseReason.SlowConsumer), this, preferLocal: false);
+    }
+
+    /// <summary>A transport starts carrying the session: replies may be sent through it directly, and it can be dropped.</summary>
+    internal void AttachTransport(IEngineTransportHandle? transport)
+    {
+        _transport = transport;
+        _outbound.AttachSender(transport);
+    }
+
+    /// <summary>The transport starts a write to the client (the send scan times it).</summary>
+    internal void BeginSend() => Volatile.Write(ref _sendStarted, _server.Time.GetTimestamp());
+
+    /// <summary>The write begun with <see cref="BeginSend"/> is done.</summary>
+    internal void EndSend() => Volatile.Write(ref _sendStarted, NotSending);
+
+    private bool Sending => Volatile.Read(ref _sendStarted) != NotSending;
+
+    /// <summary>Called by the server's send scan: a write that has taken longer than the send timeout closes the session.</summary>
+    internal void CheckSend(long now)
+    {
+        var started = Volatile.Read(ref _sendStarted);
+        if (started != NotSending && !IsClosed && _server.Time.GetElapsedTime(started, now) > _server.Options.SendTimeout)
+        {
+            _server.Log.SendTimedOut(Id, _server.Options.SendTimeout);
+            Close(EngineCloseReason.SlowConsumer);
+        }
+    }
 
     /// <summary>Queues an Engine.IO message packet whose bytes are already encoded (<c>4...</c>).</summary>
     public bool SendEncodedMessage(ReadOnlyMemory<byte> encodedPacket) => Send(OutboundFrame.Text(encodedPacket));
@@ -119,7 +182,14 @@ public sealed partial class EngineSession : IDeadlineTarget
             _heartbeatToken++;
             CancelHeartbeatDeadline();
         }
-        _outbound.Complete();
+        // A server close still delivers what is queued (the DISCONNECT packets); any other end releases the queue at once.
+        var graceful = reason is EngineCloseReason.ServerClose or EngineCloseReason.ServerShutdown;
+        _outbound.Complete(discard: !graceful);
+        if (reason == EngineCloseReason.SlowConsumer || (!graceful && Sending))
+        {
+            // The client is not reading, or is gone: a write in progress would wait for it forever.
+            _transport?.Abort();
+        }
         _upgradeSettled?.TrySetResult();
         if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose)
         {

@@ -11,3 +11,13 @@ internal interface IDirectSender<T>
     /// <summary>Sends the item; completes synchronously when the connection takes it at once.</summary>
     ValueTask Send(in T frame);
 }
+
+/// <summary>
+/// The connection that carries a session while a transport runs it (<see cref="EngineSession.AttachTransport"/>):
+/// it sends replies directly, and it can be dropped at once when the client stopped reading.
+/// </summary>
+internal interface IEngineTransportHandle : IDirectSender<OutboundFrame>
+{
+    /// <summary>Drops the connection now; whatever it was sending fails.</summary>
+    void Abort();
+}

@@ -22,6 +22,13 @@ namespace Switchboard.Engine;
 /// done: only one thread sends at a time, and frames written meanwhile are queued behind it. A send
 /// that does not complete at once (or fails) is handed to the reader, which finishes it before anything else.
 /// </para>
+/// <para>
+/// The queue keeps a byte budget (<see cref="MaxBytes"/>): every item weighs what <see cref="SizeOf"/>
+/// says (its bytes plus a fixed overhead), and a write that would take the queued weight past the budget
+/// is refused with <see cref="QueueWrite.OverBudget"/>, so that the owner applies its slow-consumer
+/// policy. One item is always accepted into an empty queue, however large: otherwise a message larger
+/// than the budget could never be sent. Items of weight 0 (control items) are never refused.
+/// </para>
 /// </remarks>
 internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
     where T : struct
@@ -34,6 +41,8 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
     private T[]? _items;
     private int _head;
     private int _count;
+    private long _bytes;
+    private long _maxBytes = long.MaxValue;
     private bool _completed;
     private bool _waiting;
 
@@ -67,21 +76,68 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
         }
     }
 
-    public bool TryWrite(in T frame) => TryWrite(frame, direct: false);
+    /// <summary>The most bytes (as weighed by <see cref="SizeOf"/>) that may wait; unlimited by default.</summary>
+    public long MaxBytes
+    {
+        get => Volatile.Read(ref _maxBytes);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref _maxBytes, value);
+        }
+    }
+
+    /// <summary>The weight of what waits in the queue now.</summary>
+    public long QueuedBytes
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return _bytes;
+            }
+        }
+    }
+
+    /// <summary>How many items wait in the queue now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>What an item weighs against <see cref="MaxBytes"/>; 0 (the default) for items that never count.</summary>
+    protected virtual long SizeOf(in T item) => 0;
+
+    public bool TryWrite(in T frame) => Write(frame, direct: false) == QueueWrite.Written;
+
+    public bool TryWrite(in T frame, bool direct) => Write(frame, direct) == QueueWrite.Written;
 
     /// <summary>
     /// Queues a frame; with <paramref name="direct"/>, sends it on this thread instead when a sender is
     /// attached, nothing is queued or being sent, and the reader is waiting (see the remarks). For single
     /// replies only: a loop over many sessions should queue, so that no connection's send delays the others.
+    /// Refused when the queue is completed, or when the frame would take it past its byte budget.
     /// </summary>
-    public bool TryWrite(in T frame, bool direct)
+    /// <param name="force">Queues even past the budget (what is owed, such as a replay, or a policy's own signal).</param>
+    public QueueWrite Write(in T frame, bool direct = false, bool force = false)
     {
         IDirectSender<T>? sender = null;
+        var size = SizeOf(frame);
         lock (Sync)
         {
             if (_completed)
             {
-                return false;
+                return QueueWrite.Completed;
+            }
+            if (size > 0 && _count > 0 && _bytes + size > _maxBytes && !force)
+            {
+                return QueueWrite.OverBudget;
             }
             if (direct && _waiting && !_sending && !_waitCancellable && _sender is { } attached)
             {
@@ -98,9 +154,10 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
                 }
                 items[(_head + _count) % items.Length] = frame;
                 _count++;
+                _bytes += size;
                 if (!_waiting || _sending)
                 {
-                    return true;
+                    return QueueWrite.Written;
                 }
                 _waiting = false;
             }
@@ -113,7 +170,7 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
         {
             SendDirect(sender, frame);
         }
-        return true;
+        return QueueWrite.Written;
     }
 
     /// <summary>Lets <see cref="TryWrite(in T, bool)"/> send through <paramref name="sender"/> (null: queue only).</summary>
@@ -187,9 +244,11 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
             items[_head] = default;
             _head = (_head + 1) % items.Length;
             _count--;
+            _bytes -= SizeOf(frame);
             if (_count == 0)
             {
                 _head = 0;
+                _bytes = 0;
                 if (items.Length > KeptCapacity)
                 {
                     _items = null;
@@ -199,11 +258,79 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
         }
     }
 
-    /// <summary>No more frames: the reader drains what is queued, then its wait returns false.</summary>
-    public void Complete()
+    /// <summary>
+    /// Takes out every queued item that <paramref name="drop"/> selects (keeping the others in order) and
+    /// hands each to <paramref name="dropped"/>, under the queue's lock: both must be quick and must not
+    /// touch the queue. Returns how many were dropped.
+    /// </summary>
+    public int RemoveWhere<TState>(Func<T, TState, bool> drop, Action<T, TState> dropped, TState state)
     {
         lock (Sync)
         {
+            if (_count == 0)
+            {
+                return 0;
+            }
+            var items = _items!;
+            var kept = 0;
+            var removed = 0;
+            for (var i = 0; i < _count; i++)
+            {
+                var item = items[(_head + i) % items.Length];
+                if (drop(item, state))
+                {
+                    _bytes -= SizeOf(item);
+                    dropped(item, state);
+                    removed++;
+                }
+                else
+                {
+                    items[(_head + kept) % items.Length] = item;
+                    kept++;
+                }
+            }
+            for (var i = kept; i < _count; i++)
+            {
+                items[(_head + i) % items.Length] = default;
+            }
+            _count = kept;
+            if (kept == 0)
+            {
+                _head = 0;
+                _bytes = 0;
+            }
+            return removed;
+        }
+    }
+
+    /// <summary>Drops everything queued (the queue stays open).</summary>
+    public void Clear()
+    {
+        lock (Sync)
+        {
+            _items = null;
+            _head = 0;
+            _count = 0;
+            _bytes = 0;
+        }
+    }
+
+    /// <summary>
+    /// No more frames: the reader drains what is queued, then its wait returns false. With
+    /// <paramref name="discard"/>, what is queued is dropped at once instead (the connection is gone, or
+    /// is being cut): nothing it held stays referenced.
+    /// </summary>
+    public void Complete(bool discard = false)
+    {
+        lock (Sync)
+        {
+            if (discard)
+            {
+                _items = null;
+                _head = 0;
+                _count = 0;
+                _bytes = 0;
+            }
             if (_completed)
             {
                 return;
@@ -343,5 +470,35 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
         _waiter.OnCompleted(continuation, state, token, flags);
 }
 
-/// <summary>An Engine.IO session's outbound frames.</summary>
-internal sealed class OutboundQueue : OutboundQueue<OutboundFrame>;
+/// <summary>What a write to an <see cref="OutboundQueue{T}"/> came to.</summary>
+internal enum QueueWrite
+{
+    /// <summary>Queued, or sent directly.</summary>
+    Written,
+
+    /// <summary>The queue is completed: nothing more is taken.</summary>
+    Completed,
+
+    /// <summary>The item would take the queue past its byte budget; nothing was queued.</summary>
+    OverBudget,
+}
+
+/// <summary>An Engine.IO session's outbound frames, weighed by their bytes (attachments included) and a slot's overhead.</summary>
+internal sealed class OutboundQueue : OutboundQueue<OutboundFrame>
+{
+    /// <summary>What a queued item costs beyond its bytes: its slot in the ring, the array headers of its data.</summary>
+    internal const int ItemOverhead = 64;
+
+    protected override long SizeOf(in OutboundFrame item)
+    {
+        long size = ItemOverhead + item.Data.Length;
+        if (item.Attachments is { } attachments)
+        {
+            foreach (var attachment in attachments)
+            {
+                size += ItemOverhead + attachment.Length;
+            }
+        }
+        return size;
+    }
+}

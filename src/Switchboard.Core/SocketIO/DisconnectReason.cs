@@ -31,6 +31,13 @@ public enum DisconnectReason
 
     /// <summary>The server closed the underlying connection (<c>socket.Disconnect(close: true)</c> on this or another namespace).</summary>
     ForcedClose,
+
+    /// <summary>
+    /// The client did not read what was sent to it within its byte budget or the send time limit, and
+    /// the server dropped the connection (Switchboard's own; Node's socket.io has no such limit). The
+    /// client reconnects by itself, and recovers what it missed when connection state recovery is on.
+    /// </summary>
+    SlowConsumer,
 }
 
 public static class DisconnectReasons
@@ -45,6 +52,7 @@ public static class DisconnectReasons
         DisconnectReason.TransportError => "transport error",
         DisconnectReason.ParseError => "parse error",
         DisconnectReason.ForcedClose => "forced close",
+        DisconnectReason.SlowConsumer => "slow consumer",
         _ => "unknown",
     };
 
@@ -61,6 +69,7 @@ public static class DisconnectReasons
         EngineCloseReason.TransportError => DisconnectReason.TransportError,
         EngineCloseReason.PingTimeout => DisconnectReason.PingTimeout,
         EngineCloseReason.ParseError => DisconnectReason.ParseError,
+        EngineCloseReason.SlowConsumer => DisconnectReason.SlowConsumer,
         _ => DisconnectReason.TransportClose,
     };
 }

@@ -202,7 +202,8 @@ public sealed partial class Socket
     }
 
     private static bool IsRecoverable(DisconnectReason reason) => reason is DisconnectReason.TransportClose
-        or DisconnectReason.TransportError or DisconnectReason.PingTimeout or DisconnectReason.ForcedClose or DisconnectReason.ServerShuttingDown;
+        or DisconnectReason.TransportError or DisconnectReason.PingTimeout or DisconnectReason.ForcedClose or DisconnectReason.ServerShuttingDown
+        or DisconnectReason.SlowConsumer;
 
     public override string ToString() => $"Socket {Id} on {Namespace.Name}";
 }

@@ -25,7 +25,13 @@ public class SocketIOFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Host = await TestHost.StartAsync(
-            builder => builder.Services.AddSwitchboard(ConfigureOptions),
+            builder => builder.Services.AddSwitchboard(options =>
+            {
+                // Tests here emit bursts to clients that read them afterwards: far more than the default
+                // byte budget of a session. The budget has tests of its own (EngineSlowConsumerTests).
+                options.Engine.MaxQueuedBytes = 1L << 30;
+                ConfigureOptions(options);
+            }),
             app => app.MapSocketIO("/socket.io", Configure));
     }
 

@@ -1,8 +1,8 @@
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 
 namespace Switchboard.AspNetCore.Tests.PlainWebSocket;
@@ -10,14 +10,23 @@ namespace Switchboard.AspNetCore.Tests.PlainWebSocket;
 /// <summary>
 /// Extra endpoints for connection lifecycle tests: <c>/ws-heartbeat</c> pings every 100 ms and gives up
 /// after 300 ms without a pong; <c>/ws-slow</c> lets 8 messages wait for a client; <c>/ws-stuck</c> gives a
-/// send 300 ms.
+/// send 300 ms; <c>/ws-budget</c> lets 256 KB wait. The other endpoints get a budget far above what the
+/// tests publish, so that a reading client is never cut by a burst published in a tight loop.
 /// </summary>
 public sealed class PlainLifecycleFixture : PlainWebSocketFixture
 {
     public const int SlowMaxQueued = 8;
+    public const long SmallBudget = 256 * 1024;
+
+    protected override void ConfigureServices(IServiceCollection services)
+    {
+        base.ConfigureServices(services);
+        services.Configure<Switchboard.SocketIO.SocketServerOptions>(o => o.Channels.MaxQueuedBytes = 1L << 30);
+    }
 
     protected override void ConfigureApp(WebApplication app)
     {
+        app.MapChannelWebSocket("/ws-budget", configure: o => o.MaxQueuedBytes = SmallBudget);
         app.MapChannelWebSocket("/ws-heartbeat", configure: o =>
         {
             o.KeepAliveInterval = TimeSpan.FromMilliseconds(100);
@@ -37,14 +46,14 @@ public sealed class PlainWebSocketLifecycleTests(PlainLifecycleFixture fixture) 
     private const int BigCount = 1000;
     private static readonly string Big = new('x', 20_000);
 
-    private readonly List<HttpMessageInvoker> _invokers = [];
+    private readonly List<NonReadingWebSocket> _clients = [];
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        foreach (var invoker in _invokers)
+        foreach (var client in _clients)
         {
-            invoker.Dispose();
+            client.Dispose();
         }
     }
 
@@ -99,6 +108,50 @@ public sealed class PlainWebSocketLifecycleTests(PlainLifecycleFixture fixture) 
         // What it got before the close is a gapless prefix, so it can resume from the last offset it saw.
         Assert.InRange(received.Count, 0, count - PlainLifecycleFixture.SlowMaxQueued);
         Assert.Equal(Enumerable.Range(1, received.Count).Select(i => (long)i), received);
+        var all = await bystander.PublicationsAsync(count);
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), all.Select(Offset));
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_is_cut_at_its_byte_budget_with_slow_consumer_while_others_get_everything()
+    {
+        const int count = 200;
+        var channel = PlainWebSocketFixture.NewChannel("small");
+        var bystander = await ConnectAsync();
+        await bystander.OkAsync("subscribe", new { channel });
+        using var slow = await ConnectNonReadingAsync("/ws-budget");
+        var welcome = await ReceiveAsync(slow);
+        await slow.SendAsync(Encoding.UTF8.GetBytes(PlainClient.Request(1, "subscribe", new { channel })), WebSocketMessageType.Text, true, CancellationToken.None).Within();
+        Assert.True((await ReceiveAsync(slow)).GetProperty("ok").GetBoolean());
+        var connectionId = welcome.GetProperty("connectionId").GetString()!;
+        var disconnected = Fixture.Log.WaitForAsync(PlainLogEvents.Disconnecting, connectionId, "slow_consumer");
+
+        // 200 x 20 KB: more than the network buffers and the budget of 256 KB together hold.
+        for (var i = 1; i <= count; i++)
+        {
+            await Fixture.Hub.PublishAsync([channel], "big", [new { i, pad = Big }]).Within();
+        }
+        await disconnected.Within();
+        await Fixture.Log.WaitForAsync(PlainLogEvents.Closed, connectionId).Within();
+        Assert.Equal(1, Fixture.Hub.PresenceCount(channel));
+
+        // Whatever it reads afterwards is a gapless prefix, then the close with slow_consumer (or the
+        // connection dropped by the send time limit before the close got through).
+        var received = new List<long>();
+        try
+        {
+            JsonElement frame;
+            while ((frame = await ReceiveAsync(slow)).GetProperty("type").GetString() == "pub")
+            {
+                received.Add(frame.GetProperty("offset").GetInt64());
+            }
+            Assert.Equal("slow_consumer", frame.GetProperty("code").GetString());
+        }
+        catch (WebSocketException)
+        {
+        }
+        Assert.Equal(Enumerable.Range(1, received.Count).Select(i => (long)i), received);
+        Assert.True(received.Count < count);
         var all = await bystander.PublicationsAsync(count);
         Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), all.Select(Offset));
     }
@@ -163,28 +216,9 @@ public sealed class PlainWebSocketLifecycleTests(PlainLifecycleFixture fixture) 
     /// <summary>A WebSocket over a TCP socket with a 4 KB receive buffer.</summary>
     private async Task<ClientWebSocket> ConnectNonReadingAsync(string path)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 4096 };
-                try
-                {
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        var invoker = new HttpMessageInvoker(handler);
-        _invokers.Add(invoker);
-        var client = new ClientWebSocket();
-        await client.ConnectAsync(PlainClient.Url(Host, path), invoker, CancellationToken.None).Within();
-        return client;
+        var client = await NonReadingWebSocket.ConnectAsync(PlainClient.Url(Host, path));
+        _clients.Add(client);
+        return client.Socket;
     }
 
     private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket)

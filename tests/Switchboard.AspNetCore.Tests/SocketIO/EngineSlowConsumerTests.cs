@@ -1,0 +1,158 @@
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Switchboard.AspNetCore.Tests.Infrastructure;
+using Switchboard.Engine;
+using Switchboard.SocketIO;
+
+namespace Switchboard.AspNetCore.Tests.SocketIO;
+
+/// <summary>
+/// A Socket.IO client over WebSocket that stops reading costs at most its byte budget, and is gone
+/// within the send time limit; a reading client in the same room receives everything.
+/// </summary>
+public sealed class EngineSlowConsumerTests : IAsyncLifetime
+{
+    private const long Budget = 256 * 1024;
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromMilliseconds(500);
+    private static readonly string Big = new('x', 20_000);
+
+    private readonly TaskCompletionSource<(Socket Socket, DisconnectReason Reason)> _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TestHost _host = null!;
+    private SocketServer _io = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await TestHost.StartAsync(
+            builder => builder.Services.AddSwitchboard(options =>
+            {
+                options.Engine.MaxQueuedBytes = Budget;
+                options.Engine.SendTimeout = SendTimeout;
+            }),
+            app => app.MapSocketIO("/socket.io", io =>
+            {
+                _io = io;
+                io.OnConnection(socket =>
+                {
+                    socket.Join("flood");
+                    socket.Disconnected += (s, reason) =>
+                    {
+                        if (s.Data.ContainsKey("stalled"))
+                        {
+                            _disconnected.TrySetResult((s, reason));
+                        }
+                    };
+                    socket.On("stall", e =>
+                    {
+                        e.Socket.Data["stalled"] = true;
+                        e.Ack("ok");
+                        return ValueTask.CompletedTask;
+                    });
+                });
+            }));
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task A_client_that_stops_reading_is_cut_at_its_byte_budget_and_a_reading_client_gets_everything()
+    {
+        const int count = 500;
+        await using var reader = await SocketIOTestClient.OpenAsync(_host);
+        await reader.JoinAsync();
+        using var stalled = await ConnectStalledAsync();
+
+        // 500 x 20 KB to the room, each once the reading client has the one before (a burst emitted
+        // faster than any socket drains would pass a reader's budget too): far past what the stalled
+        // client's network buffers and its budget of 256 KB hold together.
+        for (var i = 1; i <= count; i++)
+        {
+            await _io.To("flood").EmitAsync("big", i, Big).Within();
+            var text = await reader.ReceiveTextAsync();
+            while (text == "2")
+            {
+                await reader.SendAsync("3");
+                text = await reader.ReceiveTextAsync();
+            }
+            Assert.StartsWith($"42[\"big\",{i},", text);
+        }
+
+        var (socket, reason) = await _disconnected.Task.Within();
+        Assert.Equal(DisconnectReason.SlowConsumer, reason);
+        Assert.Equal(EngineCloseReason.SlowConsumer, socket.Connection.CloseReason);
+        // Its queue was released at once, and it left the server's sessions.
+        Assert.Equal(0, socket.Connection.Outbound.QueuedBytes);
+        Assert.Null(_io.Engine.Find(socket.Connection.Id));
+    }
+
+    [Fact]
+    public async Task A_write_that_takes_longer_than_the_send_timeout_drops_the_connection()
+    {
+        using var stalled = await ConnectStalledAsync();
+        var started = DateTime.UtcNow;
+
+        // One message larger than the budget is still sent when nothing else waits; many of them keep
+        // the writer busy on a socket that does not drain: only the send time limit can end it.
+        var huge = new string('y', 2 * (int)Budget);
+        for (var i = 0; i < 30 && !_disconnected.Task.IsCompleted; i++)
+        {
+            await _io.To("flood").EmitAsync("huge", huge).Within();
+            await Task.WhenAny(_disconnected.Task, Task.Delay(50));
+        }
+
+        var (socket, reason) = await _disconnected.Task.Within();
+        Assert.Equal(DisconnectReason.SlowConsumer, reason);
+        Assert.Null(_io.Engine.Find(socket.Connection.Id));
+        var closed = await ReceiveUntilClosedAsync(stalled.Socket);
+        Assert.True(closed, "the stalled client's connection was not dropped");
+    }
+
+    /// <summary>A raw Engine.IO client that joins <c>/</c>, asks to be marked as stalled, then never reads again.</summary>
+    private async Task<NonReadingWebSocket> ConnectStalledAsync()
+    {
+        var client = await NonReadingWebSocket.ConnectAsync(EngineWebSocketClient.Url(_host.BaseAddress, "/socket.io"));
+        var socket = client.Socket;
+        Assert.StartsWith("0", await ReceiveTextAsync(socket));
+        await SendAsync(socket, "40");
+        Assert.StartsWith("40", await ReceiveTextAsync(socket));
+        await SendAsync(socket, "421[\"stall\"]");
+        Assert.Equal("431[\"ok\"]", await ReceiveTextAsync(socket));
+        return client;
+    }
+
+    private static Task SendAsync(ClientWebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None).Within();
+
+    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[4096];
+        var result = await socket.ReceiveAsync(buffer, CancellationToken.None).Within();
+        Assert.True(result.EndOfMessage);
+        return Encoding.UTF8.GetString(buffer, 0, result.Count);
+    }
+
+    /// <summary>Reads (and drops) what the server sent until the connection ends; false if it is still open after a while.</summary>
+    private static async Task<bool> ReceiveUntilClosedAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+}
