@@ -226,6 +226,41 @@ if [ -x bench/smoke.sh ] || [ -f bench/smoke.sh ]; then
   fi
 fi
 
+# --- abuse smoke ---------------------------------------------------------------------------------
+# The abuse suite (bench/abuse, docs/protection.md) at a small scale: stalled clients on every protocol
+# under a flood are cut while a healthy subscriber gets everything, and connect / subscribe /
+# disconnect cycles on every protocol leave the managed heap where it was. Each prints "N passed, N failed".
+
+abuse_suite() {
+  local name=$1; shift
+  local out="$RESULTS/abuse-$name"
+  rm -rf "$out"
+  mkdir -p "$out"
+  section "abuse $name"
+  if [ $node_ready -eq 0 ]; then
+    unrunnable=1
+    record abuse "$name" 0 1 "not run: npm ci failed"
+    return
+  fi
+  timeout -k 10 600 node "bench/abuse/$name.mjs" "$@" 2>&1 | tee "$out/$name.log"
+  local rc=${PIPESTATUS[0]} line passed failed
+  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/$name.log" | tail -n 1)"
+  if [ -z "$line" ]; then
+    unrunnable=1
+    record abuse "$name" 0 1 "no summary line (exit $rc)"
+    return
+  fi
+  passed="${line%% passed*}"
+  failed="${line#*, }"
+  failed="${failed%% failed*}"
+  if [ $rc -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; unrunnable=1; fi
+  record abuse "$name" "$passed" "$failed"
+}
+
+dotnet tool restore >/dev/null 2>&1 || warn "dotnet tool restore failed (dotnet-gcdump for the churn scenario)"
+abuse_suite stalled --seconds 5
+abuse_suite churn --cycles 3000 --others 1000
+
 # --- failure digest ------------------------------------------------------------------------------
 # What failed and why, in a few lines each, printed just above the summary: CI shows only the end of
 # the output, where a failing test's own message would otherwise be long gone.
