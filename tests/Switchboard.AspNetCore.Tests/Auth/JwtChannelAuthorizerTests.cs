@@ -163,6 +163,17 @@ public sealed class JwtChannelAuthorizerTests(TestTokens tokens) : IClassFixture
     }
 
     [Fact]
+    public async Task A_channel_pattern_that_is_not_utf8_makes_the_token_invalid()
+    {
+        // Found by the jwt-claims fuzz target: reading the pattern threw InvalidOperationException.
+        byte[] payload = [.. "{\"exp\":1893456600,\"sub_channels\":[\"prices.*\",\""u8, 0xBD, .. "news\"]}"u8];
+
+        var result = await Refused(Authorizer(), TestTokens.SignPayload(payload), ChannelAuthFailure.Invalid);
+
+        Assert.Contains("sub_channels", result.Message);
+    }
+
+    [Fact]
     public async Task A_token_signed_with_another_secret_is_invalid()
     {
         var token = TestTokens.Create(TestTokens.Hs256(TestTokens.OtherSecret), subscribe: "*", publish: "*");
