@@ -5,7 +5,7 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]      default: 20 s, every target
 #
-# Without afl-fuzz (or when it cannot start here), each target runs the harness's own random mutation
+# Without afl-fuzz (or when it cannot start here, or with FUZZ_NO_AFL=1), each target runs the harness's own random mutation
 # of its seeds instead, and says so. For every target one line "fuzz-result <target> pass|fail <note>"
 # is printed (./test.sh records them); a crash prints its input and the exception, and is kept in
 # .fuzz/crashes/<target>/. The exit code is non-zero if any target failed.
@@ -30,8 +30,9 @@ fail() { echo "fuzz/run.sh: $*" >&2; for t in "${TARGETS[@]}"; do echo "fuzz-res
 # --- build and instrument ------------------------------------------------------------------------
 # A fresh publish each time: instrumenting rewrites the assemblies in place, and must not happen twice.
 rm -rf "$BIN"
-dotnet publish fuzz/Switchboard.Fuzz -c Release -o "$BIN" -v:quiet -nologo -nodeReuse:false >"$WORK.publish.log" 2>&1 \
-  || { tail -n 20 "$WORK.publish.log"; fail "dotnet publish failed"; }
+mkdir -p "$WORK"
+dotnet publish fuzz/Switchboard.Fuzz -c Release -o "$BIN" -v:quiet -nologo -nodeReuse:false >"$WORK/publish.log" 2>&1 \
+  || { tail -n 20 "$WORK/publish.log"; fail "dotnet publish failed"; }
 if [ ! -x "$TOOLS/sharpfuzz" ]; then
   dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$TOOLS" >/dev/null \
     || fail "cannot install the sharpfuzz tool"
@@ -46,7 +47,7 @@ HARNESS=(dotnet "$BIN/Switchboard.Fuzz.dll")
 PLAIN_HARNESS=(dotnet "$PLAIN/Switchboard.Fuzz.dll")
 
 AFL=""
-if command -v afl-fuzz >/dev/null 2>&1; then AFL="$(command -v afl-fuzz)"; fi
+if [ -z "${FUZZ_NO_AFL:-}" ] && command -v afl-fuzz >/dev/null 2>&1; then AFL="$(command -v afl-fuzz)"; fi
 # The sandbox may pipe core dumps and share CPUs: AFL would refuse to start over either.
 export AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 \
   AFL_NO_UI=1 AFL_QUIET=1 AFL_FORKSRV_INIT_TMOUT=30000
