@@ -52,6 +52,7 @@ install_system_tools() {
   find_bin chromium >/dev/null || wanted+=(chromium fonts-liberation)
   find_bin nginx >/dev/null || wanted+=(nginx)
   find_bin redis-server >/dev/null || wanted+=(redis-server)
+  find_bin afl-fuzz >/dev/null || wanted+=(afl++)
   [ ${#wanted[@]} -eq 0 ] && return 0
 
   section "installing system packages"
@@ -261,6 +262,33 @@ dotnet tool restore >/dev/null 2>&1 || warn "dotnet tool restore failed (dotnet-
 abuse_suite stalled --seconds 5
 abuse_suite churn --cycles 3000 --others 1000
 
+# --- fuzzing -------------------------------------------------------------------------------------
+# Every parser of client bytes under afl-fuzz for a bounded time (fuzz/run.sh, docs/fuzzing.md): one
+# line per target; a crash fails it. SWITCHBOARD_FUZZ_SECONDS sets the time per target (default 20).
+
+if [ -f fuzz/run.sh ]; then
+  fuzz_seconds="${SWITCHBOARD_FUZZ_SECONDS:-20}"
+  section "fuzz (${fuzz_seconds}s per target)"
+  out="$RESULTS/fuzz"
+  rm -rf "$out"
+  mkdir -p "$out"
+  timeout -k 10 900 bash fuzz/run.sh "$fuzz_seconds" 2>&1 | tee "$out/fuzz.log"
+  rc=${PIPESTATUS[0]}
+  results=0
+  while read -r _ target outcome note; do
+    results=$((results + 1))
+    if [ "$outcome" = pass ]; then
+      record fuzz "$target" 1 0 "$note"
+    else
+      record fuzz "$target" 0 1 "$note"
+    fi
+  done < <(grep '^fuzz-result ' "$out/fuzz.log")
+  if [ $results -eq 0 ]; then
+    unrunnable=1
+    record fuzz fuzz/run.sh 0 1 "no fuzz-result lines (exit $rc)"
+  fi
+fi
+
 # --- failure digest ------------------------------------------------------------------------------
 # What failed and why, in a few lines each, printed just above the summary: CI shows only the end of
 # the output, where a failing test's own message would otherwise be long gone.
@@ -308,6 +336,9 @@ for dir in "$RESULTS"/*/; do
     failures+=("$(basename "$dir"):"$'\n'"$(trx_failures "$dir")")
   fi
 done
+if grep -qs '^fuzz-result [^ ]* fail' "$RESULTS/fuzz/fuzz.log"; then
+  failures+=("fuzz:"$'\n'"$(grep -E '^(CRASH|input \(|fuzz-result [^ ]* fail)' "$RESULTS/fuzz/fuzz.log" | head -n 20 | sed 's/^/  /')")
+fi
 if [ ${#failures[@]} -gt 0 ]; then
   section "failures"
   printf '%s\n' "${failures[@]}"

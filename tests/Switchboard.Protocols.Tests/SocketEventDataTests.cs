@@ -108,4 +108,15 @@ public class SocketEventDataTests
     {
         Assert.False(SocketEventData.TrySplit(Encoding.UTF8.GetBytes(json), hasName: true, out _, out _, out _));
     }
+
+    [Fact]
+    public void An_event_name_that_is_not_utf8_is_refused_not_thrown()
+    {
+        // Found by the socket-packet fuzz target: over long-polling the bytes reach here undecoded, and
+        // reading the name threw InvalidOperationException out of the message handler.
+        byte[] packet = [.. "2/admin,12[\"qu"u8, 0xA3, .. "ei\",42]"u8];
+        Assert.True(SocketPacketReader.TryParse(packet, out var parsed, out _));
+
+        Assert.False(SocketEventData.TrySplit(parsed.Data.Span, hasName: true, out _, out _, out _));
+    }
 }

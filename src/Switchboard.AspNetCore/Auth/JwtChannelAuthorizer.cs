@@ -106,7 +106,8 @@ public sealed class JwtChannelAuthorizer : IChannelAuthorizer
         var skew = _options.ClockSkew;
         if (jwt.TryGetPayloadValue<object>(JwtRegisteredClaimNames.Exp, out _))
         {
-            if (now > new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) + skew)
+            // The skew comes off now: an exp past year 9999 reads as DateTime.MaxValue, which cannot take it.
+            if (now - skew > new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero))
             {
                 return (ChannelAuthFailure.Expired, "The token has expired.");
             }

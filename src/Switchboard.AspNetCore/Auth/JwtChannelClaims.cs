@@ -28,12 +28,12 @@ internal static class JwtChannelClaims
             case JsonElement { ValueKind: JsonValueKind.Array } array:
                 foreach (var item in array.EnumerateArray())
                 {
-                    if (item.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(item.GetString()))
+                    if (item.ValueKind != JsonValueKind.String || GetString(item) is not { Length: > 0 } pattern)
                     {
                         problem = $"The token's {claim} claim must list non-empty strings.";
                         return false;
                     }
-                    list.Add(item.GetString()!);
+                    list.Add(pattern);
                 }
                 break;
             default:
@@ -47,5 +47,18 @@ internal static class JwtChannelClaims
         }
         patterns = [.. list];
         return true;
+    }
+
+    /// <summary>The string's value, or null when its bytes are not UTF-8: a valid signature says nothing about that.</summary>
+    private static string? GetString(JsonElement item)
+    {
+        try
+        {
+            return item.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 }

@@ -24,7 +24,7 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
             return;
         }
         var (channels, grant) = accepted;
-        if (ReadTimeout(context.Request) is not { } timeout)
+        if (ReadTimeout(context.Request, options) is not { } timeout)
         {
             await new RequestProblem(StatusCodes.Status400BadRequest, "invalid_timeout", "timeout must be a whole number of seconds, 0 or more")
                 .WriteAsync(context, logger, Name).ConfigureAwait(false);
@@ -161,7 +161,7 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
     }
 
     /// <summary>The poll's timeout: the <c>timeout</c> query parameter in seconds (capped), or the default; null when malformed.</summary>
-    private TimeSpan? ReadTimeout(HttpRequest request)
+    internal static TimeSpan? ReadTimeout(HttpRequest request, LongPollOptions options)
     {
         var text = request.Query["timeout"].ToString();
         if (text.Length == 0)

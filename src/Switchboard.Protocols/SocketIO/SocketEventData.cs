@@ -71,5 +71,10 @@ public static class SocketEventData
         {
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            // A name that is not UTF-8: the reader validates JSON, not the bytes inside strings.
+            return false;
+        }
     }
 }

@@ -150,6 +150,29 @@ public sealed class JwtChannelAuthorizerTests(TestTokens tokens) : IClassFixture
         await Refused(Authorizer(), token, ChannelAuthFailure.Invalid);
     }
 
+    [Theory]
+    [InlineData(253402300799L)] // 9999-12-31T23:59:59Z, the last second a DateTime holds
+    [InlineData(253402300800L)]
+    [InlineData(long.MaxValue)]
+    public async Task An_expiry_at_the_end_of_time_is_far_from_expired(long exp)
+    {
+        // Found by JwtChannelClaimsProperties: the skew was added to the expiry and overflowed DateTime.
+        var token = TestTokens.Create(TestTokens.Hs256(), subscribe: "*", withExpiry: false, extra: new Dictionary<string, object> { ["exp"] = exp });
+
+        await Allowed(Authorizer(), token);
+    }
+
+    [Fact]
+    public async Task A_channel_pattern_that_is_not_utf8_makes_the_token_invalid()
+    {
+        // Found by the jwt-claims fuzz target: reading the pattern threw InvalidOperationException.
+        byte[] payload = [.. "{\"exp\":1893456600,\"sub_channels\":[\"prices.*\",\""u8, 0xBD, .. "news\"]}"u8];
+
+        var result = await Refused(Authorizer(), TestTokens.SignPayload(payload), ChannelAuthFailure.Invalid);
+
+        Assert.Contains("sub_channels", result.Message);
+    }
+
     [Fact]
     public async Task A_token_signed_with_another_secret_is_invalid()
     {

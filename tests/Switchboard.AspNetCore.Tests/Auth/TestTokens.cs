@@ -53,6 +53,14 @@ public sealed class TestTokens
         });
     }
 
+    /// <summary>An HS256 token over exactly these payload bytes, which need not be JSON or UTF-8.</summary>
+    public static string SignPayload(ReadOnlySpan<byte> payload, string secret = Secret)
+    {
+        var content = System.Buffers.Text.Base64Url.EncodeToString("""{"alg":"HS256","typ":"JWT"}"""u8) + "." + System.Buffers.Text.Base64Url.EncodeToString(payload);
+        var signature = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes(content));
+        return content + "." + System.Buffers.Text.Base64Url.EncodeToString(signature);
+    }
+
     /// <summary>
     /// A token valid from <paramref name="issuedAt"/> (default <see cref="Now"/>) for <paramref name="lifetime"/> (default 10 min; null: no exp),
     /// with the given claims. Null credentials make an unsigned token (<c>alg: none</c>).
