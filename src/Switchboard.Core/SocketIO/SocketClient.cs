@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Switchboard.Channels;
 using Switchboard.Engine;
+using Switchboard.Protocols;
 using Switchboard.Protocols.EngineIO;
 using Switchboard.Protocols.SocketIO;
 using Switchboard.Timing;
@@ -56,6 +57,14 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         }
         if (!SocketPacketReader.TryParse(packet.Data, out var parsed, out var error))
         {
+            if (error == SocketPacketReader.PayloadTooDeep && parsed.Type == SocketPacketType.Connect)
+            {
+                // Well-formed but over our limit: a refusal the client can see, not a parse error
+                // (which the official client would answer by reconnecting with the same payload).
+                _server.Log.ConnectRefused(Session.Id, parsed.Namespace, TooDeepMessage);
+                SendConnectError(parsed.Namespace, TooDeepMessage, null);
+                return;
+            }
             Fail(error ?? "invalid packet");
             return;
         }
@@ -111,9 +120,37 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         }
     }
 
+    /// <summary>
+    /// Runs unawaited from the receive path, so it never throws: whatever fails is logged and answered
+    /// with a CONNECT_ERROR, and the client is not left waiting for the connect timeout.
+    /// </summary>
     private async Task ConnectAsync(string name, ReadOnlyMemory<byte> data)
     {
-        var auth = data.IsEmpty ? EmptyAuth : JsonDocument.Parse(data).RootElement.Clone();
+        try
+        {
+            await JoinAsync(name, data).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _server.Log.ConnectFailed(Session.Id, name, ex);
+            SendConnectError(name, "Internal server error", null);
+        }
+    }
+
+    private async Task JoinAsync(string name, ReadOnlyMemory<byte> data)
+    {
+        JsonElement auth;
+        try
+        {
+            auth = data.IsEmpty ? EmptyAuth : ParseAuth(data);
+        }
+        catch (JsonException ex)
+        {
+            // The packet reader validated this payload with the same limits; kept as a safety net.
+            _server.Log.ConnectRefused(Session.Id, name, ex.Message);
+            SendConnectError(name, "Invalid payload", null);
+            return;
+        }
         var nsp = await _server.ResolveNamespaceAsync(name, auth).ConfigureAwait(false);
         if (nsp is null)
         {
@@ -152,6 +189,14 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
             SendConnectError(name, refusal?.Message ?? "Internal server error", refusal?.ErrorData);
         }
     }
+
+    private static JsonElement ParseAuth(ReadOnlyMemory<byte> data)
+    {
+        using var document = JsonDocument.Parse(data, JsonLimits.DocumentOptions);
+        return document.RootElement.Clone();
+    }
+
+    private static readonly string TooDeepMessage = $"Invalid payload: JSON nested deeper than {JsonLimits.MaxDepth} levels";
 
     /// <summary>The session a reconnecting client asks to recover (<c>{"pid":...,"offset":...}</c> in its auth), if it can be.</summary>
     private static async ValueTask<(RecoverableSession? Session, string Epoch, long Seq)> TryTakeRecoverySessionAsync(Namespace nsp, JsonElement auth)
