@@ -455,3 +455,41 @@ describe('standalone server: Origin checks on WebSocket endpoints', () => {
     }
   });
 });
+
+describe('standalone server: Host filtering (AllowedHosts)', () => {
+  /** Status of a GET with this Host header, on every endpoint family. */
+  async function statuses(server, host, { streams = true } = {}) {
+    // An accepted SSE request never ends, so the SSE endpoint is asked only where it must be refused.
+    const paths = ['/', '/socket.io/?EIO=4&transport=polling', '/poll?channel=news.a&timeout=0', ...(streams ? ['/sse?channel=news.a'] : [])];
+    return Promise.all(paths.map(async (p) => {
+      const res = await withTimeout(rawRequest(`${server.url}${p}`, { headers: { host } }).response, TIMEOUT, `GET ${p}`);
+      return res.status;
+    }));
+  }
+
+  for (const environment of ['Production', 'Development']) {
+    test(`${environment}: a foreign Host header is ${environment === 'Production' ? 'refused with 400' : 'accepted'}; localhost and 127.0.0.1 pass`, async () => {
+      const server = await startServer({
+        project: PROJECT,
+        args: ['--Switchboard:Demos:TickerInterval=00:00:00'],
+        env: { ASPNETCORE_ENVIRONMENT: environment },
+      });
+      try {
+        const port = new URL(server.url).port;
+        const foreign = await statuses(server, `evil.example:${port}`, { streams: environment === 'Production' });
+        if (environment === 'Production') {
+          assert.deepEqual(foreign, [400, 400, 400, 400]);
+        } else {
+          assert.ok(foreign.every((s) => s !== 400), `a foreign host in Development: ${foreign}`);
+        }
+        for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+          const local = await statuses(server, host, { streams: false });
+          assert.ok(local.every((s) => s === 200), `${host}: ${local}`);
+        }
+        assertNoServerErrors(server);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+});
