@@ -170,11 +170,17 @@ internal sealed partial class PlainWebSocketConnection
 
     private byte[] Refuse(PlainRequest request, PlainErrorCode code, string message)
     {
-        PlainWebSocketLog.RequestRefused(_logger, ConnectionId, PlainRequestReader.Name(request.Op), Truncate(request.Channel), code.ToWireName(), message);
+        if (ShouldLogRefusal($"plain websocket {PlainRequestReader.Name(request.Op)} refused {code.ToWireName()}"))
+        {
+            PlainWebSocketLog.RequestRefused(_logger, ConnectionId, PlainRequestReader.Name(request.Op), Truncate(request.Channel), code.ToWireName(), message);
+        }
         return Encode(w => PlainFrameWriter.WriteError(w, request.Id.Span, code, message));
     }
 
     /// <summary>The channel as a log value: at most 100 characters, control characters (refused names may hold CR, LF) shown as <c>?</c>.</summary>
+    /// <summary>Whether a refusal line of this kind may be written now (the server's <see cref="Logging.LogThrottle"/>).</summary>
+    private bool ShouldLogRefusal(string kind) => _namespace.Server.Engine.Refusals.ShouldLog(_logger, kind);
+
     private static string Truncate(string? channel)
     {
         if (channel is null)

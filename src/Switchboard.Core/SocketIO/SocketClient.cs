@@ -61,7 +61,10 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
             {
                 // Well-formed but over our limit: a refusal the client can see, not a parse error
                 // (which the official client would answer by reconnecting with the same payload).
-                _server.Log.ConnectRefused(Session.Id, parsed.Namespace, TooDeepMessage);
+                if (ShouldLog("socket.io connect refused"))
+                {
+                    _server.Log.ConnectRefused(Session.Id, parsed.Namespace, TooDeepMessage);
+                }
                 SendConnectError(parsed.Namespace, TooDeepMessage, null);
                 return;
             }
@@ -147,14 +150,20 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         catch (JsonException ex)
         {
             // The packet reader validated this payload with the same limits; kept as a safety net.
-            _server.Log.ConnectRefused(Session.Id, name, ex.Message);
+            if (ShouldLog("socket.io connect refused"))
+            {
+                _server.Log.ConnectRefused(Session.Id, name, ex.Message);
+            }
             SendConnectError(name, "Invalid payload", null);
             return;
         }
         var nsp = await _server.ResolveNamespaceAsync(name, auth).ConfigureAwait(false);
         if (nsp is null)
         {
-            _server.Log.InvalidNamespace(Session.Id, name);
+            if (ShouldLog("socket.io invalid namespace"))
+            {
+                _server.Log.InvalidNamespace(Session.Id, name);
+            }
             SendConnectError(name, "Invalid namespace", null);
             return;
         }
@@ -185,7 +194,10 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
             {
                 _server.Log.HandlerFailed(socket.Id, "middleware", ex);
             }
-            _server.Log.ConnectRefused(Session.Id, name, ex.Message);
+            if (ShouldLog("socket.io connect refused"))
+            {
+                _server.Log.ConnectRefused(Session.Id, name, ex.Message);
+            }
             SendConnectError(name, refusal?.Message ?? "Internal server error", refusal?.ErrorData);
         }
     }
@@ -292,9 +304,15 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         Session.Close(EngineCloseReason.ServerClose);
     }
 
+    /// <summary>Whether a refusal line of this kind may be written now (<see cref="Logging.LogThrottle"/>).</summary>
+    private bool ShouldLog(string kind) => _server.Engine.Refusals.ShouldLog(_server.Log.Logger, kind);
+
     private void Fail(string reason)
     {
-        _server.Log.ParseError(Session.Id, reason);
+        if (ShouldLog("socket.io parse error"))
+        {
+            _server.Log.ParseError(Session.Id, reason);
+        }
         Session.Close(EngineCloseReason.ParseError);
     }
 

@@ -195,6 +195,8 @@ internal sealed class ClusterSink(SocketServer server) : IClusterSink
 
 internal sealed partial class SocketLog(ILogger logger)
 {
+    public ILogger Logger => logger;
+
     [LoggerMessage(100, LogLevel.Debug, "Socket {SocketId} connected to {Namespace}")]
     public partial void SocketConnected(string socketId, string @namespace);
 

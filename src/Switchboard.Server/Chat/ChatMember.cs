@@ -125,7 +125,10 @@ internal sealed class ChatMember
 
     private void Forbid(SocketEvent e, string channel, string message)
     {
-        _app.Logger.Forbidden(_socket.Id, e.Name, channel);
+        if (_socket.Namespace.Server.Engine.Refusals.ShouldLog(_app.Logger, "chat forbidden"))
+        {
+            _app.Logger.Forbidden(_socket.Id, e.Name, channel);
+        }
         e.Ack(new ChatFailure(new ChatError(ChatError.ForbiddenCode, message)));
     }
 
