@@ -334,7 +334,10 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
     {
         if (!_everConnected && !Session.IsClosed)
         {
-            _server.Log.ConnectTimeout(Session.Id);
+            if (ShouldLog("socket.io connect timeout"))
+            {
+                _server.Log.ConnectTimeout(Session.Id);
+            }
             Session.Close(EngineCloseReason.ServerClose);
         }
     }
