@@ -361,7 +361,9 @@ describe('standalone server with JWT auth and API keys', () => {
     assert.ok((await cat.timeout(TIMEOUT).emitWithAck('chat message', 'hello')).id);
     assert.equal((await bobHears)[0].text, 'hello');
     const history = await httpText(`${server.url}/api/history?channel=${channel}`, { headers: { 'x-api-key': 'key-one' } });
-    assert.deepEqual(JSON.parse(history.text).publications.map((p) => p.data.text).filter(Boolean), ['hello']);
+    // Only cat wrote into the channel: bob (read-only) joined silently, ann never got in.
+    assert.deepEqual(JSON.parse(history.text).publications.map((p) => [p.event, p.data.nickname ?? p.data.text]),
+      [['user joined', 'cat'], ['chat message', 'cat']]);
 
     // SSE and long-poll: 403 for a channel outside the grant.
     for (const endpoint of ['/sse', '/poll']) {

@@ -16,7 +16,7 @@ namespace Switchboard.Server.Chat;
 /// <item>a member disconnects or changes room: the room it left gets <c>user left</c> <c>{ nickname, room }</c>.</item>
 /// </list>
 /// Room <c>r</c> is the channel <c>chat.r</c> (a room is a channel, readable over every protocol): joining
-/// needs the client's grant to subscribe to it, speaking and typing to publish on it; a refusal is
+/// needs the client's grant to subscribe to it, speaking, typing and being announced to publish on it; a refusal is
 /// <c>{ error: { code: "forbidden", message } }</c>.
 /// </summary>
 internal sealed class ChatApp(TimeProvider time, ILogger<ChatApp> logger)

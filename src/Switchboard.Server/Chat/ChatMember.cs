@@ -67,11 +67,13 @@ internal sealed class ChatMember
         await _socket.JoinAsync(channel).ConfigureAwait(false);
         _app.Logger.Joined(_socket.Id, room, nickname);
         e.Ack(new JoinAccepted(room, nickname));
-        if (leftRoom is not null)
+        // The presence notices are publications on the room's channel too: a member that may only read
+        // comes and goes silently.
+        if (leftRoom is not null && _socket.CanPublish(leftRoom))
         {
             await _socket.To(leftRoom).EmitAsync(ChatEvents.UserLeft, new ChatPresence(previousNickname, previousRoom!));
         }
-        if (previousRoom != room || previousNickname != nickname)
+        if ((previousRoom != room || previousNickname != nickname) && _socket.CanPublish(channel))
         {
             await _socket.To(channel).EmitAsync(ChatEvents.UserJoined, new ChatPresence(nickname, room));
         }
@@ -117,7 +119,7 @@ internal sealed class ChatMember
     private void OnDisconnected()
     {
         var (room, nickname) = Current();
-        if (room is not null)
+        if (room is not null && _socket.CanPublish(ChatApp.Channel(room)))
         {
             _app.Observe(_socket.Namespace.To(ChatApp.Channel(room)).EmitAsync(ChatEvents.UserLeft, new ChatPresence(nickname, room)), ChatEvents.UserLeft);
         }
