@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Channels;
 using Switchboard.SocketIO;
+using Switchboard.Logging;
 
 namespace Switchboard.AspNetCore;
 
@@ -29,6 +30,8 @@ public static class SwitchboardServiceCollectionExtensions
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IChannelAuthorizer, AllowAllChannelAuthorizer>();
+        // One throttle of refusal log lines for every protocol (EngineOptions.RefusalLogInterval).
+        services.TryAddSingleton(sp => sp.GetRequiredService<SocketServer>().Engine.Refusals);
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, WebSocketsStartupFilter>());
         return services;
     }

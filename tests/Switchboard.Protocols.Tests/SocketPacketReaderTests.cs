@@ -213,4 +213,35 @@ public class SocketPacketReaderTests
     {
         Assert.Equal("invalid payload", Refuse(wire));
     }
+
+    [Fact]
+    public void Accepts_json_nested_exactly_to_the_limit()
+    {
+        var depth = JsonLimits.MaxDepth;
+        Parse("2[\"x\"," + new string('[', depth - 1) + new string(']', depth - 1) + "]");
+        Parse("0/a," + string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "{}" + new string('}', depth - 1));
+    }
+
+    [Theory]
+    [InlineData("0/deep,", SocketPacketType.Connect, "/deep")]
+    [InlineData("2", SocketPacketType.Event, "/")]
+    public void Reports_json_nested_past_the_limit_as_too_deep_with_the_packet_type_and_namespace(string head, SocketPacketType type, string nsp)
+    {
+        var depth = JsonLimits.MaxDepth + 1;
+        var json = type == SocketPacketType.Connect
+            ? string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "{}" + new string('}', depth - 1)
+            : "[\"x\"," + new string('[', depth - 1) + new string(']', depth - 1) + "]";
+
+        Assert.False(SocketPacketReader.TryParse(Encoding.UTF8.GetBytes(head + json), out var packet, out var error));
+
+        Assert.Equal(SocketPacketReader.PayloadTooDeep, error);
+        Assert.Equal(type, packet.Type);
+        Assert.Equal(nsp, packet.Namespace);
+    }
+
+    [Fact]
+    public void Reports_malformed_json_as_invalid_not_too_deep()
+    {
+        Assert.Equal("invalid payload", Refuse("0{\"a\":"));
+    }
 }

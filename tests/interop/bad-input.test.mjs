@@ -6,8 +6,8 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ClientPool, EventRecorder, PROFILE, connected, emitAck, errorLogEntries, startInteropServer,
-  waitForLog,
+  ClientPool, EventRecorder, PROFILE, connectError, connected, emitAck, errorLogEntries,
+  startInteropServer, waitForLog,
 } from './lib/socketio.mjs';
 import { PollingSession, WireSocket, httpText, openEngineSocket, rawRequest } from './lib/wire.mjs';
 
@@ -310,6 +310,25 @@ test('a polling payload of 2000 events: all handled, others keep being answered'
   assert.equal((await posted).text, 'ok');
   assert.deepEqual(await session.poll(), [`431[${flood}]`]);
 });
+
+for (const transport of ['polling', 'websocket']) {
+  test(`an auth object 100 levels deep gets a connect_error at once (${transport}), a shallow one connects`, TEST, async () => {
+    let auth = {};
+    for (let i = 1; i < 100; i++) auth = { a: auth };
+    const pool = new ClientPool(server.url, { reconnection: false, transports: [transport] });
+    try {
+      const started = Date.now();
+      const err = await connectError(pool.socket('/', { auth }), 3_000);
+      assert.equal(err.message, 'Invalid payload: JSON nested deeper than 64 levels');
+      assert.ok(Date.now() - started < 3_000);
+      await waitForLog(server, /refused on \/: Invalid payload: JSON nested deeper than 64 levels/);
+      await connected(pool.socket('/', { auth: { a: { b: { c: {} } } } }));
+    } finally {
+      pool.closeAll();
+    }
+    await assertOthersUndisturbed();
+  });
+}
 
 // Declared last, so it runs after every case above.
 test('the server is still running and logged no errors', () => {

@@ -330,6 +330,84 @@ describe('standalone server with JWT auth and API keys', () => {
     assertNoServerErrors(server);
   });
 
+  test('a token limited to news.* reads and writes no other channel: channel events, the chat, SSE, long-poll, plain WebSocket, API', async () => {
+    const newsOnly = jwt({ sub: 'ann', sub_channels: ['news.*'], pub_channels: ['news.*'] });
+    const readOnlyChat = jwt({ sub: 'bob', sub_channels: ['chat.*'] });
+    const chatUser = jwt({ sub: 'cat', sub_channels: ['chat.*'], pub_channels: ['chat.*'] });
+    const room = `r${Date.now().toString(36)}`;
+    const channel = `chat.${room}`;
+
+    // Socket.IO: the channel events and the chat's handlers ask the same grant.
+    const ann = connect({ token: newsOnly });
+    await waitFor(ann, 'connect', TIMEOUT);
+    assert.equal((await ack(ann, 'subscribe', { channel })).error.code, 'forbidden');
+    assert.equal((await ack(ann, 'publish', { channel, data: 1 })).error.code, 'forbidden');
+    const joined = await ann.timeout(TIMEOUT).emitWithAck('join', room, 'ann');
+    assert.equal(joined.error.code, 'forbidden', 'the chat join asks the grant (subscribe)');
+    assert.match(joined.error.message, new RegExp(`'${channel}'`));
+    assert.equal((await ann.timeout(TIMEOUT).emitWithAck('chat message', 'hi')).error.code, 'not_joined');
+
+    // Reading is not writing: a subscribe-only grant joins, but may not speak.
+    const bob = connect({ token: readOnlyChat });
+    await waitFor(bob, 'connect', TIMEOUT);
+    assert.deepEqual(await bob.timeout(TIMEOUT).emitWithAck('join', room, 'bob'), { room, nickname: 'bob' });
+    assert.equal((await bob.timeout(TIMEOUT).emitWithAck('chat message', 'hi')).error.code, 'forbidden', 'speaking asks the grant (publish)');
+
+    // A grant that covers the room's channel: the chat works, and the room is the channel chat.<room>.
+    const cat = connect({ token: chatUser });
+    await waitFor(cat, 'connect', TIMEOUT);
+    const bobHears = waitFor(bob, 'chat message', TIMEOUT);
+    assert.deepEqual(await cat.timeout(TIMEOUT).emitWithAck('join', room, 'cat'), { room, nickname: 'cat' });
+    assert.ok((await cat.timeout(TIMEOUT).emitWithAck('chat message', 'hello')).id);
+    assert.equal((await bobHears)[0].text, 'hello');
+    const history = await httpText(`${server.url}/api/history?channel=${channel}`, { headers: { 'x-api-key': 'key-one' } });
+    // Only cat wrote into the channel: bob (read-only) joined silently, ann never got in.
+    assert.deepEqual(JSON.parse(history.text).publications.map((p) => [p.event, p.data.nickname ?? p.data.text]),
+      [['user joined', 'cat'], ['chat message', 'cat']]);
+
+    // SSE and long-poll: 403 for a channel outside the grant.
+    for (const endpoint of ['/sse', '/poll']) {
+      const res = await httpText(`${server.url}${endpoint}?channel=${channel}&token=${newsOnly}`);
+      assert.equal(res.status, 403, endpoint);
+      assert.equal(JSON.parse(res.text).error.code, 'forbidden', endpoint);
+    }
+
+    // Plain WebSocket: forbidden for subscribe, publish, history and presence.
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?token=${newsOnly}`);
+    try {
+      const replies = [];
+      const waiters = [];
+      ws.on('message', (data) => {
+        const frame = JSON.parse(data.toString());
+        if (frame.id === undefined) return;
+        const waiter = waiters.find((w) => w.id === frame.id);
+        if (waiter) waiter.resolve(frame); else replies.push(frame);
+      });
+      await waitFor(ws, 'open', TIMEOUT);
+      const call = (id, op, fields) => withTimeout(new Promise((resolve) => {
+        const early = replies.find((r) => r.id === id);
+        if (early) resolve(early); else waiters.push({ id, resolve });
+        ws.send(JSON.stringify({ id, op, ...fields }));
+      }), TIMEOUT, `plain ${op}`);
+      for (const [id, op] of [[1, 'subscribe'], [2, 'publish'], [3, 'history'], [4, 'presence']]) {
+        const reply = await call(id, op, { channel, data: 1 });
+        assert.equal(reply.ok, false, op);
+        assert.equal(reply.error.code, 'forbidden', op);
+      }
+    } finally {
+      ws.terminate();
+    }
+
+    // The HTTP API takes API keys only: a client token is no key.
+    const api = await httpText(`${server.url}/api/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${newsOnly}` },
+      body: JSON.stringify({ channel, data: 1 }),
+    });
+    assert.equal(api.status, 401);
+    assertNoServerErrors(server);
+  });
+
   test('the HTTP API at /api takes the keys of Switchboard:Api:Keys', async () => {
     const publish = (headers) => httpText(`${server.url}/api/publish`, {
       method: 'POST',
@@ -378,4 +456,42 @@ describe('standalone server: Origin checks on WebSocket endpoints', () => {
       await server.stop();
     }
   });
+});
+
+describe('standalone server: Host filtering (AllowedHosts)', () => {
+  /** Status of a GET with this Host header, on every endpoint family. */
+  async function statuses(server, host, { streams = true } = {}) {
+    // An accepted SSE request never ends, so the SSE endpoint is asked only where it must be refused.
+    const paths = ['/', '/socket.io/?EIO=4&transport=polling', '/poll?channel=news.a&timeout=0', ...(streams ? ['/sse?channel=news.a'] : [])];
+    return Promise.all(paths.map(async (p) => {
+      const res = await withTimeout(rawRequest(`${server.url}${p}`, { headers: { host } }).response, TIMEOUT, `GET ${p}`);
+      return res.status;
+    }));
+  }
+
+  for (const environment of ['Production', 'Development']) {
+    test(`${environment}: a foreign Host header is ${environment === 'Production' ? 'refused with 400' : 'accepted'}; localhost and 127.0.0.1 pass`, async () => {
+      const server = await startServer({
+        project: PROJECT,
+        args: ['--Switchboard:Demos:TickerInterval=00:00:00'],
+        env: { ASPNETCORE_ENVIRONMENT: environment },
+      });
+      try {
+        const port = new URL(server.url).port;
+        const foreign = await statuses(server, `evil.example:${port}`, { streams: environment === 'Production' });
+        if (environment === 'Production') {
+          assert.deepEqual(foreign, [400, 400, 400, 400]);
+        } else {
+          assert.ok(foreign.every((s) => s !== 400), `a foreign host in Development: ${foreign}`);
+        }
+        for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+          const local = await statuses(server, host, { streams: false });
+          assert.ok(local.every((s) => s === 200), `${host}: ${local}`);
+        }
+        assertNoServerErrors(server);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
 });

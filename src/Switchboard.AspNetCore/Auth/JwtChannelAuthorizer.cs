@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Switchboard.Channels;
+using Switchboard.Logging;
 
 namespace Switchboard.AspNetCore.Auth;
 
@@ -21,6 +22,12 @@ public sealed class JwtChannelAuthorizer : IChannelAuthorizer
     private readonly ChannelGrant? _anonymous;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+
+    /// <summary>
+    /// The throttle of refusal log lines (one line per kind of failure per interval); AddSwitchboardJwt
+    /// sets the server's (<c>EngineOptions.RefusalLogInterval</c>). Every refusal is logged by default.
+    /// </summary>
+    public LogThrottle Refusals { get; init; } = LogThrottle.None;
 
     /// <param name="baseDirectory">Where relative key file paths start (the content root); the current directory when null.</param>
     public JwtChannelAuthorizer(JwtAuthorizerOptions options, TimeProvider? time = null, ILogger<JwtChannelAuthorizer>? logger = null, string? baseDirectory = null)
@@ -96,7 +103,10 @@ public sealed class JwtChannelAuthorizer : IChannelAuthorizer
 
     private ChannelAuthResult Refuse(ChannelAuthFailure failure, string message)
     {
-        AuthLog.TokenRefused(_logger, failure, message);
+        if (Refusals.ShouldLog(_logger, $"token refused {failure}"))
+        {
+            AuthLog.TokenRefused(_logger, failure, message);
+        }
         return ChannelAuthResult.Refuse(failure, message);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Channels;
+using Switchboard.Logging;
 
 namespace Switchboard.AspNetCore.Auth;
 
@@ -43,7 +44,10 @@ public static class SwitchboardAuthServiceCollectionExtensions
             sp.GetRequiredService<IOptions<JwtAuthorizerOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<JwtChannelAuthorizer>>(),
-            sp.GetService<IHostEnvironment>()?.ContentRootPath));
+            sp.GetService<IHostEnvironment>()?.ContentRootPath)
+        {
+            Refusals = sp.GetService<LogThrottle>() ?? LogThrottle.None,
+        });
         return services;
     }
 

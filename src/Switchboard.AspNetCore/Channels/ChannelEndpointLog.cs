@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Switchboard.Logging;
 
 namespace Switchboard.AspNetCore.Channels;
 
@@ -6,6 +9,14 @@ namespace Switchboard.AspNetCore.Channels;
 internal static partial class ChannelEndpointLog
 {
     public const string Category = "Switchboard.Channels";
+
+    /// <summary>Whether a refusal of this endpoint, status and code may be logged now (one line per kind per interval).</summary>
+    public static bool ShouldLogRefusal(HttpContext context, ILogger logger, string endpoint, int status, string code) =>
+        Refusals(context).ShouldLog(logger, $"{endpoint} {status} {code}");
+
+    /// <summary>The throttle of refusal log lines registered by AddSwitchboard; none (every line) without it.</summary>
+    public static LogThrottle Refusals(HttpContext context) =>
+        context.RequestServices.GetService<LogThrottle>() ?? LogThrottle.None;
 
     [LoggerMessage(300, LogLevel.Information, "{Endpoint} request refused with {Status} {Code}: {Message} (from {Remote})")]
     public static partial void RequestRefused(ILogger logger, string endpoint, int status, string code, string message, string? remote);

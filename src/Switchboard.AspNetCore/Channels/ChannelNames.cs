@@ -2,7 +2,11 @@ using Microsoft.Extensions.Primitives;
 
 namespace Switchboard.AspNetCore.Channels;
 
-/// <summary>What the channel endpoints accept as a channel name, an event name, or another short identifier.</summary>
+/// <summary>
+/// What every protocol accepts as a channel name (Socket.IO channel events, SSE, long-poll, the plain
+/// WebSocket protocol, the HTTP API), an event name, or another short identifier: the one rule, each
+/// protocol answering a breach with its own error.
+/// </summary>
 internal static class ChannelNames
 {
     /// <summary>The longest channel name, event name, connection id or idempotency key accepted.</summary>

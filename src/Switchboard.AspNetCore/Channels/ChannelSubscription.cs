@@ -82,7 +82,10 @@ internal sealed class ChannelSubscription
         var auth = await ChannelRequestAuth.AuthorizeAsync(context).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
-            ChannelEndpointLog.RequestRefused(logger, endpoint, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth), auth.Message ?? "", context.Connection.RemoteIpAddress?.ToString());
+            if (ChannelEndpointLog.ShouldLogRefusal(context, logger, endpoint, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth)))
+            {
+                ChannelEndpointLog.RequestRefused(logger, endpoint, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth), auth.Message ?? "", context.Connection.RemoteIpAddress?.ToString());
+            }
             await ChannelRequestAuth.WriteAuthFailureAsync(context, auth).ConfigureAwait(false);
             return null;
         }

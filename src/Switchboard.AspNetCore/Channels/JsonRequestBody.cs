@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Channels;
 
@@ -34,7 +35,7 @@ internal static class JsonRequestBody
         }
         try
         {
-            return (JsonDocument.Parse(body), null);
+            return (JsonDocument.Parse(body, JsonLimits.DocumentOptions), null);
         }
         catch (JsonException e)
         {

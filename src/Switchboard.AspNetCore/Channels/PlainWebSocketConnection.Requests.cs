@@ -73,6 +73,10 @@ internal sealed partial class PlainWebSocketConnection
     private byte[] Unsubscribe(PlainRequest request)
     {
         var channel = request.Channel!;
+        if (ChannelNames.Problem(channel, "a channel name") is { } problem)
+        {
+            return Refuse(request, PlainErrorCode.BadRequest, problem);
+        }
         if (!_subscriptions.Remove(channel))
         {
             return Refuse(request, PlainErrorCode.NotSubscribed, $"not subscribed to '{channel}'");
@@ -150,6 +154,12 @@ internal sealed partial class PlainWebSocketConnection
     private byte[]? CheckChannel(PlainRequest request)
     {
         var channel = request.Channel!;
+        // The one rule of every protocol (non-empty, at most 200 characters, no control characters),
+        // then this endpoint's own limit, which may only be shorter.
+        if (ChannelNames.Problem(channel, "a channel name") is { } problem)
+        {
+            return Refuse(request, PlainErrorCode.BadRequest, problem);
+        }
         if (channel.Length > _options.MaxChannelLength)
         {
             return Refuse(request, PlainErrorCode.BadRequest, $"channel names are at most {_options.MaxChannelLength} characters");
@@ -160,11 +170,26 @@ internal sealed partial class PlainWebSocketConnection
 
     private byte[] Refuse(PlainRequest request, PlainErrorCode code, string message)
     {
-        PlainWebSocketLog.RequestRefused(_logger, ConnectionId, PlainRequestReader.Name(request.Op), Truncate(request.Channel), code.ToWireName(), message);
+        if (ShouldLogRefusal($"plain websocket {PlainRequestReader.Name(request.Op)} refused {code.ToWireName()}"))
+        {
+            PlainWebSocketLog.RequestRefused(_logger, ConnectionId, PlainRequestReader.Name(request.Op), Truncate(request.Channel), code.ToWireName(), message);
+        }
         return Encode(w => PlainFrameWriter.WriteError(w, request.Id.Span, code, message));
     }
 
-    private static string Truncate(string? channel) => channel is null ? "" : channel.Length > 100 ? channel[..100] + "…" : channel;
+    /// <summary>The channel as a log value: at most 100 characters, control characters (refused names may hold CR, LF) shown as <c>?</c>.</summary>
+    /// <summary>Whether a refusal line of this kind may be written now (the server's <see cref="Logging.LogThrottle"/>).</summary>
+    private bool ShouldLogRefusal(string kind) => _namespace.Server.Engine.Refusals.ShouldLog(_logger, kind);
+
+    private static string Truncate(string? channel)
+    {
+        if (channel is null)
+        {
+            return "";
+        }
+        var shown = channel.Length > 100 ? channel[..100] + "…" : channel;
+        return shown.Any(char.IsControl) ? new string([.. shown.Select(c => char.IsControl(c) ? '?' : c)]) : shown;
+    }
 
     private static StreamPosition? Position(PlainPosition? since) => since is { } p ? new StreamPosition(p.Offset, p.Epoch) : null;
 }

@@ -112,7 +112,10 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                 }
                 if (read.Kind == PlainWebSocketReadKind.TooLarge)
                 {
-                    PlainWebSocketLog.TooLarge(_logger, ConnectionId, _options.MaxMessageSize);
+                    if (ShouldLogRefusal("plain websocket message too large"))
+                    {
+                        PlainWebSocketLog.TooLarge(_logger, ConnectionId, _options.MaxMessageSize);
+                    }
                     return await CloseOnViolationAsync(reader, PlainCloseReason.TooLarge, $"message larger than {_options.MaxMessageSize} bytes").ConfigureAwait(false);
                 }
                 if (IsClosed)
@@ -122,7 +125,10 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                 }
                 if (!await HandleAsync(read).ConfigureAwait(false))
                 {
-                    PlainWebSocketLog.InvalidFrameFlood(_logger, ConnectionId);
+                    if (ShouldLogRefusal("plain websocket invalid frame flood"))
+                    {
+                        PlainWebSocketLog.InvalidFrameFlood(_logger, ConnectionId);
+                    }
                     return await CloseOnViolationAsync(reader, PlainCloseReason.BadRequest, "too many invalid frames").ConfigureAwait(false);
                 }
             }
@@ -157,7 +163,10 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
             await ExecuteAsync(request).ConfigureAwait(false);
             return true;
         }
-        PlainWebSocketLog.InvalidFrame(_logger, ConnectionId, error.Code.ToWireName(), error.Message);
+        if (ShouldLogRefusal($"plain websocket invalid frame {error.Code.ToWireName()}"))
+        {
+            PlainWebSocketLog.InvalidFrame(_logger, ConnectionId, error.Code.ToWireName(), error.Message);
+        }
         if (!_invalidFrames.TryTake())
         {
             return false;

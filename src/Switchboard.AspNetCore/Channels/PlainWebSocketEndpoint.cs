@@ -52,7 +52,10 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
         var auth = await ChannelRequestAuth.AuthorizeAsync(context).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
-            PlainWebSocketLog.Refused(_logger, context.Request.Path, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth), auth.Message ?? "");
+            if (ChannelEndpointLog.Refusals(context).ShouldLog(_logger, $"plain websocket refused 401 {ChannelRequestAuth.FailureCode(auth)}"))
+            {
+                PlainWebSocketLog.Refused(_logger, context.Request.Path, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth), auth.Message ?? "");
+            }
             await ChannelRequestAuth.WriteAuthFailureAsync(context, auth).ConfigureAwait(false);
             return;
         }
@@ -104,7 +107,10 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
 
     private Task RefuseAsync(HttpContext context, int status, string code, string message)
     {
-        PlainWebSocketLog.Refused(_logger, context.Request.Path, status, code, message);
+        if (ChannelEndpointLog.Refusals(context).ShouldLog(_logger, $"plain websocket refused {status} {code}"))
+        {
+            PlainWebSocketLog.Refused(_logger, context.Request.Path, status, code, message);
+        }
         return ChannelRequestAuth.WriteErrorAsync(context, status, code, message);
     }
 }

@@ -9,8 +9,11 @@ public sealed class PlainWebSocketOptions
     /// <summary>How many channels one connection may be subscribed to at once. Default 128.</summary>
     public int MaxSubscriptions { get; set; } = 128;
 
-    /// <summary>The longest channel name accepted, in characters. Default 256.</summary>
-    public int MaxChannelLength { get; set; } = 256;
+    /// <summary>
+    /// The longest channel name accepted, in characters: at most, and by default, the limit of every
+    /// protocol (200, <c>ChannelNames.MaxLength</c>); set it lower to be stricter on this endpoint.
+    /// </summary>
+    public int MaxChannelLength { get; set; } = ChannelNames.MaxLength;
 
     /// <summary>The most publications one <c>history</c> reply holds (and the default <c>limit</c>). Default 100.</summary>
     public int MaxHistoryLimit { get; set; } = 100;
@@ -50,6 +53,7 @@ public sealed class PlainWebSocketOptions
         Positive(MaxMessageSize, nameof(MaxMessageSize));
         Positive(MaxSubscriptions, nameof(MaxSubscriptions));
         Positive(MaxChannelLength, nameof(MaxChannelLength));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxChannelLength, ChannelNames.MaxLength, nameof(MaxChannelLength));
         Positive(MaxHistoryLimit, nameof(MaxHistoryLimit));
         Positive(PublishBurst, nameof(PublishBurst));
         Positive(InvalidFrameBurst, nameof(InvalidFrameBurst));

@@ -9,7 +9,10 @@ internal readonly record struct RequestProblem(int Status, string Code, string M
     /// <summary>Logs the refusal and answers it with <see cref="ChannelRequestAuth.WriteErrorAsync"/>.</summary>
     public Task WriteAsync(HttpContext context, ILogger logger, string endpoint)
     {
-        ChannelEndpointLog.RequestRefused(logger, endpoint, Status, Code, Message, context.Connection.RemoteIpAddress?.ToString());
+        if (ChannelEndpointLog.ShouldLogRefusal(context, logger, endpoint, Status, Code))
+        {
+            ChannelEndpointLog.RequestRefused(logger, endpoint, Status, Code, Message, context.Connection.RemoteIpAddress?.ToString());
+        }
         return ChannelRequestAuth.WriteErrorAsync(context, Status, Code, Message);
     }
 }

@@ -48,7 +48,10 @@ public sealed class SocketChannelEvents
         if (result.Grant is not { } grant)
         {
             var failure = result.Failure ?? ChannelAuthFailure.Invalid;
-            SocketChannelLog.ConnectRefused(_logger, socket.Connection.Id, socket.Namespace.Name, failure);
+            if (socket.Namespace.Server.Engine.Refusals.ShouldLog(_logger, $"socket.io channel connect refused {failure}"))
+            {
+                SocketChannelLog.ConnectRefused(_logger, socket.Connection.Id, socket.Namespace.Name, failure);
+            }
             throw new SocketConnectException("unauthorized", new { code = failure.ToWireName(), message = result.Message ?? "Unauthorized" });
         }
         socket.Data[GrantKey] = grant;
@@ -157,7 +160,10 @@ public sealed class SocketChannelEvents
 
     private void Refuse(SocketEvent e, SocketChannelError error)
     {
-        SocketChannelLog.Refused(_logger, e.Socket.Id, e.Name, error.Code, error.Message);
+        if (e.Socket.Namespace.Server.Engine.Refusals.ShouldLog(_logger, $"socket.io channel {e.Name} refused {error.Code}"))
+        {
+            SocketChannelLog.Refused(_logger, e.Socket.Id, e.Name, error.Code, error.Message);
+        }
         e.Ack(new SocketChannelRefusal(false, error));
     }
 

@@ -101,7 +101,10 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
 
     private Task Refuse(HttpContext context, EngineError error, StringValues detail, int status = StatusCodes.Status400BadRequest)
     {
-        LogRefused(logger, error, detail.ToString(), context.Connection.RemoteIpAddress?.ToString());
+        if (server.Refusals.ShouldLog(logger, $"engine.io refused {error}"))
+        {
+            LogRefused(logger, error, detail.ToString(), context.Connection.RemoteIpAddress?.ToString());
+        }
         return EngineErrorResponse.WriteAsync(context, error, status);
     }
 

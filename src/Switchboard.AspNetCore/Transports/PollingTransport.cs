@@ -32,7 +32,10 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
     {
         if (!session.TryBeginPoll())
         {
-            LogOverlappingPoll(logger, session.Id);
+            if (server.Refusals.ShouldLog(logger, "engine.io overlapping polls"))
+            {
+                LogOverlappingPoll(logger, session.Id);
+            }
             session.Close(EngineCloseReason.TransportError);
             await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
             return;
@@ -95,7 +98,10 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
         }
         if (!session.TryBeginPost())
         {
-            LogOverlappingPost(logger, session.Id);
+            if (server.Refusals.ShouldLog(logger, "engine.io overlapping posts"))
+            {
+                LogOverlappingPost(logger, session.Id);
+            }
             session.Close(EngineCloseReason.TransportError);
             await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
             return;
@@ -106,7 +112,10 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             var body = await ReadBodyAsync(context.Request, max, context.RequestAborted);
             if (body is null)
             {
-                LogPayloadTooLarge(logger, session.Id, max);
+                if (server.Refusals.ShouldLog(logger, "engine.io post too large"))
+                {
+                    LogPayloadTooLarge(logger, session.Id, max);
+                }
                 session.Close(EngineCloseReason.TransportError);
                 context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 return;
@@ -114,7 +123,10 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             var packets = new List<EnginePacket>();
             if (!EngineCodec.TryParsePayload(body.Value, packets))
             {
-                LogParseError(logger, session.Id);
+                if (server.Refusals.ShouldLog(logger, "engine.io malformed polling payload"))
+                {
+                    LogParseError(logger, session.Id);
+                }
                 session.Close(EngineCloseReason.ParseError);
                 await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
                 return;

@@ -255,7 +255,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 }
                 else if (!EngineCodec.TryParseTextCopy(m.Data.Span, out packet))
                 {
-                    LogInvalidPacket(logger, session.Id);
+                    if (server.Refusals.ShouldLog(logger, "engine.io invalid websocket packet"))
+                    {
+                        LogInvalidPacket(logger, session.Id);
+                    }
                     reason = EngineCloseReason.ParseError;
                     break;
                 }
@@ -264,7 +267,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         }
         catch (InvalidDataException)
         {
-            LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
+            if (server.Refusals.ShouldLog(logger, "engine.io websocket message too big"))
+            {
+                LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
+            }
             reason = EngineCloseReason.TransportError;
         }
         catch (Exception ex) when (IsTransportFailure(ex))

@@ -57,6 +57,13 @@ public sealed class EngineOptions
     /// </summary>
     public TimeSpan? TimerResolution { get; set; }
 
+    /// <summary>
+    /// Refusal log lines (bad requests, invalid packets, refused connects, tokens and channel requests,
+    /// on every protocol of the server) are written at most once per kind in this time, with a count of
+    /// the ones left out (<see cref="Logging.LogThrottle"/>). Zero logs every refusal. Default 10 s.
+    /// </summary>
+    public TimeSpan RefusalLogInterval { get; set; } = Logging.LogThrottle.DefaultInterval;
+
     internal TimeSpan EffectiveTimerResolution =>
         TimerResolution ?? TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(PingInterval.TotalMilliseconds, PingTimeout.TotalMilliseconds) / 10, 5, 250));
 }

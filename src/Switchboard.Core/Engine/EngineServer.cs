@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Switchboard.Logging;
 using Switchboard.Timing;
 
 namespace Switchboard.Engine;
@@ -22,6 +23,7 @@ public sealed class EngineServer : IDisposable
         _onConnection = onConnection;
         Time = time ?? TimeProvider.System;
         Log = new EngineLog(logger ?? NullLogger.Instance);
+        Refusals = new LogThrottle(options.RefusalLogInterval, Time);
         _scheduler = new DeadlineScheduler(Time, options.EffectiveTimerResolution);
         PingLane = _scheduler.CreateLane(options.PingInterval);
         PongLane = _scheduler.CreateLane(options.PingTimeout);
@@ -51,6 +53,9 @@ public sealed class EngineServer : IDisposable
     public int SessionCount => _sessions.Count;
 
     internal EngineLog Log { get; }
+
+    /// <summary>The throttle of refusal log lines, shared by every protocol served with this server.</summary>
+    public LogThrottle Refusals { get; }
 
     internal DeadlineScheduler.Lane PingLane { get; }
 

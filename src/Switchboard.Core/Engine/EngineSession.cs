@@ -53,7 +53,10 @@ public sealed partial class EngineSession : IDeadlineTarget
 
     public EngineCloseReason? CloseReason { get; private set; }
 
-    /// <summary>Closed by the server while no poll was held: the next poll still gets what was queued, and the close packet.</summary>
+    /// <summary>
+    /// Closed by the server or the client while no poll was held: the next poll still gets what was
+    /// queued, then the close packet (or, after a client's close, a noop).
+    /// </summary>
     internal bool Draining { get; private set; }
 
     /// <summary>True while a poll is held by the server waiting for data, or a WebSocket is attached.</summary>
@@ -191,10 +194,12 @@ public sealed partial class EngineSession : IDeadlineTarget
             _transport?.Abort();
         }
         _upgradeSettled?.TrySetResult();
-        if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose)
+        if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose or EngineCloseReason.ClientClose)
         {
             // Nobody is polling right now: keep the session findable until the next poll has taken the
-            // queued packets and the close packet (or until a heartbeat's time has passed).
+            // queued packets and the close packet (or until a heartbeat's time has passed). A client
+            // sends its close POST and its GET at once; when the POST is handled first, the GET must
+            // still get the noop Node answers, not 400.
             Draining = true;
             _server.ScheduleDrainExpiry(this);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Switchboard.Protocols;
 using Switchboard.Protocols.SocketIO;
 
 namespace Switchboard.SocketIO;
@@ -63,7 +64,7 @@ public sealed class SocketArguments
         }
     }
 
-    private JsonElement Root => (_document ??= JsonDocument.Parse(_array)).RootElement;
+    private JsonElement Root => (_document ??= JsonDocument.Parse(_array, JsonLimits.DocumentOptions)).RootElement;
 
     public override string ToString() => "[" + System.Text.Encoding.UTF8.GetString(Raw.Span) + "]";
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Switchboard.Channels;
 using Switchboard.Engine;
+using Switchboard.Protocols;
 using Switchboard.Protocols.EngineIO;
 using Switchboard.Protocols.SocketIO;
 using Switchboard.Timing;
@@ -59,6 +60,17 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         }
         if (!SocketPacketReader.TryParse(packet.Data, out var parsed, out var error))
         {
+            if (error == SocketPacketReader.PayloadTooDeep && parsed.Type == SocketPacketType.Connect)
+            {
+                // Well-formed but over our limit: a refusal the client can see, not a parse error
+                // (which the official client would answer by reconnecting with the same payload).
+                if (ShouldLog("socket.io connect refused"))
+                {
+                    _server.Log.ConnectRefused(Session.Id, parsed.Namespace, TooDeepMessage);
+                }
+                SendConnectError(parsed.Namespace, TooDeepMessage, null);
+                return;
+            }
             Fail(error ?? "invalid packet");
             return;
         }
@@ -114,13 +126,47 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         }
     }
 
+    /// <summary>
+    /// Runs unawaited from the receive path, so it never throws: whatever fails is logged and answered
+    /// with a CONNECT_ERROR, and the client is not left waiting for the connect timeout.
+    /// </summary>
     private async Task ConnectAsync(string name, ReadOnlyMemory<byte> data)
     {
-        var auth = data.IsEmpty ? EmptyAuth : JsonDocument.Parse(data).RootElement.Clone();
+        try
+        {
+            await JoinAsync(name, data).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _server.Log.ConnectFailed(Session.Id, name, ex);
+            SendConnectError(name, "Internal server error", null);
+        }
+    }
+
+    private async Task JoinAsync(string name, ReadOnlyMemory<byte> data)
+    {
+        JsonElement auth;
+        try
+        {
+            auth = data.IsEmpty ? EmptyAuth : ParseAuth(data);
+        }
+        catch (JsonException ex)
+        {
+            // The packet reader validated this payload with the same limits; kept as a safety net.
+            if (ShouldLog("socket.io connect refused"))
+            {
+                _server.Log.ConnectRefused(Session.Id, name, ex.Message);
+            }
+            SendConnectError(name, "Invalid payload", null);
+            return;
+        }
         var nsp = await _server.ResolveNamespaceAsync(name, auth).ConfigureAwait(false);
         if (nsp is null)
         {
-            _server.Log.InvalidNamespace(Session.Id, name);
+            if (ShouldLog("socket.io invalid namespace"))
+            {
+                _server.Log.InvalidNamespace(Session.Id, name);
+            }
             SendConnectError(name, "Invalid namespace", null);
             return;
         }
@@ -155,10 +201,21 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
             {
                 _server.Log.HandlerFailed(socket.Id, "middleware", ex);
             }
-            _server.Log.ConnectRefused(Session.Id, name, ex.Message);
+            if (ShouldLog("socket.io connect refused"))
+            {
+                _server.Log.ConnectRefused(Session.Id, name, ex.Message);
+            }
             SendConnectError(name, refusal?.Message ?? "Internal server error", refusal?.ErrorData);
         }
     }
+
+    private static JsonElement ParseAuth(ReadOnlyMemory<byte> data)
+    {
+        using var document = JsonDocument.Parse(data, JsonLimits.DocumentOptions);
+        return document.RootElement.Clone();
+    }
+
+    private static readonly string TooDeepMessage = $"Invalid payload: JSON nested deeper than {JsonLimits.MaxDepth} levels";
 
     /// <summary>The session a reconnecting client asks to recover (<c>{"pid":...,"offset":...}</c> in its auth), if it can be.</summary>
     private static async ValueTask<(RecoverableSession? Session, string Epoch, long Seq)> TryTakeRecoverySessionAsync(Namespace nsp, JsonElement auth)
@@ -254,9 +311,15 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
         Session.Close(EngineCloseReason.ServerClose);
     }
 
+    /// <summary>Whether a refusal line of this kind may be written now (<see cref="Logging.LogThrottle"/>).</summary>
+    private bool ShouldLog(string kind) => _server.Engine.Refusals.ShouldLog(_server.Log.Logger, kind);
+
     private void Fail(string reason)
     {
-        _server.Log.ParseError(Session.Id, reason);
+        if (ShouldLog("socket.io parse error"))
+        {
+            _server.Log.ParseError(Session.Id, reason);
+        }
         Session.Close(EngineCloseReason.ParseError);
     }
 
@@ -279,7 +342,10 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
     {
         if (!_everConnected && !Session.IsClosed)
         {
-            _server.Log.ConnectTimeout(Session.Id);
+            if (ShouldLog("socket.io connect timeout"))
+            {
+                _server.Log.ConnectTimeout(Session.Id);
+            }
             Session.Close(EngineCloseReason.ServerClose);
         }
     }

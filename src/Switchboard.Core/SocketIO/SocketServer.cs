@@ -195,6 +195,8 @@ internal sealed class ClusterSink(SocketServer server) : IClusterSink
 
 internal sealed partial class SocketLog(ILogger logger)
 {
+    public ILogger Logger => logger;
+
     [LoggerMessage(100, LogLevel.Debug, "Socket {SocketId} connected to {Namespace}")]
     public partial void SocketConnected(string socketId, string @namespace);
 
@@ -227,6 +229,9 @@ internal sealed partial class SocketLog(ILogger logger)
 
     [LoggerMessage(110, LogLevel.Warning, "Channel {Channel} of {Namespace}: {Count} publications this node missed live were delivered from history")]
     public partial void GapFilled(string @namespace, string channel, int count);
+
+    [LoggerMessage(112, LogLevel.Error, "Session {Sid} could not join {Namespace}; answered with a CONNECT_ERROR")]
+    public partial void ConnectFailed(string sid, string @namespace, Exception exception);
 
     [LoggerMessage(111, LogLevel.Error, "Channel {Channel} of {Namespace}: publications this node missed live could not be read from history: {Reason}")]
     public partial void GapNotFilled(string @namespace, string channel, string reason);

@@ -12,8 +12,8 @@ public static class PlainRequestReader
     /// <summary>The longest <c>id</c> accepted, in bytes of its JSON text.</summary>
     public const int MaxIdLength = 128;
 
-    /// <summary>How deeply the frame (its <c>data</c> included) may nest.</summary>
-    public const int MaxDepth = 32;
+    /// <summary>How deeply the frame (its <c>data</c> included) may nest: the one limit of every protocol.</summary>
+    public const int MaxDepth = JsonLimits.MaxDepth;
 
     private static readonly string[] ReservedEvents =
         ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];

@@ -19,7 +19,7 @@ public static class SocketEventData
     {
         name = null;
         argsStart = argsEnd = 0;
-        var reader = new Utf8JsonReader(array);
+        var reader = new Utf8JsonReader(array, JsonLimits.ReaderOptions);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)

@@ -21,6 +21,7 @@ public static class SocketJson
         {
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             NumberHandling = JsonNumberHandling.Strict,
+            MaxDepth = JsonLimits.MaxDepth,
         };
         options.Converters.Add(new ByteArrayConverter());
         options.Converters.Add(new ReadOnlyMemoryConverter());

@@ -13,6 +13,12 @@ public static class SocketPacketReader
 {
     private const int MaxAttachments = 1000;
 
+    /// <summary>
+    /// The error of a packet whose JSON nests deeper than <see cref="JsonLimits.MaxDepth"/>. The packet's
+    /// type and namespace are still returned, so a CONNECT can be refused with a CONNECT_ERROR.
+    /// </summary>
+    public const string PayloadTooDeep = "payload nested too deeply";
+
     private static readonly string[] ReservedEvents =
         ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 
@@ -67,8 +73,15 @@ public static class SocketPacketReader
         }
 
         var data = text[i..];
-        if (!IsPayloadValid(type, data.Span))
+        var validity = CheckPayload(type, data.Span);
+        if (validity != Validity.Valid)
         {
+            if (validity == Validity.TooDeep)
+            {
+                packet = new SocketPacket(type, nsp, ackId, attachments, default);
+                error = PayloadTooDeep;
+                return false;
+            }
             error = "invalid payload";
             return false;
         }
@@ -95,22 +108,29 @@ public static class SocketPacketReader
         return true;
     }
 
-    private static bool IsPayloadValid(SocketPacketType type, ReadOnlySpan<byte> json)
+    private enum Validity
+    {
+        Valid,
+        Invalid,
+        TooDeep,
+    }
+
+    private static Validity CheckPayload(SocketPacketType type, ReadOnlySpan<byte> json)
     {
         if (json.IsEmpty)
         {
-            return type is SocketPacketType.Connect or SocketPacketType.Disconnect;
+            return type is SocketPacketType.Connect or SocketPacketType.Disconnect ? Validity.Valid : Validity.Invalid;
         }
         if (type == SocketPacketType.Disconnect)
         {
-            return false;
+            return Validity.Invalid;
         }
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
+        var reader = new Utf8JsonReader(json, JsonLimits.ReaderOptions);
         try
         {
             if (!reader.Read())
             {
-                return false;
+                return Validity.Invalid;
             }
             var first = reader.TokenType;
             var shapeOk = type switch
@@ -122,16 +142,16 @@ public static class SocketPacketReader
             };
             if (!shapeOk)
             {
-                return false;
+                return Validity.Invalid;
             }
-            reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
+            reader = new Utf8JsonReader(json, JsonLimits.ReaderOptions);
             reader.Read();
             reader.Skip();
-            return !reader.Read();
+            return reader.Read() ? Validity.Invalid : Validity.Valid;
         }
         catch (JsonException)
         {
-            return false;
+            return JsonLimits.IsTooDeep(json) ? Validity.TooDeep : Validity.Invalid;
         }
     }
 

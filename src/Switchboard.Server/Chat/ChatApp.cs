@@ -15,10 +15,16 @@ namespace Switchboard.Server.Chat;
 /// with <c>{ nickname }</c>.</item>
 /// <item>a member disconnects or changes room: the room it left gets <c>user left</c> <c>{ nickname, room }</c>.</item>
 /// </list>
+/// Room <c>r</c> is the channel <c>chat.r</c> (a room is a channel, readable over every protocol): joining
+/// needs the client's grant to subscribe to it, speaking, typing and being announced to publish on it; a refusal is
+/// <c>{ error: { code: "forbidden", message } }</c>.
 /// </summary>
 internal sealed class ChatApp(TimeProvider time, ILogger<ChatApp> logger)
 {
     internal ILogger Logger => logger;
+
+    /// <summary>The channel of a chat room: the default anonymous grant publishes on <c>chat.*</c>.</summary>
+    internal static string Channel(string room) => "chat." + room;
 
     /// <summary>Serves the chat on <paramref name="nsp"/>.</summary>
     public void Attach(Namespace nsp) => nsp.OnConnection(socket => _ = new ChatMember(this, socket));

@@ -1,3 +1,4 @@
+using Switchboard.AspNetCore.SocketChannels;
 using Switchboard.SocketIO;
 
 namespace Switchboard.Server.Chat;
@@ -39,6 +40,14 @@ internal sealed class ChatMember
             Reject(e, error);
             return;
         }
+        // A room is a channel, and a join made here is the server's decision: the client's grant is
+        // asked first, so the chat never lets a client read a channel its token does not allow.
+        var channel = ChatApp.Channel(room);
+        if (_socket.CheckSubscribe(channel) is { } refusal)
+        {
+            Forbid(e, channel, refusal.Message);
+            return;
+        }
         string? previousRoom;
         string previousNickname;
         lock (_gate)
@@ -46,7 +55,7 @@ internal sealed class ChatMember
             (previousRoom, previousNickname) = (_room, _nickname);
             (_room, _nickname) = (room, nickname);
         }
-        var leftRoom = previousRoom != room ? previousRoom : null;
+        var leftRoom = previousRoom != room && previousRoom is not null ? ChatApp.Channel(previousRoom) : null;
         // Rooms change before the first await: a socket that disconnects during an await has already
         // left all its rooms, and joining one after that would keep it there.
         if (leftRoom is not null)
@@ -55,16 +64,18 @@ internal sealed class ChatMember
         }
         // Joins at once (before the await); in a cluster, the acknowledgement waits until the room's
         // messages from every node reach this node.
-        await _socket.JoinAsync(room).ConfigureAwait(false);
+        await _socket.JoinAsync(channel).ConfigureAwait(false);
         _app.Logger.Joined(_socket.Id, room, nickname);
         e.Ack(new JoinAccepted(room, nickname));
-        if (leftRoom is not null)
+        // The presence notices are publications on the room's channel too: a member that may only read
+        // comes and goes silently.
+        if (leftRoom is not null && _socket.CanPublish(leftRoom))
         {
-            await _socket.To(leftRoom).EmitAsync(ChatEvents.UserLeft, new ChatPresence(previousNickname, leftRoom));
+            await _socket.To(leftRoom).EmitAsync(ChatEvents.UserLeft, new ChatPresence(previousNickname, previousRoom!));
         }
-        if (previousRoom != room || previousNickname != nickname)
+        if ((previousRoom != room || previousNickname != nickname) && _socket.CanPublish(channel))
         {
-            await _socket.To(room).EmitAsync(ChatEvents.UserJoined, new ChatPresence(nickname, room));
+            await _socket.To(channel).EmitAsync(ChatEvents.UserJoined, new ChatPresence(nickname, room));
         }
     }
 
@@ -81,11 +92,17 @@ internal sealed class ChatMember
             Reject(e, error);
             return;
         }
+        var channel = ChatApp.Channel(room);
+        if (_socket.CheckPublish(channel) is { } refusal)
+        {
+            Forbid(e, channel, refusal.Message);
+            return;
+        }
         var message = _app.NewMessage(nickname, text);
         // The sender shows its own message at once and marks it delivered on this ack, so it is
         // left out of the broadcast.
         e.Ack(new MessageAccepted(message.Id, message.Ts));
-        await _socket.To(room).EmitAsync(ChatEvents.Message, message);
+        await _socket.To(channel).EmitAsync(ChatEvents.Message, message);
     }
 
     private ValueTask RelayAsync(string eventName)
@@ -93,18 +110,28 @@ internal sealed class ChatMember
         var (room, nickname) = Current();
         // Not Volatile: over long-polling that drops the notice whenever no poll is waiting, and a
         // lost "stop typing" leaves the indicator up.
-        return room is null
+        // A typing notice is written into the room's channel too: without the publish grant it is dropped.
+        return room is null || !_socket.CanPublish(ChatApp.Channel(room))
             ? ValueTask.CompletedTask
-            : _socket.To(room).EmitAsync(eventName, new ChatTyping(nickname));
+            : _socket.To(ChatApp.Channel(room)).EmitAsync(eventName, new ChatTyping(nickname));
     }
 
     private void OnDisconnected()
     {
         var (room, nickname) = Current();
-        if (room is not null)
+        if (room is not null && _socket.CanPublish(ChatApp.Channel(room)))
         {
-            _app.Observe(_socket.Namespace.To(room).EmitAsync(ChatEvents.UserLeft, new ChatPresence(nickname, room)), ChatEvents.UserLeft);
+            _app.Observe(_socket.Namespace.To(ChatApp.Channel(room)).EmitAsync(ChatEvents.UserLeft, new ChatPresence(nickname, room)), ChatEvents.UserLeft);
         }
+    }
+
+    private void Forbid(SocketEvent e, string channel, string message)
+    {
+        if (_socket.Namespace.Server.Engine.Refusals.ShouldLog(_app.Logger, "chat forbidden"))
+        {
+            _app.Logger.Forbidden(_socket.Id, e.Name, channel);
+        }
+        e.Ack(new ChatFailure(new ChatError(ChatError.ForbiddenCode, message)));
     }
 
     private void Reject(SocketEvent e, ChatError error)

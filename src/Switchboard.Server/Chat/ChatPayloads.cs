@@ -39,4 +39,7 @@ internal sealed record ChatError(string Code, string Message)
         new("text_too_long", $"A message is at most {ChatInput.MaxTextLength} characters.");
 
     public static readonly ChatError NotJoined = new("not_joined", "Join a room first.");
+
+    /// <summary>The client's grant does not cover the room's channel (<c>chat.&lt;room&gt;</c>): subscribe to join, publish to speak.</summary>
+    public const string ForbiddenCode = "forbidden";
 }

@@ -54,6 +54,8 @@ public sealed class ChannelBadInputTests(ChannelsFixture fixture) : IClassFixtur
             data.Add(path, "channel=" + TooLong, "invalid_channel");
             data.Add(path, "channel=a%01b", "invalid_channel");
             data.Add(path, "channel=a%0Ab", "invalid_channel");
+            data.Add(path, "channel=a%0Db", "invalid_channel");
+            data.Add(path, "channel=a%00b", "invalid_channel");
             data.Add(path, "channel=a%7Fb", "invalid_channel");
             data.Add(path, string.Join('&', Enumerable.Range(0, 65).Select(i => $"channel=c{i}")), "too_many_channels");
             data.Add(path, "channel=same&channel=other&channel=same", "duplicate_channel");
@@ -92,6 +94,8 @@ public sealed class ChannelBadInputTests(ChannelsFixture fixture) : IClassFixtur
         { "{\"channels\":[\"{ch}\",\"{ch}\"],\"data\":1}", "duplicate_channel" },
         { "{\"channel\":\"\",\"data\":1}", "invalid_channel" },
         { "{\"channel\":\"{ch}\\u0000\",\"data\":1}", "invalid_channel" },
+        { "{\"channel\":\"{ch}\\r\\n\",\"data\":1}", "invalid_channel" },
+        { "{\"channels\":[\"{ch}\\n\"],\"data\":1}", "invalid_channel" },
         { "{\"channel\":\"" + TooLong + "\",\"data\":1}", "invalid_channel" },
         { "{\"channel\":\"{ch}\",\"data\":1,\"event\":\"\"}", "invalid_field" },
         { "{\"channel\":\"{ch}\",\"data\":1,\"event\":7}", "invalid_field" },

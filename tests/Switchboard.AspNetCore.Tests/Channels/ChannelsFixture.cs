@@ -60,7 +60,12 @@ public class ChannelsFixture : IAsyncLifetime
                 builder.Logging.AddProvider(Logs);
                 builder.Logging.AddFilter<LogWatcher>(LogWatcher.Category, LogLevel.Debug);
                 builder.Services.AddSingleton<IChannelAuthorizer, TestChannelAuthorizer>();
-                builder.Services.AddSwitchboard(o => o.Channels.History.Add(new ChannelHistoryRule { Pattern = "small-*", Size = SmallHistory }));
+                builder.Services.AddSwitchboard(o =>
+                {
+                    o.Channels.History.Add(new ChannelHistoryRule { Pattern = "small-*", Size = SmallHistory });
+                    // The tests await each refusal's log line: none is throttled.
+                    o.Engine.RefusalLogInterval = TimeSpan.Zero;
+                });
             },
             app =>
             {

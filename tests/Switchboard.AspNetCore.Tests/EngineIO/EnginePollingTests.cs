@@ -139,4 +139,38 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
 
         Assert.Equal(["4last words", "1"], await client.PollAsync());
     }
+
+    /// <summary>
+    /// The socket.io-protocol suite's "should forcefully close the session" sends a GET and a POST
+    /// <c>1</c> at once. Node answers the GET with a noop; here the POST is handled first, on purpose.
+    /// </summary>
+    [Fact]
+    public async Task A_client_close_posted_before_the_poll_still_answers_that_poll_with_a_noop()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+
+        await client.PostAsync("1");
+        Assert.Equal(EngineCloseReason.ClientClose, await fixture.Session(client.Sid).Closed.Task.Within());
+
+        using var poll = await client.GetAsync();
+        Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+        Assert.Equal("6", await poll.Content.ReadAsStringAsync());
+        using var after = await client.GetAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, after.StatusCode);
+        Assert.Equal("{\"code\":1,\"message\":\"Session ID unknown\"}", await after.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_post_after_a_client_close_is_refused_as_an_unknown_session()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+
+        await client.PostAsync("1");
+
+        using var post = await client.PostRawAsync("4late");
+        Assert.Equal(HttpStatusCode.BadRequest, post.StatusCode);
+        Assert.Equal("{\"code\":1,\"message\":\"Session ID unknown\"}", await post.Content.ReadAsStringAsync());
+    }
 }

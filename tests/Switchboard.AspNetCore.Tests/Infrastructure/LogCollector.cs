@@ -27,6 +27,17 @@ public sealed class LogCollector : ILoggerProvider
         Assert.True(errors.Count == 0, "Unexpected error logs:\n" + string.Join("\n", errors));
     }
 
+    /// <summary>Takes the errors logged so far (a test that expects an error takes it, so the dispose check passes).</summary>
+    public IReadOnlyList<string> TakeErrors()
+    {
+        var errors = new List<string>();
+        while (_errors.TryDequeue(out var error))
+        {
+            errors.Add(error);
+        }
+        return errors;
+    }
+
     private sealed class Logger(LogCollector owner, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)

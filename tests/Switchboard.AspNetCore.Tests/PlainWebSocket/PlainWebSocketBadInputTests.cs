@@ -60,6 +60,38 @@ public sealed class PlainWebSocketBadInputTests(PlainWebSocketFixture fixture) :
         await AssertUndisturbedAsync(client);
     }
 
+    public static TheoryData<string, string, string> BadChannelNames()
+    {
+        var data = new TheoryData<string, string, string>();
+        foreach (var op in new[] { "subscribe", "unsubscribe", "publish", "history", "presence" })
+        {
+            data.Add(op, "a\rb", "must not contain control characters");
+            data.Add(op, "a\nb", "must not contain control characters");
+            data.Add(op, "a\u0000b", "must not contain control characters");
+            data.Add(op, "a\u007Fb", "must not contain control characters");
+            data.Add(op, new string('x', 201), "longer than 200 characters");
+        }
+        return data;
+    }
+
+    /// <summary>The one channel-name rule of every protocol (ChannelNames): CR, LF and NUL were accepted here once.</summary>
+    [Theory]
+    [MemberData(nameof(BadChannelNames))]
+    public async Task A_channel_name_outside_the_one_rule_gets_bad_request_and_is_logged(string op, string channel, string message)
+    {
+        await BystanderAsync();
+        var client = await ConnectAsync();
+        var logged = Fixture.Log.WaitForAsync(PlainLogEvents.RequestRefused, client.ConnectionId, "bad_request");
+
+        var error = await client.ErrorAsync(op, new { channel, data = 1 }, "bad_request");
+
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        var entry = await logged.Within();
+        Assert.DoesNotContain('\n', entry.Message);
+        Assert.DoesNotContain('\r', entry.Message);
+        await AssertUndisturbedAsync(client);
+    }
+
     [Fact]
     public async Task A_request_without_op_gets_bad_request_with_its_id()
     {
@@ -130,7 +162,8 @@ public sealed class PlainWebSocketBadInputTests(PlainWebSocketFixture fixture) :
     {
         await BystanderAsync();
         var client = await ConnectAsync();
-        var deep = new string('[', 40) + new string(']', 40);
+        // The frame's object is one level; with the data it nests one past the limit of every protocol.
+        var deep = new string('[', Switchboard.Protocols.JsonLimits.MaxDepth) + new string(']', Switchboard.Protocols.JsonLimits.MaxDepth);
 
         Assert.StartsWith("malformed JSON", await InvalidFrameAsync(client, $$"""{"op":"publish","channel":"{{_channel}}","data":{{deep}}}""", "bad_request"));
 

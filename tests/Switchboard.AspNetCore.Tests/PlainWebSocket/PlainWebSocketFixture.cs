@@ -63,7 +63,11 @@ public class PlainWebSocketFixture : IAsyncLifetime
                 builder.Services.AddSingleton<IChannelAuthorizer, TestChannelAuthorizer>();
                 services?.Invoke(builder.Services);
                 builder.Services.AddSwitchboard(options =>
-                    options.Channels.History.Add(new ChannelHistoryRule { Pattern = "small.*", Size = 3 }));
+                {
+                    options.Channels.History.Add(new ChannelHistoryRule { Pattern = "small.*", Size = 3 });
+                    // The tests await each refusal's log line: none is throttled.
+                    options.Engine.RefusalLogInterval = TimeSpan.Zero;
+                });
                 builder.Logging.AddProvider(log);
                 builder.Logging.AddFilter(PlainLogRecorder.Category, LogLevel.Debug);
             },
