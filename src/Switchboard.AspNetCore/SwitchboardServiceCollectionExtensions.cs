@@ -28,6 +28,10 @@ public static class SwitchboardServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SocketServerOptions>>().Value,
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new Limits.ConnectionLimiter(
+            sp.GetRequiredService<IOptions<SocketServerOptions>>().Value.Limits,
+            sp.GetRequiredService<TimeProvider>(),
+            (sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Switchboard.Limits")));
         services.TryAddSingleton<IChannelAuthorizer, AllowAllChannelAuthorizer>();
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, WebSocketsStartupFilter>());
         return services;
