@@ -93,41 +93,40 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
     }
 
     /// <summary>
-    /// A handshake that must first be admitted (docs/protection.md). A WebSocket session holds its slot
-    /// while its request lives; a polling session until it is removed from the server (see
-    /// <see cref="ReleaseSession"/>).
+    /// A handshake that must first be admitted (docs/protection.md). A polling session holds its slot
+    /// until it is removed from the server (see <see cref="ReleaseSession"/>); a WebSocket session while
+    /// its request lives, which costs one small state machine per WebSocket (<see cref="HoldWhileOpenAsync"/>).
     /// </summary>
-    private async Task HandshakeAdmittedAsync(HttpContext context, EngineRequest? request, Limits.ConnectionLimiter limiter, bool webSocket)
+    private Task HandshakeAdmittedAsync(HttpContext context, EngineRequest? request, Limits.ConnectionLimiter limiter, bool webSocket)
     {
         var remote = context.Connection.RemoteIpAddress;
         var admission = limiter.TryAdmit(remote);
         if (admission != Limits.Admission.Admitted)
         {
             context.Response.Headers.RetryAfter = Limits.ConnectionLimiter.RetryAfter(admission);
-            await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest, Limits.ConnectionLimiter.Code(admission), Limits.ConnectionLimiter.Status(admission));
-            return;
+            return EngineErrorResponse.WriteAsync(context, EngineError.BadRequest, Limits.ConnectionLimiter.Code(admission), Limits.ConnectionLimiter.Status(admission));
         }
-        if (!webSocket)
+        if (webSocket)
         {
-            var opened = false;
-            try
-            {
-                var task = _polling.HandshakeAsync(context, request);
-                opened = true;
-                await task;
-            }
-            finally
-            {
-                if (!opened)
-                {
-                    limiter.Release(remote);
-                }
-            }
-            return;
+            return HoldWhileOpenAsync(_webSocket, context, request, limiter, remote);
         }
         try
         {
-            await _webSocket.HandshakeAsync(context, request);
+            // The session is opened before this returns; from then on its removal gives the slot back.
+            return _polling.HandshakeAsync(context, request);
+        }
+        catch
+        {
+            limiter.Release(remote);
+            throw;
+        }
+    }
+
+    private static async Task HoldWhileOpenAsync(WebSocketTransport transport, HttpContext context, EngineRequest? request, Limits.ConnectionLimiter limiter, System.Net.IPAddress? remote)
+    {
+        try
+        {
+            await transport.HandshakeAsync(context, request);
         }
         finally
         {
