@@ -89,12 +89,13 @@ describe('connections per address', () => {
     }
     await waitForLog(server, /Connection refused: too_many_connections_per_ip/);
 
-    // A closed connection gives its slot back (a polling session once its session is gone).
+    // A closed connection gives its slot back (a polling session once its session is gone, a moment
+    // after the client's close packet).
     open[1].disconnect();
-    // (a long-poll with timeout 0 answers at once, so the probe itself holds no slot afterwards)
-    await eventually(async () => (await fetch(`${server.url}/poll?channel=chat.limits&timeout=0`)).status === 200, 'a slot is free again');
-    const again = pool.socket('/', { transports: ['polling'] });
-    await withTimeout(connected(again), 5_000, 'connecting again');
+    await eventually(async () => {
+      const again = pool.socket('/', { transports: ['polling'] });
+      return connected(again).then(() => true, () => false);
+    }, 'a new connection is admitted once a slot is free');
   });
 });
 
@@ -133,3 +134,56 @@ describe('Socket.IO event rate', () => {
     assert.equal(ack.ok, true);
   });
 });
+
+describe('behind a trusted proxy', () => {
+  let server;
+  before(async () => {
+    server = await startLimitedServer({ MaxConnectionsPerIp: 1 });
+  });
+  after(() => server?.stop());
+
+  /** Opens an SSE stream as if relayed by a proxy for `client`; resolves with its status and a way to end it. */
+  async function streamFor(url, client) {
+    const controller = new AbortController();
+    const response = await fetch(`${url}/sse?channel=chat.proxy`, {
+      headers: { 'X-Forwarded-For': client }, signal: controller.signal,
+    });
+    return { status: response.status, end: () => controller.abort() };
+  }
+
+  test('X-Forwarded-For is ignored unless the proxy is configured', async () => {
+    const first = await streamFor(server.url, '203.0.113.1');
+    const second = await streamFor(server.url, '203.0.113.2');
+    try {
+      assert.equal(first.status, 200);
+      assert.equal(second.status, 429, 'both count as 127.0.0.1');
+    } finally {
+      first.end();
+      second.end();
+    }
+  });
+
+  test('with the proxy in KnownProxies each forwarded address has its own limit', async () => {
+    await server.stop();
+    server = await startServer({
+      project: 'src/Switchboard.Server',
+      args: [
+        '--Switchboard:Demos:TickerInterval=00:00:00',
+        '--Switchboard:Limits:MaxConnectionsPerIp=1',
+        '--Switchboard:ForwardedHeaders:KnownProxies:0=127.0.0.1',
+      ],
+      env: { 'Logging__LogLevel__Microsoft.AspNetCore': 'Warning' },
+    });
+    const streams = [
+      await streamFor(server.url, '203.0.113.1'),
+      await streamFor(server.url, '203.0.113.2'),
+      await streamFor(server.url, '203.0.113.1'),
+    ];
+    try {
+      assert.deepEqual(streams.map((s) => s.status), [200, 200, 429]);
+    } finally {
+      for (const stream of streams) stream.end();
+    }
+  });
+});
+
