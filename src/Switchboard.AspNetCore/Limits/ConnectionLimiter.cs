@@ -64,8 +64,13 @@ public sealed partial class ConnectionLimiter : IDisposable
     /// <summary>How many connections were refused for <paramref name="reason"/> since the start.</summary>
     public long Refused(Admission reason) => Interlocked.Read(ref _refused[(int)reason]);
 
-    /// <summary>Takes a slot for a new connection from <paramref name="remote"/>; anything but <see cref="Admission.Admitted"/> took nothing.</summary>
-    public Admission TryAdmit(IPAddress? remote)
+    /// <summary>
+    /// Takes a slot for a new connection from <paramref name="remote"/>; anything but
+    /// <see cref="Admission.Admitted"/> took nothing. A <paramref name="handshake"/> also takes a token of
+    /// the address's handshake rate; a request that continues a session (a long-poll with its cursor)
+    /// does not.
+    /// </summary>
+    public Admission TryAdmit(IPAddress? remote, bool handshake = true)
     {
         var key = Key(remote);
         Address address;
@@ -78,7 +83,7 @@ public sealed partial class ConnectionLimiter : IDisposable
                 {
                     continue;
                 }
-                var refusal = Admit(address);
+                var refusal = Admit(address, handshake);
                 if (refusal != Admission.Admitted)
                 {
                     Count(refusal, key);
@@ -89,10 +94,10 @@ public sealed partial class ConnectionLimiter : IDisposable
     }
 
     /// <summary>Called under the address's lock.</summary>
-    private Admission Admit(Address address)
+    private Admission Admit(Address address, bool handshake)
     {
         var now = _time.GetTimestamp();
-        var rate = _options.HandshakesPerSecondPerIp;
+        var rate = handshake ? _options.HandshakesPerSecondPerIp : 0;
         if (rate > 0)
         {
             var burst = Math.Max(1, _options.HandshakeBurstPerIp);
@@ -138,11 +143,13 @@ public sealed partial class ConnectionLimiter : IDisposable
     /// <summary>
     /// Runs <paramref name="next"/> when the request's address is admitted, and holds its slot until the
     /// request completes; refuses it with the channel protocols' JSON error otherwise.
+    /// <paramref name="continues"/> tells a request that continues a session, which takes no token of
+    /// the handshake rate.
     /// </summary>
-    public RequestDelegate Wrap(RequestDelegate next) => async context =>
+    public RequestDelegate Wrap(RequestDelegate next, Func<HttpContext, bool>? continues = null) => async context =>
     {
         var remote = context.Connection.RemoteIpAddress;
-        var admission = TryAdmit(remote);
+        var admission = TryAdmit(remote, handshake: continues?.Invoke(context) != true);
         if (admission != Admission.Admitted)
         {
             context.Response.Headers.RetryAfter = RetryAfter(admission);

@@ -69,8 +69,8 @@ public sealed class ConnectionLimitTests
         // The two open connections are undisturbed.
         await polling.PostAsync("40");
         Assert.StartsWith("40{\"sid\":", Assert.Single(await polling.PollAsync()));
-        await ws.SendAsync("42[\"nothing\"]");
-        await ws.SendAsync("2");
+        await ws.SendAsync("41");
+        await ws.JoinAsync();
         Assert.Equal(WebSocketState.Open, ws.Engine.State);
         Assert.Equal(2, limiter.Connections);
         host.Logs.AssertNoErrors();
@@ -141,6 +141,32 @@ public sealed class ConnectionLimitTests
         await AssertEngineRefusalAsync(refused, HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.Equal("1", refused.Headers.RetryAfter!.ToString());
         Assert.Equal(1, host.Services.GetRequiredService<ConnectionLimiter>().Refused(Admission.RateLimited));
+    }
+
+    [Fact]
+    public async Task A_long_poll_with_a_cursor_takes_no_handshake_token()
+    {
+        await using var host = await StartAsync(l =>
+        {
+            l.HandshakesPerSecondPerIp = 0.01;
+            l.HandshakeBurstPerIp = 1;
+        });
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+        using var first = await http.GetAsync("/poll?channel=a&timeout=0").Within();
+        using var answer = JsonDocument.Parse(await first.Content.ReadAsStringAsync().Within());
+        var cursor = Uri.EscapeDataString(answer.RootElement.GetProperty("cursor").GetString()!);
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var next = await http.GetAsync($"/poll?channel=a&timeout=0&cursor={cursor}").Within();
+            statuses.Add(next.StatusCode);
+        }
+        using var fresh = await http.GetAsync("/poll?channel=a&timeout=0").Within();
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        await AssertChannelRefusalAsync(fresh, HttpStatusCode.TooManyRequests, "rate_limited");
     }
 
     [Fact]
