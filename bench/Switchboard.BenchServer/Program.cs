@@ -23,6 +23,15 @@ if (!string.IsNullOrEmpty(redisEndpoint))
 builder.Services.AddSwitchboard(options =>
 {
     builder.Configuration.GetSection("Switchboard:Engine").Bind(options.Engine);
+    // Every load generator connection comes from one address (S1 holds 10k, S5 opens 10k at once), and
+    // the scenarios measure throughput, not protection: the per-address limits are off and the event rate
+    // is out of reach, while its accounting still runs on every packet (docs/protection.md).
+    options.Limits.MaxConnectionsPerIp = 0;
+    options.Limits.HandshakesPerSecondPerIp = 0;
+    options.Limits.EventsPerSecond = 10_000_000;
+    options.Limits.EventBurst = 10_000_000;
+    options.Limits.EventBytesPerSecond = 10_000_000_000;
+    builder.Configuration.GetSection("Switchboard:Limits").Bind(options.Limits);
     if (bus is not null)
     {
         options.Cluster = bus;

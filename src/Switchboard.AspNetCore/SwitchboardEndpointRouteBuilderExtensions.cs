@@ -58,7 +58,13 @@ public static class SwitchboardEndpointRouteBuilderExtensions
     private static IEndpointConventionBuilder MapEngine(IEndpointRouteBuilder endpoints, string pattern, EngineServer server, string name, Cluster.PollingForwarder? forwarder = null)
     {
         var loggers = endpoints.ServiceProvider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
-        var endpoint = new EngineEndpoint(server, loggers.CreateLogger("Switchboard.Transports"), forwarder);
+        // One limiter for every endpoint of the app (docs/protection.md); none when AddSwitchboard was not called.
+        var limiter = endpoints.ServiceProvider.GetService<Limits.ConnectionLimiter>();
+        if (limiter is not null)
+        {
+            server.SessionRemoved += session => EngineEndpoint.ReleaseSession(limiter, session);
+        }
+        var endpoint = new EngineEndpoint(server, loggers.CreateLogger("Switchboard.Transports"), forwarder, limiter);
         pattern = pattern.TrimEnd('/');
         return endpoints.Map(pattern, endpoint.HandleAsync).WithDisplayName($"{name} {pattern}");
     }

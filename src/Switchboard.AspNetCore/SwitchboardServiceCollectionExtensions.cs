@@ -29,6 +29,10 @@ public static class SwitchboardServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SocketServerOptions>>().Value,
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new Limits.ConnectionLimiter(
+            sp.GetRequiredService<IOptions<SocketServerOptions>>().Value.Limits,
+            sp.GetRequiredService<TimeProvider>(),
+            (sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Switchboard.Limits")));
         services.TryAddSingleton<IChannelAuthorizer, AllowAllChannelAuthorizer>();
         // One throttle of refusal log lines for every protocol (EngineOptions.RefusalLogInterval).
         services.TryAddSingleton(sp => sp.GetRequiredService<SocketServer>().Engine.Refusals);

@@ -51,18 +51,62 @@ internal static class ChannelScripts
           return tonumber(redis.call('HGET', meta, 'top'))
         end
 
-        -- Records the largest seq among entries[1..count], which are about to be trimmed. The text is
-        -- stored as it came, so large numbers keep every digit.
+        -- The bytes an entry counts for against the byte cap: its field names and values.
+        local function entry_size(fields)
+          local size = 0
+          for i = 1, #fields do size = size + #fields[i] end
+          return size
+        end
+
+        -- Records the largest seq among entries[1..count], which are about to be trimmed, and takes
+        -- their bytes off the running total (never below 0: entries appended before the total existed
+        -- were not counted). The seq text is stored as it came, so large numbers keep every digit.
         local function note_trimmed(entries, count)
           if count == 0 then return end
           local text = redis.call('HGET', meta, 'trimmed')
-          local max, changed = tonumber(text), false
+          local max, changed, bytes = tonumber(text), false, 0
           for i = 1, count do
             local seqText = field(entries[i], 'seq')
             local seq = tonumber(seqText)
             if seq > max then max, text, changed = seq, seqText, true end
+            bytes = bytes + entry_size(entries[i][2])
           end
           if changed then redis.call('HSET', meta, 'trimmed', text) end
+          if redis.call('HINCRBY', meta, 'bytes', -bytes) < 0 then redis.call('HSET', meta, 'bytes', '0') end
+        end
+
+        -- Appends an entry with these fields at offset, and counts its bytes.
+        local function append(offset, fields)
+          redis.call('XADD', log, offset .. '-0', unpack(fields))
+          redis.call('HINCRBY', meta, 'bytes', entry_size(fields))
+        end
+
+        -- Drops the oldest entries until the channel holds at most max bytes (0: no cap).
+        local function trim_bytes(max)
+          if max <= 0 or tonumber(redis.call('HGET', meta, 'bytes') or '0') <= max then return end
+          local excess = tonumber(redis.call('HGET', meta, 'bytes')) - max
+          local start, keep = '-', nil
+          while true do
+            local batch = redis.call('XRANGE', log, start, '+', 'COUNT', 100)
+            local n = 0
+            while n < #batch and excess > 0 do
+              n = n + 1
+              excess = excess - entry_size(batch[n][2])
+            end
+            note_trimmed(batch, n)
+            if n < #batch then
+              keep = batch[n + 1][1]
+              break
+            end
+            if #batch < 100 then break end
+            start = '(' .. batch[#batch][1]
+          end
+          if keep then
+            redis.call('XTRIM', log, 'MINID', keep)
+          else
+            redis.call('XTRIM', log, 'MAXLEN', 0)
+            redis.call('HSET', meta, 'bytes', '0')
+          end
         end
 
         -- Keeps at most size entries (exact MAXLEN).
@@ -113,13 +157,17 @@ internal static class ChannelScripts
 
         """;
 
-    /// <summary>ARGV[4] history size, ARGV[5] history TTL in microseconds, ARGV[6..] the entry's field/value pairs. Returns {epoch, offset}.</summary>
+    /// <summary>
+    /// ARGV[4] history size, ARGV[5] history TTL in microseconds, ARGV[6] history bytes (0: no cap),
+    /// ARGV[7..] the entry's field/value pairs. Returns {epoch, offset}.
+    /// </summary>
     public const string Append = Prelude + """
         local epoch = open()
         local offset = redis.call('HINCRBY', meta, 'top', 1)
-        redis.call('XADD', log, offset .. '-0', unpack(ARGV, 6))
+        append(offset, {unpack(ARGV, 7)})
         redis.call('HSET', meta, 'ttl', ARGV[5])
         trim_size(tonumber(ARGV[4]))
+        trim_bytes(tonumber(ARGV[6]))
         trim_age(tonumber(ARGV[2]))
         expire(tonumber(ARGV[2]))
         return {epoch, offset}

@@ -55,7 +55,7 @@ internal static class ClusterScripts
     /// KEYS[1] the namespace's sequence hash, KEYS[2] the node table, then two keys (stream, meta) per
     /// channel, then one interest set per room. ARGV[1] a fresh epoch, ARGV[2] now in µs, ARGV[3] idle
     /// expiry in ms (as the channel scripts), ARGV[4] channel count, ARGV[5] room count, ARGV[6] the
-    /// inbox prefix, ARGV[7] the namespace, then (name, size, ttl µs) per channel, the room names, and
+    /// inbox prefix, ARGV[7] the namespace, then (name, size, ttl µs, bytes) per channel, the room names, and
     /// the stream entry's fields (docs/redis.md). The inbox message's body (docs/cluster.md) is written
     /// here from those fields, so the arguments go to Redis once. Returns {sequence epoch, seq, name,
     /// offset, epoch, …}.
@@ -70,7 +70,7 @@ internal static class ClusterScripts
         end
         local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
         local now = tonumber(ARGV[2])
-        local fieldsAt = 8 + 3 * channels + rooms
+        local fieldsAt = 8 + 4 * channels + rooms
         local fields, entry = {'seq', tostring(seq)}, {}
         for i = fieldsAt, #ARGV do fields[#fields + 1] = ARGV[i] end
         for i = fieldsAt, #ARGV - 1, 2 do entry[ARGV[i]] = ARGV[i + 1] end
@@ -79,12 +79,13 @@ internal static class ClusterScripts
         local positions = {}
         for c = 1, channels do
           log, meta = KEYS[1 + 2 * c], KEYS[2 + 2 * c]
-          local at = 8 + 3 * (c - 1)
+          local at = 8 + 4 * (c - 1)
           local epoch = open()
           local offset = redis.call('HINCRBY', meta, 'top', 1)
-          redis.call('XADD', log, offset .. '-0', unpack(fields))
+          append(offset, fields)
           redis.call('HSET', meta, 'ttl', ARGV[at + 2])
           trim_size(tonumber(ARGV[at + 1]))
+          trim_bytes(tonumber(ARGV[at + 3]))
           trim_age(now)
           expire(now)
           positions[#positions + 1] = {ARGV[at], offset, epoch}
@@ -95,7 +96,7 @@ internal static class ClusterScripts
 
         local roomNames = {}
         for r = 1, rooms do
-          roomNames[r] = ARGV[7 + 3 * channels + r]
+          roomNames[r] = ARGV[7 + 4 * channels + r]
           add_members(KEYS[2 + 2 * channels + r], '')
         end
         if #targets > 0 then

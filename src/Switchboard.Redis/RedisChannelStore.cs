@@ -88,6 +88,7 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
             _idleExpiry,
             Math.Max(0, policy.Size),
             (policy.Ttl.Ticks / TimeSpan.TicksPerMicrosecond).ToString(CultureInfo.InvariantCulture),
+            Math.Max(0, policy.MaxBytes),
         };
         StoredPublication.AddFields(argv, publication);
         var result = (RedisResult[])(await EvaluateAsync(ChannelScripts.Append, nsp, channel, [.. argv]).ConfigureAwait(false))!;

@@ -103,6 +103,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             argv.Add(channel);
             argv.Add(Math.Max(0, policy.Size));
             argv.Add((policy.Ttl.Ticks / TimeSpan.TicksPerMicrosecond).ToString(CultureInfo.InvariantCulture));
+            argv.Add(Math.Max(0, policy.MaxBytes));
         }
         foreach (var room in publication.Rooms)
         {

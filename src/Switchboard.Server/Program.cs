@@ -6,7 +6,9 @@
 // environment variables and the command line, all under "Switchboard": the section itself binds onto
 // SocketServerOptions (e.g. Switchboard__Engine__PingInterval or --Switchboard:ConnectTimeout=00:00:10),
 // Switchboard:Auth holds the token settings (docs/auth.md), Switchboard:Api:Keys the HTTP API's keys,
-// Switchboard:Cors:Origins the other origins allowed to connect, Switchboard:Demos the demos'. It listens
+// Switchboard:Cors:Origins the other origins allowed to connect, Switchboard:Demos the demos',
+// Switchboard:Limits the connection and rate limits (docs/protection.md), Switchboard:ForwardedHeaders
+// the trusted proxies whose X-Forwarded-For gives the client's address. It listens
 // on http://127.0.0.1:8080 unless an address is configured. With Switchboard:Redis:Configuration set,
 // the node joins a cluster over Redis (docs/cluster.md).
 using Switchboard.AspNetCore;
@@ -26,12 +28,18 @@ builder.Services.Configure<SocketServerOptions>(settings);
 builder.Services.AddSwitchboardJwt(settings.GetSection("Auth"));
 builder.AddRedisCluster(settings.GetSection("Redis"));
 var origins = builder.AddOriginPolicy(settings.GetSection("Cors"));
+var behindProxy = builder.AddTrustedProxies(settings.GetSection("ForwardedHeaders"));
 var apiKeys = ConfiguredList.Read(settings.GetSection("Api:Keys"));
 builder.Services.AddSingleton<ChatApp>();
 builder.AddDemos();
 
 var app = builder.Build();
 
+if (behindProxy)
+{
+    // First, so the connection limits (Switchboard:Limits) count the client's address, not the proxy's.
+    app.UseForwardedHeaders();
+}
 app.UseOriginPolicy(origins);
 app.UseDefaultFiles();
 app.UseStaticFiles();

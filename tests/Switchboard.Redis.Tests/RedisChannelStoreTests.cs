@@ -34,6 +34,7 @@ public sealed class RedisChannelStoreTests(RedisServer redis) : IClassFixture<Re
             ["epoch"] = position.Epoch,
             ["top"] = "1",
             ["trimmed"] = "0",
+            ["bytes"] = "73",
             ["ttl"] = "120000000",
         }, hash);
         var entry = Assert.Single(await database.StreamRangeAsync(log));

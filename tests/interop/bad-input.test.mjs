@@ -291,24 +291,32 @@ test('an overlapping GET poll gets 400 "Bad request" and closes that session', T
   await assertOthersUndisturbed();
 });
 
-test('a flood of 2000 events from one raw client: all handled, others keep being answered', TEST, async () => {
+// The interop app keeps the default event rate (docs/protection.md: 100 packets/s, burst 200), so a
+// flood is what it protects against: the first burst is handled, the rest dropped, and a client that
+// goes on at more than twice its rate is disconnected (DISCONNECT, then the Engine.IO close).
+test('a flood of 2000 events from one raw client: its burst handled, then it is disconnected; others keep being answered', TEST, async () => {
   const { socket } = await rawSocketIo();
   const flood = 2_000;
   for (let i = 0; i < flood; i++) socket.sendText('42["count"]');
   socket.sendText('421["get-count"]');
   // The healthy clients' round trips race the flood.
   await assertOthersUndisturbed();
-  assert.equal(await socket.nextText(5_000), `431[${flood}]`);
-  assert.ok(socket.isOpen, 'the flooding client was disconnected');
+  // The DISCONNECT is queued before the close, but a client still sending may see the connection
+  // end before it reads it: either way, nothing after the burst is answered.
+  const first = await socket.nextText(5_000).catch(() => null);
+  assert.ok(first === null || first === '41', `expected the DISCONNECT or nothing, got ${first}`);
+  await socket.waitClosed();
+  await waitForLog(server, /stayed over its event rate/);
 });
 
-test('a polling payload of 2000 events: all handled, others keep being answered', TEST, async () => {
+test('a polling payload of 2000 events: its burst handled, then the session is disconnected; others keep being answered', TEST, async () => {
   const session = await rawPollingSocketIo();
   const flood = 2_000;
   const posted = session.post(`${Array(flood).fill('42["count"]').join('\x1e')}\x1e421["get-count"]`);
   await assertOthersUndisturbed();
   assert.equal((await posted).text, 'ok');
-  assert.deepEqual(await session.poll(), [`431[${flood}]`]);
+  assert.deepEqual(await session.poll(), ['41', '1']);
+  await assertSessionGone(session.sid);
 });
 
 for (const transport of ['polling', 'websocket']) {

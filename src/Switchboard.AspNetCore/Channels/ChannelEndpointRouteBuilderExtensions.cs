@@ -31,7 +31,7 @@ public static class ChannelEndpointRouteBuilderExtensions
         var heartbeat = new HeartbeatTicker(options.HeartbeatInterval, server.Time);
         endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopped.Register(heartbeat.Dispose);
         var endpoint = new ServerSentEventsEndpoint(server.Of(ns).Channels, options, heartbeat, stopping, logger);
-        return endpoints.MapGet(pattern, (RequestDelegate)endpoint.HandleAsync).WithDisplayName($"Server-Sent Events {pattern} ({ns})");
+        return endpoints.MapGet(pattern, Limited(endpoints, endpoint.HandleAsync)).WithDisplayName($"Server-Sent Events {pattern} ({ns})");
     }
 
     /// <summary>
@@ -45,7 +45,11 @@ public static class ChannelEndpointRouteBuilderExtensions
         options.Validate();
         var (server, logger, stopping) = Resolve(endpoints, nameof(MapLongPoll));
         var endpoint = new LongPollEndpoint(server.Of(ns).Channels, options, server.Time, stopping, logger);
-        return endpoints.MapGet(pattern, (RequestDelegate)endpoint.HandleAsync).WithDisplayName($"Long-poll {pattern} ({ns})");
+        // A poll with a cursor continues a client's stream, as an Engine.IO poll with its sid does: it
+        // holds a connection slot but takes no handshake token, so a client on a busy channel is not
+        // throttled for polling as fast as it is answered.
+        return endpoints.MapGet(pattern, Limited(endpoints, endpoint.HandleAsync, static context => context.Request.Query.ContainsKey("cursor")))
+            .WithDisplayName($"Long-poll {pattern} ({ns})");
     }
 
     /// <summary>
@@ -68,6 +72,10 @@ public static class ChannelEndpointRouteBuilderExtensions
         group.MapPost("/disconnect", (RequestDelegate)api.DisconnectAsync).WithDisplayName($"Channel API disconnect {pattern} ({ns})");
         return group;
     }
+
+    /// <summary>The endpoint behind the app's <see cref="Limits.ConnectionLimiter"/> (docs/protection.md), when there is one.</summary>
+    internal static RequestDelegate Limited(IEndpointRouteBuilder endpoints, RequestDelegate handler, Func<HttpContext, bool>? continues = null) =>
+        endpoints.ServiceProvider.GetService<Limits.ConnectionLimiter>() is { } limiter ? limiter.Wrap(handler, continues) : handler;
 
     private static (SocketServer Server, ILogger Logger, CancellationToken Stopping) Resolve(IEndpointRouteBuilder endpoints, string method)
     {

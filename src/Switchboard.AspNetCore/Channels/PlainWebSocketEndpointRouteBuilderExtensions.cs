@@ -33,6 +33,6 @@ public static class PlainWebSocketEndpointRouteBuilderExtensions
         var lifetime = services.GetService<IHostApplicationLifetime>();
         lifetime?.ApplicationStopping.Register(endpoint.Shutdown);
         lifetime?.ApplicationStopped.Register(endpoint.Dispose);
-        return endpoints.Map(pattern, endpoint.HandleAsync).WithDisplayName($"Channels WebSocket {pattern}");
+        return endpoints.Map(pattern, ChannelEndpointRouteBuilderExtensions.Limited(endpoints, endpoint.HandleAsync)).WithDisplayName($"Channels WebSocket {pattern}");
     }
 }

@@ -76,6 +76,13 @@ public sealed class SocketChannelEvents
             Refuse(e, new SocketChannelError(SocketChannelError.Forbidden, $"'{request.Channel}' is a socket's private room."));
             return;
         }
+        if (AtSubscriptionLimit(e.Socket, request.Channel) is { } limit)
+        {
+            e.Socket.Namespace.Server.Limits.Refused(SocketLimits.Kind.SubscriptionRefused, e.Socket.Id, limit);
+            e.Ack(new SocketChannelRefusal(false, new SocketChannelError(SocketChannelError.TooManySubscriptions,
+                $"At most {limit} subscriptions per socket; unsubscribe from some first.")));
+            return;
+        }
         try
         {
             var subscription = await e.Socket.Namespace.Channels.SubscribeSocketAsync(e.Socket, request.Channel, request.Since).ConfigureAwait(false);
@@ -135,6 +142,21 @@ public sealed class SocketChannelEvents
         {
             Fail(e, request.Channel, ex);
         }
+    }
+
+    /// <summary>
+    /// The limit, when a new subscription would pass <see cref="LimitOptions.MaxSubscriptionsPerSocket"/>:
+    /// every room but the socket's own counts, a channel it is already in does not.
+    /// </summary>
+    private static int? AtSubscriptionLimit(Socket socket, string channel)
+    {
+        var max = socket.Namespace.Server.Options.Limits.MaxSubscriptionsPerSocket;
+        if (max <= 0)
+        {
+            return null;
+        }
+        var (count, already) = socket.Namespace.Adapter.RoomCountOf(socket, channel);
+        return !already && count - 1 >= max ? max : null;
     }
 
     /// <summary>A socket id names the room of that socket's private messages: not a channel to read or write.</summary>

@@ -31,5 +31,8 @@ public sealed record SocketChannelError(string Code, string Message)
     /// <summary>The backend that stores publications (Redis, in a cluster) is unreachable: nothing was done; retry later.</summary>
     public const string Unavailable = "unavailable";
 
+    /// <summary>The socket already has <c>Limits:MaxSubscriptionsPerSocket</c> subscriptions: unsubscribe from some first.</summary>
+    public const string TooManySubscriptions = "too_many_subscriptions";
+
     public static SocketChannelError BadRequest(string message) => new(BadRequestCode, message);
 }

@@ -10,7 +10,7 @@ namespace Switchboard.AspNetCore.Transports;
 /// The HTTP entry point of one Engine.IO server: validates the query, answers the protocol's errors,
 /// and hands the request to the polling or WebSocket transport.
 /// </summary>
-internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger, Cluster.PollingForwarder? forwarder = null)
+internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger, Cluster.PollingForwarder? forwarder = null, Limits.ConnectionLimiter? limiter = null)
 {
     private readonly PollingTransport _polling = new(server, logger);
     private readonly WebSocketTransport _webSocket = new(server, logger);
@@ -61,11 +61,13 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
             }
             if (isWebSocket)
             {
-                return context.WebSockets.IsWebSocketRequest
-                    ? _webSocket.HandshakeAsync(context, request)
-                    : Refuse(context, EngineError.BadRequest, "websocket transport without an upgrade");
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    return Refuse(context, EngineError.BadRequest, "websocket transport without an upgrade");
+                }
+                return limiter is null ? _webSocket.HandshakeAsync(context, request) : HandshakeAdmittedAsync(context, request, limiter, webSocket: true);
             }
-            return _polling.HandshakeAsync(context, request);
+            return limiter is null ? _polling.HandshakeAsync(context, request) : HandshakeAdmittedAsync(context, request, limiter, webSocket: false);
         }
 
         var session = server.Find(sid.ToString(), forPoll: isPolling && HttpMethods.IsGet(context.Request.Method));
@@ -88,6 +90,57 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
             return _polling.PostAsync(context, session);
         }
         return Refuse(context, EngineError.BadRequest, context.Request.Method);
+    }
+
+    /// <summary>
+    /// A handshake that must first be admitted (docs/protection.md). A polling session holds its slot
+    /// until it is removed from the server (see <see cref="ReleaseSession"/>); a WebSocket session while
+    /// its request lives, which costs one small state machine per WebSocket (<see cref="HoldWhileOpenAsync"/>).
+    /// </summary>
+    private Task HandshakeAdmittedAsync(HttpContext context, EngineRequest? request, Limits.ConnectionLimiter limiter, bool webSocket)
+    {
+        var remote = context.Connection.RemoteIpAddress;
+        var admission = limiter.TryAdmit(remote);
+        if (admission != Limits.Admission.Admitted)
+        {
+            context.Response.Headers.RetryAfter = Limits.ConnectionLimiter.RetryAfter(admission);
+            return EngineErrorResponse.WriteAsync(context, EngineError.BadRequest, Limits.ConnectionLimiter.Code(admission), Limits.ConnectionLimiter.Status(admission));
+        }
+        if (webSocket)
+        {
+            return HoldWhileOpenAsync(_webSocket, context, request, limiter, remote);
+        }
+        try
+        {
+            // The session is opened before this returns; from then on its removal gives the slot back.
+            return _polling.HandshakeAsync(context, request);
+        }
+        catch
+        {
+            limiter.Release(remote);
+            throw;
+        }
+    }
+
+    private static async Task HoldWhileOpenAsync(WebSocketTransport transport, HttpContext context, EngineRequest? request, Limits.ConnectionLimiter limiter, System.Net.IPAddress? remote)
+    {
+        try
+        {
+            await transport.HandshakeAsync(context, request);
+        }
+        finally
+        {
+            limiter.Release(remote);
+        }
+    }
+
+    /// <summary>Gives back the slot of a session opened over polling (one opened over WebSocket gave it back when its request ended).</summary>
+    internal static void ReleaseSession(Limits.ConnectionLimiter limiter, EngineSession session)
+    {
+        if (session.Request.Query.TryGetValue("transport", out var transport) && transport == "polling")
+        {
+            limiter.Release(session.Request.RemoteAddress);
+        }
     }
 
     /// <summary>A valid polling request for a session this node does not hold: another node of the cluster may.</summary>

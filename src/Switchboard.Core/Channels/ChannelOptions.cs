@@ -1,11 +1,20 @@
 namespace Switchboard.Channels;
 
-/// <summary>How much history a channel keeps: at most <see cref="Size"/> publications, none older than <see cref="Ttl"/>.</summary>
+/// <summary>
+/// How much history a channel keeps: at most <see cref="Size"/> publications and <see cref="MaxBytes"/>
+/// bytes of them, none older than <see cref="Ttl"/>.
+/// </summary>
 public sealed class HistoryPolicy
 {
+    /// <summary>The default of <see cref="MaxBytes"/>: 1 MiB.</summary>
+    public const long DefaultMaxBytes = 1 << 20;
+
     public int Size { get; set; } = 100;
 
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Bytes of publications kept (their payloads and a fixed overhead each, in memory); 0 or less: no byte cap. Default 1 MiB.</summary>
+    public long MaxBytes { get; set; } = DefaultMaxBytes;
 }
 
 /// <summary>A history policy for the channels whose name matches <see cref="Pattern"/> (<c>*</c> any run of characters, <c>?</c> one).</summary>
@@ -17,7 +26,9 @@ public sealed class ChannelHistoryRule
 
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
 
-    internal HistoryPolicy Policy => new() { Size = Size, Ttl = Ttl };
+    public long MaxBytes { get; set; } = HistoryPolicy.DefaultMaxBytes;
+
+    internal HistoryPolicy Policy => new() { Size = Size, Ttl = Ttl, MaxBytes = MaxBytes };
 }
 
 /// <summary>
@@ -30,6 +41,19 @@ public sealed class ChannelOptions
     public HistoryPolicy DefaultHistory { get; } = new();
 
     public List<ChannelHistoryRule> History { get; } = [];
+
+    /// <summary>
+    /// Bytes of history the in-memory store keeps over all channels; past it the oldest publications go
+    /// first, whatever their channel. 0 or less: no budget. Default 256 MiB. Not used by the Redis store
+    /// (docs/protection.md).
+    /// </summary>
+    public long MaxMemory { get; set; } = 256L << 20;
+
+    /// <summary>
+    /// Channels the in-memory store keeps a log for; past it the least recently published channels are
+    /// forgotten (their next publication starts a new epoch). 0 or less: no cap. Default 100 000.
+    /// </summary>
+    public int MaxChannels { get; set; } = 100_000;
 
     /// <summary>
     /// The outbound byte budget of one channel-protocol connection: the most bytes (each queued message

@@ -4,18 +4,29 @@ using System.Security.Cryptography;
 namespace Switchboard.Channels;
 
 /// <summary>
-/// Channel history in this process's memory: a bounded queue per channel. Its epochs are new with every
-/// process, so a client that resumes across a restart is told its position is gone.
+/// Channel history in this process's memory: a bounded queue per channel (by count, bytes and age), all
+/// of them within a memory budget and a number of channels (docs/protection.md). Its epochs are new with
+/// every process, so a client that resumes across a restart is told its position is gone.
 /// </summary>
-public sealed class InMemoryChannelStore : IChannelStore, IDisposable
+public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
 {
     private readonly ConcurrentDictionary<(string Nsp, string Channel), ChannelLog> _logs = new();
     private readonly TimeProvider _time;
     private readonly ITimer _sweeper;
+    private readonly long _maxMemory;
+    private readonly int _maxChannels;
 
-    public InMemoryChannelStore(TimeProvider? time = null)
+    /// <param name="time">The clock of ages and sweeps.</param>
+    /// <param name="options">
+    /// <see cref="ChannelOptions.MaxMemory"/> and <see cref="ChannelOptions.MaxChannels"/>; null takes
+    /// their defaults (256 MiB, 100 000 channels).
+    /// </param>
+    public InMemoryChannelStore(TimeProvider? time = null, ChannelOptions? options = null)
     {
         _time = time ?? TimeProvider.System;
+        options ??= new ChannelOptions();
+        _maxMemory = options.MaxMemory;
+        _maxChannels = options.MaxChannels;
         _sweeper = _time.CreateTimer(static s => ((InMemoryChannelStore)s!).Sweep(), this, SweepPeriod, SweepPeriod);
     }
 
@@ -37,14 +48,14 @@ public sealed class InMemoryChannelStore : IChannelStore, IDisposable
         {
             lock (log)
             {
-                log.Trim(now);
+                Release(log.Trim(now));
                 if (log.Entries.Count > 0 || now - log.LastTouched < SweepPeriod)
                 {
                     continue;
                 }
                 log.Forgotten = true;
             }
-            _logs.TryRemove(new KeyValuePair<(string, string), ChannelLog>(key, log));
+            Forget(key, log);
         }
     }
 
@@ -54,7 +65,15 @@ public sealed class InMemoryChannelStore : IChannelStore, IDisposable
     {
         while (true)
         {
-            var log = _logs.GetOrAdd((nsp, channel), static _ => new ChannelLog());
+            if (!_logs.TryGetValue((nsp, channel), out var log))
+            {
+                var fresh = new ChannelLog();
+                log = _logs.GetOrAdd((nsp, channel), fresh);
+                if (ReferenceEquals(log, fresh) && Interlocked.Increment(ref _channelCount) > _maxChannels && _maxChannels > 0)
+                {
+                    ForgetLeastRecentlyPublished(log);
+                }
+            }
             lock (log)
             {
                 if (!log.Forgotten)
@@ -69,14 +88,24 @@ public sealed class InMemoryChannelStore : IChannelStore, IDisposable
     public ValueTask<StreamPosition> AppendAsync(string nsp, string channel, Publication publication, HistoryPolicy policy, CancellationToken cancellationToken = default)
     {
         var log = Log(nsp, channel);
+        StreamPosition position;
         lock (log)
         {
             log.Policy = policy;
             var entry = new ChannelEntry(channel, ++log.Top, log.Epoch, publication);
+            var size = SizeOf(publication);
             log.Entries.Enqueue(entry);
-            log.Trim(_time.GetUtcNow());
-            return ValueTask.FromResult(entry.Position);
+            log.Bytes += size;
+            log.LastAppended = _time.GetTimestamp();
+            Interlocked.Add(ref _bytes, size);
+            Release(log.Trim(_time.GetUtcNow()));
+            position = entry.Position;
         }
+        if (_maxMemory > 0 && Volatile.Read(ref _bytes) > _maxMemory)
+        {
+            EvictOldest();
+        }
+        return ValueTask.FromResult(position);
     }
 
     public ValueTask<HistoryRead> ReadAsync(string nsp, string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default)
@@ -84,7 +113,7 @@ public sealed class InMemoryChannelStore : IChannelStore, IDisposable
         var log = Log(nsp, channel);
         lock (log)
         {
-            log.Trim(_time.GetUtcNow());
+            Release(log.Trim(_time.GetUtcNow()));
             var top = new StreamPosition(log.Top, log.Epoch);
             if (since is not { } from)
             {
@@ -105,7 +134,7 @@ public sealed class InMemoryChannelStore : IChannelStore, IDisposable
         var log = Log(nsp, channel);
         lock (log)
         {
-            log.Trim(_time.GetUtcNow());
+            Release(log.Trim(_time.GetUtcNow()));
             var top = new StreamPosition(log.Top, log.Epoch);
             if (log.TrimmedMaxSeq > seq)
             {
@@ -137,17 +166,32 @@ public sealed class InMemoryChannelStore : IChannelStore, IDisposable
         public readonly Queue<ChannelEntry> Entries = new();
         public long Top;
         public long TrimmedMaxSeq;
+        public long Bytes;
+        public long LastAppended;
         public HistoryPolicy Policy = new();
         public DateTimeOffset LastTouched;
         public bool Forgotten;
 
-        public void Trim(DateTimeOffset now)
+        /// <summary>Drops what the policy no longer keeps; returns the bytes freed.</summary>
+        public long Trim(DateTimeOffset now)
         {
             var oldest = now - Policy.Ttl;
-            while (Entries.Count > 0 && (Entries.Count > Policy.Size || Entries.Peek().Publication.Time < oldest))
+            var freed = 0L;
+            while (Entries.Count > 0 && (Entries.Count > Policy.Size || (Policy.MaxBytes > 0 && Bytes > Policy.MaxBytes) || Entries.Peek().Publication.Time < oldest))
             {
-                TrimmedMaxSeq = Math.Max(TrimmedMaxSeq, Entries.Dequeue().Publication.Seq);
+                freed += DropOldest();
             }
+            return freed;
+        }
+
+        /// <summary>Drops the oldest publication; a position before it is then answered with a discontinuity.</summary>
+        public long DropOldest()
+        {
+            var entry = Entries.Dequeue();
+            TrimmedMaxSeq = Math.Max(TrimmedMaxSeq, entry.Publication.Seq);
+            var size = SizeOf(entry.Publication);
+            Bytes -= size;
+            return size;
         }
     }
 }

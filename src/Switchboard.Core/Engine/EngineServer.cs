@@ -117,7 +117,19 @@ public sealed class EngineServer : IDisposable
 
     public IEnumerable<EngineSession> Sessions => _sessions.Values;
 
-    internal void Remove(EngineSession session) => _sessions.TryRemove(new KeyValuePair<string, EngineSession>(session.Id, session));
+    /// <summary>
+    /// Called once for each session when it leaves the server (closed, and drained if it was polling):
+    /// where admission control gives back the session's connection slot.
+    /// </summary>
+    public Action<EngineSession>? SessionRemoved { get; set; }
+
+    internal void Remove(EngineSession session)
+    {
+        if (_sessions.TryRemove(new KeyValuePair<string, EngineSession>(session.Id, session)))
+        {
+            SessionRemoved?.Invoke(session);
+        }
+    }
 
     /// <summary>Closes every session (server shutdown).</summary>
     public void CloseAll(EngineCloseReason reason = EngineCloseReason.ServerShutdown)

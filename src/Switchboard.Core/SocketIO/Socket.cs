@@ -82,13 +82,38 @@ public sealed partial class Socket
     /// <summary>The rooms this socket is in, its own id room included.</summary>
     public IReadOnlyCollection<string> Rooms => Namespace.Adapter.RoomsOf(this);
 
-    /// <summary>Joins a room. A socket that has already disconnected joins nothing (a handler that awaited past the disconnect cannot leak it into a room).</summary>
+    /// <summary>
+    /// Joins a room. A socket that has already disconnected joins nothing (a handler that awaited past the
+    /// disconnect cannot leak it into a room). Throws <see cref="SocketLimitException"/> when the socket is
+    /// already in <see cref="LimitOptions.MaxRoomsPerSocket"/> rooms (see <see cref="TryJoin"/>).
+    /// </summary>
     public void Join(string room)
+    {
+        if (!TryJoin(room))
+        {
+            throw new SocketLimitException($"Socket {Id} is already in {Namespace.Server.Options.Limits.MaxRoomsPerSocket} rooms, the limit (Limits:MaxRoomsPerSocket).");
+        }
+    }
+
+    /// <summary>Joins a room; false, and nothing joined, when the socket is already in <see cref="LimitOptions.MaxRoomsPerSocket"/> other rooms.</summary>
+    public bool TryJoin(string room)
     {
         if (System.Threading.Volatile.Read(ref _connected) == 2)
         {
-            return;
+            return true;
         }
+        var max = Namespace.Server.Options.Limits.MaxRoomsPerSocket;
+        if (max > 0 && !Namespace.Adapter.CanJoin(this, room, max))
+        {
+            Namespace.Server.Limits.Refused(SocketLimits.Kind.JoinRefused, Id, max);
+            return false;
+        }
+        JoinUnchecked(room);
+        return true;
+    }
+
+    private void JoinUnchecked(string room)
+    {
         Namespace.Adapter.Join(this, room);
         if (System.Threading.Volatile.Read(ref _connected) == 2)
         {

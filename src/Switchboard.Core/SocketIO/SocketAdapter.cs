@@ -99,6 +99,24 @@ public class SocketAdapter(Namespace nsp)
         }
     }
 
+    /// <summary>Whether a socket may join a room: it is in it already, or in fewer than <paramref name="max"/> rooms.</summary>
+    internal bool CanJoin(Socket socket, string room, int max)
+    {
+        lock (_lock)
+        {
+            return !_socketRooms.TryGetValue(socket, out var rooms) || rooms.Count < max || rooms.Contains(room);
+        }
+    }
+
+    /// <summary>How many rooms a socket is in, its own id room included, and whether <paramref name="room"/> is one.</summary>
+    internal (int Count, bool Contains) RoomCountOf(Socket socket, string room)
+    {
+        lock (_lock)
+        {
+            return _socketRooms.TryGetValue(socket, out var rooms) ? (rooms.Count, rooms.Contains(room)) : (0, false);
+        }
+    }
+
     public IReadOnlyCollection<string> RoomsOf(Socket socket)
     {
         lock (_lock)
@@ -169,7 +187,11 @@ public class SocketAdapter(Namespace nsp)
     {
         foreach (var socket in Snapshot(options))
         {
-            socket.Join(rooms);
+            // A socket at its room limit keeps its rooms; the others still join.
+            foreach (var room in rooms)
+            {
+                socket.TryJoin(room);
+            }
         }
         if (Operations(options) is { } operations)
         {

@@ -12,7 +12,7 @@ namespace Switchboard.SocketIO;
 /// The Socket.IO side of one Engine.IO session: decodes packets (reassembling binary ones), connects
 /// and disconnects namespaces, and routes events and acknowledgements to sockets.
 /// </summary>
-internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
+internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTarget
 {
     private static readonly JsonElement EmptyAuth = JsonDocument.Parse("{}").RootElement;
 
@@ -21,6 +21,7 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
     private SocketPacket _pending;
     private List<ReadOnlyMemory<byte>>? _pendingAttachments;
     private bool _everConnected;
+    private bool _pendingOverLimit;
 
     // The connect timeout's deadline, cancelled once a namespace is joined or the session closes.
     private readonly long _connectTimeoutTicket;
@@ -44,12 +45,20 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
                 Fail("binary data without a binary packet");
                 return;
             }
+            ChargeAttachment(packet.Data.Length);
             _pendingAttachments.Add(packet.Data);
             if (_pendingAttachments.Count == _pending.AttachmentCount)
             {
                 var attachments = _pendingAttachments;
                 _pendingAttachments = null;
-                Handle(_pending, attachments);
+                if (_pendingOverLimit)
+                {
+                    DropOverLimit(_pending, attachments);
+                }
+                else
+                {
+                    Handle(_pending, attachments);
+                }
             }
             return;
         }
@@ -74,10 +83,18 @@ internal sealed class SocketClient : IEngineSessionHandler, IDeadlineTarget
             Fail(error ?? "invalid packet");
             return;
         }
+        // A DISCONNECT always goes through: dropping it would only keep the connection longer.
+        var admitted = AdmitPacket(packet.Data.Length) || parsed.Type == SocketPacketType.Disconnect;
         if (parsed.AttachmentCount > 0)
         {
             _pending = parsed;
+            _pendingOverLimit = !admitted;
             _pendingAttachments = new List<ReadOnlyMemory<byte>>(parsed.AttachmentCount);
+            return;
+        }
+        if (!admitted)
+        {
+            DropOverLimit(parsed, []);
             return;
         }
         Handle(parsed, []);

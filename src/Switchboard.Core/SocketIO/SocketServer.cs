@@ -25,10 +25,11 @@ public sealed class SocketServer : IDisposable
         Time = time ?? TimeProvider.System;
         loggers ??= NullLoggerFactory.Instance;
         Log = new SocketLog(loggers.CreateLogger("Switchboard.SocketIO"));
+        Limits = new SocketLimits(loggers.CreateLogger("Switchboard.Limits"), Time);
         AdapterFactory = options.AdapterFactory;
         Engine = new EngineServer(options.Engine, session => _ = new SocketClient(this, session), loggers.CreateLogger("Switchboard.EngineIO"), Time);
         ConnectTimeoutLane = Engine.CreateLane(options.ConnectTimeout);
-        ChannelStore = options.ChannelStore ?? new InMemoryChannelStore(Time);
+        ChannelStore = options.ChannelStore ?? new InMemoryChannelStore(Time, options.Channels);
         if (options.Recovery is { } recovery)
         {
             RecoveryLane = Engine.CreateLane(recovery.MaxDisconnectionDuration);
@@ -61,6 +62,9 @@ public sealed class SocketServer : IDisposable
     internal Func<Namespace, SocketAdapter> AdapterFactory { get; }
 
     internal SocketLog Log { get; }
+
+    /// <summary>What the event, room and subscription limits of <see cref="SocketServerOptions.Limits"/> refused.</summary>
+    public SocketLimits Limits { get; }
 
     internal DeadlineScheduler.Lane ConnectTimeoutLane { get; }
 

@@ -12,6 +12,9 @@ public sealed class SocketServerOptions
     /// <summary>How long a new connection may take to join a namespace before it is closed. Default 45 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>Connection, rate, subscription and room limits (docs/protection.md).</summary>
+    public LimitOptions Limits { get; } = new();
+
     /// <summary>Channel history settings (per channel name pattern).</summary>
     public ChannelOptions Channels { get; } = new();
 

@@ -212,7 +212,7 @@ public sealed partial class SocketIORedisAdapterBridge
         switch (type)
         {
             case RequestType.RemoteJoin when room is not null:
-                socket.Join(room);
+                socket.TryJoin(room);
                 break;
             case RequestType.RemoteLeave when room is not null:
                 socket.Leave(room);

@@ -4,7 +4,7 @@ using Switchboard.SocketIO;
 
 namespace Switchboard.AspNetCore.Tests.SocketIO;
 
-public sealed class SocketConcurrencyTests(SocketIOFixture fixture) : IClassFixture<SocketIOFixture>, IDisposable
+public sealed class SocketConcurrencyTests(UnthrottledSocketIOFixture fixture) : IClassFixture<UnthrottledSocketIOFixture>, IDisposable
 {
     public void Dispose() => fixture.Host.Logs.AssertNoErrors();
 
@@ -185,5 +185,16 @@ public sealed class SocketConcurrencyTests(SocketIOFixture fixture) : IClassFixt
         Assert.Equal([second], nsp.Sockets.Keys);
         await client.SendAsync($"42{nsp.Name},1[\"echo\",\"back\"]");
         Assert.Equal($"43{nsp.Name},1[\"back\"]", await client.ReceiveTextAsync());
+    }
+}
+
+/// <summary>The concurrency tests send thousands of events at once: the event rate limit (docs/protection.md) is off.</summary>
+public sealed class UnthrottledSocketIOFixture : SocketIOFixture
+{
+    protected override void ConfigureOptions(SocketServerOptions options)
+    {
+        base.ConfigureOptions(options);
+        options.Limits.EventsPerSecond = 0;
+        options.Limits.EventBytesPerSecond = 0;
     }
 }

@@ -362,6 +362,32 @@ public abstract class ChannelStoreContract
         }
     }
 
+    [Fact]
+    public async Task A_channel_keeps_no_more_bytes_than_its_policy_allows_and_keeps_its_epoch()
+    {
+        // About 1.1 KB each, however a store counts them: three fit in 3 500 bytes, four do not.
+        var policy = new HistoryPolicy { Size = 1000, Ttl = TimeSpan.FromHours(1), MaxBytes = 3_500 };
+        var positions = new StreamPosition[10];
+        for (var i = 0; i < positions.Length; i++)
+        {
+            var seq = Interlocked.Increment(ref _seq);
+            var publication = Publication.FromStored(seq, "message", Encoding.UTF8.GetBytes($"[\"{new string('x', 1000)}\"]"), [], null, Clock.GetUtcNow());
+            positions[i] = await Store.AppendAsync(Nsp, Channel, publication, policy);
+        }
+
+        var latest = await Store.ReadAsync(Nsp, Channel, null, 100);
+        var fromTrimmed = await Store.ReadAsync(Nsp, Channel, positions[0], 100);
+        var fromKept = await Store.ReadAsync(Nsp, Channel, positions[^3], 100);
+
+        Assert.InRange(latest.Entries.Count, 2, 3);
+        Assert.Equal(10, latest.Entries[^1].Offset);
+        Assert.Equal(positions[0].Epoch, latest.Top.Epoch);
+        Assert.False(fromTrimmed.Continuous);
+        Assert.Empty(fromTrimmed.Entries);
+        Assert.True(fromKept.Continuous);
+        Assert.Equal([9L, 10], fromKept.Entries.Select(e => e.Offset));
+    }
+
     /// <summary>A publication stamped with the clock's current time and the next sequence number (or <paramref name="seq"/>).</summary>
     protected Publication Publish(long? seq = null, string eventName = "message")
     {

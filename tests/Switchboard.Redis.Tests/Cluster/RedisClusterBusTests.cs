@@ -344,6 +344,27 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     }
 
     /// <summary>A node on this test's key prefix; <paramref name="heartbeat"/> overrides the default interval.</summary>
+    [Fact]
+    public async Task A_publication_through_the_bus_keeps_the_channel_within_its_byte_cap()
+    {
+        var (a, bus) = await NodeAsync();
+        var payload = new string('x', 100_000);
+        StreamPosition first = default;
+        for (var i = 0; i < 15; i++)
+        {
+            var result = await a.Main.Channels.PublishAsync(["big"], "m", [payload]);
+            first = i == 0 ? result.Positions["big"] : first;
+        }
+
+        var read = await bus.Store.ReadAsync("/", "big", null, 100);
+        var fromFirst = await bus.Store.ReadAsync("/", "big", first, 100);
+
+        // The default cap is 1 MiB: ten entries of about 100 KB fit, eleven do not.
+        Assert.Equal(Enumerable.Range(6, 10).Select(i => (long)i), read.Entries.Select(e => e.Offset));
+        Assert.Equal(first.Epoch, read.Top.Epoch);
+        Assert.False(fromFirst.Continuous);
+    }
+
     private Task<(SocketServer Server, RedisClusterBus Bus)> NodeAsync(TimeSpan? heartbeat = null) =>
         _nodes.StartAsync(new RedisClusterOptions
         {
