@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Channels;
 
@@ -25,7 +26,7 @@ internal sealed class HttpChannelConnection(ChannelHub hub, string protocol, Cha
     /// <summary>The client stopped reading: told why (if it ever reads again), and the connection dropped, which frees the write.</summary>
     protected override void OnSendTimeout()
     {
-        Disconnect(SlowConsumerReason);
+        Disconnect(DisconnectCode.SlowConsumer);
         abort?.Invoke();
     }
 }

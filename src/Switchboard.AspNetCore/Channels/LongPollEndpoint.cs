@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Channels;
 
@@ -58,7 +59,7 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
     private async Task<Answer?> CollectAnswerAsync(HttpContext context, HttpChannelConnection connection, string[] channels, TimeSpan timeout)
     {
         var aborted = context.RequestAborted;
-        using var stop = stopping.Register(() => connection.Disconnect("server shutting down"));
+        using var stop = stopping.Register(() => connection.Disconnect(DisconnectCode.Shutdown));
         using var timer = new CancellationTokenSource(timeout, time);
         using var held = CancellationTokenSource.CreateLinkedTokenSource(aborted, timer.Token);
         var publications = new List<ChannelEntry>();

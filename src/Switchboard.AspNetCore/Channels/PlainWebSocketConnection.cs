@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
+using Switchboard.Protocols;
 using Switchboard.Protocols.Plain;
 using Switchboard.SocketIO;
 
@@ -48,10 +49,10 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     }
 
     /// <summary>Ends the connection from the server side: a <c>close</c> frame with <paramref name="reason"/>, then the WebSocket close. The first reason given wins.</summary>
-    public void Close(PlainCloseReason reason, string message)
+    public void Close(DisconnectCode reason, string message)
     {
         Interlocked.CompareExchange(ref _close, new CloseInfo(reason, message), null);
-        Disconnect(message);
+        Disconnect(reason, message);
     }
 
     /// <summary>Runs the connection until it ends, then leaves its channels.</summary>
@@ -80,7 +81,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                 catch (Exception ex) when (ex is not (WebSocketException or OperationCanceledException or IOException or ObjectDisposedException))
                 {
                     PlainWebSocketLog.ConnectionFailed(_logger, ConnectionId, ex);
-                    ended = new CloseInfo(PlainCloseReason.Internal, "internal server error");
+                    ended = new CloseInfo(DisconnectCode.Internal, "internal server error");
                 }
                 Close(ended.Reason, ended.Message);
                 await writing.ConfigureAwait(false);
@@ -88,11 +89,11 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            Close(PlainCloseReason.ClientClosed, "connection lost: " + ex.Message);
+            Close(DisconnectCode.ClientClosed, "connection lost: " + ex.Message);
         }
         finally
         {
-            var close = _close ?? new CloseInfo(PlainCloseReason.ClientClosed, "connection ended");
+            var close = _close ?? new CloseInfo(DisconnectCode.ClientClosed, "connection ended");
             PlainWebSocketLog.Closed(_logger, ConnectionId, $"{close.Reason.Code}: {close.Message}");
             await DisposeAsync().ConfigureAwait(false);
         }
@@ -108,7 +109,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                 var read = await reader.ReadAsync(_stop.Token).ConfigureAwait(false);
                 if (read.Kind == PlainWebSocketReadKind.Closed)
                 {
-                    return new CloseInfo(PlainCloseReason.ClientClosed, "closed by the client");
+                    return new CloseInfo(DisconnectCode.ClientClosed, "closed by the client");
                 }
                 if (read.Kind == PlainWebSocketReadKind.TooLarge)
                 {
@@ -116,7 +117,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                     {
                         PlainWebSocketLog.TooLarge(_logger, ConnectionId, _options.MaxMessageSize);
                     }
-                    return await CloseOnViolationAsync(reader, PlainCloseReason.TooLarge, $"message larger than {_options.MaxMessageSize} bytes").ConfigureAwait(false);
+                    return await CloseOnViolationAsync(reader, DisconnectCode.TooLarge, $"message larger than {_options.MaxMessageSize} bytes").ConfigureAwait(false);
                 }
                 if (IsClosed)
                 {
@@ -129,13 +130,13 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                     {
                         PlainWebSocketLog.InvalidFrameFlood(_logger, ConnectionId);
                     }
-                    return await CloseOnViolationAsync(reader, PlainCloseReason.BadRequest, "too many invalid frames").ConfigureAwait(false);
+                    return await CloseOnViolationAsync(reader, DisconnectCode.BadRequest, "too many invalid frames").ConfigureAwait(false);
                 }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            return new CloseInfo(PlainCloseReason.ClientClosed, ex is OperationCanceledException ? "connection ended" : "connection lost: " + ex.Message);
+            return new CloseInfo(DisconnectCode.ClientClosed, ex is OperationCanceledException ? "connection ended" : "connection lost: " + ex.Message);
         }
     }
 
@@ -143,7 +144,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     /// Closes for a protocol violation and keeps reading (dropping the data) until the client answers the
     /// close, so the close frame is not lost to a TCP reset while the client is still sending.
     /// </summary>
-    private async Task<CloseInfo> CloseOnViolationAsync(PlainWebSocketMessageReader reader, PlainCloseReason reason, string message)
+    private async Task<CloseInfo> CloseOnViolationAsync(PlainWebSocketMessageReader reader, DisconnectCode reason, string message)
     {
         Close(reason, message);
         await reader.DiscardUntilClosedAsync(_stop.Token).ConfigureAwait(false);
@@ -210,13 +211,13 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                 }
             }
             // The queue is complete, so its close message has been handled and _close is settled.
-            var close = _close ?? new CloseInfo(PlainCloseReason.ClientClosed, "connection ended");
+            var close = _close ?? new CloseInfo(DisconnectCode.ClientClosed, "connection ended");
             await _send.WaitAsync(_stop.Token).ConfigureAwait(false);
             try
             {
                 if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
-                    var description = close.Reason == PlainCloseReason.ClientClosed ? null : close.Reason.Code;
+                    var description = close.Reason == DisconnectCode.ClientClosed ? null : close.Reason.Code;
                     BeginSend();
                     await _socket.CloseOutputAsync((WebSocketCloseStatus)close.Reason.Status, description, _stop.Token).ConfigureAwait(false);
                     EndSend();
@@ -231,7 +232,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            Close(PlainCloseReason.ClientClosed, "connection lost: " + ex.Message);
+            Close(DisconnectCode.ClientClosed, "connection lost: " + ex.Message);
             _stop.Cancel();
         }
     }
@@ -251,7 +252,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                     await SendFrameAsync(Encode(w => PlainFrameWriter.WriteDiscontinuity(w, message.Channel!, top.Offset, top.Epoch))).ConfigureAwait(false);
                     break;
                 case ChannelMessageKind.Close:
-                    var close = SettleClose(message.Reason ?? "disconnected");
+                    var close = SettleClose(message.Code ?? DisconnectCode.Disconnected, message.Reason ?? "disconnected");
                     if (close.Reason.Notifies && _socket.State == WebSocketState.Open)
                     {
                         await SendFrameAsync(Encode(w => PlainFrameWriter.WriteClose(w, close.Reason, close.Message))).ConfigureAwait(false);
@@ -261,13 +262,11 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         }
     }
 
-    /// <summary>The close reason: the one given to <see cref="Close"/>, or else one told by the base class's reason text.</summary>
-    private CloseInfo SettleClose(string reason)
+    /// <summary>The close reason: the one given to <see cref="Close"/>, or else the one the base class queued (a slow consumer, the application, the HTTP API).</summary>
+    private CloseInfo SettleClose(DisconnectCode kind, string reason)
     {
         if (_close is null)
         {
-            // ChannelConnection disconnects slow consumers by itself; any other Disconnect comes from the application or the HTTP API.
-            var kind = reason == ChannelConnection.SlowConsumerReason ? PlainCloseReason.SlowConsumer : PlainCloseReason.Disconnected;
             if (Interlocked.CompareExchange(ref _close, new CloseInfo(kind, reason), null) is null)
             {
                 PlainWebSocketLog.Disconnecting(_logger, ConnectionId, kind.Code, reason);
@@ -301,7 +300,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                 return;
             }
             PlainWebSocketLog.SendTimedOut(_logger, ConnectionId, _options.SendTimeout);
-            Close(PlainCloseReason.SlowConsumer, $"a send took longer than {_options.SendTimeout.TotalSeconds:0.###} s");
+            Close(DisconnectCode.SlowConsumer, $"a send took longer than {_options.SendTimeout.TotalSeconds:0.###} s");
             _abort();
             _stop.Cancel();
         }
@@ -319,5 +318,5 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         _stop.Dispose();
     }
 
-    private sealed record CloseInfo(PlainCloseReason Reason, string Message);
+    private sealed record CloseInfo(DisconnectCode Reason, string Message);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Switchboard.Protocols;
 using Switchboard.Protocols.Plain;
 using Switchboard.SocketIO;
 
@@ -81,7 +82,7 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
         {
             if (_stopping)
             {
-                connection.Close(PlainCloseReason.Shutdown, "the server is shutting down");
+                connection.Close(DisconnectCode.Shutdown, "the server is shutting down");
             }
             await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
         }
@@ -97,7 +98,7 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
         _stopping = true;
         foreach (var connection in _connections.Keys)
         {
-            connection.Close(PlainCloseReason.Shutdown, "the server is shutting down");
+            connection.Close(DisconnectCode.Shutdown, "the server is shutting down");
         }
     }
 

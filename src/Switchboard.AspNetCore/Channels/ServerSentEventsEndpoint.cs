@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Channels;
 
@@ -46,7 +47,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
     private async Task<string> ServeAsync(HttpContext context, HttpChannelConnection connection, string[] channels)
     {
         var aborted = context.RequestAborted;
-        using var stop = stopping.Register(() => connection.Disconnect("server shutting down"));
+        using var stop = stopping.Register(() => connection.Disconnect(DisconnectCode.Shutdown));
         try
         {
             var cursor = ChannelSubscription.ReadCursor(context.Request, "lastEventId", lastEventIdHeader: true);
@@ -154,7 +155,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                         switch (message.Kind)
                         {
                             case ChannelMessageKind.Close:
-                                WriteClose(message.Reason);
+                                WriteClose(message.Code ?? DisconnectCode.Disconnected, message.Reason);
                                 await FlushAsync(cancellationToken).ConfigureAwait(false);
                                 return "disconnected by the server: " + message.Reason;
                             case ChannelMessageKind.Signal:
@@ -222,10 +223,12 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
         }
 
         // Not a lambda in RunAsync: one capturing the message there would cost an object per message.
-        private void WriteClose(string? reason) => Write("close", null, w =>
+        private void WriteClose(DisconnectCode code, string? reason) => Write("close", null, w =>
         {
             w.WriteStartObject();
+            w.WriteString("code"u8, code.Code);
             w.WriteString("reason"u8, reason);
+            w.WriteBoolean("reconnect"u8, code.Reconnect);
             w.WriteEndObject();
         });
 

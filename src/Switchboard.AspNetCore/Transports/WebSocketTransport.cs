@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Engine;
+using Switchboard.Protocols;
 using Switchboard.Protocols.EngineIO;
 
 namespace Switchboard.AspNetCore.Transports;
@@ -187,12 +188,11 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 }
                 session.EndSend();
             }
-            var status = session.CloseReason switch
-            {
-                EngineCloseReason.TransportError => WebSocketCloseStatus.MessageTooBig,
-                EngineCloseReason.SlowConsumer => WebSocketCloseStatus.PolicyViolation,
-                _ => WebSocketCloseStatus.NormalClosure,
-            };
+            // The table's status (docs/disconnect-reasons.md), but 1000 for the server's own close and a client's, as Node's engine.io.
+            var code = (session.CloseReason ?? EngineCloseReason.ServerClose).ToCode();
+            var status = code == DisconnectCode.Disconnected || code == DisconnectCode.ClientClosed
+                ? WebSocketCloseStatus.NormalClosure
+                : (WebSocketCloseStatus)code.Status;
             await CloseQuietlyAsync(socket, status, null, server.Time);
         }
         catch (Exception ex) when (IsTransportFailure(ex))

@@ -1,4 +1,5 @@
 using Switchboard.Engine;
+using Switchboard.Protocols;
 
 namespace Switchboard.Channels;
 
@@ -25,7 +26,7 @@ public enum ChannelMessageKind
 /// under <see cref="SlowConsumerPolicy.LatestPerKey"/> (a newer one of the same key may take its place);
 /// transports never see it.
 /// </summary>
-public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEntry Entry = default, string? Channel = null, StreamPosition Top = default, string? Reason = null, string? Key = null);
+public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEntry Entry = default, string? Channel = null, StreamPosition Top = default, string? Reason = null, string? Key = null, DisconnectCode? Code = null);
 
 /// <summary>
 /// The common part of every channel-protocol connection (SSE, plain WebSocket, long-poll): an id, the
@@ -50,8 +51,6 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     private const long NotSending = long.MinValue;
     private long _sendStarted = NotSending;
     private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
-    /// <summary>The reason given to <see cref="Disconnect"/> when a connection is dropped as a slow consumer.</summary>
-    public const string SlowConsumerReason = "slow consumer";
 
     private int _queued;
     private int _replaying;
@@ -220,14 +219,20 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     void IChannelSubscriber.Discontinuity(string channel, StreamPosition top) =>
         Enqueue(new ChannelMessage(ChannelMessageKind.Discontinuity, Channel: channel, Top: top));
 
-    /// <summary>Queues a close message with the reason and completes the queue; the transport then ends the connection.</summary>
-    public void Disconnect(string reason)
+    /// <summary>Disconnects with <see cref="DisconnectCode.Disconnected"/> and <paramref name="reason"/> as its message (the application's, the HTTP API's).</summary>
+    public void Disconnect(string reason) => Disconnect(DisconnectCode.Disconnected, reason);
+
+    /// <summary>
+    /// Queues a close message with the code and a message for people (the code's own description when
+    /// null), and completes the queue; the transport then ends the connection. The first call wins.
+    /// </summary>
+    public void Disconnect(DisconnectCode code, string? message = null)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
             return;
         }
-        if (reason == SlowConsumerReason)
+        if (code == DisconnectCode.SlowConsumer)
         {
             OnSlowConsumer();
             // What waits will never be read: released at once, only the close goes out.
@@ -237,7 +242,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
                 _latest = null;
             }
         }
-        _queue.TryWrite(new ChannelMessage(ChannelMessageKind.Close, Reason: reason));
+        _queue.TryWrite(new ChannelMessage(ChannelMessageKind.Close, Reason: message ?? Describe(code), Code: code));
         _queue.Complete();
     }
 
@@ -257,7 +262,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         }
         if (Interlocked.Increment(ref _queued) > MaxQueued && !replaying)
         {
-            Disconnect(SlowConsumerReason);
+            Disconnect(DisconnectCode.SlowConsumer);
             return;
         }
         if (_queue.Write(message, force: replaying) != QueueWrite.OverBudget)
@@ -269,7 +274,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
             _queue.Write(message, force: true);
             return;
         }
-        Disconnect(SlowConsumerReason);
+        Disconnect(DisconnectCode.SlowConsumer);
         if (Volatile.Read(ref _sendStarted) != NotSending)
         {
             // A write is under way while the budget is full: the client is not reading, and the close
@@ -336,6 +341,15 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
         public StreamPosition Last { get; set; }
     }
 
+    /// <summary>The message sent with a code when no other is given.</summary>
+    public static string Describe(DisconnectCode code) => code.Code switch
+    {
+        "slow_consumer" => "slow consumer",
+        "shutdown" => "server shutting down",
+        "disconnected" => "disconnected by the server",
+        _ => code.Code.Replace('_', ' '),
+    };
+
     /// <summary>The connection is being disconnected as a slow consumer (for the transport's log); called once.</summary>
     protected virtual void OnSlowConsumer()
     {
@@ -363,7 +377,7 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     /// the connection (the one thing that frees the write) after telling it why where it still can; the
     /// default disconnects it as a slow consumer.
     /// </summary>
-    protected virtual void OnSendTimeout() => Disconnect(SlowConsumerReason);
+    protected virtual void OnSendTimeout() => Disconnect(DisconnectCode.SlowConsumer);
 
     /// <summary>Leaves every channel and the hub's registry; call when the transport ends.</summary>
     public virtual ValueTask DisposeAsync()

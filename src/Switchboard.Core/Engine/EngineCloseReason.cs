@@ -31,3 +31,19 @@ public enum EngineCloseReason
     /// </summary>
     SlowConsumer,
 }
+
+public static class EngineCloseReasons
+{
+    /// <summary>The reason's row in the one table of disconnect codes (docs/disconnect-reasons.md).</summary>
+    public static Protocols.DisconnectCode ToCode(this EngineCloseReason reason) => reason switch
+    {
+        EngineCloseReason.ServerClose => Protocols.DisconnectCode.Disconnected,
+        EngineCloseReason.ServerShutdown => Protocols.DisconnectCode.Shutdown,
+        EngineCloseReason.ClientClose or EngineCloseReason.TransportClose => Protocols.DisconnectCode.ClientClosed,
+        EngineCloseReason.TransportError => Protocols.DisconnectCode.TooLarge,
+        EngineCloseReason.PingTimeout => Protocols.DisconnectCode.PingTimeout,
+        EngineCloseReason.ParseError => Protocols.DisconnectCode.BadRequest,
+        EngineCloseReason.SlowConsumer => Protocols.DisconnectCode.SlowConsumer,
+        _ => Protocols.DisconnectCode.Internal,
+    };
+}

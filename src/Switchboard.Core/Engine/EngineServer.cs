@@ -28,6 +28,9 @@ public sealed class EngineServer : IDisposable
         PingLane = _scheduler.CreateLane(options.PingInterval);
         PongLane = _scheduler.CreateLane(options.PingTimeout);
         _drainLane = _scheduler.CreateLane(options.PingInterval + options.PingTimeout);
+        // A client that closed only needs its session found by a poll it sent at the same moment; it
+        // does not hold its place (and its connection slot) for a heartbeat's time.
+        _clientCloseDrainLane = _scheduler.CreateLane(TimeSpan.FromTicks(Math.Min(ClientCloseDrain.Ticks, (options.PingInterval + options.PingTimeout).Ticks)));
         // One scan of every session's write in progress, a quarter of the send timeout apart, rather than a timer per write.
         var period = TimeSpan.FromTicks(Math.Max(options.SendTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10));
         _sendScan = Time.CreateTimer(static state => ((EngineServer)state!).ScanSends(), this, period, period);
@@ -45,6 +48,10 @@ public sealed class EngineServer : IDisposable
     }
 
     private readonly DeadlineScheduler.Lane _drainLane;
+    private readonly DeadlineScheduler.Lane _clientCloseDrainLane;
+
+    /// <summary>How long a session the client closed while no poll was held stays findable for that poll.</summary>
+    internal static readonly TimeSpan ClientCloseDrain = TimeSpan.FromSeconds(2);
 
     public EngineOptions Options { get; }
 
@@ -108,7 +115,8 @@ public sealed class EngineServer : IDisposable
         return session.ExpireIfOverdue() ? null : session;
     }
 
-    internal void ScheduleDrainExpiry(EngineSession session) => _drainLane.Schedule(new DrainExpiry(this, session), 0);
+    internal void ScheduleDrainExpiry(EngineSession session, bool clientClose) =>
+        (clientClose ? _clientCloseDrainLane : _drainLane).Schedule(new DrainExpiry(this, session), 0);
 
     private sealed class DrainExpiry(EngineServer server, EngineSession session) : IDeadlineTarget
     {

@@ -201,7 +201,7 @@ public sealed partial class EngineSession : IDeadlineTarget
             // sends its close POST and its GET at once; when the POST is handled first, the GET must
             // still get the noop Node answers, not 400.
             Draining = true;
-            _server.ScheduleDrainExpiry(this);
+            _server.ScheduleDrainExpiry(this, clientClose: reason == EngineCloseReason.ClientClose);
         }
         else
         {

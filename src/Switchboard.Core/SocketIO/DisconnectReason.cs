@@ -1,4 +1,5 @@
 using Switchboard.Engine;
+using Switchboard.Protocols;
 
 namespace Switchboard.SocketIO;
 
@@ -59,6 +60,22 @@ public static class DisconnectReasons
     /// <summary>Whether the official client reconnects by itself after this reason.</summary>
     public static bool ClientReconnects(this DisconnectReason reason) =>
         reason is not (DisconnectReason.ServerNamespaceDisconnect or DisconnectReason.ClientNamespaceDisconnect);
+
+    /// <summary>
+    /// The reason's row in the one table of disconnect codes (docs/disconnect-reasons.md): whether the
+    /// client should reconnect and may recover. Socket.IO sends its own reason strings, not these codes.
+    /// </summary>
+    public static DisconnectCode ToCode(this DisconnectReason reason) => reason switch
+    {
+        DisconnectReason.ServerNamespaceDisconnect or DisconnectReason.ForcedClose => DisconnectCode.Disconnected,
+        DisconnectReason.ClientNamespaceDisconnect or DisconnectReason.TransportClose => DisconnectCode.ClientClosed,
+        DisconnectReason.ServerShuttingDown => DisconnectCode.Shutdown,
+        DisconnectReason.PingTimeout => DisconnectCode.PingTimeout,
+        DisconnectReason.TransportError => DisconnectCode.TooLarge,
+        DisconnectReason.ParseError => DisconnectCode.BadRequest,
+        DisconnectReason.SlowConsumer => DisconnectCode.SlowConsumer,
+        _ => DisconnectCode.Internal,
+    };
 
     internal static DisconnectReason FromEngine(EngineCloseReason reason) => reason switch
     {

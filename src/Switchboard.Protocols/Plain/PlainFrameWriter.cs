@@ -123,7 +123,7 @@ public static class PlainFrameWriter
     }
 
     /// <summary><c>{"type":"close","code":"..","reason":"..","reconnect":bool}</c>, sent before the server closes the WebSocket.</summary>
-    public static void WriteClose(IBufferWriter<byte> output, PlainCloseReason reason, string message)
+    public static void WriteClose(IBufferWriter<byte> output, DisconnectCode reason, string message)
     {
         using var json = new Utf8JsonWriter(output, Options);
         json.WriteStartObject();

@@ -1,5 +1,6 @@
 using System.Text;
 using Switchboard.Channels;
+using Switchboard.Protocols;
 using Switchboard.SocketIO;
 
 namespace Switchboard.Core.Tests.Channels;
@@ -53,7 +54,8 @@ public sealed class SlowConsumerPolicyTests
         var messages = Drain(connection);
         var close = Assert.Single(messages);
         Assert.Equal(ChannelMessageKind.Close, close.Kind);
-        Assert.Equal(ChannelConnection.SlowConsumerReason, close.Reason);
+        Assert.Equal(DisconnectCode.SlowConsumer, close.Code);
+        Assert.Equal("slow consumer", close.Reason);
     }
 
     [Fact]

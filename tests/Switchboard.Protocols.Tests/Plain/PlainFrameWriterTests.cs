@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Switchboard.Protocols;
 using Switchboard.Protocols.Plain;
 
 namespace Switchboard.Protocols.Tests.Plain;
@@ -108,19 +109,19 @@ public sealed class PlainFrameWriterTests
     public void Close_carries_code_reason_and_reconnect_advice()
     {
         Assert.Equal("""{"type":"close","code":"slow_consumer","reason":"too slow","reconnect":true}""",
-            Write(w => PlainFrameWriter.WriteClose(w, PlainCloseReason.SlowConsumer, "too slow")));
+            Write(w => PlainFrameWriter.WriteClose(w, DisconnectCode.SlowConsumer, "too slow")));
     }
 
     [Fact]
     public void Close_statuses_follow_the_documented_table()
     {
-        Assert.Equal(1001, PlainCloseReason.Shutdown.Status);
-        Assert.Equal(1008, PlainCloseReason.BadRequest.Status);
-        Assert.Equal(1009, PlainCloseReason.TooLarge.Status);
-        Assert.Equal(1011, PlainCloseReason.Internal.Status);
-        Assert.Equal(4001, PlainCloseReason.SlowConsumer.Status);
-        Assert.Equal(4500, PlainCloseReason.Disconnected.Status);
-        Assert.False(PlainCloseReason.ClientClosed.Notifies);
+        Assert.Equal(1001, DisconnectCode.Shutdown.Status);
+        Assert.Equal(1008, DisconnectCode.BadRequest.Status);
+        Assert.Equal(1009, DisconnectCode.TooLarge.Status);
+        Assert.Equal(1011, DisconnectCode.Internal.Status);
+        Assert.Equal(4001, DisconnectCode.SlowConsumer.Status);
+        Assert.Equal(4500, DisconnectCode.Disconnected.Status);
+        Assert.False(DisconnectCode.ClientClosed.Notifies);
     }
 
     [Fact]
