@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Switchboard.SocketIO;
 
 namespace Switchboard.Channels;
@@ -15,7 +16,13 @@ public sealed partial class InMemoryChannelStore
     /// <summary>What a publication counts for: its payload, and the entry and publication objects around it.</summary>
     internal const int EntryOverhead = 160;
 
+    /// <summary>The shortest time between two log lines of one kind of eviction.</summary>
+    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
+
+    private readonly ILogger _logger;
     private readonly object _evicting = new();
+    private long _lastBudgetLog;
+    private long _lastChannelLog;
     private long _bytes;
     private int _channelCount;
     private long _evictedPublications;
@@ -106,6 +113,7 @@ public sealed partial class InMemoryChannelStore
         try
         {
             var target = (long)(_maxMemory * LowWater);
+            var dropped = 0;
             var heads = new PriorityQueue<ChannelLog, DateTimeOffset>();
             foreach (var log in _logs.Values)
             {
@@ -127,11 +135,16 @@ public sealed partial class InMemoryChannelStore
                     }
                     Release(log.DropOldest());
                     Interlocked.Increment(ref _evictedPublications);
+                    dropped++;
                     if (log.Entries.Count > 0)
                     {
                         heads.Enqueue(log, log.Entries.Peek().Publication.Time);
                     }
                 }
+            }
+            if (dropped > 0 && Due(ref _lastBudgetLog))
+            {
+                LogBudgetEviction(_logger, _maxMemory, dropped, EvictedPublications);
             }
         }
         finally
@@ -177,6 +190,7 @@ public sealed partial class InMemoryChannelStore
                     oldest.Dequeue();
                 }
             }
+            var forgotten = oldest.Count;
             while (oldest.TryDequeue(out var pair, out _))
             {
                 lock (pair.Value)
@@ -186,10 +200,32 @@ public sealed partial class InMemoryChannelStore
                 Forget(pair.Key, pair.Value);
                 Interlocked.Increment(ref _forgottenChannels);
             }
+            if (forgotten > 0 && Due(ref _lastChannelLog))
+            {
+                LogChannelEviction(_logger, _maxChannels, forgotten, ForgottenChannels);
+            }
         }
         finally
         {
             Monitor.Exit(_evicting);
         }
     }
+
+    /// <summary>Whether a line of this kind may be written now (called under the eviction lock).</summary>
+    private bool Due(ref long last)
+    {
+        var now = _time.GetTimestamp();
+        if (last != 0 && _time.GetElapsedTime(last, now) < LogInterval)
+        {
+            return false;
+        }
+        last = now;
+        return true;
+    }
+
+    [LoggerMessage(130, LogLevel.Warning, "In-memory channel store over its memory budget ({MaxMemory} bytes): {Count} oldest publications dropped ({Total} since the start)")]
+    private static partial void LogBudgetEviction(ILogger logger, long maxMemory, int count, long total);
+
+    [LoggerMessage(131, LogLevel.Warning, "In-memory channel store over its channel cap ({MaxChannels}): {Count} least recently published channels forgotten ({Total} since the start)")]
+    private static partial void LogChannelEviction(ILogger logger, int maxChannels, int count, long total);
 }

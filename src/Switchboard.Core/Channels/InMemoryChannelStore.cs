@@ -21,9 +21,11 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
     /// <see cref="ChannelOptions.MaxMemory"/> and <see cref="ChannelOptions.MaxChannels"/>; null takes
     /// their defaults (256 MiB, 100 000 channels).
     /// </param>
-    public InMemoryChannelStore(TimeProvider? time = null, ChannelOptions? options = null)
+    /// <param name="logger">Where evictions are reported, at most once per 10 s per kind.</param>
+    public InMemoryChannelStore(TimeProvider? time = null, ChannelOptions? options = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         _time = time ?? TimeProvider.System;
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         options ??= new ChannelOptions();
         _maxMemory = options.MaxMemory;
         _maxChannels = options.MaxChannels;

@@ -29,7 +29,7 @@ public sealed class SocketServer : IDisposable
         AdapterFactory = options.AdapterFactory;
         Engine = new EngineServer(options.Engine, session => _ = new SocketClient(this, session), loggers.CreateLogger("Switchboard.EngineIO"), Time);
         ConnectTimeoutLane = Engine.CreateLane(options.ConnectTimeout);
-        ChannelStore = options.ChannelStore ?? new InMemoryChannelStore(Time, options.Channels);
+        ChannelStore = options.ChannelStore ?? new InMemoryChannelStore(Time, options.Channels, loggers.CreateLogger("Switchboard.Limits"));
         if (options.Recovery is { } recovery)
         {
             RecoveryLane = Engine.CreateLane(recovery.MaxDisconnectionDuration);

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.AspNetCore.SocketChannels;
@@ -17,6 +18,11 @@ public sealed class SocketLimitTests
             io.Main.On("echo", e =>
             {
                 e.Ack(e.Args);
+                return ValueTask.CompletedTask;
+            });
+            io.Main.On("ok", e =>
+            {
+                e.Ack("ok");
                 return ValueTask.CompletedTask;
             });
             io.Main.On("join", e =>
@@ -102,6 +108,38 @@ public sealed class SocketLimitTests
         await client.SendAsync($"422[\"echo\",\"{big}\"]");
 
         Assert.StartsWith("432[{\"ok\":false,\"error\":{\"code\":\"rate_limited\"", await client.ReceiveTextAsync());
+    }
+
+    [Fact]
+    public async Task Binary_attachments_count_against_the_byte_rate_and_a_dropped_binary_event_keeps_the_stream_in_step()
+    {
+        await using var host = await StartAsync(l =>
+        {
+            l.EventBytesPerSecond = 1;
+            l.EventBytesBurst = 1;
+        });
+        var (client, _) = await SocketIOTestClient.ConnectAsync(host);
+        await using var _client = client;
+        var attachment = new byte[600_000];
+
+        var replies = new List<string>();
+        for (var i = 1; i <= 3; i++)
+        {
+            // A full bucket (MaxPayload, 1 000 000) takes the first; the second's header still fits, and
+            // its attachment is owed; the third is refused, and its attachment consumed with it.
+            await client.SendAsync($"451-{i}[\"ok\",{{\"_placeholder\":true,\"num\":0}}]");
+            await client.SendAsync(attachment);
+            replies.Add(await client.ReceiveTextAsync());
+        }
+        await client.SendAsync("424[\"ok\"]");
+        var afterwards = await client.ReceiveTextAsync();
+
+        Assert.Equal("431[\"ok\"]", replies[0]);
+        Assert.Equal("432[\"ok\"]", replies[1]);
+        Assert.StartsWith("433[{\"ok\":false,\"error\":{\"code\":\"rate_limited\"", replies[2]);
+        Assert.StartsWith("434[{\"ok\":false,\"error\":{\"code\":\"rate_limited\"", afterwards);
+        Assert.Equal(WebSocketState.Open, client.Engine.State);
+        host.Logs.AssertNoErrors();
     }
 
     [Fact]
