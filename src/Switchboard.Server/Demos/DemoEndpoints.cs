@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Switchboard.AspNetCore.Channels;
+using Switchboard.Protocols;
 
 namespace Switchboard.Server.Demos;
 
@@ -28,6 +29,9 @@ internal static class DemoEndpoints
         builder.Services.AddSingleton<AnswerStreams>();
         builder.Services.AddHostedService<MarketSimulator>();
     }
+
+    /// <summary>A demo request body is client JSON: the one depth limit of every protocol.</summary>
+    private static readonly JsonSerializerOptions BodyJson = new() { MaxDepth = JsonLimits.MaxDepth };
 
     public static void MapDemos(this WebApplication app)
     {
@@ -64,7 +68,7 @@ internal static class DemoEndpoints
         JsonElement body;
         try
         {
-            body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body, cancellationToken: context.RequestAborted);
+            body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body, BodyJson, context.RequestAborted);
         }
         catch (JsonException)
         {

@@ -81,6 +81,8 @@ public sealed class ChannelBadInputTests(ChannelsFixture fixture) : IClassFixtur
         { "not json", "invalid_json" },
         { "{\"channel\":\"{ch}\",", "invalid_json" },
         { "{\"channel\":\"{ch}\",\"data\":1}}", "invalid_json" },
+        // One level past the one JSON depth limit of every protocol (the body object is the first level).
+        { "{\"channel\":\"{ch}\",\"data\":" + new string('[', Switchboard.Protocols.JsonLimits.MaxDepth) + new string(']', Switchboard.Protocols.JsonLimits.MaxDepth) + "}", "invalid_json" },
         { "[\"{ch}\"]", "invalid_body" },
         { "\"{ch}\"", "invalid_body" },
         { "{\"data\":1}", "missing_field" },

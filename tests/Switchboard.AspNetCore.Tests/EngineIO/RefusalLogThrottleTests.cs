@@ -79,6 +79,20 @@ public sealed class RefusalLogThrottleTests : IAsyncLifetime
         Assert.Contains("UnsupportedProtocolVersion", Assert.Single(_lines.Of(eventId: 10)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_flood_of_invalid_Socket_IO_packets_from_many_sessions_is_logged_once()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            using var client = new EnginePollingClient(_host.BaseAddress, "/socket.io");
+            await client.HandshakeAsync();
+            await client.PostAsync("4garbage");
+        }
+
+        var line = Assert.Single(_lines.Of(eventId: 105));
+        Assert.Contains("sent an invalid Socket.IO packet", line, StringComparison.Ordinal);
+    }
+
     /// <summary>Every Information line of Switchboard's categories, with its event id.</summary>
     private sealed class LineCapture : ILoggerProvider
     {
