@@ -22,11 +22,12 @@ public sealed class JwtChannelClaimsProperties
         "\"a b\"", "\"\"", "\"x\"", "null", "true", "0", "-1", "1.5", "1e300", "-1e300", "1893456000", "253402300800", "-62135596801",
         "99999999999999999999", "[]", "[\"a\",\"b.*\"]", "[\"\"]", "[1]", "[null]", "{}", "[[\"a\"]]");
 
-    /// <summary>Objects of the claims the authorizer reads with values of every shape, or token soup.</summary>
+    /// <summary>Objects of the claims the authorizer reads with values of every shape, token soup, or a pattern of any bytes.</summary>
     private static readonly Gen<byte[]> PayloadInput = Gen.OneOf(
-        Gen.Select(ClaimName, ClaimValue, (name, value) => name + ":" + value).Array[0, 5].Select(members => "{" + string.Join(",", members) + "}"),
-        Gen.OneOf(ClaimName, ClaimValue, Gen.OneOf("{", "}", "[", "]", ",", ":")).Array[0, 16].Select(parts => string.Concat(parts)))
-        .Select(Encoding.UTF8.GetBytes);
+        Gen.Select(ClaimName, ClaimValue, (name, value) => name + ":" + value).Array[0, 5].Select(members => "{" + string.Join(",", members) + "}")
+            .Select(Encoding.UTF8.GetBytes),
+        Gen.OneOf(ClaimName, ClaimValue, Gen.OneOf("{", "}", "[", "]", ",", ":")).Array[0, 16].Select(parts => Encoding.UTF8.GetBytes(string.Concat(parts))),
+        Gen.Byte.Array[1, 6].Select(bytes => (byte[])[.. "{\"exp\":1893456600,\"sub_channels\":[\"a\",\""u8, .. bytes.Where(b => b is >= 0x20 and not (byte)'"' and not (byte)'\\'), .. "\"]}"u8]));
 
     [Fact]
     public void An_array_claim_reads_back_as_its_patterns()

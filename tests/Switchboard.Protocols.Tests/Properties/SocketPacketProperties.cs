@@ -98,6 +98,20 @@ public sealed class SocketPacketProperties
         }, iter: Gens.Iterations);
     }
 
+    [Fact]
+    public void An_event_name_of_any_bytes_is_split_or_refused_never_thrown()
+    {
+        // JSON-legal bytes inside the name's quotes, UTF-8 or not: the reader checks JSON, not UTF-8.
+        Gen.Byte.Array[0, 8].Select(b => b.Where(x => x is >= 0x20 and not (byte)'"' and not (byte)'\\').ToArray()).Sample(name =>
+        {
+            byte[] text = [.. "2[\""u8, .. name, .. "\",1]"u8];
+            if (SocketPacketReader.TryParse(text, out var packet, out _))
+            {
+                SocketEventData.TrySplit(packet.Data.Span, hasName: true, out _, out _, out _);
+            }
+        }, iter: Gens.Iterations);
+    }
+
     private static byte[] Json<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, SocketJson.Options);
 
     private static byte[] Write(SocketPacket packet)
