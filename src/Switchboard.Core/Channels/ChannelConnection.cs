@@ -36,7 +36,7 @@ public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEnt
 /// a write that takes longer than <see cref="SendTimeout"/> drops the connection, so it can never hold up
 /// a publisher or other subscribers, nor cost more than its budget.
 /// </summary>
-public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
+public abstract class ChannelConnection : IChannelConnection, Connections.IConnection, IAsyncDisposable
 {
     private readonly ChannelMessageQueue _queue = new();
 
@@ -47,9 +47,6 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     private Dictionary<(string Channel, string Key), ChannelEntry>? _latest;
     private readonly Lock _policyGate = new();
 
-    // When the write in progress started (a TimeProvider timestamp), or NotSending; read by the hub's send scan.
-    private const long NotSending = long.MinValue;
-    private long _sendStarted = NotSending;
     private readonly HashSet<string> _channels = new(StringComparer.Ordinal);
 
     private int _queued;
@@ -91,6 +88,11 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
 
     /// <summary>The bytes waiting for the client now.</summary>
     public long QueuedBytes => _queue.QueuedBytes;
+
+    /// <summary>Whether a write to the client is under way.</summary>
+    public bool IsSending => _queue.IsSending;
+
+    string Connections.IConnection.Id => ConnectionId;
 
     public ChannelHub Hub { get; }
 
@@ -275,11 +277,10 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
             return;
         }
         Disconnect(DisconnectCode.SlowConsumer);
-        if (Volatile.Read(ref _sendStarted) != NotSending)
+        if (_queue.TryForgetSend())
         {
             // A write is under way while the budget is full: the client is not reading, and the close
             // could only reach it behind everything already in the network. Drop it now.
-            Volatile.Write(ref _sendStarted, NotSending);
             OnSendTimeout();
         }
     }
@@ -356,18 +357,16 @@ public abstract class ChannelConnection : IChannelConnection, IAsyncDisposable
     }
 
     /// <summary>The transport starts a write to the client (the hub's send scan times it).</summary>
-    protected void BeginSend() => Volatile.Write(ref _sendStarted, Hub.Time.GetTimestamp());
+    protected void BeginSend() => _queue.BeginSend(Hub.Time.GetTimestamp());
 
     /// <summary>The write begun with <see cref="BeginSend"/> is done.</summary>
-    protected void EndSend() => Volatile.Write(ref _sendStarted, NotSending);
+    protected void EndSend() => _queue.EndSend();
 
     /// <summary>Called by the hub's send scan: a write that has taken longer than <see cref="SendTimeout"/> drops the connection.</summary>
     internal void CheckSend(long now)
     {
-        var started = Volatile.Read(ref _sendStarted);
-        if (started != NotSending && Hub.Time.GetElapsedTime(started, now) > SendTimeout)
+        if (_queue.TryExpireSend(now, SendTimeout, Hub.Time))
         {
-            Volatile.Write(ref _sendStarted, NotSending);
             OnSendTimeout();
         }
     }

@@ -46,4 +46,14 @@ public static class EngineCloseReasons
         EngineCloseReason.SlowConsumer => Protocols.DisconnectCode.SlowConsumer,
         _ => Protocols.DisconnectCode.Internal,
     };
+
+    /// <summary>The close reason a session closed with <paramref name="code"/> gets.</summary>
+    public static EngineCloseReason FromCode(Protocols.DisconnectCode code) =>
+        code == Protocols.DisconnectCode.SlowConsumer ? EngineCloseReason.SlowConsumer
+        : code == Protocols.DisconnectCode.Shutdown ? EngineCloseReason.ServerShutdown
+        : code == Protocols.DisconnectCode.PingTimeout ? EngineCloseReason.PingTimeout
+        : code == Protocols.DisconnectCode.BadRequest ? EngineCloseReason.ParseError
+        : code == Protocols.DisconnectCode.TooLarge ? EngineCloseReason.TransportError
+        : code == Protocols.DisconnectCode.ClientClosed ? EngineCloseReason.ClientClose
+        : EngineCloseReason.ServerClose;
 }

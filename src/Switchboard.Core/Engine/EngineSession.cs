@@ -14,7 +14,7 @@ public enum EngineTransportKind
 /// outlives polling requests and the upgrade to WebSocket. Transports read frames from
 /// <see cref="Outbound"/> and hand incoming packets to <see cref="Receive"/>.
 /// </summary>
-public sealed partial class EngineSession : IDeadlineTarget
+public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnection
 {
     private readonly EngineServer _server;
     private readonly OutboundQueue _outbound = new();
@@ -26,9 +26,6 @@ public sealed partial class EngineSession : IDeadlineTarget
     // The connection carrying the session while a transport runs it (null between polls).
     private IEngineTransportHandle? _transport;
 
-    // When the write in progress started (a TimeProvider timestamp), or NotSending; read by the server's send scan.
-    private const long NotSending = long.MinValue;
-    private long _sendStarted = NotSending;
 
     internal EngineSession(EngineServer server, string id, EngineTransportKind transport, EngineRequest request)
     {
@@ -103,6 +100,20 @@ public sealed partial class EngineSession : IDeadlineTarget
         ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(EngineCloseReason.SlowConsumer), this, preferLocal: false);
     }
 
+    string Connections.IConnection.Protocol => "engine.io";
+
+    /// <summary>The bytes waiting for the client now.</summary>
+    public long QueuedBytes => _outbound.QueuedBytes;
+
+    /// <summary>The session's outbound byte budget (<see cref="EngineOptions.MaxQueuedBytes"/>).</summary>
+    public long MaxQueuedBytes => _outbound.MaxBytes;
+
+    /// <summary>Whether a write to the client is under way.</summary>
+    public bool IsSending => _outbound.IsSending;
+
+    /// <summary>Closes the session with the <see cref="EngineCloseReason"/> of <paramref name="code"/> (the message is not sent: Engine.IO has no place for it).</summary>
+    public void Disconnect(Protocols.DisconnectCode code, string? message = null) => Close(EngineCloseReasons.FromCode(code));
+
     /// <summary>A transport starts carrying the session: replies may be sent through it directly, and it can be dropped.</summary>
     internal void AttachTransport(IEngineTransportHandle? transport)
     {
@@ -111,18 +122,15 @@ public sealed partial class EngineSession : IDeadlineTarget
     }
 
     /// <summary>The transport starts a write to the client (the send scan times it).</summary>
-    internal void BeginSend() => Volatile.Write(ref _sendStarted, _server.Time.GetTimestamp());
+    internal void BeginSend() => _outbound.BeginSend(_server.Time.GetTimestamp());
 
     /// <summary>The write begun with <see cref="BeginSend"/> is done.</summary>
-    internal void EndSend() => Volatile.Write(ref _sendStarted, NotSending);
-
-    private bool Sending => Volatile.Read(ref _sendStarted) != NotSending;
+    internal void EndSend() => _outbound.EndSend();
 
     /// <summary>Called by the server's send scan: a write that has taken longer than the send timeout closes the session.</summary>
     internal void CheckSend(long now)
     {
-        var started = Volatile.Read(ref _sendStarted);
-        if (started != NotSending && !IsClosed && _server.Time.GetElapsedTime(started, now) > _server.Options.SendTimeout)
+        if (!IsClosed && _outbound.TryExpireSend(now, _server.Options.SendTimeout, _server.Time))
         {
             _server.Log.SendTimedOut(Id, _server.Options.SendTimeout);
             Close(EngineCloseReason.SlowConsumer);
@@ -188,7 +196,7 @@ public sealed partial class EngineSession : IDeadlineTarget
         // A server close still delivers what is queued (the DISCONNECT packets); any other end releases the queue at once.
         var graceful = reason is EngineCloseReason.ServerClose or EngineCloseReason.ServerShutdown;
         _outbound.Complete(discard: !graceful);
-        if (reason == EngineCloseReason.SlowConsumer || (!graceful && Sending))
+        if (reason == EngineCloseReason.SlowConsumer || (!graceful && _outbound.IsSending))
         {
             // The client is not reading, or is gone: a write in progress would wait for it forever.
             _transport?.Abort();

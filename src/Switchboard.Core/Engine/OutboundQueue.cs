@@ -57,6 +57,11 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
 
     private IDirectSender<T>? _sender;
 
+    // When the write in progress started (a TimeProvider timestamp), or NotSending: every connection's
+    // writes are timed here, and one scan per server or namespace reads it (no timer per write).
+    private const long NotSending = long.MinValue;
+    private long _sendStarted = NotSending;
+
     // A frame is being sent on the thread that wrote it; the parked reader must not be woken until it is done.
     private bool _sending;
     private bool _waitCancellable;
@@ -110,6 +115,29 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
             }
         }
     }
+
+    /// <summary>The transport starts a write to the client, at <paramref name="now"/> (a TimeProvider timestamp).</summary>
+    public void BeginSend(long now) => Volatile.Write(ref _sendStarted, now);
+
+    /// <summary>The write begun with <see cref="BeginSend"/> is done.</summary>
+    public void EndSend() => Volatile.Write(ref _sendStarted, NotSending);
+
+    /// <summary>Whether a write to the client is under way.</summary>
+    public bool IsSending => Volatile.Read(ref _sendStarted) != NotSending;
+
+    /// <summary>
+    /// True, once, when the write under way started more than <paramref name="timeout"/> before
+    /// <paramref name="now"/>: the client is taken for one that stopped reading, and the write is no longer timed.
+    /// </summary>
+    public bool TryExpireSend(long now, TimeSpan timeout, TimeProvider time)
+    {
+        var started = Volatile.Read(ref _sendStarted);
+        return started != NotSending && time.GetElapsedTime(started, now) > timeout
+            && Interlocked.CompareExchange(ref _sendStarted, NotSending, started) == started;
+    }
+
+    /// <summary>Stops timing the write under way; true when there was one.</summary>
+    public bool TryForgetSend() => Interlocked.Exchange(ref _sendStarted, NotSending) != NotSending;
 
     /// <summary>What an item weighs against <see cref="MaxBytes"/>; 0 (the default) for items that never count.</summary>
     protected virtual long SizeOf(in T item) => 0;
