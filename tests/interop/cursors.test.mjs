@@ -287,6 +287,40 @@ describe('cursors demo', () => {
     }
   });
 
+  test('the server restarts: the page says so, reconnects with backoff and finds the others again', { timeout: 60_000 }, async () => {
+    const own = await startServer({ project: PROJECT, args: ['--Switchboard:Demos:TickerInterval=00:00:00'] });
+    let restarted;
+    const room = `r${randomUUID().slice(0, 8)}`;
+    const contexts = [];
+    try {
+      const open = async () => {
+        const context = await browser.newContext({ viewport: { width: 900, height: 760 } });
+        contexts.push(context);
+        const page = await context.newPage();
+        await page.goto(`${own.url}/cursors.html?room=${room}`);
+        await page.waitForFunction(() => window.cursors?.connected === true, null, { timeout: TIMEOUT });
+        return { page, id: await page.evaluate(() => window.cursors.me.id) };
+      };
+      const a = await open();
+      const b = await open();
+      await b.page.locator(`#people li[data-id="${a.id}"]`).waitFor();
+
+      await own.stop();
+      await a.page.locator('#status[data-state="connecting"]', { hasText: 'reconnecting…' }).waitFor();
+      assert.equal(await b.page.locator('#board .cursor').count(), 0, 'no stale pointers while away');
+      restarted = await startServer({ project: PROJECT, args: ['--Switchboard:Demos:TickerInterval=00:00:00', '--urls', `http://127.0.0.1:${own.port}`] });
+      for (const viewer of [a, b]) await viewer.page.waitForFunction(() => window.cursors.connected === true, null, { timeout: 20_000 });
+      await b.page.locator(`#people li[data-id="${a.id}"]`).waitFor();
+      await moveTo(a.page, 0.4, 0.4);
+      await waitForPointer(b, a);
+      assertNoServerErrors(restarted);
+    } finally {
+      for (const context of contexts) await context.close();
+      await own.stop();
+      await restarted?.stop();
+    }
+  });
+
   test('on a 390 px wide screen the board fits and the page does not scroll sideways', async () => {
     const { context, page, errors } = await openBoard(`r${randomUUID().slice(0, 8)}`, { width: 390, height: 844 });
     try {
