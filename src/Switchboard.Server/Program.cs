@@ -2,7 +2,7 @@
 //   /socket.io  Socket.IO (the demo chat at /, and the subscribe / unsubscribe / publish channel events)
 //   /sse        Server-Sent Events          /ws   the plain WebSocket protocol
 //   /poll       HTTP long-poll              /api  the HTTP API for backends (when API keys are configured)
-// and the demo pages /ticker.html and /stream.html. Configuration comes from appsettings.json,
+// and the demo pages /ticker.html, /stream.html and /cursors.html. Configuration comes from appsettings.json,
 // environment variables and the command line, all under "Switchboard": the section itself binds onto
 // SocketServerOptions (e.g. Switchboard__Engine__PingInterval or --Switchboard:ConnectTimeout=00:00:10),
 // Switchboard:Auth holds the token settings (docs/auth.md), Switchboard:Api:Keys the HTTP API's keys,
