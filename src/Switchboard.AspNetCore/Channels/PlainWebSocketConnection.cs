@@ -277,7 +277,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
 
     /// <summary>
     /// Sends one text message. Its start is noted for the hub's periodic scan, which drops the
-    /// connection when a send takes longer than <see cref="PlainWebSocketOptions.SendTimeout"/>.
+    /// connection when a send takes longer than its <see cref="ChannelConnection.SendTimeout"/>.
     /// </summary>
     private async ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame)
     {
@@ -299,8 +299,8 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
             {
                 return;
             }
-            PlainWebSocketLog.SendTimedOut(_logger, ConnectionId, _options.SendTimeout);
-            Close(DisconnectCode.SlowConsumer, $"a send took longer than {_options.SendTimeout.TotalSeconds:0.###} s");
+            PlainWebSocketLog.SendTimedOut(_logger, ConnectionId, SendTimeout);
+            Close(DisconnectCode.SlowConsumer, $"a send took longer than {SendTimeout.TotalSeconds:0.###} s");
             _abort();
             _stop.Cancel();
         }

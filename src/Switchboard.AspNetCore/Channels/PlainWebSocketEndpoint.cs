@@ -74,7 +74,7 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
         }).ConfigureAwait(false);
         var connection = new PlainWebSocketConnection(_namespace, auth.Grant!, socket, _options, _logger, _time, context.Abort)
         {
-            SendTimeout = _options.SendTimeout,
+            SendTimeout = _options.SendTimeout ?? _namespace.Channels.Options.SendTimeout,
             MaxQueuedBytes = _options.MaxQueuedBytes ?? _namespace.Channels.Options.MaxQueuedBytes,
         };
         _connections[connection] = 0;

@@ -39,8 +39,11 @@ public sealed class PlainWebSocketOptions
     /// </summary>
     public long? MaxQueuedBytes { get; set; }
 
-    /// <summary>How long one send may take before the connection is given up as a slow consumer. Default 10 s.</summary>
-    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long one send may take before the connection is given up as a slow consumer; null (the
+    /// default) takes the namespace's <c>Channels.SendTimeout</c> (10 s).
+    /// </summary>
+    public TimeSpan? SendTimeout { get; set; }
 
     /// <summary>How often the server sends a WebSocket Ping frame; <see cref="TimeSpan.Zero"/> turns the heartbeat off. Default 25 s.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(25);
@@ -64,7 +67,10 @@ public sealed class PlainWebSocketOptions
         }
         ArgumentOutOfRangeException.ThrowIfNegative(PublishesPerSecond, nameof(PublishesPerSecond));
         ArgumentOutOfRangeException.ThrowIfNegative(InvalidFramesPerSecond, nameof(InvalidFramesPerSecond));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SendTimeout, TimeSpan.Zero, nameof(SendTimeout));
+        if (SendTimeout is { } sendTimeout)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(sendTimeout, TimeSpan.Zero, nameof(SendTimeout));
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveInterval, TimeSpan.Zero, nameof(KeepAliveInterval));
         if (KeepAliveInterval > TimeSpan.Zero)
         {
