@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
+using Switchboard.AspNetCore.Transports;
 using Switchboard.Channels;
 using Switchboard.Protocols;
 using Switchboard.Protocols.Plain;
@@ -101,17 +102,17 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
 
     private async Task<CloseInfo> ReadLoopAsync()
     {
-        using var reader = new PlainWebSocketMessageReader(_socket, _options.MaxMessageSize);
+        using var reader = new WebSocketMessageReader(_socket, _options.MaxMessageSize);
         try
         {
             while (true)
             {
                 var read = await reader.ReadAsync(_stop.Token).ConfigureAwait(false);
-                if (read.Kind == PlainWebSocketReadKind.Closed)
+                if (read.Kind == WebSocketReadKind.Closed)
                 {
                     return new CloseInfo(DisconnectCode.ClientClosed, "closed by the client");
                 }
-                if (read.Kind == PlainWebSocketReadKind.TooLarge)
+                if (read.Kind == WebSocketReadKind.TooLarge)
                 {
                     if (ShouldLogRefusal("plain websocket message too large"))
                     {
@@ -144,7 +145,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     /// Closes for a protocol violation and keeps reading (dropping the data) until the client answers the
     /// close, so the close frame is not lost to a TCP reset while the client is still sending.
     /// </summary>
-    private async Task<CloseInfo> CloseOnViolationAsync(PlainWebSocketMessageReader reader, DisconnectCode reason, string message)
+    private async Task<CloseInfo> CloseOnViolationAsync(WebSocketMessageReader reader, DisconnectCode reason, string message)
     {
         Close(reason, message);
         await reader.DiscardUntilClosedAsync(_stop.Token).ConfigureAwait(false);
@@ -152,7 +153,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     }
 
     /// <summary>Handles one message; false when the client has sent too many invalid frames.</summary>
-    private async ValueTask<bool> HandleAsync(PlainWebSocketRead read)
+    private async ValueTask<bool> HandleAsync(WebSocketRead read)
     {
         PlainError error;
         if (read.Type == WebSocketMessageType.Binary)

@@ -55,7 +55,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "session already upgraded", server.Time);
             return;
         }
-        var reader = new MessageReader(server.Options.MaxPayload);
+        var reader = new WebSocketMessageReader(socket, server.Options.MaxPayload);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(server.Options.UpgradeTimeout);
         var upgraded = false;
@@ -64,12 +64,12 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         {
             while (!upgraded)
             {
-                var message = await reader.ReadAsync(socket, timeout.Token);
-                if (message is not { } m || m.Type != WebSocketMessageType.Text)
+                var message = await reader.ReadAsync(timeout.Token);
+                if (message.Kind != WebSocketReadKind.Message || message.Type != WebSocketMessageType.Text)
                 {
                     break;
                 }
-                var text = m.Data.Span;
+                var text = message.Data.Span;
                 if (text.SequenceEqual("2probe"u8) && !probed)
                 {
                     await socket.SendAsync(ProbeReply, WebSocketMessageType.Text, true, timeout.Token);
@@ -93,7 +93,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 }
             }
         }
-        catch (Exception ex) when (IsTransportFailure(ex) || ex is InvalidDataException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
         }
         finally
@@ -230,7 +230,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// <summary>Reads messages until the client or the connection goes, then closes the session with the reason.</summary>
     private async Task ReadLoopAsync(WebSocket socket, EngineSession session)
     {
-        var reader = new MessageReader(server.Options.MaxPayload);
+        var reader = new WebSocketMessageReader(socket, server.Options.MaxPayload);
         EngineCloseReason reason;
         try
         {
@@ -241,11 +241,20 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                     reason = session.CloseReason ?? EngineCloseReason.ServerClose;
                     break;
                 }
-                var arrived = await reader.WaitAsync(socket, CancellationToken.None);
-                var message = await reader.ReadRestAsync(socket, arrived, CancellationToken.None);
-                if (message is not { } m)
+                var arrived = await reader.WaitAsync(CancellationToken.None);
+                var m = await reader.ReadRestAsync(arrived, CancellationToken.None);
+                if (m.Kind == WebSocketReadKind.Closed)
                 {
                     reason = EngineCloseReason.TransportClose;
+                    break;
+                }
+                if (m.Kind == WebSocketReadKind.TooLarge)
+                {
+                    if (server.Refusals.ShouldLog(logger, "engine.io websocket message too big"))
+                    {
+                        LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
+                    }
+                    reason = EngineCloseReason.TransportError;
                     break;
                 }
                 EnginePacket packet;
@@ -264,14 +273,6 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 }
                 session.Receive(packet);
             }
-        }
-        catch (InvalidDataException)
-        {
-            if (server.Refusals.ShouldLog(logger, "engine.io websocket message too big"))
-            {
-                LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
-            }
-            reason = EngineCloseReason.TransportError;
         }
         catch (Exception ex) when (IsTransportFailure(ex))
         {
@@ -369,83 +370,4 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
     [LoggerMessage(33, LogLevel.Information, "Engine.IO session {Sid}: WebSocket message larger than {Max} bytes, session closed")]
     private static partial void LogMessageTooBig(ILogger logger, string sid, long max);
-
-    /// <summary>
-    /// Reads whole WebSocket messages. While idle it holds no buffer: it waits with a zero-byte read and
-    /// rents a buffer only once data has arrived.
-    /// </summary>
-    private sealed class MessageReader(long maxPayload) : IDisposable
-    {
-        private byte[]? _buffer;
-
-        public async ValueTask<(WebSocketMessageType Type, ReadOnlyMemory<byte> Data)?> ReadAsync(WebSocket socket, CancellationToken cancellation) =>
-            await ReadRestAsync(socket, await WaitAsync(socket, cancellation), cancellation);
-
-        /// <summary>
-        /// The zero-byte read that waits for the next message. When nothing is buffered the reader lets
-        /// go of its buffer first; when the next message is already there, it keeps the previous one's.
-        /// The read loop awaits this directly, so no state machine of the reader waits with it.
-        /// </summary>
-        public ValueTask<ValueWebSocketReceiveResult> WaitAsync(WebSocket socket, CancellationToken cancellation)
-        {
-            var waiting = socket.ReceiveAsync(Memory<byte>.Empty, cancellation);
-            if (!waiting.IsCompleted)
-            {
-                ReturnBuffer();
-            }
-            return waiting;
-        }
-
-        /// <summary>The rest of the message whose arrival <see cref="WaitAsync"/> reported (null for a close).</summary>
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-        public async ValueTask<(WebSocketMessageType Type, ReadOnlyMemory<byte> Data)?> ReadRestAsync(WebSocket socket, ValueWebSocketReceiveResult zero, CancellationToken cancellation)
-        {
-            if (zero.MessageType == WebSocketMessageType.Close)
-            {
-                return null;
-            }
-            if (zero.EndOfMessage)
-            {
-                // The zero-byte read consumed a whole, empty message.
-                return (zero.MessageType, ReadOnlyMemory<byte>.Empty);
-            }
-            _buffer ??= ArrayPool<byte>.Shared.Rent(4096);
-            var length = 0;
-            while (true)
-            {
-                if (length == _buffer.Length)
-                {
-                    var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
-                    _buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(_buffer);
-                    _buffer = bigger;
-                }
-                var result = await socket.ReceiveAsync(_buffer.AsMemory(length), cancellation);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return null;
-                }
-                length += result.Count;
-                if (length > maxPayload)
-                {
-                    throw new InvalidDataException("message too big");
-                }
-                if (result.EndOfMessage)
-                {
-                    return (result.MessageType, _buffer.AsMemory(0, length));
-                }
-            }
-        }
-
-        private void ReturnBuffer()
-        {
-            if (_buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = null;
-            }
-        }
-
-        public void Dispose() => ReturnBuffer();
-    }
 }
