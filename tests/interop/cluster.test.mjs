@@ -205,7 +205,8 @@ describe('a cluster of three nodes over Redis behind a round-robin nginx', { tim
 
     const announcement = { nickname: 'backend', text: 'published on node 3' };
     const heard = [waitFor(alice, 'chat message', TIMEOUT), waitFor(bob, 'chat message', TIMEOUT)];
-    await publish(node('n3').url, room, 'chat message', announcement);
+    // A chat room is the channel chat.<room> (the chat asks the grant for it).
+    await publish(node('n3').url, `chat.${room}`, 'chat message', announcement);
     for (const [data] of await Promise.all(heard)) assert.deepEqual(data, announcement);
     assertNoServerErrors();
   });
