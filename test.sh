@@ -261,6 +261,7 @@ abuse_suite() {
 dotnet tool restore >/dev/null 2>&1 || warn "dotnet tool restore failed (dotnet-gcdump for the churn scenario)"
 abuse_suite stalled --seconds 5
 abuse_suite churn --cycles 3000 --others 1000
+abuse_suite storms --connections 1500 --handshakes 1500 --subscriptions 5000 --publish-seconds 3
 
 # --- fuzzing -------------------------------------------------------------------------------------
 # Every parser of client bytes under afl-fuzz for a bounded time (fuzz/run.sh, docs/fuzzing.md): one

@@ -7,7 +7,11 @@
 // peak, after), when each stalled client was cut, and whether the healthy subscriber got every
 // publication. Prints one JSON line of results and "N passed, N failed" over its bounds.
 //
-//   node bench/abuse/stalled.mjs [--seconds 20] [--size 60000] [--stalled sio=3,ws=3,sse=2] [--rss-bound-mb 256]
+//   node bench/abuse/stalled.mjs [--seconds 20] [--size 60000] [--stalled sio=3,ws=3,sse=2,siopoll=1] [--rss-bound-mb 256]
+//
+// sio: Socket.IO over WebSocket; siopoll: Socket.IO over polling that stops polling; ws: the plain
+// WebSocket protocol; sse: Server-Sent Events. (A long-poll has no connection between its polls: a
+// client that stops polling holds nothing.)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,7 +30,7 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
 const seconds = +(args.seconds ?? 20);
 const size = +(args.size ?? 60000);
 const rssBoundMb = +(args['rss-bound-mb'] ?? 256);
-const stalledSpec = Object.fromEntries((args.stalled ?? 'sio=3,ws=3,sse=2').split(',').map((kv) => kv.split('=')).map(([k, v]) => [k, +v]));
+const stalledSpec = Object.fromEntries((args.stalled ?? 'sio=3,ws=3,sse=2,siopoll=1').split(',').map((kv) => kv.split('=')).map(([k, v]) => [k, +v]));
 const port = +(args.port ?? 18191);
 const base = `http://127.0.0.1:${port}`;
 const channel = 'chat.flood';
@@ -74,6 +78,28 @@ async function stalledSocketIo() {
   ws.on('error', () => {});
   ws.on('close', () => { state.cutAt ??= Date.now(); });
   ws._socket.pause();
+  return state;
+}
+
+// A Socket.IO client over HTTP long-polling that subscribes, then never polls again.
+async function stalledSocketIoPolling() {
+  const url = (sid) => `${base}/socket.io/?EIO=4&transport=polling${sid ? `&sid=${sid}` : ''}`;
+  const request = (method, target, body) => new Promise((resolve, reject) => {
+    const req = http.request(target, { method, agent: false, headers: body ? { 'content-type': 'text/plain;charset=UTF-8' } : {} }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const open = await request('GET', url());
+  const sid = JSON.parse(open.text.slice(1)).sid;
+  const state = { protocol: 'socket.io polling', id: sid, cutAt: null, poll: () => request('GET', url(sid)) };
+  await request('POST', url(sid), '40');
+  for (let i = 0; i < 5 && !(await request('GET', url(sid))).text.includes('40{'); i++);
+  await request('POST', url(sid), `421["subscribe",${JSON.stringify({ channel })}]`);
+  for (let i = 0; i < 5 && !(await request('GET', url(sid))).text.includes('431'); i++);
   return state;
 }
 
@@ -148,6 +174,7 @@ try {
   const healthy = await healthySubscriber();
   const stalled = [];
   for (let i = 0; i < (stalledSpec.sio ?? 0); i++) stalled.push(await stalledSocketIo());
+  for (let i = 0; i < (stalledSpec.siopoll ?? 0); i++) stalled.push(await stalledSocketIoPolling());
   for (let i = 0; i < (stalledSpec.ws ?? 0); i++) stalled.push(await stalledPlainWs());
   for (let i = 0; i < (stalledSpec.sse ?? 0); i++) stalled.push(await stalledSse());
   await new Promise((r) => setTimeout(r, 1000));
@@ -175,7 +202,13 @@ try {
   const afterKb = rssKb(child.pid);
 
   // Each stalled client reads again: what the server sent drains, then its connection must end.
-  await Promise.all(stalled.map((s) => {
+  await Promise.all(stalled.map(async (s) => {
+    if (s.poll) {
+      // A poll for a session the server cut is answered 400 (Session ID unknown).
+      const answer = await s.poll();
+      if (answer.status === 400) s.cutAt = Date.now();
+      return null;
+    }
     const sock = s.ws?._socket ?? s.socket;
     if (s.cutAt) return null;
     const ended = new Promise((resolve) => { sock.once('close', resolve); });
