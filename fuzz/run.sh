@@ -5,10 +5,10 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]      default: 20 s, every target
 #
-# Without afl-fuzz (or when it cannot start here, or with FUZZ_NO_AFL=1), each target runs the harness's own random mutation
-# of its seeds instead, and says so. For every target one line "fuzz-result <target> pass|fail <note>"
-# is printed (./test.sh records them); a crash prints its input and the exception, and is kept in
-# .fuzz/crashes/<target>/. The exit code is non-zero if any target failed.
+# Without afl-fuzz (or when it cannot start here, or with FUZZ_NO_AFL=1), each target runs the
+# harness's own random mutation of its seeds instead, and says so. For every target one line
+# "fuzz-result <target> pass|fail <note>" is printed (./test.sh records them); a crash prints its input
+# and the exception, and is kept in .fuzz/crashes/<target>/. The exit code is non-zero if any failed.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
