@@ -95,6 +95,15 @@ for (const transports of [['websocket'], ['polling']]) {
       assert.deepEqual(messages.received, [1, 2, 3, 4, 5]);
     });
 
+    test('a recovery pid and offset that are not valid UTF-16 connect as a new socket, with no server error', { timeout: 15_000 }, async () => {
+      // JSON.stringify writes a lone surrogate as "\udc00", which .NET refuses to read as a string.
+      const socket = client({ auth: { pid: '\udc00', offset: '\udc00' } });
+      await connected(socket);
+      assert.equal(socket.recovered, false);
+      await ok(socket, 'join', 'lone-surrogate');
+      assert.doesNotMatch(server.output(), /fail:|Unhandled|InvalidOperationException/);
+    });
+
     test('past the history window the client is told it was not recovered, then goes on live', { timeout: 15_000 }, async () => {
       const subscriber = client();
       const publisher = client();

@@ -238,22 +238,40 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
     private static async ValueTask<(RecoverableSession? Session, string Epoch, long Seq)> TryTakeRecoverySessionAsync(Namespace nsp, JsonElement auth)
     {
         if (nsp.Recovery is not { } store || auth.ValueKind != JsonValueKind.Object
-            || !auth.TryGetProperty("pid", out var pid) || pid.ValueKind != JsonValueKind.String
-            || !auth.TryGetProperty("offset", out var offset) || offset.ValueKind != JsonValueKind.String)
+            || !TryGetString(auth, "pid", out var pid) || !TryGetString(auth, "offset", out var offset))
         {
             return (null, "", 0);
         }
-        var session = await store.TryTakeAsync(pid.GetString()!).ConfigureAwait(false);
+        var session = await store.TryTakeAsync(pid).ConfigureAwait(false);
         if (session is null)
         {
             return (null, "", 0);
         }
-        if (!ChannelHub.TryParseOffset(offset.GetString(), out var epoch, out var seq))
+        if (!ChannelHub.TryParseOffset(offset, out var epoch, out var seq))
         {
             store.Remove(session);
             return (null, "", 0);
         }
         return (session, epoch, seq);
+    }
+
+    /// <summary>A string property of the client's auth; false when missing, not a string, or not valid UTF-8 (which a client can send escaped).</summary>
+    private static bool TryGetString(JsonElement auth, string name, out string value)
+    {
+        value = "";
+        if (!auth.TryGetProperty(name, out var property) || property.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+        try
+        {
+            value = property.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private void SendConnectError(string nsp, string message, object? data)
