@@ -35,7 +35,8 @@ const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 async function startServer() {
   const dir = path.join(root, 'src/Switchboard.Server');
   const child = spawn('dotnet', [path.join(dir, `bin/${configuration}/net10.0/Switchboard.Server.dll`), '--urls', base, '--Switchboard:Api:Keys:0', apiKey,
-    '--Logging:LogLevel:Default', 'Warning', '--Logging:LogLevel:Switchboard', 'Warning'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--Logging:LogLevel:Default', 'Warning', '--Logging:LogLevel:Switchboard', process.env.STORMS_LOG ?? 'Warning'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (process.env.STORMS_LOG) child.stdout.pipe(process.stderr);
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
@@ -185,7 +186,9 @@ try {
     socket.close();
     return { attempted: subscriptions, acks: codes, disconnected };
   });
-  check((subs.acks.ok ?? 0) <= 128 && (subs.acks.ok ?? 0) > 0,
+  // A client still flooding when the server cuts it may lose the acknowledgements already sent: its
+  // unread data makes the server's close a TCP reset, which discards what the client had not read yet.
+  check((subs.acks.ok ?? 0) <= 128 && ((subs.acks.ok ?? 0) > 0 || subs.disconnected !== null),
     `subscriptions: ${subscriptions} subscribes on one socket: ${JSON.stringify(subs.acks)}, disconnected: ${subs.disconnected} (at most 128 accepted)`);
 
   // A publish storm: one anonymous socket publishes as fast as it can; a subscriber of that channel
