@@ -7,46 +7,18 @@
 // --cycles is for the official socket.io-client over WebSocket; --others for socket.io-client over
 // polling, the plain WebSocket protocol, SSE and long-poll each. Needs dotnet-gcdump (dotnet tool
 // restore, from the repository's tool manifest).
-import { spawn, execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { WebSocket, args, delay, io, root, startServer, tally, withTimeout } from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const require = createRequire(path.join(root, 'tests/interop/package.json'));
-const { io } = require('socket.io-client');
-const WebSocket = require('ws');
-
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const cycles = +(args.cycles ?? 30000);
 const others = +(args.others ?? 10000);
 const concurrency = +(args.concurrency ?? 200);
 const boundMb = +(args['bound-mb'] ?? 5);
 const port = +(args.port ?? 18192);
 const base = `http://127.0.0.1:${port}`;
-const configuration = process.env.SWITCHBOARD_CONFIGURATION ?? 'Release';
-const withTimeout = (promise, ms, what) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
-
-async function startServer() {
-  const dir = path.join(root, 'src/Switchboard.Server');
-  const child = spawn('dotnet', [path.join(dir, `bin/${configuration}/net10.0/Switchboard.Server.dll`), '--urls', base,
-    '--Logging:LogLevel:Default', 'Warning', '--Logging:LogLevel:Switchboard', 'Warning',
-    // Every cycle comes from 127.0.0.1, thousands a second: the per-address limits would refuse them.
-    '--Switchboard:Limits:HandshakesPerSecondPerIp', '0', '--Switchboard:Limits:MaxConnectionsPerIp', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  for (let i = 0; i < 200; i++) {
-    try {
-      await new Promise((resolve, reject) => http.get(`${base}/`, (res) => { res.resume(); resolve(); }).on('error', reject));
-      return child;
-    } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  throw new Error('server did not start: ' + output);
-}
 
 /** The managed heap after a forced GC, in bytes (dotnet-gcdump collects after a full blocking GC). */
 function heapBytes(pid) {
@@ -104,15 +76,16 @@ async function run(cycle, count) {
   }));
 }
 
-const child = await startServer();
-let passed = 0;
-let failed = 0;
+// Every cycle comes from 127.0.0.1, thousands a second: the per-address limits would refuse them.
+const { child } = await startServer(port, ['--Logging:LogLevel:Switchboard', 'Warning',
+  '--Switchboard:Limits:HandshakesPerSecondPerIp', '0', '--Switchboard:Limits:MaxConnectionsPerIp', '0']);
+const { check, fail, summary } = tally();
 const results = [];
 try {
   // Warm up every path (JIT, pools, first-time caches) before the baseline.
   for (const cycle of Object.values(cycleOf)) await run(cycle, 300);
   // Let sessions that closed during the warm-up leave the server's drain windows.
-  await new Promise((r) => setTimeout(r, 2000));
+  await delay(2000);
   const start = heapBytes(child.pid);
   for (const [name, cycle] of Object.entries(cycleOf)) {
     const count = name === 'socket.io websocket' ? cycles : others;
@@ -120,18 +93,14 @@ try {
     await run(cycle, count);
     results.push({ protocol: name, cycles: count, seconds: (Date.now() - began) / 1000 });
   }
-  await new Promise((r) => setTimeout(r, 2000));
+  await delay(2000);
   const end = heapBytes(child.pid);
   const growthMb = (end - start) / 1048576;
   console.log(JSON.stringify({ startMb: +(start / 1048576).toFixed(1), endMb: +(end / 1048576).toFixed(1), growthMb: +growthMb.toFixed(1), results }));
-  const ok = growthMb <= boundMb;
-  console.log(`${ok ? 'ok' : 'FAIL'} managed heap after ${results.map((r) => `${r.cycles} ${r.protocol}`).join(', ')} cycles: ${growthMb.toFixed(1)} MB over the start (bound ${boundMb} MB)`);
-  ok ? passed++ : failed++;
+  check(growthMb <= boundMb, `managed heap after ${results.map((r) => `${r.cycles} ${r.protocol}`).join(', ')} cycles: ${growthMb.toFixed(1)} MB over the start (bound ${boundMb} MB)`);
 } catch (e) {
-  console.log('FAIL ' + (e.stack ?? e));
-  failed++;
+  fail(e);
 } finally {
   child.kill('SIGINT');
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(summary());

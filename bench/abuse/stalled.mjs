@@ -12,21 +12,10 @@
 // sio: Socket.IO over WebSocket; siopoll: Socket.IO over polling that stops polling; ws: the plain
 // WebSocket protocol; sse: Server-Sent Events. (A long-poll has no connection between its polls: a
 // client that stops polling holds nothing.)
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { WebSocket, args, io, publish as publishTo, rssKb, startServer, tally, withTimeout } from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const require = createRequire(path.join(root, 'tests/interop/package.json'));
-const { io } = require('socket.io-client');
-const WebSocket = require('ws');
-
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const seconds = +(args.seconds ?? 20);
 const size = +(args.size ?? 60000);
 const rssBoundMb = +(args['rss-bound-mb'] ?? 256);
@@ -34,31 +23,6 @@ const stalledSpec = Object.fromEntries((args.stalled ?? 'sio=3,ws=3,sse=2,siopol
 const port = +(args.port ?? 18191);
 const base = `http://127.0.0.1:${port}`;
 const channel = 'chat.flood';
-const apiKey = 'abuse-key';
-const configuration = process.env.SWITCHBOARD_CONFIGURATION ?? 'Release';
-
-const withTimeout = (promise, ms, what) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
-const rssKb = (pid) => +(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-
-async function startServer() {
-  const dir = path.join(root, 'src/Switchboard.Server');
-  const dll = path.join(dir, `bin/${configuration}/net10.0/Switchboard.Server.dll`);
-  const child = spawn('dotnet', [dll, '--urls', base, '--Switchboard:Api:Keys:0', apiKey,
-    '--Logging:LogLevel:Default', 'Warning', '--Logging:LogLevel:Switchboard', 'Information',
-    '--Logging:LogLevel:Switchboard.SocketChannels', 'Warning', ...(args.server ?? '').split(' ').filter(Boolean),
-], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = [];
-  const onData = (d) => { for (const line of d.toString().split('\n')) if (line.trim()) lines.push({ at: Date.now(), line }); };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  for (let i = 0; i < 200; i++) {
-    try {
-      await new Promise((resolve, reject) => http.get(`${base}/`, (res) => { res.resume(); resolve(); }).on('error', reject));
-      return { child, lines };
-    } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  throw new Error('server did not start: ' + lines.map((l) => l.line).join('\n'));
-}
 
 // A Socket.IO client over a raw WebSocket that subscribes, then stops reading.
 async function stalledSocketIo() {
@@ -153,23 +117,12 @@ async function healthySubscriber() {
   return state;
 }
 
-function publish(agent, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/api/publish`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`publish ${res.statusCode}: ${text}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const publish = (agent, body) => publishTo(base, agent, body);
 
-const { child, lines } = await startServer();
+const { child, lines } = await startServer(port, ['--Logging:LogLevel:Switchboard', 'Information',
+  '--Logging:LogLevel:Switchboard.SocketChannels', 'Warning', ...(args.server ?? '').split(' ').filter(Boolean)]);
 const results = { seconds, size, stalled: stalledSpec, rssBoundMb };
-let passed = 0;
-let failed = 0;
-const check = (ok, what) => { console.log(`${ok ? 'ok' : 'FAIL'} ${what}`); ok ? passed++ : failed++; };
+const { check, fail, summary } = tally();
 try {
   const healthy = await healthySubscriber();
   const stalled = [];
@@ -235,11 +188,9 @@ try {
   healthy.socket.close();
   for (const s of stalled) { s.ws?.terminate(); s.socket?.destroy(); }
 } catch (e) {
-  console.log('FAIL ' + (e.stack ?? e));
-  failed++;
+  fail(e);
 } finally {
   child.kill('SIGINT');
 }
 console.log(JSON.stringify(results));
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(summary());

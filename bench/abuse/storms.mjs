@@ -5,20 +5,9 @@
 // "N passed, N failed".
 //
 //   node bench/abuse/storms.mjs [--connections 1500] [--handshakes 2000] [--subscriptions 20000] [--publish-seconds 5] [--rss-bound-mb 128]
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { WebSocket, args, delay, io, publish as publishTo, rssKb, startServer, tally, withTimeout } from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const require = createRequire(path.join(root, 'tests/interop/package.json'));
-const { io } = require('socket.io-client');
-const WebSocket = require('ws');
-
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const connections = +(args.connections ?? 1500);
 const handshakes = +(args.handshakes ?? 2000);
 const subscriptions = +(args.subscriptions ?? 20000);
@@ -26,28 +15,6 @@ const publishSeconds = +(args['publish-seconds'] ?? 5);
 const rssBoundMb = +(args['rss-bound-mb'] ?? 128);
 const port = +(args.port ?? 18193);
 const base = `http://127.0.0.1:${port}`;
-const apiKey = 'abuse-key';
-const configuration = process.env.SWITCHBOARD_CONFIGURATION ?? 'Release';
-const withTimeout = (promise, ms, what) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
-const rssKb = (pid) => +(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-const delay = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function startServer() {
-  const dir = path.join(root, 'src/Switchboard.Server');
-  const child = spawn('dotnet', [path.join(dir, `bin/${configuration}/net10.0/Switchboard.Server.dll`), '--urls', base, '--Switchboard:Api:Keys:0', apiKey,
-    '--Logging:LogLevel:Default', 'Warning', '--Logging:LogLevel:Switchboard', process.env.STORMS_LOG ?? 'Warning'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (process.env.STORMS_LOG) child.stdout.pipe(process.stderr);
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  for (let i = 0; i < 200; i++) {
-    try {
-      await new Promise((resolve, reject) => http.get(`${base}/`, (res) => { res.resume(); resolve(); }).on('error', reject));
-      return child;
-    } catch { await delay(100); }
-  }
-  throw new Error('server did not start: ' + output);
-}
 
 function get(url) {
   return new Promise((resolve) => {
@@ -59,17 +26,7 @@ function get(url) {
   });
 }
 
-function publish(agent, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/api/publish`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`publish ${res.statusCode}: ${text}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const publish = (agent, body) => publishTo(base, agent, body);
 
 /** A healthy subscriber of `channel`, and a publisher that publishes to it every 20 ms until stopped. */
 async function healthyPair(channel) {
@@ -106,11 +63,10 @@ async function healthyPair(channel) {
   };
 }
 
-const child = await startServer();
+const { child } = await startServer(port, ['--Logging:LogLevel:Switchboard', process.env.STORMS_LOG ?? 'Warning']);
+if (process.env.STORMS_LOG) child.stdout.pipe(process.stderr);
 const results = {};
-let passed = 0;
-let failed = 0;
-const check = (ok, what) => { console.log(`${ok ? 'ok' : 'FAIL'} ${what}`); ok ? passed++ : failed++; };
+const { check, fail, summary } = tally();
 const checkHealthy = (name, h) => check(h.missing === 0 && h.disconnects.length === 0, `${name}: the healthy subscriber got ${h.received} of ${h.sent} publications, disconnects ${JSON.stringify(h.disconnects)}`);
 
 async function scenario(name, body) {
@@ -230,11 +186,9 @@ try {
   check(pubs.listenerHeard <= bound && pubs.lost === 0,
     `publishes: ${pubs.attempted} publishes from one socket in ${publishSeconds} s: ${JSON.stringify(pubs.acks)}, disconnected: ${pubs.disconnected}; ${pubs.listenerHeard} published (bound ${Math.round(bound)}), a subscriber heard every acknowledged one (lost ${pubs.lost}; ${pubs.extra} more whose acks went down with the connection)`);
 } catch (e) {
-  console.log('FAIL ' + (e.stack ?? e));
-  failed++;
+  fail(e);
 } finally {
   child.kill('SIGINT');
 }
 console.log(JSON.stringify(results));
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(summary());
