@@ -11,11 +11,11 @@ namespace Switchboard.AspNetCore.Channels;
 
 /// <summary>
 /// One client of the plain WebSocket protocol (docs/protocols/websocket.md). The read loop carries out
-/// the client's requests one at a time; the write loop drains the connection's queue (publications,
-/// discontinuities, the close). Both send under one lock, and a reply first flushes whatever is queued,
-/// so a reply comes after every push queued before its request completed: after a <c>subscribe</c>
-/// reply the client holds every replayed publication, after an <c>unsubscribe</c> reply nothing more of
-/// that channel comes.
+/// the client's requests one at a time; the one WebSocket write loop (<see cref="WebSocketWriter"/>)
+/// drains the connection's queue: publications, discontinuities, replies and the close. A reply is
+/// queued behind every push queued before its request completed, so after a <c>subscribe</c> reply the
+/// client holds every replayed publication, and after an <c>unsubscribe</c> reply nothing more of that
+/// channel comes; replies weigh against the byte budget like pushes.
 /// </summary>
 internal sealed partial class PlainWebSocketConnection : ChannelConnection
 {
@@ -25,7 +25,6 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     private readonly Namespace _namespace;
     private readonly PlainWebSocketOptions _options;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _send = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Action _abort;
     private readonly TimeProvider _time;
@@ -64,16 +63,8 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
             using (aborted.Register(static stop => ((CancellationTokenSource)stop!).Cancel(), _stop))
             {
                 PlainWebSocketLog.Connected(_logger, ConnectionId, _namespace.Name);
-                await _send.WaitAsync(_stop.Token).ConfigureAwait(false);
-                try
-                {
-                    await SendFrameAsync(Encode(w => PlainFrameWriter.WriteWelcome(w, ConnectionId, _options.MaxMessageSize))).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _send.Release();
-                }
-                var writing = WriteLoopAsync();
+                QueueFrame(Encode(w => PlainFrameWriter.WriteWelcome(w, ConnectionId, _options.MaxMessageSize)));
+                var writing = WebSocketWriter.RunAsync<Outbound, ChannelMessage>(new Outbound(this), null);
                 CloseInfo ended;
                 try
                 {
@@ -100,45 +91,81 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         }
     }
 
+    /// <summary>Runs the one WebSocket read loop with this connection's requests; returns why it ended.</summary>
     private async Task<CloseInfo> ReadLoopAsync()
     {
         using var reader = new WebSocketMessageReader(_socket, _options.MaxMessageSize);
-        try
+        var inbound = new Inbound(this, reader);
+        await WebSocketReadLoop.RunAsync(inbound, reader, _stop.Token).ConfigureAwait(false);
+        return inbound.Ended!;
+    }
+
+    /// <summary>The connection as the one WebSocket read loop sees it: each message a request, and why reading ended.</summary>
+    private sealed class Inbound(PlainWebSocketConnection connection, WebSocketMessageReader reader) : IWebSocketInbound
+    {
+        private bool _flooded;
+
+        public CloseInfo? Ended { get; private set; }
+
+        public bool StopReading => false;
+
+        public async ValueTask<bool> OnMessageAsync(WebSocketRead message)
         {
-            while (true)
+            if (connection.IsClosed)
             {
-                var read = await reader.ReadAsync(_stop.Token).ConfigureAwait(false);
-                if (read.Kind == WebSocketReadKind.Closed)
+                // The server is closing: requests are no longer served, only the client's close frame is awaited.
+                return true;
+            }
+            if (await connection.HandleAsync(message).ConfigureAwait(false))
+            {
+                return true;
+            }
+            _flooded = true;
+            return false;
+        }
+
+        public bool IsTransportFailure(Exception exception) =>
+            exception is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException;
+
+        public async Task OnReadEndedAsync(WebSocketReadEnd end, Exception? error)
+        {
+            try
+            {
+                Ended = end switch
                 {
-                    return new CloseInfo(DisconnectCode.ClientClosed, "closed by the client");
-                }
-                if (read.Kind == WebSocketReadKind.TooLarge)
-                {
-                    if (ShouldLogRefusal("plain websocket message too large"))
-                    {
-                        PlainWebSocketLog.TooLarge(_logger, ConnectionId, _options.MaxMessageSize);
-                    }
-                    return await CloseOnViolationAsync(reader, DisconnectCode.TooLarge, $"message larger than {_options.MaxMessageSize} bytes").ConfigureAwait(false);
-                }
-                if (IsClosed)
-                {
-                    // The server is closing: requests are no longer served, only the client's close frame is awaited.
-                    continue;
-                }
-                if (!await HandleAsync(read).ConfigureAwait(false))
-                {
-                    if (ShouldLogRefusal("plain websocket invalid frame flood"))
-                    {
-                        PlainWebSocketLog.InvalidFrameFlood(_logger, ConnectionId);
-                    }
-                    return await CloseOnViolationAsync(reader, DisconnectCode.BadRequest, "too many invalid frames").ConfigureAwait(false);
-                }
+                    WebSocketReadEnd.ClosedByClient => new CloseInfo(DisconnectCode.ClientClosed, "closed by the client"),
+                    WebSocketReadEnd.TooLarge => await connection.OnTooLargeAsync(reader).ConfigureAwait(false),
+                    WebSocketReadEnd.Stopped when _flooded => await connection.OnFloodAsync(reader).ConfigureAwait(false),
+                    WebSocketReadEnd.Failed => Lost(error!),
+                    _ => new CloseInfo(DisconnectCode.ClientClosed, "connection ended"),
+                };
+            }
+            catch (Exception ex) when (IsTransportFailure(ex))
+            {
+                Ended = Lost(ex);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+
+        private static CloseInfo Lost(Exception error) =>
+            new(DisconnectCode.ClientClosed, error is OperationCanceledException ? "connection ended" : "connection lost: " + error.Message);
+    }
+
+    private Task<CloseInfo> OnTooLargeAsync(WebSocketMessageReader reader)
+    {
+        if (ShouldLogRefusal("plain websocket message too large"))
         {
-            return new CloseInfo(DisconnectCode.ClientClosed, ex is OperationCanceledException ? "connection ended" : "connection lost: " + ex.Message);
+            PlainWebSocketLog.TooLarge(_logger, ConnectionId, _options.MaxMessageSize);
         }
+        return CloseOnViolationAsync(reader, DisconnectCode.TooLarge, $"message larger than {_options.MaxMessageSize} bytes");
+    }
+
+    private Task<CloseInfo> OnFloodAsync(WebSocketMessageReader reader)
+    {
+        if (ShouldLogRefusal("plain websocket invalid frame flood"))
+        {
+            PlainWebSocketLog.InvalidFrameFlood(_logger, ConnectionId);
+        }
+        return CloseOnViolationAsync(reader, DisconnectCode.BadRequest, "too many invalid frames");
     }
 
     /// <summary>
@@ -177,90 +204,99 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         return true;
     }
 
-    /// <summary>Sends a reply after flushing the queue, so it follows every push queued before it.</summary>
-    private async ValueTask ReplyAsync(byte[] reply)
+    /// <summary>Queues a reply behind every push queued before it, so it follows them.</summary>
+    private ValueTask ReplyAsync(byte[] reply)
     {
-        await _send.WaitAsync(_stop.Token).ConfigureAwait(false);
-        try
+        QueueFrame(reply);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sends one queued message. Once closed, queued publications and replies are dropped.</summary>
+    private async ValueTask SendMessageAsync(ChannelMessage message)
+    {
+        switch (message.Kind)
         {
-            await FlushAsync().ConfigureAwait(false);
-            if (!IsClosed)
-            {
-                await SendFrameAsync(reply).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _send.Release();
+            case ChannelMessageKind.Publication when !IsClosed:
+                await SendFrameAsync(PlainWebSocketFrames.Publication(message.Entry)).ConfigureAwait(false);
+                break;
+            case ChannelMessageKind.Frame when !IsClosed:
+                await SendFrameAsync(message.Frame).ConfigureAwait(false);
+                break;
+            case ChannelMessageKind.Discontinuity when !IsClosed:
+                var top = message.Top;
+                await SendFrameAsync(Encode(w => PlainFrameWriter.WriteDiscontinuity(w, message.Channel!, top.Offset, top.Epoch))).ConfigureAwait(false);
+                break;
+            case ChannelMessageKind.Close:
+                var close = SettleClose(message.Code ?? DisconnectCode.Disconnected, message.Reason ?? "disconnected");
+                if (close.Reason.Notifies && _socket.State == WebSocketState.Open)
+                {
+                    await SendFrameAsync(Encode(w => PlainFrameWriter.WriteClose(w, close.Reason, close.Message))).ConfigureAwait(false);
+                }
+                break;
         }
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>The queue is complete, so its close message has been handled and <see cref="_close"/> is settled: the close handshake.</summary>
+    private async Task CloseOutputAsync()
     {
-        try
+        var close = _close ?? new CloseInfo(DisconnectCode.ClientClosed, "connection ended");
+        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            while (await WaitAsync(_stop.Token).ConfigureAwait(false))
-            {
-                await _send.WaitAsync(_stop.Token).ConfigureAwait(false);
-                try
-                {
-                    await FlushAsync().ConfigureAwait(false);
-                }
-                finally
-                {
-                    _send.Release();
-                }
-            }
-            // The queue is complete, so its close message has been handled and _close is settled.
-            var close = _close ?? new CloseInfo(DisconnectCode.ClientClosed, "connection ended");
-            await _send.WaitAsync(_stop.Token).ConfigureAwait(false);
-            try
-            {
-                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                {
-                    var description = close.Reason == DisconnectCode.ClientClosed ? null : close.Reason.Code;
-                    BeginSend();
-                    await _socket.CloseOutputAsync((WebSocketCloseStatus)close.Reason.Status, description, _stop.Token).ConfigureAwait(false);
-                    EndSend();
-                }
-            }
-            finally
-            {
-                _send.Release();
-            }
-            // Give the client a moment to answer the close before the read side is abandoned.
-            _stop.CancelAfter(CloseGracePeriod);
+            var description = close.Reason == DisconnectCode.ClientClosed ? null : close.Reason.Code;
+            BeginSend();
+            await _socket.CloseOutputAsync((WebSocketCloseStatus)close.Reason.Status, description, _stop.Token).ConfigureAwait(false);
+            EndSend();
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
-        {
-            Close(DisconnectCode.ClientClosed, "connection lost: " + ex.Message);
-            _stop.Cancel();
-        }
+        // Give the client a moment to answer the close before the read side is abandoned.
+        _stop.CancelAfter(CloseGracePeriod);
     }
 
-    /// <summary>Writes everything queued; called under the send lock. Once closed, queued publications are dropped.</summary>
-    private async ValueTask FlushAsync()
+    /// <summary>
+    /// The connection as the one WebSocket write loop sees it: its queue, one send per message (each
+    /// timed on its own), and the close handshake once the queue is done.
+    /// </summary>
+    private readonly struct Outbound(PlainWebSocketConnection connection) : IWebSocketOutbound<ChannelMessage>
     {
-        while (TryTake(out var message))
+        public ValueTask<bool> WaitAsync() => connection.WaitAsync(connection._stop.Token);
+
+        public ValueTask TakeUnfinishedSend() => ValueTask.CompletedTask;
+
+        public bool TryTake(out ChannelMessage item) => connection.TryTake(out item);
+
+        public long Weigh(in ChannelMessage item, out int messages)
         {
-            switch (message.Kind)
+            messages = 1;
+            return item.Kind switch
             {
-                case ChannelMessageKind.Publication when !IsClosed:
-                    await SendFrameAsync(PlainWebSocketFrames.Publication(message.Entry)).ConfigureAwait(false);
-                    break;
-                case ChannelMessageKind.Discontinuity when !IsClosed:
-                    var top = message.Top;
-                    await SendFrameAsync(Encode(w => PlainFrameWriter.WriteDiscontinuity(w, message.Channel!, top.Offset, top.Epoch))).ConfigureAwait(false);
-                    break;
-                case ChannelMessageKind.Close:
-                    var close = SettleClose(message.Code ?? DisconnectCode.Disconnected, message.Reason ?? "disconnected");
-                    if (close.Reason.Notifies && _socket.State == WebSocketState.Open)
-                    {
-                        await SendFrameAsync(Encode(w => PlainFrameWriter.WriteClose(w, close.Reason, close.Message))).ConfigureAwait(false);
-                    }
-                    break;
-            }
+                ChannelMessageKind.Publication => item.Entry.Publication.Data.Length,
+                ChannelMessageKind.Frame => item.Frame!.Length,
+                _ => 64,
+            };
         }
+
+        public ValueTask SendAsync(ChannelMessage item, bool last) => connection.SendMessageAsync(item);
+
+        // Each message is timed as it is sent (SendFrameAsync).
+        public void BeginSend()
+        {
+        }
+
+        public void EndSend()
+        {
+        }
+
+        public Task OnDrainedAsync() => connection.CloseOutputAsync();
+
+        public bool IsTransportFailure(Exception exception) =>
+            exception is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException;
+
+        public void OnSendFailed(Exception exception)
+        {
+            connection.Close(DisconnectCode.ClientClosed, "connection lost: " + exception.Message);
+            connection._stop.Cancel();
+        }
+
+        public Task OnStoppedAsync() => Task.CompletedTask;
     }
 
     /// <summary>The close reason: the one given to <see cref="Close"/>, or else the one the base class queued (a slow consumer, the application, the HTTP API).</summary>

@@ -9,7 +9,7 @@ namespace Switchboard.AspNetCore.Transports;
 /// the write after <see cref="ReleaseWithNextWrite"/>, frames are copied into a rented buffer instead
 /// and reach the connection together, with one flush. Outside a batch, writes go straight through, so
 /// the socket's own control frames (a close, a pong) are never held back. The writer bounds a batch
-/// (<see cref="WebSocketTransport.MaxBatchMessages"/>, <see cref="WebSocketTransport.MaxBatchBytes"/>),
+/// (<see cref="WebSocketWriter.MaxBatchMessages"/>, <see cref="WebSocketWriter.MaxBatchBytes"/>),
 /// so the held buffer stays small and a backlog still waits for the connection between batches.
 /// </summary>
 /// <remarks>

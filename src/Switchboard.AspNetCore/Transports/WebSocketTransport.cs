@@ -19,10 +19,8 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     private static readonly byte[] ProbeReply = "3probe"u8.ToArray();
     private static readonly TimeSpan CloseGracePeriod = TimeSpan.FromSeconds(2);
 
-    // A batch ends after the message that reaches either limit, so the held bytes stay bounded and a
-    // long backlog goes out in writes that each wait for the connection (Kestrel's backpressure).
-    internal const int MaxBatchMessages = 64;
-    internal const int MaxBatchBytes = 64 * 1024;
+    private TimeProvider Time => server.Time;
+
 
     /// <summary>A new session over WebSocket; <paramref name="request"/> is the request already built for AllowRequest, if any.</summary>
     public async Task HandshakeAsync(HttpContext context, EngineRequest? request)
@@ -115,106 +113,21 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
     /// <summary>
     /// Pumps both ways without a cancellation token per connection. The reader ends when the client
-    /// goes (or the connection does) and closes the session. The writer (this method, so that one state
-    /// machine fewer lives as long as the connection) writes queued frames until the session closes,
-    /// then starts the close handshake; a failed write aborts the socket, which ends the reader. The
-    /// frames queued when the writer wakes go out in batches, each one write to the connection, of up to
-    /// <see cref="MaxBatchMessages"/> messages or <see cref="MaxBatchBytes"/> bytes; frames are sent
-    /// without a cancellation token, which keeps the socket on its fast path (no registration per frame).
-    /// While the writer waits on an empty queue, a reply (<see cref="EngineSession.SendDirect"/>) is sent
-    /// on the thread that writes it, through <see cref="DirectSender"/>; a send of that kind that does not
-    /// complete at once is finished here, before anything else is sent.
+    /// goes (or the connection does) and closes the session. The writer is the one WebSocket write loop
+    /// (<see cref="WebSocketWriter"/>), whose task this returns rather than awaits, so that one state
+    /// machine fewer lives as long as the connection: it writes queued frames until the session closes,
+    /// then starts the close handshake; a failed write aborts the socket, which ends the reader. Frames
+    /// are sent without a cancellation token, which keeps the socket on its fast path (no registration
+    /// per frame). While the writer waits on an empty queue, a reply (<see cref="EngineSession.SendDirect"/>)
+    /// is sent on the thread that writes it, through <see cref="Connection"/>; a send of that kind that
+    /// does not complete at once is finished by the writer, before anything else is sent.
     /// </summary>
-    private async Task RunAsync(HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session)
+    private Task RunAsync(HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session)
     {
-        var reading = ReadLoopAsync(socket, session);
-        var outbound = session.Outbound;
-        session.AttachTransport(new Connection(context, socket, stream, session));
-        try
-        {
-            while (true)
-            {
-                var readable = await outbound.WaitToReadAsync();
-                var unfinished = outbound.TakeUnfinishedSend();
-                if (!unfinished.IsCompleted)
-                {
-                    // A direct send that did not complete at once: its start is already noted.
-                    await unfinished;
-                    session.EndSend();
-                }
-                else
-                {
-                    await unfinished;
-                }
-                if (!readable)
-                {
-                    break;
-                }
-                if (!outbound.TryRead(out var frame))
-                {
-                    continue;
-                }
-                var more = outbound.TryRead(out var next);
-                if (more)
-                {
-                    stream?.Gather();
-                }
-                var messages = 0;
-                var bytes = 0L;
-                // Each batch is one write, timed by the server's send scan.
-                session.BeginSend();
-                while (true)
-                {
-                    messages += 1 + (frame.Attachments?.Length ?? 0);
-                    bytes += FrameLength(frame);
-                    var full = messages >= MaxBatchMessages || bytes >= MaxBatchBytes;
-                    await SendFrameAsync(socket, stream, frame, last: !more || full);
-                    if (!more)
-                    {
-                        break;
-                    }
-                    frame = next;
-                    more = outbound.TryRead(out next);
-                    if (full)
-                    {
-                        messages = 0;
-                        bytes = 0;
-                        session.BeginSend();
-                        if (more)
-                        {
-                            stream?.Gather();
-                        }
-                    }
-                }
-                session.EndSend();
-            }
-            // The table's status (docs/disconnect-reasons.md), but 1000 for the server's own close and a client's, as Node's engine.io.
-            var code = (session.CloseReason ?? EngineCloseReason.ServerClose).ToCode();
-            var status = code == DisconnectCode.Disconnected || code == DisconnectCode.ClientClosed
-                ? WebSocketCloseStatus.NormalClosure
-                : (WebSocketCloseStatus)code.Status;
-            await CloseQuietlyAsync(socket, status, null, server.Time);
-        }
-        catch (Exception ex) when (IsTransportFailure(ex))
-        {
-            session.Close(EngineCloseReason.TransportClose);
-            Abort(context, socket);
-        }
-        finally
-        {
-            session.EndSend();
-            session.AttachTransport(null);
-        }
-        if (!reading.IsCompleted)
-        {
-            // The close frame is out: give the client a short grace period to answer it.
-            await Task.WhenAny(reading, Task.Delay(CloseGracePeriod, server.Time));
-            if (!reading.IsCompleted)
-            {
-                Abort(context, socket);
-            }
-        }
-        await reading;
+        var connection = new Connection(this, context, socket, stream, session);
+        connection.Reading = WebSocketReadLoop.RunAsync(new Inbound(connection), new WebSocketMessageReader(socket, server.Options.MaxPayload), CancellationToken.None);
+        session.AttachTransport(connection);
+        return WebSocketWriter.RunAsync<Outbound, OutboundFrame>(new Outbound(connection), stream);
     }
 
     /// <summary>
@@ -227,62 +140,41 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         context.Abort();
     }
 
-    /// <summary>Reads messages until the client or the connection goes, then closes the session with the reason.</summary>
-    private async Task ReadLoopAsync(WebSocket socket, EngineSession session)
+    /// <summary>One message of the client: a packet for the session; false (the session closes) for one that cannot be parsed.</summary>
+    private bool Receive(EngineSession session, in WebSocketRead message)
     {
-        var reader = new WebSocketMessageReader(socket, server.Options.MaxPayload);
-        EngineCloseReason reason;
-        try
+        EnginePacket packet;
+        if (message.Type == WebSocketMessageType.Binary)
         {
-            while (true)
+            packet = EnginePacket.Binary(message.Data.ToArray());
+        }
+        else if (!EngineCodec.TryParseTextCopy(message.Data.Span, out packet))
+        {
+            if (server.Refusals.ShouldLog(logger, "engine.io invalid websocket packet"))
             {
-                if (session.IsClosed)
-                {
-                    reason = session.CloseReason ?? EngineCloseReason.ServerClose;
-                    break;
-                }
-                var arrived = await reader.WaitAsync(CancellationToken.None);
-                var m = await reader.ReadRestAsync(arrived, CancellationToken.None);
-                if (m.Kind == WebSocketReadKind.Closed)
-                {
-                    reason = EngineCloseReason.TransportClose;
-                    break;
-                }
-                if (m.Kind == WebSocketReadKind.TooLarge)
-                {
-                    if (server.Refusals.ShouldLog(logger, "engine.io websocket message too big"))
-                    {
-                        LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
-                    }
-                    reason = EngineCloseReason.TransportError;
-                    break;
-                }
-                EnginePacket packet;
-                if (m.Type == WebSocketMessageType.Binary)
-                {
-                    packet = EnginePacket.Binary(m.Data.ToArray());
-                }
-                else if (!EngineCodec.TryParseTextCopy(m.Data.Span, out packet))
-                {
-                    if (server.Refusals.ShouldLog(logger, "engine.io invalid websocket packet"))
-                    {
-                        LogInvalidPacket(logger, session.Id);
-                    }
-                    reason = EngineCloseReason.ParseError;
-                    break;
-                }
-                session.Receive(packet);
+                LogInvalidPacket(logger, session.Id);
             }
+            session.Close(EngineCloseReason.ParseError);
+            return false;
         }
-        catch (Exception ex) when (IsTransportFailure(ex))
+        session.Receive(packet);
+        return true;
+    }
+
+    /// <summary>The read loop ended: the session closes with the reason (the first close wins).</summary>
+    private void OnReadEnded(EngineSession session, WebSocketReadEnd end)
+    {
+        if (end == WebSocketReadEnd.TooLarge && server.Refusals.ShouldLog(logger, "engine.io websocket message too big"))
         {
-            reason = session.CloseReason ?? EngineCloseReason.TransportClose;
+            LogMessageTooBig(logger, session.Id, server.Options.MaxPayload);
         }
-        finally
+        session.Close(end switch
         {
-            reader.Dispose();
-        }
-        session.Close(reason);
+            WebSocketReadEnd.ClosedByClient => EngineCloseReason.TransportClose,
+            WebSocketReadEnd.TooLarge => EngineCloseReason.TransportError,
+            WebSocketReadEnd.Failed => session.CloseReason ?? EngineCloseReason.TransportClose,
+            _ => session.CloseReason ?? EngineCloseReason.ServerClose,
+        });
     }
 
     private static long FrameLength(in OutboundFrame frame)
@@ -320,11 +212,67 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     }
 
     /// <summary>
-    /// The connection as its session sees it: a frame sent on the caller's thread, as a batch of its own
-    /// (see <see cref="OutboundQueue"/>), timed like the writer's batches; and the way to drop it.
+    /// The connection as its session sees it (a frame sent on the caller's thread, as a batch of its own,
+    /// see <see cref="OutboundQueue"/>, timed like the writer's batches; and the way to drop it), and as
+    /// the write loop sees it (the session's queue, and what to do when it is done).
     /// </summary>
-    private sealed class Connection(HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session) : IEngineTransportHandle
+    /// <summary>
+    /// The write loop's view of a connection, as a struct so that the loop is compiled for it (direct
+    /// calls on the per-message path, not interface calls through shared generic code).
+    /// </summary>
+    private readonly struct Outbound(Connection connection) : IWebSocketOutbound<OutboundFrame>
     {
+        public ValueTask<bool> WaitAsync() => connection.WaitAsync();
+
+        public ValueTask TakeUnfinishedSend() => connection.TakeUnfinishedSend();
+
+        public bool TryTake(out OutboundFrame item) => connection.TryTake(out item);
+
+        public long Weigh(in OutboundFrame item, out int messages) => Connection.Weigh(item, out messages);
+
+        public ValueTask SendAsync(OutboundFrame item, bool last) => connection.SendAsync(item, last);
+
+        public void BeginSend() => connection.BeginSend();
+
+        public void EndSend() => connection.EndSend();
+
+        public Task OnDrainedAsync() => connection.OnDrainedAsync();
+
+        public bool IsTransportFailure(Exception exception) => WebSocketTransport.IsTransportFailure(exception);
+
+        public void OnSendFailed(Exception exception) => connection.OnSendFailed(exception);
+
+        public Task OnStoppedAsync() => connection.OnStoppedAsync();
+    }
+
+    /// <summary>The read loop's view of a connection (a struct, as <see cref="Outbound"/>).</summary>
+    private readonly struct Inbound(Connection connection) : IWebSocketInbound
+    {
+        public bool StopReading => connection.StopReading;
+
+        public ValueTask<bool> OnMessageAsync(WebSocketRead message) => connection.OnMessageAsync(message);
+
+        public bool IsTransportFailure(Exception exception) => WebSocketTransport.IsTransportFailure(exception);
+
+        public Task OnReadEndedAsync(WebSocketReadEnd end, Exception? error) => connection.OnReadEndedAsync(end, error);
+    }
+
+    private sealed class Connection(WebSocketTransport transport, HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session)
+        : IEngineTransportHandle
+    {
+        /// <summary>The read loop, which ends when the client or the connection goes, closing the session.</summary>
+        public Task Reading { get; set; } = Task.CompletedTask;
+
+        public bool StopReading => session.IsClosed;
+
+        public ValueTask<bool> OnMessageAsync(WebSocketRead message) => new(transport.Receive(session, message));
+
+        public Task OnReadEndedAsync(WebSocketReadEnd end, Exception? error)
+        {
+            transport.OnReadEnded(session, end);
+            return Task.CompletedTask;
+        }
+
         public ValueTask Send(in OutboundFrame frame)
         {
             session.BeginSend();
@@ -338,6 +286,55 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         }
 
         public void Abort() => WebSocketTransport.Abort(context, socket);
+
+        public ValueTask<bool> WaitAsync() => session.Outbound.WaitToReadAsync();
+
+        public ValueTask TakeUnfinishedSend() => session.Outbound.TakeUnfinishedSend();
+
+        public bool TryTake(out OutboundFrame item) => session.Outbound.TryRead(out item);
+
+        public static long Weigh(in OutboundFrame item, out int messages)
+        {
+            messages = 1 + (item.Attachments?.Length ?? 0);
+            return FrameLength(item);
+        }
+
+        public ValueTask SendAsync(OutboundFrame item, bool last) => SendFrameAsync(socket, stream, item, last);
+
+        public void BeginSend() => session.BeginSend();
+
+        public void EndSend() => session.EndSend();
+
+        public Task OnDrainedAsync()
+        {
+            // The table's status (docs/disconnect-reasons.md), but 1000 for the server's own close and a client's, as Node's engine.io.
+            var code = (session.CloseReason ?? EngineCloseReason.ServerClose).ToCode();
+            var status = code == DisconnectCode.Disconnected || code == DisconnectCode.ClientClosed
+                ? WebSocketCloseStatus.NormalClosure
+                : (WebSocketCloseStatus)code.Status;
+            return CloseQuietlyAsync(socket, status, null, transport.Time);
+        }
+
+        public void OnSendFailed(Exception exception)
+        {
+            session.Close(EngineCloseReason.TransportClose);
+            Abort();
+        }
+
+        public async Task OnStoppedAsync()
+        {
+            session.AttachTransport(null);
+            if (!Reading.IsCompleted)
+            {
+                // The close frame is out: give the client a short grace period to answer it.
+                await Task.WhenAny(Reading, Task.Delay(CloseGracePeriod, transport.Time));
+                if (!Reading.IsCompleted)
+                {
+                    Abort();
+                }
+            }
+            await Reading;
+        }
     }
 
     private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string? description, TimeProvider time)

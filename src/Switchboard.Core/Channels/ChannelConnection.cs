@@ -15,6 +15,12 @@ public enum ChannelMessageKind
     Close,
 
     /// <summary>
+    /// A frame the transport encoded itself (<see cref="ChannelMessage.Frame"/>): a reply to the client's
+    /// request, queued behind every push queued before it, so it goes out after them.
+    /// </summary>
+    Frame,
+
+    /// <summary>
     /// No content: the transport woke itself with <see cref="ChannelConnection.Signal"/> (a heartbeat is
     /// due, its request ended) and looks at its own state to see why.
     /// </summary>
@@ -26,7 +32,7 @@ public enum ChannelMessageKind
 /// under <see cref="SlowConsumerPolicy.LatestPerKey"/> (a newer one of the same key may take its place);
 /// transports never see it.
 /// </summary>
-public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEntry Entry = default, string? Channel = null, StreamPosition Top = default, string? Reason = null, string? Key = null, DisconnectCode? Code = null);
+public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEntry Entry = default, string? Channel = null, StreamPosition Top = default, string? Reason = null, string? Key = null, DisconnectCode? Code = null, byte[]? Frame = null);
 
 /// <summary>
 /// The common part of every channel-protocol connection (SSE, plain WebSocket, long-poll): an id, the
@@ -137,8 +143,9 @@ public abstract class ChannelConnection : IChannelConnection, Connections.IConne
                 // A full fence: what the signaller did before signalling is seen by the caller, or it signals again.
                 Interlocked.Exchange(ref _signalled, 0);
             }
-            else
+            else if (message.Kind is ChannelMessageKind.Publication or ChannelMessageKind.Discontinuity)
             {
+                // Only these count against MaxQueued (a close and a transport's own frame do not).
                 Interlocked.Decrement(ref _queued);
                 if (message.Key is { } key)
                 {
@@ -340,6 +347,29 @@ public abstract class ChannelConnection : IChannelConnection, Connections.IConne
         public string Channel => channel;
 
         public StreamPosition Last { get; set; }
+    }
+
+    /// <summary>
+    /// Queues a frame the transport encoded (a reply), behind everything queued before it. It weighs
+    /// against the byte budget like a push: a client that does not read its replies is a slow consumer.
+    /// False when the connection is closed (or was just disconnected as a slow consumer).
+    /// </summary>
+    protected bool QueueFrame(byte[] frame)
+    {
+        switch (_queue.Write(new ChannelMessage(ChannelMessageKind.Frame, Frame: frame)))
+        {
+            case QueueWrite.Written:
+                return true;
+            case QueueWrite.OverBudget:
+                Disconnect(DisconnectCode.SlowConsumer);
+                if (_queue.TryForgetSend())
+                {
+                    OnSendTimeout();
+                }
+                return false;
+            default:
+                return false;
+        }
     }
 
     /// <summary>The message sent with a code when no other is given.</summary>

@@ -16,11 +16,12 @@ internal sealed class ChannelMessageQueue : OutboundQueue<ChannelMessage>
     /// <summary>What a queued message costs beyond its data (its slot, its share of the encoded frames).</summary>
     internal const int ItemOverhead = 64;
 
-    /// <summary>A publication weighs its JSON data, a discontinuity its overhead; a close or a signal nothing (never refused).</summary>
+    /// <summary>A publication weighs its JSON data, a reply its frame, a discontinuity its overhead; a close or a signal nothing (never refused).</summary>
     protected override long SizeOf(in ChannelMessage item) => item.Kind switch
     {
         ChannelMessageKind.Publication => ItemOverhead + item.Entry.Publication.Data.Length,
         ChannelMessageKind.Discontinuity => ItemOverhead,
+        ChannelMessageKind.Frame => ItemOverhead + item.Frame!.Length,
         _ => 0,
     };
 }

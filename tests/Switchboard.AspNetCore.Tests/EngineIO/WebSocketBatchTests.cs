@@ -78,7 +78,7 @@ public sealed class WebSocketBatchTests : IAsyncLifetime
         {
             Assert.Equal("4" + message, await ws.ReceiveTextAsync());
         }
-        var perBatch = Math.Min(WebSocketTransport.MaxBatchMessages, (int)Math.Ceiling(WebSocketTransport.MaxBatchBytes / (double)(size + 1)));
+        var perBatch = Math.Min(WebSocketWriter.MaxBatchMessages, (int)Math.Ceiling(WebSocketWriter.MaxBatchBytes / (double)(size + 1)));
         var batches = (count + perBatch - 1) / perBatch;
         Assert.True(batches > 1);
         Assert.Equal(batches, Volatile.Read(ref flushes.Value) - before);
