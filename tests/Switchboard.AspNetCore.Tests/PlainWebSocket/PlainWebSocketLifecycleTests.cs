@@ -9,7 +9,7 @@ namespace Switchboard.AspNetCore.Tests.PlainWebSocket;
 
 /// <summary>
 /// Extra endpoints for connection lifecycle tests: <c>/ws-heartbeat</c> pings every 100 ms and gives up
-/// after 300 ms without a pong; <c>/ws-slow</c> lets 8 messages wait for a client; <c>/ws-stuck</c> gives a
+/// after 1 s without a pong; <c>/ws-slow</c> lets 8 messages wait for a client; <c>/ws-stuck</c> gives a
 /// send 300 ms; <c>/ws-budget</c> lets 256 KB wait (and gives a send 500 ms). The other endpoints get a budget far above what the
 /// tests publish, so that a reading client is never cut by a burst published in a tight loop.
 /// </summary>
@@ -35,7 +35,9 @@ public sealed class PlainLifecycleFixture : PlainWebSocketFixture
         app.MapChannelWebSocket("/ws-heartbeat", configure: o =>
         {
             o.KeepAliveInterval = TimeSpan.FromMilliseconds(100);
-            o.KeepAliveTimeout = TimeSpan.FromMilliseconds(300);
+            // Long enough for a client that reads to answer even while the server's first connection is
+            // still being compiled (300 ms was not, run alone on a busy machine).
+            o.KeepAliveTimeout = TimeSpan.FromSeconds(1);
         });
         app.MapChannelWebSocket("/ws-slow", configure: o => o.MaxQueued = SlowMaxQueued);
         app.MapChannelWebSocket("/ws-stuck", configure: o => o.SendTimeout = TimeSpan.FromMilliseconds(300));
@@ -68,8 +70,10 @@ public sealed class PlainWebSocketLifecycleTests(PlainLifecycleFixture fixture) 
         var answering = await ConnectAsync("/ws-heartbeat");
         var silent = await ConnectAsync("/ws-heartbeat", read: false);
 
-        // The silent client never reads, so its WebSocket never answers a Ping with a Pong.
-        await Fixture.Log.WaitForAsync(e => e.EventId == PlainLogEvents.Closed && e.Message.Contains("connection lost", StringComparison.Ordinal)).Within();
+        // The silent client never reads, so its WebSocket never answers a Ping with a Pong: its
+        // connection ends (the close message says "connection lost" or "connection ended", whichever of
+        // the socket's abort and the request's end is seen first), and the answering one's does not.
+        await Fixture.Log.WaitForAsync(e => e.EventId == PlainLogEvents.Closed && !e.Message.Contains(answering.ConnectionId, StringComparison.Ordinal)).Within();
 
         // By now at least one ping went by for the answering client too.
         await answering.OkAsync("ping");
@@ -161,6 +165,32 @@ public sealed class PlainWebSocketLifecycleTests(PlainLifecycleFixture fixture) 
         Assert.True(received.Count < count);
         var all = await bystander.PublicationsAsync(count);
         Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), all.Select(Offset));
+    }
+
+    [Fact]
+    public async Task A_client_that_sends_requests_but_never_reads_the_replies_is_cut_at_its_byte_budget()
+    {
+        using var deaf = await ConnectNonReadingAsync("/ws-budget");
+        var connectionId = (await ReceiveAsync(deaf)).GetProperty("connectionId").GetString()!;
+        var disconnected = Fixture.Log.WaitForAsync(PlainLogEvents.Disconnecting, connectionId, "slow_consumer");
+
+        // Replies queue behind each other like pushes and weigh against the budget (256 KB), once the
+        // network buffers (a few MB, depending on the machine) are full: at most 200,000 pings.
+        var ping = Encoding.UTF8.GetBytes(PlainClient.Request(1, "ping", new { }));
+        try
+        {
+            for (var i = 0; i < 200_000 && !disconnected.IsCompleted; i++)
+            {
+                await deaf.SendAsync(ping, WebSocketMessageType.Text, true, CancellationToken.None).Within();
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The server dropped the connection while pings were still being sent.
+        }
+
+        await disconnected.Within();
+        await Fixture.Log.WaitForAsync(PlainLogEvents.Closed, connectionId).Within();
     }
 
     [Fact]
