@@ -127,7 +127,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         var connection = new Connection(this, context, socket, stream, session);
         connection.Reading = WebSocketReadLoop.RunAsync(new Inbound(connection), new WebSocketMessageReader(socket, server.Options.MaxPayload), CancellationToken.None);
         session.AttachTransport(connection);
-        return WebSocketWriter.RunAsync<Outbound, OutboundFrame>(new Outbound(connection), stream);
+        return WebSocketWriter.RunAsync<Outbound, OutboundFrame>(new Outbound(connection, session.Outbound, socket, stream), stream);
     }
 
     /// <summary>
@@ -220,17 +220,18 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// The write loop's view of a connection, as a struct so that the loop is compiled for it (direct
     /// calls on the per-message path, not interface calls through shared generic code).
     /// </summary>
-    private readonly struct Outbound(Connection connection) : IWebSocketOutbound<OutboundFrame>
+    private readonly struct Outbound(Connection connection, OutboundQueue queue, WebSocket socket, GatheringStream? stream) : IWebSocketOutbound<OutboundFrame>
     {
-        public ValueTask<bool> WaitAsync() => connection.WaitAsync();
+        // The per-message calls go straight to the queue and the socket, as a loop of this class's own would.
+        public ValueTask<bool> WaitAsync() => queue.WaitToReadAsync();
 
-        public ValueTask TakeUnfinishedSend() => connection.TakeUnfinishedSend();
+        public ValueTask TakeUnfinishedSend() => queue.TakeUnfinishedSend();
 
-        public bool TryTake(out OutboundFrame item) => connection.TryTake(out item);
+        public bool TryTake(out OutboundFrame item) => queue.TryRead(out item);
 
         public long Weigh(in OutboundFrame item, out int messages) => Connection.Weigh(item, out messages);
 
-        public ValueTask SendAsync(OutboundFrame item, bool last) => connection.SendAsync(item, last);
+        public ValueTask SendAsync(OutboundFrame item, bool last) => SendFrameAsync(socket, stream, item, last);
 
         public void BeginSend() => connection.BeginSend();
 
@@ -287,19 +288,11 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
         public void Abort() => WebSocketTransport.Abort(context, socket);
 
-        public ValueTask<bool> WaitAsync() => session.Outbound.WaitToReadAsync();
-
-        public ValueTask TakeUnfinishedSend() => session.Outbound.TakeUnfinishedSend();
-
-        public bool TryTake(out OutboundFrame item) => session.Outbound.TryRead(out item);
-
         public static long Weigh(in OutboundFrame item, out int messages)
         {
             messages = 1 + (item.Attachments?.Length ?? 0);
             return FrameLength(item);
         }
-
-        public ValueTask SendAsync(OutboundFrame item, bool last) => SendFrameAsync(socket, stream, item, last);
 
         public void BeginSend() => session.BeginSend();
 
