@@ -359,11 +359,36 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         // In full, not just renewed: a Redis that restarted empty lost them, and writes made while it
         // was away were dropped.
         await ((RedisSessionStore)Sessions!).RewriteAsync().ConfigureAwait(false);
-        if (_redis.GetSubscriber().IsConnected(RedisChannel.Literal(_inboxPrefix + NodeId)))
+        if (await InboxSubscribedAsync().ConfigureAwait(false))
         {
             Log.Reregistered(_log, NodeId, interest.Length);
             Restored?.Invoke(this, EventArgs.Empty);
         }
+    }
+
+    /// <summary>
+    /// Whether Redis itself has the inbox's subscription again. The client re-subscribes by itself after
+    /// a reconnect, a moment after the connection is back (<c>IsConnected</c> is already true then), and
+    /// a publication sent meanwhile reaches nobody: wait until the server counts the subscriber (PUBSUB
+    /// NUMSUB), for up to about 2 s.
+    /// </summary>
+    private async Task<bool> InboxSubscribedAsync()
+    {
+        var inbox = _inboxPrefix + NodeId;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (!_redis.GetSubscriber().IsConnected(RedisChannel.Literal(inbox)))
+            {
+                return false;
+            }
+            var counts = (RedisResult[]?)await _database.ExecuteAsync("PUBSUB", "NUMSUB", inbox).ConfigureAwait(false);
+            if (counts is { Length: 2 } && (long)counts[1] > 0)
+            {
+                return true;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(20)).ConfigureAwait(false);
+        }
+        return false;
     }
 
     /// <summary>
