@@ -168,32 +168,6 @@ public sealed class PlainWebSocketLifecycleTests(PlainLifecycleFixture fixture) 
     }
 
     [Fact]
-    public async Task A_client_that_sends_requests_but_never_reads_the_replies_is_cut_at_its_byte_budget()
-    {
-        using var deaf = await ConnectNonReadingAsync("/ws-budget");
-        var connectionId = (await ReceiveAsync(deaf)).GetProperty("connectionId").GetString()!;
-        var disconnected = Fixture.Log.WaitForAsync(PlainLogEvents.Disconnecting, connectionId, "slow_consumer");
-
-        // Replies queue behind each other like pushes and weigh against the budget (256 KB), once the
-        // network buffers (a few MB, depending on the machine) are full: at most 200,000 pings.
-        var ping = Encoding.UTF8.GetBytes(PlainClient.Request(1, "ping", new { }));
-        try
-        {
-            for (var i = 0; i < 200_000 && !disconnected.IsCompleted; i++)
-            {
-                await deaf.SendAsync(ping, WebSocketMessageType.Text, true, CancellationToken.None).Within();
-            }
-        }
-        catch (WebSocketException)
-        {
-            // The server dropped the connection while pings were still being sent.
-        }
-
-        await disconnected.Within();
-        await Fixture.Log.WaitForAsync(PlainLogEvents.Closed, connectionId).Within();
-    }
-
-    [Fact]
     public async Task A_client_that_stops_reading_is_dropped_when_a_send_times_out()
     {
         var channel = PlainWebSocketFixture.NewChannel("small");
