@@ -104,18 +104,6 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
         }
     }
 
-    /// <summary>How many items wait in the queue now.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (Sync)
-            {
-                return _count;
-            }
-        }
-    }
-
     /// <summary>The transport starts a write to the client, at <paramref name="now"/> (a TimeProvider timestamp).</summary>
     public void BeginSend(long now) => Volatile.Write(ref _sendStarted, now);
 
