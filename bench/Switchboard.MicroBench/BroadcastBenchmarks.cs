@@ -15,7 +15,7 @@ public class BroadcastBenchmarks
 {
     private SocketServer _io = null!;
     private EngineSession[] _sessions = [];
-    private readonly object?[] _args = [Payloads.Element];
+    private readonly EmitArgs _args = [Payloads.Element];
 
     [Params(10, 1000, 10000)]
     public int Recipients { get; set; }

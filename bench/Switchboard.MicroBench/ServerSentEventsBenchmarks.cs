@@ -19,7 +19,7 @@ public class ServerSentEventsBenchmarks
 {
     private SocketServer _io = null!;
     private Stream[] _streams = [];
-    private readonly object?[] _args = [Payloads.Element];
+    private readonly EmitArgs _args = [Payloads.Element];
 
     [Params(1000)]
     public int Recipients { get; set; }

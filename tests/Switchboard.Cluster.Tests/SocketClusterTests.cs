@@ -84,6 +84,7 @@ public sealed class SocketClusterTests(RedisServer redis) : IClassFixture<RedisS
         Assert.Equal("431[\"ok\"]", await onB.ReceiveTextAsync().Within());
 
         var fetched = await _a.Main.In("lobby").FetchSocketsAsync().Within();
+        var issuedOnB = _b.Main.Sockets[idOnB].Handshake.IssuedAt;
         await _a.Main.In(idOnB).SocketsJoinAsync("vip").Within();
         await _a.Main.To("vip").EmitAsync("welcome");
         var welcome = await onB.ReceiveTextAsync().Within();
@@ -97,6 +98,12 @@ public sealed class SocketClusterTests(RedisServer redis) : IClassFixture<RedisS
         Assert.Same(_a.Main.Sockets[idOnA], fetched.Single(s => s.Id == idOnA).Local);
         Assert.Contains("lobby", remote.Rooms);
         Assert.Equal("ada", ((JsonElement)remote.Data["user"]!).GetString());
+        // The handshake of a socket on another node, as socket.io's RemoteSocket carries it.
+        Assert.Equal("4", remote.Handshake.Query["EIO"]);
+        Assert.StartsWith("/socket.io/", remote.Handshake.Url);
+        Assert.True(remote.Handshake.Headers.ContainsKey("Host"));
+        Assert.True(System.Net.IPAddress.IsLoopback(remote.Handshake.Address!));
+        Assert.Equal(issuedOnB.ToUnixTimeMilliseconds(), remote.Handshake.IssuedAt.ToUnixTimeMilliseconds());
         Assert.Equal("42[\"welcome\"]", welcome);
         Assert.Empty(afterLeave);
         Assert.Equal("41", await onB.ReceiveTextAsync().Within());

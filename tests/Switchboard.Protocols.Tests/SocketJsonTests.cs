@@ -11,6 +11,18 @@ public class SocketJsonTests
 
     private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, SocketJson.Options);
 
+    private sealed record Reading(double Value, float Single, double? Missing, double[] Series);
+
+    [Fact]
+    public void NaN_and_the_infinities_are_written_as_null_and_minus_zero_as_zero_as_JSON_stringify_does()
+    {
+        var json = Serialize(new Reading(double.NaN, float.PositiveInfinity, double.NegativeInfinity, [-0.0, 1.5, double.PositiveInfinity, -2]));
+
+        Assert.Equal("{\"value\":null,\"single\":null,\"missing\":null,\"series\":[0,1.5,null,-2]}", json);
+        Assert.Equal("0", Serialize(-0f));
+        Assert.Equal("-0.25", Serialize(-0.25));
+    }
+
     [Fact]
     public void Binary_values_become_placeholders_inside_an_attachment_scope()
     {

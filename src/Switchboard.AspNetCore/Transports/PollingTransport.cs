@@ -65,16 +65,23 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             await session.Outbound.WaitToReadAsync(aborted);
             var buffer = new ArrayBufferWriter<byte>(256);
             var wrote = DrainInto(session, buffer, first: true);
+            var deferred = false;
             if (session.IsClosed && session.Outbound.IsFinished)
             {
                 var last = session.CloseReason == EngineCloseReason.ClientClose ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
-                if (!wrote || last.Data.Span[0] != (byte)'6')
+                if (wrote && last.Data.Span[0] == (byte)'1')
+                {
+                    // The packets before the close (DISCONNECTs) go alone; the next poll gets the close packet.
+                    session.DeferClosePacket();
+                    deferred = true;
+                }
+                else if (!wrote || last.Data.Span[0] != (byte)'6')
                 {
                     EngineCodec.WritePayloadRecord(buffer, last.Data.Span, isBinary: false, first: !wrote);
                 }
             }
             await WritePayloadAsync(context, buffer.WrittenMemory);
-            if (session.IsClosed)
+            if (session.IsClosed && !deferred)
             {
                 server.Remove(session);
             }

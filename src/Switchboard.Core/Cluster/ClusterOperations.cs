@@ -204,6 +204,7 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
                 ClusterWire.WriteStrings(writer, "rooms"u8, socket.Rooms);
                 writer.WritePropertyName("auth"u8);
                 socket.Auth.WriteTo(writer);
+                WriteHandshake(writer, socket.Handshake);
                 writer.WriteStartObject("data"u8);
                 foreach (var (key, value) in socket.Data)
                 {
@@ -226,6 +227,58 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
         return buffer.ToArray();
     }
 
+    /// <summary>The request that opened a socket's connection, for <see cref="RemoteSocket.Handshake"/> on other nodes.</summary>
+    private static void WriteHandshake(Utf8JsonWriter writer, SocketHandshake handshake)
+    {
+        writer.WriteStartObject("handshake"u8);
+        writer.WriteString("url"u8, handshake.Url);
+        WriteMap(writer, "query"u8, handshake.Query);
+        WriteMap(writer, "headers"u8, handshake.Headers);
+        writer.WriteString("address"u8, handshake.Address?.ToString());
+        writer.WriteBoolean("secure"u8, handshake.Secure);
+        writer.WriteNumber("issued"u8, handshake.IssuedAt.ToUnixTimeMilliseconds());
+        writer.WriteEndObject();
+    }
+
+    private static void WriteMap(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyDictionary<string, string> map)
+    {
+        writer.WriteStartObject(name);
+        foreach (var (key, value) in map)
+        {
+            writer.WriteString(key, value);
+        }
+        writer.WriteEndObject();
+    }
+
+    private static Engine.EngineRequest ReadRequest(JsonElement item)
+    {
+        if (!item.TryGetProperty("handshake", out var handshake))
+        {
+            // A node of an older version: nothing known but the auth.
+            return new Engine.EngineRequest("", Empty, Empty, null, false, DateTimeOffset.UnixEpoch);
+        }
+        System.Net.IPAddress.TryParse(handshake.GetProperty("address").GetString(), out var address);
+        return new Engine.EngineRequest(
+            handshake.GetProperty("url").GetString() ?? "",
+            ReadMap(handshake.GetProperty("query"), StringComparer.Ordinal),
+            ReadMap(handshake.GetProperty("headers"), StringComparer.OrdinalIgnoreCase),
+            address,
+            handshake.GetProperty("secure").GetBoolean(),
+            DateTimeOffset.FromUnixTimeMilliseconds(handshake.GetProperty("issued").GetInt64()));
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+
+    private static Dictionary<string, string> ReadMap(JsonElement map, StringComparer comparer)
+    {
+        var result = new Dictionary<string, string>(comparer);
+        foreach (var property in map.EnumerateObject())
+        {
+            result[property.Name] = property.Value.GetString() ?? "";
+        }
+        return result;
+    }
+
     internal static List<PresenceMember> ReadPresence(ReadOnlyMemory<byte> json) =>
         JsonSerializer.Deserialize(json.Span, ClusterJson.Default.ListPresenceMember) ?? [];
 
@@ -240,7 +293,8 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
             {
                 data[property.Name] = property.Value.Clone();
             }
-            sockets.Add(new RemoteSocket(nsp, item.GetProperty("id").GetString()!, ClusterWire.Strings(item, "rooms"), data, item.GetProperty("auth").Clone(), null));
+            var handshake = new SocketHandshake(ReadRequest(item), item.GetProperty("auth").Clone());
+            sockets.Add(new RemoteSocket(nsp, item.GetProperty("id").GetString()!, ClusterWire.Strings(item, "rooms"), data, handshake, null));
         }
         return sockets;
     }

@@ -180,6 +180,21 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         }
     }
 
+    /// <summary>
+    /// A poll has just taken the last queued packets of a server-closed session: the close packet goes in the
+    /// next poll's answer, not this one. Socket.IO clients handle DISCONNECT packets a tick after the packet
+    /// that carries them, so a close packet in the same payload would overtake them (the client would see
+    /// "transport close" before "io server disconnect"). The session stays findable until that poll comes.
+    /// </summary>
+    internal void DeferClosePacket()
+    {
+        if (!Draining)
+        {
+            Draining = true;
+            _server.ScheduleDrainExpiry(this, clientClose: false);
+        }
+    }
+
     /// <summary>Closes the session once; queued frames may still be drained by the transport.</summary>
     public void Close(EngineCloseReason reason)
     {
@@ -202,7 +217,14 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
             _transport?.Abort();
         }
         _upgradeSettled?.TrySetResult();
-        if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose or EngineCloseReason.ClientClose)
+        if (Transport == EngineTransportKind.Polling && PollPending && reason == EngineCloseReason.ServerClose)
+        {
+            // The held poll takes the queued packets now; the close packet may have to wait for the next
+            // poll (DeferClosePacket), so the transport removes the session. The drain expiry is the
+            // backstop for a poll that is aborted instead.
+            _server.ScheduleDrainExpiry(this, clientClose: false);
+        }
+        else if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose or EngineCloseReason.ClientClose)
         {
             // Nobody is polling right now: keep the session findable until the next poll has taken the
             // queued packets and the close packet (or until a heartbeat's time has passed). A client

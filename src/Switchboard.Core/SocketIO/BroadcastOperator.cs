@@ -34,6 +34,8 @@ public readonly struct BroadcastOperator
 
     public BroadcastOperator In(string room) => To(room);
 
+    public BroadcastOperator In(IEnumerable<string> rooms) => To(rooms);
+
     public BroadcastOperator Except(string room) => new(_namespace, _rooms, [.. _except, room], _flags, _timeout);
 
     public BroadcastOperator Except(IEnumerable<string> rooms) => new(_namespace, _rooms, [.. _except, .. rooms], _flags, _timeout);
@@ -55,24 +57,27 @@ public readonly struct BroadcastOperator
     /// publication to those channels (offsets, history, subscribers of every protocol), unless it is
     /// volatile or local, or every room is a socket's own id room (a private message).
     /// </summary>
-    public async ValueTask EmitAsync(string eventName, params object?[] args)
+    public async ValueTask EmitAsync(string eventName, params EmitArgs args)
     {
         if (IsPublication)
         {
             await PublishAsync(eventName, args).ConfigureAwait(false);
             return;
         }
-        await _namespace.Adapter.BroadcastAsync(PacketEncoder.Event(_namespace.Name, eventName, args), Options).ConfigureAwait(false);
+        await _namespace.Adapter.BroadcastAsync(PacketEncoder.Event(_namespace.Name, eventName, args.AsSpan()), Options).ConfigureAwait(false);
     }
 
+    /// <summary>Broadcasts a <c>message</c> event (socket.io's <c>send</c>).</summary>
+    public ValueTask SendAsync(params EmitArgs args) => EmitAsync("message", args);
+
     /// <summary>Publishes to the targeted rooms' channels and returns the offset and epoch the publication got in each.</summary>
-    public ValueTask<PublishResult> PublishAsync(string eventName, params object?[] args)
+    public ValueTask<PublishResult> PublishAsync(string eventName, params EmitArgs args)
     {
         if (_rooms.Length == 0)
         {
             throw new InvalidOperationException("A publication needs at least one channel: use To(room).");
         }
-        return _namespace.Channels.PublishAsync(_rooms, eventName, args, _except);
+        return _namespace.Channels.PublishAsync(_rooms, eventName, args.Values, _except);
     }
 
     private bool IsPublication
@@ -99,15 +104,23 @@ public readonly struct BroadcastOperator
     /// <see cref="SocketAckTimeoutException"/> (holding the responses that did arrive) when the timeout
     /// passes first.
     /// </summary>
-    public async Task<IReadOnlyList<SocketArguments>> EmitWithAckAsync(string eventName, params object?[] args)
+    public async Task<IReadOnlyList<SocketArguments>> EmitWithAckAsync(string eventName, params EmitArgs args)
     {
         var timeout = _timeout ?? throw new InvalidOperationException("Set Timeout(...) before EmitWithAckAsync on a broadcast.");
         var id = _namespace.NextBroadcastAckId();
-        var packet = PacketEncoder.Event(_namespace.Name, eventName, args, id);
+        var packet = PacketEncoder.Event(_namespace.Name, eventName, args.AsSpan(), id);
         var collector = new AckCollector();
         var expected = await _namespace.Adapter.BroadcastWithAckAsync(packet, Options, id, collector.Add).ConfigureAwait(false);
         return await collector.WaitAsync(expected, timeout, _namespace.Server.Time).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Broadcasts with an acknowledgement callback (socket.io's <c>io.timeout(t).emit(name, ...args, callback)</c>):
+    /// <paramref name="ack"/> runs once, with every response, or with the <see cref="SocketAckTimeoutException"/>
+    /// (which holds the responses that did arrive) and null.
+    /// </summary>
+    public void EmitWithAck(string eventName, Action<Exception?, IReadOnlyList<SocketArguments>?> ack, params EmitArgs args) =>
+        Socket.Callback(EmitWithAckAsync(eventName, args), ack);
 
     public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => _namespace.Adapter.FetchSocketsAsync(Options);
 

@@ -11,7 +11,7 @@ public sealed class Namespace
 {
     private readonly ConcurrentDictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
     private readonly List<Func<Socket, Func<ValueTask>, ValueTask>> _middleware = [];
-    private readonly List<Func<Socket, ValueTask>> _connectionHandlers = [];
+    private readonly List<(Delegate Original, Func<Socket, ValueTask> Run)> _connectionHandlers = [];
     private readonly HandlerTable _sharedHandlers = new();
     private readonly ConcurrentDictionary<string, Func<SocketArguments, ValueTask<object?>>> _serverSideHandlers = new(StringComparer.Ordinal);
     private long _nextBroadcastAckId;
@@ -47,9 +47,10 @@ public sealed class Namespace
     public IReadOnlyDictionary<string, Socket> Sockets => _sockets;
 
     /// <summary>
-    /// Adds connection middleware. It runs before the socket is connected, in order; throwing
-    /// <see cref="SocketConnectException"/> refuses the socket with CONNECT_ERROR; not calling
-    /// <c>next</c> also refuses it.
+    /// Adds connection middleware. It runs before the socket is connected, in order; throwing refuses the
+    /// socket with CONNECT_ERROR (Node's <c>next(err)</c>): a <see cref="SocketConnectException"/> gives the
+    /// client its message and data, any other exception its message (or "Internal server error" when
+    /// <see cref="SocketServerOptions.ExposeMiddlewareErrors"/> is off). Not calling <c>next</c> also refuses it.
     /// </summary>
     public Namespace Use(Func<Socket, Func<ValueTask>, ValueTask> middleware)
     {
@@ -61,17 +62,50 @@ public sealed class Namespace
     }
 
     /// <summary>Runs for every socket that connects, after the CONNECT reply is queued.</summary>
-    public Namespace OnConnection(Func<Socket, ValueTask> handler)
+    public Namespace OnConnection(Func<Socket, ValueTask> handler) => AddConnectionHandler(handler, handler);
+
+    public Namespace OnConnection(Action<Socket> handler) =>
+        AddConnectionHandler(handler, socket => { handler(socket); return ValueTask.CompletedTask; });
+
+    private Namespace AddConnectionHandler(Delegate original, Func<Socket, ValueTask> run)
     {
         lock (_connectionHandlers)
         {
-            _connectionHandlers.Add(handler);
+            _connectionHandlers.Add((original, run));
         }
         return this;
     }
 
-    public Namespace OnConnection(Action<Socket> handler) =>
-        OnConnection(socket => { handler(socket); return ValueTask.CompletedTask; });
+    /// <summary>Removes a connection handler (as it was given), or all of them when <paramref name="handler"/> is null: socket.io's <c>nsp.off("connection")</c>.</summary>
+    public Namespace OffConnection(Delegate? handler = null)
+    {
+        lock (_connectionHandlers)
+        {
+            if (handler is null)
+            {
+                _connectionHandlers.Clear();
+            }
+            else
+            {
+                var index = _connectionHandlers.FindLastIndex(h => h.Original.Equals(handler));
+                if (index >= 0)
+                {
+                    _connectionHandlers.RemoveAt(index);
+                }
+            }
+        }
+        return this;
+    }
+
+    /// <summary>Removes a middleware (as it was given to <see cref="Use"/>).</summary>
+    public Namespace RemoveMiddleware(Func<Socket, Func<ValueTask>, ValueTask> middleware)
+    {
+        lock (_middleware)
+        {
+            _middleware.Remove(middleware);
+        }
+        return this;
+    }
 
     /// <summary>
     /// Listens for an event from any socket of the namespace, without a per-socket registration (no
@@ -79,12 +113,22 @@ public sealed class Namespace
     /// </summary>
     public Namespace On(string eventName, Func<SocketEvent, ValueTask> handler)
     {
-        _sharedHandlers.Add(eventName, handler);
+        _sharedHandlers.Add(eventName, handler, handler);
         return this;
     }
 
-    public Namespace On(string eventName, Action<SocketEvent> handler) =>
-        On(eventName, e => { handler(e); return ValueTask.CompletedTask; });
+    public Namespace On(string eventName, Action<SocketEvent> handler)
+    {
+        _sharedHandlers.Add(eventName, handler, e => { handler(e); return ValueTask.CompletedTask; });
+        return this;
+    }
+
+    /// <summary>Removes one shared handler of an event (as it was given to <see cref="On(string, Func{SocketEvent, ValueTask})"/>), or all of them when <paramref name="handler"/> is null.</summary>
+    public Namespace Off(string eventName, Delegate? handler = null)
+    {
+        _sharedHandlers.Remove(eventName, handler);
+        return this;
+    }
 
     internal void DispatchShared(SocketEvent e)
     {
@@ -95,7 +139,7 @@ public sealed class Namespace
         }
         foreach (var handler in handlers)
         {
-            e.Socket.Run(handler, e);
+            e.Socket.Run(handler.Run, e);
         }
     }
 
@@ -110,7 +154,7 @@ public sealed class Namespace
     }
 
     /// <summary>Sends an event to this namespace on every other node of the cluster; a single node has nobody to send it to.</summary>
-    public async ValueTask ServerSideEmitAsync(string eventName, params object?[] args) =>
+    public async ValueTask ServerSideEmitAsync(string eventName, params EmitArgs args) =>
         await ServerSideEmitWithAckAsync(eventName, args).ConfigureAwait(false);
 
     /// <summary>
@@ -118,13 +162,13 @@ public sealed class Namespace
     /// value its handler returned, as a one-argument list; <c>null</c> where it has no handler). Fails with
     /// a <see cref="TimeoutException"/> when a live node does not answer within <see cref="SocketServerOptions.ClusterRequestTimeout"/>.
     /// </summary>
-    public async Task<IReadOnlyList<SocketArguments>> ServerSideEmitWithAckAsync(string eventName, params object?[] args)
+    public async Task<IReadOnlyList<SocketArguments>> ServerSideEmitWithAckAsync(string eventName, params EmitArgs args)
     {
         if (Server.ClusterOperations is not { } operations)
         {
             return [];
         }
-        var arguments = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(args, Protocols.SocketIO.SocketJson.Options);
+        var arguments = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(args.Values, Protocols.SocketIO.SocketJson.Options);
         var body = Cluster.ClusterWire.Write(w => w.WriteString("event"u8, eventName));
         var replies = await operations.AskAsync(this, "server-emit", [], [.. body, .. arguments]).ConfigureAwait(false);
         var acks = new List<SocketArguments>(replies.Count);
@@ -194,7 +238,7 @@ public sealed class Namespace
         Func<Socket, ValueTask>[] handlers;
         lock (_connectionHandlers)
         {
-            handlers = Parent is null ? [.. _connectionHandlers] : [.. Parent.ConnectionHandlers, .. _connectionHandlers];
+            handlers = Parent is null ? [.. _connectionHandlers.Select(h => h.Run)] : [.. Parent.ConnectionHandlers, .. _connectionHandlers.Select(h => h.Run)];
         }
         // Like Node's "connection" listeners: each runs up to its first await; the socket's events are
         // held back until then, so the listeners it registers see the client's first events.
@@ -223,7 +267,16 @@ public sealed class Namespace
             passed = true;
             return ValueTask.CompletedTask;
         }
-        await Next().ConfigureAwait(false);
+        try
+        {
+            await Next().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not SocketConnectException)
+        {
+            // Node's next(err): the client's connect_error carries err.message (unless hidden by options).
+            Server.Log.HandlerFailed(socket.Id, "middleware", ex);
+            throw new SocketConnectException(Server.Options.ExposeMiddlewareErrors ? ex.Message : "Internal server error", innerException: ex);
+        }
         if (!passed)
         {
             throw new SocketConnectException("Connection refused by middleware");
@@ -248,6 +301,10 @@ public sealed class Namespace
     {
         _sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Id, socket));
         Adapter.LeaveAll(socket);
+        if (Parent is not null && _sockets.IsEmpty && Server.Options.CleanupEmptyChildNamespaces)
+        {
+            Server.RemoveIfEmpty(this);
+        }
     }
 
     // Broadcast operators, as on socket.io's Namespace.
@@ -257,7 +314,13 @@ public sealed class Namespace
 
     public BroadcastOperator In(string room) => To(room);
 
+    public BroadcastOperator In(IEnumerable<string> rooms) => To(rooms);
+
     public BroadcastOperator Except(string room) => new BroadcastOperator(this).Except(room);
+
+    public BroadcastOperator Except(IEnumerable<string> rooms) => new BroadcastOperator(this).Except(rooms);
+
+    public BroadcastOperator Compress(bool compress) => new BroadcastOperator(this).Compress(compress);
 
     public BroadcastOperator Volatile => new BroadcastOperator(this).Volatile;
 
@@ -265,7 +328,10 @@ public sealed class Namespace
 
     public BroadcastOperator Timeout(TimeSpan timeout) => new BroadcastOperator(this).Timeout(timeout);
 
-    public ValueTask EmitAsync(string eventName, params object?[] args) => new BroadcastOperator(this).EmitAsync(eventName, args);
+    public ValueTask EmitAsync(string eventName, params EmitArgs args) => new BroadcastOperator(this).EmitAsync(eventName, args);
+
+    /// <summary>Sends a <c>message</c> event to every socket of the namespace (socket.io's <c>nsp.send</c>).</summary>
+    public ValueTask SendAsync(params EmitArgs args) => EmitAsync("message", args);
 
     public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => new BroadcastOperator(this).FetchSocketsAsync();
 

@@ -42,7 +42,7 @@ public sealed class ParentNamespace
         }
     }
 
-    internal Func<SocketEvent, ValueTask>[]? SharedHandlers(string eventName) => _sharedHandlers.Get(eventName);
+    internal HandlerTable.Entry[]? SharedHandlers(string eventName) => _sharedHandlers.Get(eventName);
 
     public ParentNamespace Use(Func<Socket, Func<ValueTask>, ValueTask> middleware)
     {
@@ -67,10 +67,20 @@ public sealed class ParentNamespace
 
     public ParentNamespace On(string eventName, Func<SocketEvent, ValueTask> handler)
     {
-        _sharedHandlers.Add(eventName, handler);
+        _sharedHandlers.Add(eventName, handler, handler);
         return this;
     }
 
-    public ParentNamespace On(string eventName, Action<SocketEvent> handler) =>
-        On(eventName, e => { handler(e); return ValueTask.CompletedTask; });
+    public ParentNamespace On(string eventName, Action<SocketEvent> handler)
+    {
+        _sharedHandlers.Add(eventName, handler, e => { handler(e); return ValueTask.CompletedTask; });
+        return this;
+    }
+
+    /// <summary>Removes one shared handler of an event (as it was given), or all of them when <paramref name="handler"/> is null.</summary>
+    public ParentNamespace Off(string eventName, Delegate? handler = null)
+    {
+        _sharedHandlers.Remove(eventName, handler);
+        return this;
+    }
 }

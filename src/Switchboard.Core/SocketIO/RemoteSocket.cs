@@ -11,18 +11,18 @@ public sealed class RemoteSocket
 {
     private readonly Namespace _namespace;
 
-    internal RemoteSocket(Namespace nsp, string id, IReadOnlyCollection<string> rooms, IReadOnlyDictionary<string, object?> data, JsonElement auth, Socket? local)
+    internal RemoteSocket(Namespace nsp, string id, IReadOnlyCollection<string> rooms, IReadOnlyDictionary<string, object?> data, SocketHandshake handshake, Socket? local)
     {
         _namespace = nsp;
         Id = id;
         Rooms = rooms;
         Data = data;
-        Auth = auth;
+        Handshake = handshake;
         Local = local;
     }
 
     internal static RemoteSocket Of(Socket socket) =>
-        new(socket.Namespace, socket.Id, socket.Rooms, new Dictionary<string, object?>(socket.Data), socket.Handshake.Auth, socket);
+        new(socket.Namespace, socket.Id, socket.Rooms, new Dictionary<string, object?>(socket.Data), socket.Handshake, socket);
 
     public string Id { get; }
 
@@ -31,13 +31,16 @@ public sealed class RemoteSocket
     /// <summary><c>socket.data</c> when fetched; from another node, each value is a <see cref="JsonElement"/>.</summary>
     public IReadOnlyDictionary<string, object?> Data { get; }
 
+    /// <summary>How the socket connected (headers, query, address, auth), wherever it is: socket.io's <c>handshake</c>.</summary>
+    public SocketHandshake Handshake { get; }
+
     /// <summary>The CONNECT packet's auth payload.</summary>
-    public JsonElement Auth { get; }
+    public JsonElement Auth => Handshake.Auth;
 
     /// <summary>The socket itself when it is on this node; null when it is on another one.</summary>
     public Socket? Local { get; }
 
-    public ValueTask EmitAsync(string eventName, params object?[] args) => _namespace.To(Id).EmitAsync(eventName, args);
+    public ValueTask EmitAsync(string eventName, params EmitArgs args) => _namespace.To(Id).EmitAsync(eventName, args);
 
     public ValueTask JoinAsync(params string[] rooms) => _namespace.In(Id).SocketsJoinAsync(rooms);
 

@@ -9,11 +9,47 @@ public sealed partial class Socket
     private long _nextAckId;
 
     /// <summary>
-    /// Sends an event and waits for the client's acknowledgement. Fails with
-    /// <see cref="SocketAckTimeoutException"/> after <paramref name="timeout"/> (when given), or
-    /// <see cref="SocketDisconnectedException"/> if the socket goes first.
+    /// Sends an event and waits for the client's acknowledgement (socket.io's <c>emitWithAck</c>). Fails with
+    /// <see cref="SocketDisconnectedException"/> if the socket goes first; set a time limit with
+    /// <see cref="Timeout(TimeSpan)"/>, after which it fails with <see cref="SocketAckTimeoutException"/>.
     /// </summary>
-    public Task<SocketArguments> EmitWithAckAsync(string eventName, object?[] args, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<SocketArguments> EmitWithAckAsync(string eventName, params EmitArgs args) => EmitWithAckAsync(eventName, args, null, default);
+
+    /// <summary>Like <see cref="EmitWithAckAsync(string, EmitArgs)"/>, reading the first acknowledgement argument as <typeparamref name="T"/>.</summary>
+    public Task<T?> EmitWithAckAsync<T>(string eventName, params EmitArgs args) => FirstAs<T>(EmitWithAckAsync(eventName, args, null, default));
+
+    /// <summary>
+    /// Sends an event with an acknowledgement callback (socket.io's <c>socket.emit(name, ...args, callback)</c>):
+    /// <paramref name="ack"/> runs once, with the client's answer, or with the error (a disconnect, or the
+    /// timeout set by <see cref="Timeout(TimeSpan)"/>) and null.
+    /// </summary>
+    public void EmitWithAck(string eventName, Action<Exception?, SocketArguments?> ack, params EmitArgs args) =>
+        Callback(EmitWithAckAsync(eventName, args, null, default), ack);
+
+    internal static async Task<T?> FirstAs<T>(Task<SocketArguments> pending)
+    {
+        var response = await pending.ConfigureAwait(false);
+        return response.Count > 0 ? response.Get<T>(0) : default;
+    }
+
+    internal static void Callback<T>(Task<T> pending, Action<Exception?, T?> callback) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        pending.ContinueWith(static (task, state) =>
+        {
+            var cb = (Action<Exception?, T?>)state!;
+            if (task.IsCompletedSuccessfully)
+            {
+                cb(null, task.Result);
+            }
+            else
+            {
+                cb(task.Exception?.InnerException ?? new OperationCanceledException(), null);
+            }
+        }, callback, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    internal Task<SocketArguments> EmitWithAckAsync(string eventName, EmitArgs args, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         var completion = new TaskCompletionSource<SocketArguments>(TaskCreationOptions.RunContinuationsAsynchronously);
         var id = Interlocked.Increment(ref _nextAckId) - 1;
@@ -28,21 +64,12 @@ public sealed partial class Socket
                 completion.TrySetException(new SocketDisconnectedException(reason ?? DisconnectReason.TransportClose));
             }
         });
-        if (!Send(PacketEncoder.Event(Namespace.Name, eventName, args, id)))
+        if (!Send(PacketEncoder.Event(Namespace.Name, eventName, args.AsSpan(), id)))
         {
             RemoveAck(id);
             completion.TrySetException(new SocketDisconnectedException(DisconnectReason.TransportClose));
         }
         return WithTimeout(completion.Task, id, timeout, cancellationToken);
-    }
-
-    public Task<SocketArguments> EmitWithAckAsync(string eventName, params object?[] args) => EmitWithAckAsync(eventName, args, null);
-
-    /// <summary>Like <see cref="EmitWithAckAsync(string, object?[], TimeSpan?, CancellationToken)"/>, reading the first acknowledgement argument as <typeparamref name="T"/>.</summary>
-    public async Task<T?> EmitWithAckAsync<T>(string eventName, object?[] args, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var response = await EmitWithAckAsync(eventName, args, timeout, cancellationToken).ConfigureAwait(false);
-        return response.Count > 0 ? response.Get<T>(0) : default;
     }
 
     private async Task<SocketArguments> WithTimeout(Task<SocketArguments> task, long id, TimeSpan? timeout, CancellationToken cancellationToken)

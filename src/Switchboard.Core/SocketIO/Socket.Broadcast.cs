@@ -10,29 +10,66 @@ public sealed partial class Socket
 
     public BroadcastOperator In(string room) => To(room);
 
+    public BroadcastOperator In(IEnumerable<string> rooms) => To(rooms);
+
     public BroadcastOperator Except(string room) => Broadcast.Except(room);
+
+    public BroadcastOperator Except(IEnumerable<string> rooms) => Broadcast.Except(rooms);
+
+    /// <summary>Whether the next broadcast from this socket is compressed (see <see cref="BroadcastOperator.Compress"/>).</summary>
+    public BroadcastOperator Compress(bool compress) => Broadcast.Compress(compress);
 
     /// <summary>Every socket of the namespace except this one.</summary>
     public BroadcastOperator Broadcast => new BroadcastOperator(Namespace).Except(Id);
 
     /// <summary>Options for the next emit on this socket alone, e.g. <c>socket.Timeout(...).EmitWithAckAsync(...)</c>.</summary>
-    public SocketEmitter Timeout(TimeSpan timeout) => new(this, timeout);
+    public SocketEmitter Timeout(TimeSpan timeout) => new(this, timeout, false, default);
 
-    public SocketEmitter Volatile => new(this, null, isVolatile: true);
+    /// <summary>The next emit is dropped when the connection cannot take it now (socket.io's <c>socket.volatile</c>).</summary>
+    public SocketEmitter Volatile => new(this, null, true, default);
+
+    /// <summary>The next acknowledged emit stops waiting when <paramref name="cancellationToken"/> is cancelled.</summary>
+    public SocketEmitter WithCancellation(CancellationToken cancellationToken) => new(this, null, false, cancellationToken);
 }
 
-/// <summary>An emit to one socket with options.</summary>
-public readonly struct SocketEmitter(Socket socket, TimeSpan? timeout, bool isVolatile = false)
+/// <summary>An emit to one socket with options (<see cref="Socket.Timeout"/>, <see cref="Socket.Volatile"/>, <see cref="Socket.WithCancellation"/>); options combine.</summary>
+public readonly struct SocketEmitter
 {
-    public Task<SocketArguments> EmitWithAckAsync(string eventName, params object?[] args) =>
-        socket.EmitWithAckAsync(eventName, args, timeout);
+    private readonly Socket _socket;
+    private readonly TimeSpan? _timeout;
+    private readonly bool _volatile;
+    private readonly CancellationToken _cancellation;
 
-    public void Emit(string eventName, params object?[] args)
+    internal SocketEmitter(Socket socket, TimeSpan? timeout, bool isVolatile, CancellationToken cancellation)
     {
-        if (isVolatile && !socket.Connection.IsWritable)
+        _socket = socket;
+        _timeout = timeout;
+        _volatile = isVolatile;
+        _cancellation = cancellation;
+    }
+
+    public SocketEmitter Timeout(TimeSpan timeout) => new(_socket, timeout, _volatile, _cancellation);
+
+    public SocketEmitter Volatile => new(_socket, _timeout, true, _cancellation);
+
+    public SocketEmitter WithCancellation(CancellationToken cancellationToken) => new(_socket, _timeout, _volatile, cancellationToken);
+
+    public Task<SocketArguments> EmitWithAckAsync(string eventName, params EmitArgs args) =>
+        _socket.EmitWithAckAsync(eventName, args, _timeout, _cancellation);
+
+    public Task<T?> EmitWithAckAsync<T>(string eventName, params EmitArgs args) =>
+        Socket.FirstAs<T>(_socket.EmitWithAckAsync(eventName, args, _timeout, _cancellation));
+
+    /// <summary>Sends an event with an acknowledgement callback, which gets the timeout as its error when the client does not answer in time.</summary>
+    public void EmitWithAck(string eventName, Action<Exception?, SocketArguments?> ack, params EmitArgs args) =>
+        Socket.Callback(_socket.EmitWithAckAsync(eventName, args, _timeout, _cancellation), ack);
+
+    public void Emit(string eventName, params EmitArgs args)
+    {
+        if (_volatile && !_socket.Connection.IsWritable)
         {
             return;
         }
-        socket.Emit(eventName, args);
+        _socket.Emit(eventName, args);
     }
 }

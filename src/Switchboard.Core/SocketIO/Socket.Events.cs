@@ -3,67 +3,214 @@ using Switchboard.Protocols.SocketIO;
 
 namespace Switchboard.SocketIO;
 
-/// <summary>Incoming events: per-socket listeners and catch-all listeners.</summary>
+/// <summary>Incoming events: per-socket listeners, catch-all listeners and per-event middleware.</summary>
 public sealed partial class Socket
 {
-    private Dictionary<string, List<Func<SocketEvent, ValueTask>>>? _handlers;
-    private List<Func<SocketEvent, ValueTask>>? _anyIncoming;
-    private List<Action<string, object?[]>>? _anyOutgoing;
+    // Guarded by _handlersLock; dispatch takes a snapshot (the arrays are never changed, only replaced).
+    private Dictionary<string, Listener[]>? _handlers;
+    private Listener[]? _anyIncoming;
+    private Action<string, object?[]>[]? _anyOutgoing;
+    private Func<SocketEvent, Func<ValueTask>, ValueTask>[]? _use;
+
+    /// <summary>A registered listener: what the caller passed (to remove it by) and what runs.</summary>
+    private sealed record Listener(Delegate Original, Func<SocketEvent, ValueTask> Run, bool Once);
 
     /// <summary>Listens for an event. The handler may acknowledge through <see cref="SocketEvent.Ack"/>.</summary>
-    public Socket On(string eventName, Func<SocketEvent, ValueTask> handler)
-    {
-        _handlers ??= new(StringComparer.Ordinal);
-        if (!_handlers.TryGetValue(eventName, out var list))
-        {
-            _handlers[eventName] = list = [];
-        }
-        list.Add(handler);
-        return this;
-    }
+    public Socket On(string eventName, Func<SocketEvent, ValueTask> handler) => AddListener(eventName, new Listener(handler, handler, false));
 
-    public Socket On(string eventName, Action<SocketEvent> handler) =>
-        On(eventName, e => { handler(e); return ValueTask.CompletedTask; });
+    public Socket On(string eventName, Action<SocketEvent> handler) => AddListener(eventName, new Listener(handler, Wrap(handler), false));
 
     /// <summary>Listens for an event whose first argument is a <typeparamref name="T"/>.</summary>
     public Socket On<T>(string eventName, Func<T?, ValueTask> handler) =>
-        On(eventName, e => handler(e.Args.GetOrDefault<T>(0)));
+        AddListener(eventName, new Listener(handler, e => handler(e.Args.GetOrDefault<T>(0)), false));
 
     /// <summary>Listens for an event and acknowledges it with what the handler returns.</summary>
     public Socket On<T, TResult>(string eventName, Func<T?, ValueTask<TResult>> handler) =>
-        On(eventName, async e =>
+        AddListener(eventName, new Listener(handler, async e =>
         {
             var result = await handler(e.Args.GetOrDefault<T>(0));
             e.Ack(result);
-        });
+        }, false));
 
+    /// <summary>Listens for the next occurrence of an event only (socket.io's <c>once</c>).</summary>
+    public Socket Once(string eventName, Func<SocketEvent, ValueTask> handler) => AddListener(eventName, new Listener(handler, handler, true));
+
+    public Socket Once(string eventName, Action<SocketEvent> handler) => AddListener(eventName, new Listener(handler, Wrap(handler), true));
+
+    /// <summary>Removes every listener of an event.</summary>
     public Socket Off(string eventName)
     {
-        _handlers?.Remove(eventName);
+        lock (_handlersLock)
+        {
+            _handlers?.Remove(eventName);
+        }
         return this;
+    }
+
+    /// <summary>Removes one listener of an event: the delegate given to <see cref="On(string, Func{SocketEvent, ValueTask})"/> or <see cref="Once(string, Func{SocketEvent, ValueTask})"/>.</summary>
+    public Socket Off(string eventName, Delegate handler)
+    {
+        lock (_handlersLock)
+        {
+            if (_handlers is not null && _handlers.TryGetValue(eventName, out var list))
+            {
+                var left = Without(list, handler);
+                if (left.Length == 0)
+                {
+                    _handlers.Remove(eventName);
+                }
+                else
+                {
+                    _handlers[eventName] = left;
+                }
+            }
+        }
+        return this;
+    }
+
+    /// <summary>Removes the listeners of one event, or of every event (socket.io's <c>removeAllListeners</c>).</summary>
+    public Socket RemoveAllListeners(string? eventName = null)
+    {
+        lock (_handlersLock)
+        {
+            if (eventName is null)
+            {
+                _handlers = null;
+            }
+            else
+            {
+                _handlers?.Remove(eventName);
+            }
+        }
+        return this;
+    }
+
+    /// <summary>The listeners of an event, as they were given.</summary>
+    public IReadOnlyList<Delegate> Listeners(string eventName)
+    {
+        lock (_handlersLock)
+        {
+            return _handlers is not null && _handlers.TryGetValue(eventName, out var list) ? [.. list.Select(l => l.Original)] : [];
+        }
     }
 
     /// <summary>Listens for every incoming event, before the event's own listeners.</summary>
-    public Socket OnAny(Func<SocketEvent, ValueTask> handler)
+    public Socket OnAny(Func<SocketEvent, ValueTask> handler) => AddAny(new Listener(handler, handler, false), prepend: false);
+
+    public Socket OnAny(Action<SocketEvent> handler) => AddAny(new Listener(handler, Wrap(handler), false), prepend: false);
+
+    /// <summary>Like <see cref="OnAny(Func{SocketEvent, ValueTask})"/>, but runs before the catch-all listeners already added.</summary>
+    public Socket PrependAny(Func<SocketEvent, ValueTask> handler) => AddAny(new Listener(handler, handler, false), prepend: true);
+
+    public Socket PrependAny(Action<SocketEvent> handler) => AddAny(new Listener(handler, Wrap(handler), false), prepend: true);
+
+    /// <summary>Removes one catch-all listener, or all of them when <paramref name="handler"/> is null.</summary>
+    public Socket OffAny(Delegate? handler = null)
     {
-        (_anyIncoming ??= []).Add(handler);
+        lock (_handlersLock)
+        {
+            _anyIncoming = handler is null || _anyIncoming is null ? null : NullIfEmpty(Without(_anyIncoming, handler));
+        }
         return this;
     }
 
-    /// <summary>Listens for every outgoing event (emits and broadcasts), before it is written.</summary>
-    public Socket OnAnyOutgoing(Action<string, object?[]> listener)
+    /// <summary>The catch-all listeners, as they were given.</summary>
+    public IReadOnlyList<Delegate> ListenersAny()
     {
-        (_anyOutgoing ??= []).Add(listener);
+        lock (_handlersLock)
+        {
+            return _anyIncoming is null ? [] : [.. _anyIncoming.Select(l => l.Original)];
+        }
+    }
+
+    /// <summary>Listens for every outgoing event (emits and broadcasts), before it is written.</summary>
+    public Socket OnAnyOutgoing(Action<string, object?[]> listener) => AddAnyOutgoing(listener, prepend: false);
+
+    /// <summary>Like <see cref="OnAnyOutgoing"/>, but runs before the outgoing listeners already added.</summary>
+    public Socket PrependAnyOutgoing(Action<string, object?[]> listener) => AddAnyOutgoing(listener, prepend: true);
+
+    /// <summary>Removes one outgoing catch-all listener, or all of them when <paramref name="listener"/> is null.</summary>
+    public Socket OffAnyOutgoing(Action<string, object?[]>? listener = null)
+    {
+        lock (_handlersLock)
+        {
+            _anyOutgoing = listener is null || _anyOutgoing is null ? null : NullIfEmpty(Array.FindAll(_anyOutgoing, l => l != listener));
+        }
+        return this;
+    }
+
+    public IReadOnlyList<Action<string, object?[]>> ListenersAnyOutgoing()
+    {
+        lock (_handlersLock)
+        {
+            return _anyOutgoing ?? [];
+        }
+    }
+
+    /// <summary>
+    /// Adds per-event middleware (socket.io's <c>socket.use</c>): it runs for every incoming event, in order,
+    /// before any listener. Not calling <c>next</c> drops the event; throwing drops it and raises
+    /// <see cref="Error"/> with the exception (logged when nobody listens).
+    /// </summary>
+    public Socket Use(Func<SocketEvent, Func<ValueTask>, ValueTask> middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        lock (_handlersLock)
+        {
+            _use = [.. _use ?? [], middleware];
+        }
+        return this;
+    }
+
+    private static Func<SocketEvent, ValueTask> Wrap(Action<SocketEvent> handler) => e => { handler(e); return ValueTask.CompletedTask; };
+
+    private static Listener[] Without(Listener[] list, Delegate handler)
+    {
+        // The last registration of the delegate goes, as with EventEmitter's removeListener.
+        var index = Array.FindLastIndex(list, l => l.Original.Equals(handler));
+        return index < 0 ? list : [.. list[..index], .. list[(index + 1)..]];
+    }
+
+    private static T[]? NullIfEmpty<T>(T[] items) => items.Length == 0 ? null : items;
+
+    private Socket AddListener(string eventName, Listener listener)
+    {
+        lock (_handlersLock)
+        {
+            _handlers ??= new(StringComparer.Ordinal);
+            _handlers[eventName] = _handlers.TryGetValue(eventName, out var list) ? [.. list, listener] : [listener];
+        }
+        return this;
+    }
+
+    private Socket AddAny(Listener listener, bool prepend)
+    {
+        lock (_handlersLock)
+        {
+            var list = _anyIncoming ?? [];
+            _anyIncoming = prepend ? [listener, .. list] : [.. list, listener];
+        }
+        return this;
+    }
+
+    private Socket AddAnyOutgoing(Action<string, object?[]> listener, bool prepend)
+    {
+        lock (_handlersLock)
+        {
+            var list = _anyOutgoing ?? [];
+            _anyOutgoing = prepend ? [listener, .. list] : [.. list, listener];
+        }
         return this;
     }
 
     internal void NotifyOutgoing(EncodedPacket packet)
     {
-        if (_anyOutgoing is null || packet.EventName is null)
+        var listeners = _anyOutgoing;
+        if (listeners is null || packet.EventName is null)
         {
             return;
         }
-        foreach (var listener in _anyOutgoing)
+        foreach (var listener in listeners)
         {
             listener(packet.EventName, packet.Arguments ?? []);
         }
@@ -116,18 +263,95 @@ public sealed partial class Socket
 
     internal void Dispatch(SocketEvent e)
     {
-        if (_anyIncoming is not null)
+        var middleware = _use;
+        if (middleware is null)
         {
-            foreach (var handler in _anyIncoming)
+            DispatchToListeners(e);
+            return;
+        }
+        var passing = PassMiddlewareAsync(middleware, e);
+        if (passing.IsCompletedSuccessfully)
+        {
+            if (passing.Result)
             {
-                Run(handler, e);
+                DispatchToListeners(e);
+            }
+            return;
+        }
+        _ = DispatchAfterAsync(passing, e);
+    }
+
+    private async Task DispatchAfterAsync(ValueTask<bool> passing, SocketEvent e)
+    {
+        if (await passing.ConfigureAwait(false))
+        {
+            DispatchToListeners(e);
+        }
+    }
+
+    /// <summary>Runs the <see cref="Use"/> chain; false when it stopped the event (an error is raised on the socket).</summary>
+    private async ValueTask<bool> PassMiddlewareAsync(Func<SocketEvent, Func<ValueTask>, ValueTask>[] middleware, SocketEvent e)
+    {
+        var index = 0;
+        var passed = false;
+        ValueTask Next()
+        {
+            if (index < middleware.Length)
+            {
+                return middleware[index++](e, Next);
+            }
+            passed = true;
+            return ValueTask.CompletedTask;
+        }
+        try
+        {
+            await Next().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (Error is null)
+            {
+                Namespace.Server.Log.HandlerFailed(Id, e.Name, ex);
+            }
+            RaiseError(ex);
+            return false;
+        }
+        // As socket.io: an event that passed its middleware after the socket left is dropped.
+        return passed && Connected;
+    }
+
+    private void DispatchToListeners(SocketEvent e)
+    {
+        Listener[]? any;
+        Listener[]? list = null;
+        lock (_handlersLock)
+        {
+            any = _anyIncoming;
+            if (_handlers is not null && _handlers.TryGetValue(e.Name, out list) && Array.Exists(list, l => l.Once))
+            {
+                var left = Array.FindAll(list, l => !l.Once);
+                if (left.Length == 0)
+                {
+                    _handlers.Remove(e.Name);
+                }
+                else
+                {
+                    _handlers[e.Name] = left;
+                }
             }
         }
-        if (_handlers is not null && _handlers.TryGetValue(e.Name, out var list))
+        if (any is not null)
+        {
+            foreach (var handler in any)
+            {
+                Run(handler.Run, e);
+            }
+        }
+        if (list is not null)
         {
             foreach (var handler in list)
             {
-                Run(handler, e);
+                Run(handler.Run, e);
             }
         }
         Namespace.DispatchShared(e);
@@ -164,11 +388,17 @@ public sealed partial class Socket
         }
     }
 
-    /// <summary>Sends an event to this socket only.</summary>
-    public void Emit(string eventName, params object?[] args) => Send(PacketEncoder.Event(Namespace.Name, eventName, args));
+    /// <summary>
+    /// Sends an event to this socket only. Each value after the name is one argument (see <see cref="EmitArgs"/>):
+    /// <c>Emit("e", list)</c> sends one array, <c>Emit("e", [.. list])</c> spreads it.
+    /// </summary>
+    public void Emit(string eventName, params EmitArgs args) => Send(PacketEncoder.Event(Namespace.Name, eventName, args.AsSpan()));
+
+    /// <summary>Sends a <c>message</c> event (socket.io's <c>socket.send(...)</c>).</summary>
+    public void Send(params EmitArgs args) => Emit("message", args);
 
     /// <summary>An ack is one reply to one socket: it may go out on this thread (<see cref="EngineSession.SendDirect"/>).</summary>
-    internal void SendAck(long ackId, object?[] args) => Send(PacketEncoder.Ack(Namespace.Name, ackId, args), direct: true);
+    internal void SendAck(long ackId, EmitArgs args) => Send(PacketEncoder.Ack(Namespace.Name, ackId, args.AsSpan()), direct: true);
 
     /// <summary>Writes an encoded packet to this socket's connection.</summary>
     internal bool Send(EncodedPacket packet) => Send(packet, direct: false);

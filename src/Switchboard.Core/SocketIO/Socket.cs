@@ -79,6 +79,31 @@ public sealed partial class Socket
     /// <summary>Fires once when the socket is disconnected, with the reason.</summary>
     public event Action<Socket, DisconnectReason>? Disconnected;
 
+    /// <summary>
+    /// Fires when the socket is about to leave, before its rooms are left (socket.io's <c>disconnecting</c>):
+    /// <see cref="Rooms"/> still holds them.
+    /// </summary>
+    public event Action<Socket, DisconnectReason>? Disconnecting;
+
+    /// <summary>
+    /// Fires with an error that concerns this socket (socket.io's <c>error</c> event): a packet from its
+    /// client that could not be decoded (the connection then closes), or an error a <see cref="Use"/>
+    /// middleware threw, which stops that event.
+    /// </summary>
+    public event Action<Socket, Exception>? Error;
+
+    internal void RaiseError(Exception error)
+    {
+        try
+        {
+            Error?.Invoke(this, error);
+        }
+        catch (Exception ex)
+        {
+            Namespace.Server.Log.HandlerFailed(Id, "error", ex);
+        }
+    }
+
     /// <summary>The rooms this socket is in, its own id room included.</summary>
     public IReadOnlyCollection<string> Rooms => Namespace.Adapter.RoomsOf(this);
 
@@ -200,6 +225,14 @@ public sealed partial class Socket
         if (Interlocked.CompareExchange(ref _connected, 2, 1) != 1)
         {
             return;
+        }
+        try
+        {
+            Disconnecting?.Invoke(this, reason);
+        }
+        catch (Exception ex)
+        {
+            Namespace.Server.Log.HandlerFailed(Id, "disconnecting", ex);
         }
         Namespace.Remove(this);
         Client.Remove(this);

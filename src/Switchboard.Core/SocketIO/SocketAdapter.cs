@@ -36,8 +36,23 @@ public class SocketAdapter(Namespace nsp)
         }
     }
 
+    /// <summary>A room got its first local member (socket.io's adapter event <c>create-room</c>). Raised outside the adapter's lock.</summary>
+    public event Action<string>? RoomCreated;
+
+    /// <summary>A room lost its last local member (<c>delete-room</c>).</summary>
+    public event Action<string>? RoomDeleted;
+
+    /// <summary>A socket joined a room it was not in (<c>join-room</c>): the room, then the socket id. A socket joins its own id room too.</summary>
+    public event Action<string, string>? RoomJoined;
+
+    /// <summary>A socket left a room (<c>leave-room</c>): the room, then the socket id.</summary>
+    public event Action<string, string>? RoomLeft;
+
+    private bool Observed => RoomCreated is not null || RoomDeleted is not null || RoomJoined is not null || RoomLeft is not null;
+
     public virtual void Join(Socket socket, string room)
     {
+        bool created, joined;
         lock (_lock)
         {
             if (!_socketRooms.TryGetValue(socket, out var rooms))
@@ -45,48 +60,114 @@ public class SocketAdapter(Namespace nsp)
                 _socketRooms[socket] = rooms = new HashSet<string>(1, StringComparer.Ordinal);
             }
             rooms.Add(room);
-            if (!_rooms.TryGetValue(room, out var members))
+            created = !_rooms.TryGetValue(room, out var members);
+            if (created)
             {
                 _rooms[room] = members = new HashSet<Socket>(1);
                 Namespace.Channels.RoomCreated(room);
             }
-            members.Add(socket);
+            joined = members!.Add(socket);
+        }
+        if (created)
+        {
+            Raise(RoomCreated, room);
+        }
+        if (joined)
+        {
+            Raise(RoomJoined, room, socket.Id);
         }
     }
 
     public virtual void Leave(Socket socket, string room)
     {
+        (bool Left, bool Deleted) change;
         lock (_lock)
         {
             if (_socketRooms.TryGetValue(socket, out var rooms))
             {
                 rooms.Remove(room);
             }
-            RemoveMember(room, socket);
+            change = RemoveMember(room, socket);
         }
+        RaiseLeft(room, socket.Id, change);
     }
 
     public virtual void LeaveAll(Socket socket)
     {
+        List<(string Room, (bool Left, bool Deleted) Change)>? changes = null;
         lock (_lock)
         {
             if (!_socketRooms.Remove(socket, out var rooms))
             {
                 return;
             }
+            if (Observed)
+            {
+                changes = new(rooms.Count);
+            }
             foreach (var room in rooms)
             {
-                RemoveMember(room, socket);
+                var change = RemoveMember(room, socket);
+                changes?.Add((room, change));
+            }
+        }
+        if (changes is not null)
+        {
+            foreach (var (room, change) in changes)
+            {
+                RaiseLeft(room, socket.Id, change);
             }
         }
     }
 
-    private void RemoveMember(string room, Socket socket)
+    private (bool Left, bool Deleted) RemoveMember(string room, Socket socket)
     {
-        if (_rooms.TryGetValue(room, out var members) && members.Remove(socket) && members.Count == 0)
+        if (!_rooms.TryGetValue(room, out var members) || !members.Remove(socket))
+        {
+            return (false, false);
+        }
+        if (members.Count == 0)
         {
             _rooms.Remove(room);
             Namespace.Channels.RoomDeleted(room);
+            return (true, true);
+        }
+        return (true, false);
+    }
+
+    private void RaiseLeft(string room, string socketId, (bool Left, bool Deleted) change)
+    {
+        if (change.Left)
+        {
+            Raise(RoomLeft, room, socketId);
+        }
+        if (change.Deleted)
+        {
+            Raise(RoomDeleted, room);
+        }
+    }
+
+    private void Raise(Action<string>? handler, string room)
+    {
+        try
+        {
+            handler?.Invoke(room);
+        }
+        catch (Exception ex)
+        {
+            Namespace.Server.Log.HandlerFailed(room, "adapter room event", ex);
+        }
+    }
+
+    private void Raise(Action<string, string>? handler, string room, string socketId)
+    {
+        try
+        {
+            handler?.Invoke(room, socketId);
+        }
+        catch (Exception ex)
+        {
+            Namespace.Server.Log.HandlerFailed(socketId, "adapter room event", ex);
         }
     }
 

@@ -216,7 +216,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
             var refusal = ex as SocketConnectException;
             if (refusal is null)
             {
-                _server.Log.HandlerFailed(socket.Id, "middleware", ex);
+                _server.Log.HandlerFailed(socket.Id, "connect", ex);
             }
             if (ShouldLog("socket.io connect refused"))
             {
@@ -355,7 +355,22 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
         {
             _server.Log.ParseError(Session.Id, reason);
         }
-        Session.Close(EngineCloseReason.ParseError);
+        // As socket.io: each socket gets the error, then leaves with "forced close" (the reason a
+        // connection closed by the server gives); only Engine.IO's own parse errors say "parse error".
+        Socket[] sockets;
+        lock (_sockets)
+        {
+            sockets = [.. _sockets.Values];
+        }
+        var error = new InvalidDataException(reason);
+        foreach (var socket in sockets)
+        {
+            socket.RaiseError(error);
+            socket.OnDisconnect(DisconnectReason.ForcedClose);
+        }
+        // Node closes such a connection as any server close (conn.close()): a polling client gets the
+        // close packet on its next poll, where an Engine.IO parse error would answer it 400.
+        Session.Close(EngineCloseReason.ServerClose);
     }
 
     public void OnClose(EngineSession session, EngineCloseReason reason)

@@ -4,7 +4,7 @@ namespace Switchboard.SocketIO;
 /// Thrown by connection middleware to refuse a socket. The client receives CONNECT_ERROR
 /// <c>{"message": Message, "data": ErrorData}</c> (its <c>connect_error</c> event).
 /// </summary>
-public class SocketConnectException(string message, object? data = null) : Exception(message)
+public class SocketConnectException(string message, object? data = null, Exception? innerException = null) : Exception(message, innerException)
 {
     public object? ErrorData { get; } = data;
 }

@@ -29,8 +29,11 @@ public sealed class SocketEvent
     /// <summary>Whether <see cref="Ack"/> has been called.</summary>
     public bool Acked => System.Threading.Volatile.Read(ref _acked) != 0;
 
-    /// <summary>Sends the acknowledgement with these arguments. Only the first call sends anything.</summary>
-    public bool Ack(params object?[] args)
+    /// <summary>
+    /// Sends the acknowledgement with these arguments (each value one argument: <c>Ack(list)</c> answers one
+    /// array, <c>Ack(null)</c> one null). Only the first call sends anything.
+    /// </summary>
+    public bool Ack(params EmitArgs args)
     {
         if (!WantsAck || Interlocked.Exchange(ref _acked, 1) != 0)
         {

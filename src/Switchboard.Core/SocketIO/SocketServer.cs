@@ -80,8 +80,33 @@ public sealed class SocketServer : IDisposable
         {
             name = "/" + name;
         }
-        return _namespaces.GetOrAdd(name, n => new Namespace(this, n));
+        return GetOrCreate(name, null);
     }
+
+    private Namespace GetOrCreate(string name, ParentNamespace? parent)
+    {
+        if (_namespaces.TryGetValue(name, out var existing))
+        {
+            return existing;
+        }
+        var created = new Namespace(this, name, parent);
+        var nsp = _namespaces.GetOrAdd(name, created);
+        if (nsp == created)
+        {
+            try
+            {
+                NamespaceCreated?.Invoke(nsp);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(name, "new_namespace", ex);
+            }
+        }
+        return nsp;
+    }
+
+    /// <summary>A namespace was made, by <see cref="Of(string)"/> or by a dynamic namespace (socket.io's <c>new_namespace</c>).</summary>
+    public event Action<Namespace>? NamespaceCreated;
 
     /// <summary>
     /// The address of the node that holds an Engine.IO session (<see cref="SocketServerOptions.NodeAddress"/>),
@@ -105,6 +130,19 @@ public sealed class SocketServer : IDisposable
     }
 
     internal Namespace? TryGetNamespace(string name) => _namespaces.GetValueOrDefault(name);
+
+    /// <summary>Forgets a child namespace with no socket left (<see cref="SocketServerOptions.CleanupEmptyChildNamespaces"/>).</summary>
+    internal void RemoveIfEmpty(Namespace nsp)
+    {
+        if (nsp.Sockets.Count == 0 && _namespaces.TryRemove(new KeyValuePair<string, Namespace>(nsp.Name, nsp)))
+        {
+            Log.NamespaceRemoved(nsp.Name);
+            NamespaceRemoved?.Invoke(nsp);
+        }
+    }
+
+    /// <summary>A child namespace was removed because its last socket left (<see cref="SocketServerOptions.CleanupEmptyChildNamespaces"/>).</summary>
+    public event Action<Namespace>? NamespaceRemoved;
 
     /// <summary>A dynamic namespace: every requested name matching <paramref name="pattern"/> is created on demand.</summary>
     public ParentNamespace Of(Regex pattern) => AddParent(ParentNamespace.FromRegex(pattern));
@@ -136,7 +174,7 @@ public sealed class SocketServer : IDisposable
         {
             if (await parent.MatchesAsync(name, auth).ConfigureAwait(false))
             {
-                return _namespaces.GetOrAdd(name, n => new Namespace(this, n, parent));
+                return GetOrCreate(name, parent);
             }
         }
         return null;
@@ -149,13 +187,21 @@ public sealed class SocketServer : IDisposable
 
     public Namespace OnConnection(Action<Socket> handler) => Main.OnConnection(handler);
 
+    public Namespace OffConnection(Delegate? handler = null) => Main.OffConnection(handler);
+
     public BroadcastOperator To(string room) => Main.To(room);
 
     public BroadcastOperator To(IEnumerable<string> rooms) => Main.To(rooms);
 
     public BroadcastOperator In(string room) => Main.To(room);
 
+    public BroadcastOperator In(IEnumerable<string> rooms) => Main.To(rooms);
+
     public BroadcastOperator Except(string room) => Main.Except(room);
+
+    public BroadcastOperator Except(IEnumerable<string> rooms) => Main.Except(rooms);
+
+    public BroadcastOperator Compress(bool compress) => Main.Compress(compress);
 
     public BroadcastOperator Volatile => Main.Volatile;
 
@@ -163,7 +209,13 @@ public sealed class SocketServer : IDisposable
 
     public BroadcastOperator Timeout(TimeSpan timeout) => Main.Timeout(timeout);
 
-    public ValueTask EmitAsync(string eventName, params object?[] args) => Main.EmitAsync(eventName, args);
+    public ValueTask EmitAsync(string eventName, params EmitArgs args) => Main.EmitAsync(eventName, args);
+
+    public ValueTask SendAsync(params EmitArgs args) => Main.SendAsync(args);
+
+    public ValueTask ServerSideEmitAsync(string eventName, params EmitArgs args) => Main.ServerSideEmitAsync(eventName, args);
+
+    public Task<IReadOnlyList<SocketArguments>> ServerSideEmitWithAckAsync(string eventName, params EmitArgs args) => Main.ServerSideEmitWithAckAsync(eventName, args);
 
     public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => Main.FetchSocketsAsync();
 
@@ -233,6 +285,9 @@ internal sealed partial class SocketLog(ILogger logger)
 
     [LoggerMessage(110, LogLevel.Warning, "Channel {Channel} of {Namespace}: {Count} publications this node missed live were delivered from history")]
     public partial void GapFilled(string @namespace, string channel, int count);
+
+    [LoggerMessage(113, LogLevel.Debug, "Namespace {Namespace} had no socket left and was removed")]
+    public partial void NamespaceRemoved(string @namespace);
 
     [LoggerMessage(112, LogLevel.Error, "Session {Sid} could not join {Namespace}; answered with a CONNECT_ERROR")]
     public partial void ConnectFailed(string sid, string @namespace, Exception exception);

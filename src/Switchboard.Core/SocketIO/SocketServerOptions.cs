@@ -12,6 +12,21 @@ public sealed class SocketServerOptions
     /// <summary>How long a new connection may take to join a namespace before it is closed. Default 45 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>
+    /// Whether an ordinary exception thrown by connection middleware gives the client its message in
+    /// <c>connect_error</c>, as Node's <c>next(err)</c> does (the default). Off, the client reads
+    /// "Internal server error"; a <see cref="SocketConnectException"/>'s message is always sent.
+    /// </summary>
+    public bool ExposeMiddlewareErrors { get; set; } = true;
+
+    /// <summary>
+    /// Whether a namespace made by a dynamic namespace (<see cref="SocketServer.Of(System.Text.RegularExpressions.Regex)"/>)
+    /// is removed once its last socket leaves, as socket.io's <c>cleanupEmptyChildNamespaces</c> (off by default,
+    /// as there). Turn it on when clients make many short-lived namespaces; the next connection to the name
+    /// makes a new one, with new handlers from the parent's connection handlers.
+    /// </summary>
+    public bool CleanupEmptyChildNamespaces { get; set; }
+
     /// <summary>Connection, rate, subscription and room limits (docs/protection.md).</summary>
     public LimitOptions Limits { get; } = new();
 

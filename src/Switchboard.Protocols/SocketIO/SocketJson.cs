@@ -25,6 +25,8 @@ public static class SocketJson
         };
         options.Converters.Add(new ByteArrayConverter());
         options.Converters.Add(new ReadOnlyMemoryConverter());
+        options.Converters.Add(new JavaScriptDoubleConverter());
+        options.Converters.Add(new JavaScriptSingleConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

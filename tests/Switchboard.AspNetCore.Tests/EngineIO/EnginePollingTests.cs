@@ -128,7 +128,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
     /// session at once, so the next poll finds no session and the queued packets are lost.
     /// </summary>
     [Fact]
-    public async Task A_server_close_without_a_held_poll_still_delivers_queued_messages_and_the_close_packet()
+    public async Task A_server_close_without_a_held_poll_still_delivers_queued_messages_then_the_close_packet_alone()
     {
         using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
         await client.HandshakeAsync();
@@ -137,7 +137,28 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         session.SendText("last words"u8);
         session.Close(EngineCloseReason.ServerClose);
 
-        Assert.Equal(["4last words", "1"], await client.PollAsync());
+        // As Node: the close packet never shares a payload with the packets before it (Socket.IO clients
+        // handle a DISCONNECT a tick later, so a close in the same payload would overtake it).
+        Assert.Equal(["4last words"], await client.PollAsync());
+        Assert.Equal(["1"], await client.PollAsync());
+        using var after = await client.GetAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_server_close_during_a_held_poll_answers_it_then_gives_the_close_packet_to_the_next_poll()
+    {
+        using var client = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await client.HandshakeAsync();
+        var session = fixture.Session(client.Sid).Session;
+        var held = client.PollAsync();
+        session.WaitUntilPollHeld();
+
+        session.SendText("bye"u8);
+        session.Close(EngineCloseReason.ServerClose);
+
+        Assert.Equal(["4bye"], await held.Within());
+        Assert.Equal(["1"], await client.PollAsync());
     }
 
     /// <summary>

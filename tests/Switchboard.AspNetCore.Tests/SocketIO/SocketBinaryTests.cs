@@ -129,7 +129,7 @@ public sealed class SocketBinaryTests(SocketIOFixture fixture) : IClassFixture<S
     }
 
     [Fact]
-    public async Task Binary_data_without_an_announcing_packet_is_a_parse_error()
+    public async Task Binary_data_without_an_announcing_packet_closes_the_connection_with_forced_close()
     {
         var (client, socket, _) = await JoinAsync();
         await using var __ = client;
@@ -138,7 +138,7 @@ public sealed class SocketBinaryTests(SocketIOFixture fixture) : IClassFixture<S
 
         await client.SendAsync([1, 2, 3]);
 
-        Assert.Equal(DisconnectReason.ParseError, await reason.Task.Within());
+        Assert.Equal(DisconnectReason.ForcedClose, await reason.Task.Within());
         await client.Engine.WaitClosedAsync();
     }
 }

@@ -37,7 +37,7 @@ public sealed class SocketConcurrencyTests(UnthrottledSocketIOFixture fixture) :
                 {
                     args[a + 1] = new byte[] { (byte)t, (byte)(i >> 8), (byte)i, (byte)a };
                 }
-                socket.Emit("bin", args);
+                socket.Emit("bin", [.. args]);
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
         await Task.WhenAll(emitters).Within();

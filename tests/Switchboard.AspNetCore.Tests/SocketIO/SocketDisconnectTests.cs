@@ -140,14 +140,14 @@ public sealed class SocketDisconnectTests(SocketIOFixture fixture) : IClassFixtu
     [InlineData("41{}")]
     [InlineData("43[\"ack without id\"]")]
     [InlineData("45-[\"x\"]")]
-    public async Task A_malformed_packet_disconnects_with_parse_error_and_closes_the_connection(string packet)
+    public async Task A_malformed_packet_disconnects_with_forced_close_as_socket_io_does_and_closes_the_connection(string packet)
     {
         var j = await JoinAsync();
         await using var _ = j.Client;
 
         await j.Client.SendAsync(packet);
 
-        Assert.Equal(DisconnectReason.ParseError, await j.Reason.Task.Within());
+        Assert.Equal(DisconnectReason.ForcedClose, await j.Reason.Task.Within());
         await j.Client.Engine.WaitClosedAsync();
     }
 
@@ -161,7 +161,7 @@ public sealed class SocketDisconnectTests(SocketIOFixture fixture) : IClassFixtu
         await using var __ = good.Client;
 
         await bad.Client.SendAsync("4abc");
-        Assert.Equal(DisconnectReason.ParseError, await bad.Reason.Task.Within());
+        Assert.Equal(DisconnectReason.ForcedClose, await bad.Reason.Task.Within());
         await nsp.EmitAsync("broadcast after", 1);
 
         Assert.Equal($"42{nsp.Name},[\"broadcast after\",1]", await good.Client.ReceiveTextAsync());

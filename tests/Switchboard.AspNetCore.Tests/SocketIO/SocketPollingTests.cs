@@ -59,7 +59,7 @@ public sealed class SocketPollingTests(SocketIOFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_malformed_polling_packet_disconnects_with_parse_error()
+    public async Task A_malformed_polling_packet_disconnects_with_forced_close()
     {
         var (client, socket, _) = await JoinAsync();
         using var __ = client;
@@ -68,7 +68,7 @@ public sealed class SocketPollingTests(SocketIOFixture fixture) : IClassFixture<
 
         await client.PostAsync("4abc");
 
-        Assert.Equal(DisconnectReason.ParseError, await reason.Task.Within());
+        Assert.Equal(DisconnectReason.ForcedClose, await reason.Task.Within());
     }
 
     [Fact]

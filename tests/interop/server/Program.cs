@@ -35,6 +35,7 @@ app.MapSocketIO("/socket.io", io =>
 {
     MainNamespace.Configure(io);
     AdminNamespace.Configure(io.Of("/admin"));
+    ApiNamespace.Configure(io.Of("/api"));
 
     io.Of(new Regex(@"^/dyn-\d+$", RegexOptions.CultureInvariant))
         .OnConnection(socket => socket.Emit("welcome", socket.Namespace.Name))
