@@ -16,8 +16,6 @@ public sealed partial class Socket
 
     public BroadcastOperator Except(IEnumerable<string> rooms) => Broadcast.Except(rooms);
 
-    /// <summary>Whether the next broadcast from this socket is compressed (see <see cref="BroadcastOperator.Compress"/>).</summary>
-    public BroadcastOperator Compress(bool compress) => Broadcast.Compress(compress);
 
     /// <summary>Every socket of the namespace except this one.</summary>
     public BroadcastOperator Broadcast => new BroadcastOperator(Namespace).Except(Id);
