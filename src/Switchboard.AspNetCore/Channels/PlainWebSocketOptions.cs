@@ -54,7 +54,7 @@ public sealed class PlainWebSocketOptions
     /// <summary>
     /// WebSocket compression (permessage-deflate) on this endpoint, negotiated when the client offers it
     /// and <see cref="Engine.PerMessageDeflateOptions.Enabled"/> is set; messages under its threshold go
-    /// uncompressed. Off by default, as for Engine.IO (docs/compression.md).
+    /// uncompressed. Off by default, as for Engine.IO (docs/engine.md).
     /// </summary>
     public Engine.PerMessageDeflateOptions PerMessageDeflate { get; } = new();
 

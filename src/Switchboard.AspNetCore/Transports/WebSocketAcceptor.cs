@@ -15,7 +15,7 @@ namespace Switchboard.AspNetCore.Transports;
 /// write; elsewhere (HTTP/2's extended CONNECT, a test server) ASP.NET Core accepts it as usual. The
 /// request was already validated as a WebSocket request by the WebSockets middleware
 /// (<c>HttpContext.WebSockets.IsWebSocketRequest</c>), which also enforces its allowed origins.
-/// permessage-deflate is negotiated when <see cref="PerMessageDeflateOptions.Enabled"/> (docs/compression.md).
+/// permessage-deflate is negotiated when <see cref="PerMessageDeflateOptions.Enabled"/> (docs/engine.md).
 /// </summary>
 internal static class WebSocketAcceptor
 {

@@ -66,13 +66,13 @@ public sealed class EngineOptions
 
     /// <summary>
     /// WebSocket compression (permessage-deflate), engine.io's <c>perMessageDeflate</c>. Off by default,
-    /// as in Node (docs/compression.md).
+    /// as in Node (docs/engine.md).
     /// </summary>
     public PerMessageDeflateOptions PerMessageDeflate { get; } = new();
 
     /// <summary>
     /// gzip / deflate compression of long-polling responses, engine.io's <c>httpCompression</c>. On by
-    /// default with a threshold of 1024 bytes, as in Node (docs/compression.md).
+    /// default with a threshold of 1024 bytes, as in Node (docs/engine.md).
     /// </summary>
     public HttpCompressionOptions HttpCompression { get; } = new();
 

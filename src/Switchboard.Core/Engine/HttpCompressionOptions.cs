@@ -18,7 +18,7 @@ public sealed class HttpCompressionOptions
     /// <summary>
     /// How hard to compress. Default <see cref="CompressionLevel.Fastest"/>: polling bodies are JSON that
     /// compresses well at the lowest level, and a poll answers on the request's thread (Node uses zlib's
-    /// default, level 6; docs/compression.md compares them).
+    /// default, level 6; docs/engine.md compares them).
     /// </summary>
     public CompressionLevel Level { get; set; } = CompressionLevel.Fastest;
 

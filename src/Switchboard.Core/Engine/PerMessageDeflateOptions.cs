@@ -3,7 +3,7 @@ namespace Switchboard.Engine;
 /// <summary>
 /// WebSocket compression (RFC 7692 permessage-deflate), as engine.io's <c>perMessageDeflate</c>: negotiated
 /// when the client offers it and <see cref="Enabled"/> is set. Off by default, as in Node since engine.io 4:
-/// each connection that keeps a compression context holds it for its lifetime (docs/compression.md has
+/// each connection that keeps a compression context holds it for its lifetime (docs/engine.md has
 /// the numbers).
 /// </summary>
 public sealed class PerMessageDeflateOptions
