@@ -82,17 +82,22 @@ public sealed partial class EngineServer
     /// <summary>Raises <see cref="InitialHeaders"/> (for a handshake) then <see cref="Headers"/>; a failing handler is logged.</summary>
     public void OnHeaders(EngineHeaders headers)
     {
+        if (headers.IsInitial)
+        {
+            Raise(InitialHeaders, headers, "initial_headers");
+        }
+        Raise(Headers, headers, "headers");
+    }
+
+    private void Raise(Action<EngineHeaders>? handler, EngineHeaders headers, string name)
+    {
         try
         {
-            if (headers.IsInitial)
-            {
-                InitialHeaders?.Invoke(headers);
-            }
-            Headers?.Invoke(headers);
+            handler?.Invoke(headers);
         }
         catch (Exception ex)
         {
-            Log.EventHandlerFailed(headers.IsInitial ? "initial_headers" : "headers", ex);
+            Log.EventHandlerFailed(name, ex);
         }
     }
 

@@ -114,6 +114,7 @@ public sealed class EngineCompressionTests(CompressionFixture fixture) : IClassF
     [InlineData("br")]
     [InlineData("identity")]
     [InlineData("gzip;q=0, deflate;q=0")]
+    [InlineData("gzip;q=oops, ;;, deflate;q=")]
     public async Task A_poll_is_not_compressed_when_the_client_accepts_neither_gzip_nor_deflate(string? acceptEncoding)
     {
         using var response = await PollEchoAsync("/engine.io", Large, acceptEncoding);
@@ -315,6 +316,7 @@ public sealed class EngineCompressionTests(CompressionFixture fixture) : IClassF
     [Theory]
     [InlineData("/engine.io/?EIO=4&transport=websocket", null)]
     [InlineData("/plain/?EIO=4&transport=websocket", "permessage-deflate; client_max_window_bits")]
+    [InlineData("/engine.io/?EIO=4&transport=websocket", "permessage-deflate; server_max_window_bits=99; bogus")]
     public async Task Without_an_offer_or_with_deflate_off_nothing_is_compressed(string path, string? offer)
     {
         using var socket = await RawWebSocket.ConnectAsync(fixture.Host.BaseAddress, path, offer);

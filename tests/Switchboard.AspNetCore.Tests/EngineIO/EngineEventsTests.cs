@@ -47,6 +47,10 @@ public sealed class EngineEventsFixture : IAsyncLifetime
                     {
                         e.Headers["Cache-Control"] = "private, " + mark;
                     }
+                    if (e.Request.Query.ContainsKey("boom"))
+                    {
+                        throw new InvalidOperationException("a failing headers handler");
+                    }
                 };
                 io.Engine.Connection += session =>
                 {
@@ -154,6 +158,18 @@ public sealed class EngineEventsTests(EngineEventsFixture fixture) : IClassFixtu
         Assert.StartsWith("40{\"sid\":", await poll.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var events = fixture.HeaderEvents.Where(e => e.Url.Contains(sid, StringComparison.Ordinal) || e.Url.Contains("mark=first", StringComparison.Ordinal)).Select(e => e.Event).ToArray();
         Assert.Equal(["initial_headers", "headers", "headers", "headers"], events);
+    }
+
+    [Fact]
+    public async Task A_failing_handler_is_logged_and_the_response_goes_out()
+    {
+        using var handshake = await _http.GetAsync("/socket.io/?EIO=4&transport=polling&boom=1").Within();
+
+        Assert.Equal(HttpStatusCode.OK, handshake.StatusCode);
+        Assert.StartsWith("0{\"sid\":", await handshake.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var error = Assert.Single(fixture.Host.Logs.TakeErrors());
+        Assert.Contains("A handler of the Engine.IO headers event failed", error, StringComparison.Ordinal);
+        Assert.Contains("a failing headers handler", error, StringComparison.Ordinal);
     }
 
     [Fact]
