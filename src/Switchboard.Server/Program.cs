@@ -5,6 +5,7 @@
 // and the demo pages /ticker.html, /stream.html and /cursors.html. Configuration comes from appsettings.json,
 // environment variables and the command line, all under "Switchboard": the section itself binds onto
 // SocketServerOptions (e.g. Switchboard__Engine__PingInterval or --Switchboard:ConnectTimeout=00:00:10),
+// Switchboard:WebSocket binds onto the plain WebSocket endpoint's options (e.g. its PerMessageDeflate),
 // Switchboard:Auth holds the token settings (docs/auth.md), Switchboard:Api:Keys the HTTP API's keys,
 // Switchboard:Cors:Origins the other origins allowed to connect, Switchboard:Demos the demos',
 // Switchboard:Limits the connection and rate limits (docs/protection.md), Switchboard:ForwardedHeaders
@@ -52,7 +53,7 @@ app.MapSocketIO("/socket.io", io =>
 }).RequireOriginPolicy(origins);
 app.MapServerSentEvents("/sse").RequireOriginPolicy(origins);
 app.MapLongPoll("/poll").RequireOriginPolicy(origins);
-app.MapChannelWebSocket("/ws").RequireWebSocketOrigin();
+app.MapChannelWebSocket("/ws", configure: o => settings.GetSection("WebSocket").Bind(o)).RequireWebSocketOrigin();
 if (apiKeys.Length > 0)
 {
     app.MapChannelApi("/api", api => api.ApiKeys = apiKeys);

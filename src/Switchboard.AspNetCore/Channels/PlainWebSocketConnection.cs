@@ -319,7 +319,10 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     private async ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame)
     {
         BeginSend();
-        await _socket.SendAsync(frame, WebSocketMessageType.Text, true, _stop.Token).ConfigureAwait(false);
+        var flags = frame.Length < _options.PerMessageDeflate.SendThreshold
+            ? WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression
+            : WebSocketMessageFlags.EndOfMessage;
+        await _socket.SendAsync(frame, WebSocketMessageType.Text, flags, _stop.Token).ConfigureAwait(false);
         EndSend();
     }
 

@@ -71,6 +71,9 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
             SubProtocol = subProtocol,
             KeepAliveInterval = _options.KeepAliveInterval,
             KeepAliveTimeout = _options.KeepAliveInterval > TimeSpan.Zero ? _options.KeepAliveTimeout : null,
+            DangerousEnableCompression = _options.PerMessageDeflate.Enabled,
+            ServerMaxWindowBits = _options.PerMessageDeflate.ServerMaxWindowBits,
+            DisableServerContextTakeover = _options.PerMessageDeflate.DisableServerContextTakeover,
         }).ConfigureAwait(false);
         var connection = new PlainWebSocketConnection(_namespace, auth.Grant!, socket, _options, _logger, _time, context.Abort)
         {

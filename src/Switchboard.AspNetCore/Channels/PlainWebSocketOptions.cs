@@ -51,8 +51,16 @@ public sealed class PlainWebSocketOptions
     /// <summary>How long the server waits for the Pong before it drops the connection. Default 20 s.</summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// WebSocket compression (permessage-deflate) on this endpoint, negotiated when the client offers it
+    /// and <see cref="Engine.PerMessageDeflateOptions.Enabled"/> is set; messages under its threshold go
+    /// uncompressed. Off by default, as for Engine.IO (docs/engine.md).
+    /// </summary>
+    public Engine.PerMessageDeflateOptions PerMessageDeflate { get; } = new();
+
     internal void Validate()
     {
+        PerMessageDeflate.Validate(nameof(PerMessageDeflate));
         Positive(MaxMessageSize, nameof(MaxMessageSize));
         Positive(MaxSubscriptions, nameof(MaxSubscriptions));
         Positive(MaxChannelLength, nameof(MaxChannelLength));

@@ -63,7 +63,7 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
             {
                 if (!context.WebSockets.IsWebSocketRequest)
                 {
-                    return Refuse(context, EngineError.BadRequest, "websocket transport without an upgrade");
+                    return Refuse(context, EngineError.BadRequest, "websocket transport without an upgrade", name: "TRANSPORT_HANDSHAKE_ERROR");
                 }
                 return limiter is null ? _webSocket.HandshakeAsync(context, request) : HandshakeAdmittedAsync(context, request, limiter, webSocket: true);
             }
@@ -79,7 +79,7 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
         {
             return context.WebSockets.IsWebSocketRequest && server.Options.AllowUpgrades
                 ? _webSocket.UpgradeAsync(context, session)
-                : Refuse(context, EngineError.BadRequest, "websocket upgrade not possible");
+                : Refuse(context, EngineError.BadRequest, "websocket upgrade not possible", name: "TRANSPORT_MISMATCH");
         }
         if (HttpMethods.IsGet(context.Request.Method))
         {
@@ -104,6 +104,7 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
         if (admission != Limits.Admission.Admitted)
         {
             context.Response.Headers.RetryAfter = Limits.ConnectionLimiter.RetryAfter(admission);
+            EngineEvents.OnRefused(server, context, EngineError.BadRequest, "connection limit", Limits.ConnectionLimiter.Code(admission));
             return EngineErrorResponse.WriteAsync(context, EngineError.BadRequest, Limits.ConnectionLimiter.Code(admission), Limits.ConnectionLimiter.Status(admission));
         }
         if (webSocket)
@@ -152,8 +153,9 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
         }
     }
 
-    private Task Refuse(HttpContext context, EngineError error, StringValues detail, int status = StatusCodes.Status400BadRequest)
+    private Task Refuse(HttpContext context, EngineError error, StringValues detail, int status = StatusCodes.Status400BadRequest, string? name = null)
     {
+        EngineEvents.OnRefused(server, context, error, detail.ToString(), name);
         if (server.Refusals.ShouldLog(logger, $"engine.io refused {error}"))
         {
             LogRefused(logger, error, detail.ToString(), context.Connection.RemoteIpAddress?.ToString());

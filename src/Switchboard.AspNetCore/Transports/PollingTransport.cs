@@ -25,7 +25,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
         var buffer = new ArrayBufferWriter<byte>(256);
         handshake.WriteOpenPacket(buffer);
         DrainInto(session, buffer, first: false);
-        return WritePayloadAsync(context, buffer.WrittenMemory);
+        return WritePayloadAsync(context, buffer.WrittenMemory, session.Request);
     }
 
     public async Task PollAsync(HttpContext context, EngineSession session)
@@ -59,7 +59,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             }
             if (session.Transport != EngineTransportKind.Polling)
             {
-                await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
+                await RefuseTransportMismatchAsync(context, session);
                 return;
             }
             await session.Outbound.WaitToReadAsync(aborted);
@@ -100,7 +100,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
     {
         if (session.Transport != EngineTransportKind.Polling)
         {
-            await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
+            await RefuseTransportMismatchAsync(context, session);
             return;
         }
         if (!session.TryBeginPost())
@@ -147,6 +147,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             }
             context.Response.ContentType = "text/html";
             context.Response.ContentLength = Ok.Length;
+            EngineEvents.OnHeaders(server, context);
             await context.Response.Body.WriteAsync(Ok, context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -174,12 +175,25 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
         return wrote;
     }
 
-    private static Task WritePayloadAsync(HttpContext context, ReadOnlyMemory<byte> payload)
+    /// <summary>
+    /// Writes a payload, compressed when <see cref="EngineOptions.HttpCompression"/> allows, after the
+    /// header events; <paramref name="request"/> is the request already built, if any.
+    /// </summary>
+    private Task WritePayloadAsync(HttpContext context, ReadOnlyMemory<byte> payload, EngineRequest? request = null)
     {
         context.Response.ContentType = "text/plain; charset=UTF-8";
         context.Response.Headers.CacheControl = "no-store";
+        payload = PollingCompression.Apply(context, server.Options.HttpCompression, payload);
         context.Response.ContentLength = payload.Length;
+        EngineEvents.OnHeaders(server, context, request);
         return context.Response.Body.WriteAsync(payload, context.RequestAborted).AsTask();
+    }
+
+    /// <summary>A poll or POST for a session that runs over WebSocket now (engine.io's TRANSPORT_MISMATCH).</summary>
+    private Task RefuseTransportMismatchAsync(HttpContext context, EngineSession session)
+    {
+        EngineEvents.OnRefused(server, context, EngineError.BadRequest, $"session {session.Id} runs over {session.Transport}", "TRANSPORT_MISMATCH");
+        return EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
     }
 
     /// <summary>Reads the whole body, or returns null as soon as it exceeds <paramref name="max"/> bytes.</summary>

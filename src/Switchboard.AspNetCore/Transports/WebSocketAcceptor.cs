@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.Net.Http.Headers;
+using Switchboard.Engine;
 
 namespace Switchboard.AspNetCore.Transports;
 
@@ -14,29 +15,48 @@ namespace Switchboard.AspNetCore.Transports;
 /// write; elsewhere (HTTP/2's extended CONNECT, a test server) ASP.NET Core accepts it as usual. The
 /// request was already validated as a WebSocket request by the WebSockets middleware
 /// (<c>HttpContext.WebSockets.IsWebSocketRequest</c>), which also enforces its allowed origins.
+/// permessage-deflate is negotiated when <see cref="PerMessageDeflateOptions.Enabled"/> (docs/engine.md).
 /// </summary>
 internal static class WebSocketAcceptor
 {
     private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     /// <summary>The socket, and the stream that batches its writes (null when ASP.NET Core accepted it).</summary>
-    public static async Task<(WebSocket Socket, GatheringStream? Stream)> AcceptAsync(HttpContext context)
+    public static async Task<(WebSocket Socket, GatheringStream? Stream)> AcceptAsync(HttpContext context, PerMessageDeflateOptions compression)
     {
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         var key = context.Request.Headers[HeaderNames.SecWebSocketKey].ToString();
         if (upgrade is not { IsUpgradableRequest: true } || !HttpProtocol.IsHttp11(context.Request.Protocol) || !IsValidKey(key))
         {
-            return (await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false), null);
+            var accept = new WebSocketAcceptContext
+            {
+                DangerousEnableCompression = compression.Enabled,
+                ServerMaxWindowBits = compression.ServerMaxWindowBits,
+                DisableServerContextTakeover = compression.DisableServerContextTakeover,
+            };
+            return (await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false), null);
         }
         var headers = context.Response.Headers;
         headers.Connection = HeaderNames.Upgrade;
         headers.Upgrade = "websocket";
         headers.SecWebSocketAccept = AcceptKey(key);
+        WebSocketDeflateOptions? deflate = null;
+        if (compression.Enabled
+            && PerMessageDeflateNegotiation.TryNegotiate(context.Request.Headers.SecWebSocketExtensions, compression, out var negotiated, out var extension))
+        {
+            headers.SecWebSocketExtensions = extension;
+            deflate = negotiated;
+        }
         var opaque = await upgrade.UpgradeAsync().ConfigureAwait(false);
         context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
         var stream = new GatheringStream(opaque);
         // No WebSocket keep-alive: Engine.IO has its own heartbeat (the same as AddSwitchboard's UseWebSockets).
-        var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
+        {
+            IsServer = true,
+            KeepAliveInterval = TimeSpan.Zero,
+            DangerousDeflateOptions = deflate,
+        });
         return (socket, stream);
     }
 

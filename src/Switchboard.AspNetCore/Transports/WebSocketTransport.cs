@@ -25,14 +25,17 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// <summary>A new session over WebSocket; <paramref name="request"/> is the request already built for AllowRequest, if any.</summary>
     public async Task HandshakeAsync(HttpContext context, EngineRequest? request)
     {
-        var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
+        request ??= server.HasHeaderHandlers ? EngineRequestFactory.Create(context, server.Time) : null;
+        EngineEvents.OnHeaders(server, context, request);
+        var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context, server.Options.PerMessageDeflate);
         using var _ = socket;
         var session = server.Open(EngineTransportKind.WebSocket, request ?? EngineRequestFactory.Create(context, server.Time));
         var handshake = new EngineHandshake(session.Id, false,
             (int)server.Options.PingInterval.TotalMilliseconds, (int)server.Options.PingTimeout.TotalMilliseconds, server.Options.MaxPayload);
         try
         {
-            await socket.SendAsync(handshake.EncodeOpenPacket(), WebSocketMessageType.Text, true, CancellationToken.None);
+            var open = handshake.EncodeOpenPacket();
+            await socket.SendAsync(open, WebSocketMessageType.Text, Flags(open.Length, server.Options.PerMessageDeflate.SendThreshold), CancellationToken.None);
         }
         catch (Exception ex) when (IsTransportFailure(ex))
         {
@@ -44,7 +47,8 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
     public async Task UpgradeAsync(HttpContext context, EngineSession session)
     {
-        var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
+        EngineEvents.OnHeaders(server, context);
+        var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context, server.Options.PerMessageDeflate);
         using var _ = socket;
         if (session.Transport != EngineTransportKind.Polling || session.Upgrading)
         {
@@ -70,7 +74,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
                 var text = message.Data.Span;
                 if (text.SequenceEqual("2probe"u8) && !probed)
                 {
-                    await socket.SendAsync(ProbeReply, WebSocketMessageType.Text, true, timeout.Token);
+                    await socket.SendAsync(ProbeReply, WebSocketMessageType.Text, Flags(ProbeReply.Length, server.Options.PerMessageDeflate.SendThreshold), timeout.Token);
                     if (!session.TryBeginUpgrade())
                     {
                         // Another socket got here first (the check above is not atomic with this one).
@@ -124,10 +128,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// </summary>
     private Task RunAsync(HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session)
     {
-        var connection = new Connection(this, context, socket, stream, session);
+        var connection = new Connection(this, context, socket, stream, session, server.Options.PerMessageDeflate.SendThreshold);
         connection.Reading = WebSocketReadLoop.RunAsync(new Inbound(connection), new WebSocketMessageReader(socket, server.Options.MaxPayload), CancellationToken.None);
         session.AttachTransport(connection);
-        return WebSocketWriter.RunAsync<Outbound, OutboundFrame>(new Outbound(connection, session.Outbound, socket, stream), stream);
+        return WebSocketWriter.RunAsync<Outbound, OutboundFrame>(new Outbound(connection, session.Outbound, socket, stream, connection.CompressThreshold), stream);
     }
 
     /// <summary>
@@ -187,16 +191,20 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         return length;
     }
 
-    /// <summary>Sends one queued frame (and its attachments); the last frame of a batch releases the batch.</summary>
+    /// <summary>
+    /// Sends one queued frame (and its attachments); the last frame of a batch releases the batch. A
+    /// message shorter than <paramref name="compressThreshold"/> goes uncompressed (meaningless, and zero,
+    /// when permessage-deflate is off).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private static async ValueTask SendFrameAsync(WebSocket socket, GatheringStream? stream, OutboundFrame frame, bool last)
+    private static async ValueTask SendFrameAsync(WebSocket socket, GatheringStream? stream, OutboundFrame frame, bool last, int compressThreshold)
     {
         var attachments = frame.Attachments;
         if (last && attachments is null)
         {
             stream?.ReleaseWithNextWrite();
         }
-        await socket.SendAsync(frame.Data, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, CancellationToken.None);
+        await socket.SendAsync(frame.Data, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, Flags(frame.Data.Length, compressThreshold), CancellationToken.None);
         if (attachments is null)
         {
             return;
@@ -207,9 +215,12 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             {
                 stream?.ReleaseWithNextWrite();
             }
-            await socket.SendAsync(attachments[i], WebSocketMessageType.Binary, true, CancellationToken.None);
+            await socket.SendAsync(attachments[i], WebSocketMessageType.Binary, Flags(attachments[i].Length, compressThreshold), CancellationToken.None);
         }
     }
+
+    private static WebSocketMessageFlags Flags(int length, int compressThreshold) =>
+        length < compressThreshold ? WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression : WebSocketMessageFlags.EndOfMessage;
 
     /// <summary>
     /// The connection as its session sees it (a frame sent on the caller's thread, as a batch of its own,
@@ -220,7 +231,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// The write loop's view of a connection, as a struct so that the loop is compiled for it (direct
     /// calls on the per-message path, not interface calls through shared generic code).
     /// </summary>
-    private readonly struct Outbound(Connection connection, OutboundQueue queue, WebSocket socket, GatheringStream? stream) : IWebSocketOutbound<OutboundFrame>
+    private readonly struct Outbound(Connection connection, OutboundQueue queue, WebSocket socket, GatheringStream? stream, int compressThreshold) : IWebSocketOutbound<OutboundFrame>
     {
         // The per-message calls go straight to the queue and the socket, as a loop of this class's own would.
         public ValueTask<bool> WaitAsync() => queue.WaitToReadAsync();
@@ -231,7 +242,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
         public long Weigh(in OutboundFrame item, out int messages) => Connection.Weigh(item, out messages);
 
-        public ValueTask SendAsync(OutboundFrame item, bool last) => SendFrameAsync(socket, stream, item, last);
+        public ValueTask SendAsync(OutboundFrame item, bool last) => SendFrameAsync(socket, stream, item, last, compressThreshold);
 
         public void BeginSend() => connection.BeginSend();
 
@@ -258,9 +269,12 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         public Task OnReadEndedAsync(WebSocketReadEnd end, Exception? error) => connection.OnReadEndedAsync(end, error);
     }
 
-    private sealed class Connection(WebSocketTransport transport, HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session)
+    private sealed class Connection(WebSocketTransport transport, HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session, int compressThreshold)
         : IEngineTransportHandle
     {
+        /// <summary>Messages shorter than this go uncompressed (<see cref="PerMessageDeflateOptions.SendThreshold"/>).</summary>
+        public int CompressThreshold => compressThreshold;
+
         /// <summary>The read loop, which ends when the client or the connection goes, closing the session.</summary>
         public Task Reading { get; set; } = Task.CompletedTask;
 
@@ -277,7 +291,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         public ValueTask Send(in OutboundFrame frame)
         {
             session.BeginSend();
-            var sent = SendFrameAsync(socket, stream, frame, last: true);
+            var sent = SendFrameAsync(socket, stream, frame, last: true, compressThreshold);
             if (sent.IsCompleted)
             {
                 // Otherwise the writer finishes it, and ends the timing then.

@@ -23,4 +23,7 @@ internal sealed partial class EngineLog(ILogger logger)
 
     [LoggerMessage(6, LogLevel.Information, "Engine.IO session {Sid} is a slow consumer: a write took longer than {Timeout}; connection dropped")]
     public partial void SendTimedOut(string sid, TimeSpan timeout);
+
+    [LoggerMessage(7, LogLevel.Error, "A handler of the Engine.IO {Event} event failed")]
+    public partial void EventHandlerFailed(string @event, Exception exception);
 }

@@ -64,6 +64,24 @@ public sealed class EngineOptions
     /// </summary>
     public TimeSpan RefusalLogInterval { get; set; } = Logging.LogThrottle.DefaultInterval;
 
+    /// <summary>
+    /// WebSocket compression (permessage-deflate), engine.io's <c>perMessageDeflate</c>. Off by default,
+    /// as in Node (docs/engine.md).
+    /// </summary>
+    public PerMessageDeflateOptions PerMessageDeflate { get; } = new();
+
+    /// <summary>
+    /// gzip / deflate compression of long-polling responses, engine.io's <c>httpCompression</c>. On by
+    /// default with a threshold of 1024 bytes, as in Node (docs/engine.md).
+    /// </summary>
+    public HttpCompressionOptions HttpCompression { get; } = new();
+
+    internal void Validate()
+    {
+        PerMessageDeflate.Validate(nameof(PerMessageDeflate));
+        HttpCompression.Validate();
+    }
+
     internal TimeSpan EffectiveTimerResolution =>
         TimerResolution ?? TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(PingInterval.TotalMilliseconds, PingTimeout.TotalMilliseconds) / 10, 5, 250));
 }

@@ -11,7 +11,7 @@ namespace Switchboard.Engine;
 /// The Engine.IO server of one endpoint: its sessions, their heartbeat scan, and the application that
 /// handles each new session. Transports (in Switchboard.AspNetCore) create and find sessions here.
 /// </summary>
-public sealed class EngineServer : IDisposable
+public sealed partial class EngineServer : IDisposable
 {
     private readonly ConcurrentDictionary<string, EngineSession> _sessions = new(StringComparer.Ordinal);
     private readonly DeadlineScheduler _scheduler;
@@ -19,6 +19,7 @@ public sealed class EngineServer : IDisposable
 
     public EngineServer(EngineOptions options, Action<EngineSession> onConnection, ILogger? logger = null, TimeProvider? time = null)
     {
+        options.Validate();
         Options = options;
         _onConnection = onConnection;
         Time = time ?? TimeProvider.System;
@@ -94,6 +95,7 @@ public sealed class EngineServer : IDisposable
             Log.HandlerFailed(session.Id, ex);
             session.Close(EngineCloseReason.ServerClose);
         }
+        OnConnection(session);
         return session;
     }
 

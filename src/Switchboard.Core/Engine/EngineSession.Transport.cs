@@ -41,6 +41,7 @@ public sealed partial class EngineSession
         {
             Send(OutboundFrame.Noop);
         }
+        RaiseUpgradeEvent(UpgradeStarted, "upgrading");
         return true;
     }
 
@@ -53,6 +54,7 @@ public sealed partial class EngineSession
             Upgrading = false;
         }
         _upgradeSettled?.TrySetResult();
+        RaiseUpgradeEvent(Upgraded, "upgrade");
     }
 
     /// <summary>The upgrading WebSocket went away before the upgrade packet: polling goes on.</summary>

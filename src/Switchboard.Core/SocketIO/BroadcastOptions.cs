@@ -11,7 +11,7 @@ public enum BroadcastFlags
     /// <summary>Only this node's sockets, even under a cluster adapter.</summary>
     Local = 2,
 
-    /// <summary>Compression requested. Switchboard does not negotiate permessage-deflate, so this is accepted and has no effect.</summary>
+    /// <summary>Compression requested. Accepted and without effect: with permessage-deflate on, every message over its threshold is compressed (docs/engine.md).</summary>
     Compress = 4,
 }
 

@@ -36,6 +36,9 @@ public sealed class PlainClient : IAsyncDisposable
 
     public string? SubProtocol => _socket.SubProtocol;
 
+    /// <summary>The upgrade response's headers, when the options asked to collect them.</summary>
+    public IReadOnlyDictionary<string, IEnumerable<string>>? ResponseHeaders => _socket.HttpResponseHeaders;
+
     public WebSocketState State => _socket.State;
 
     /// <summary>Completes when the connection ends: the server's close status and description (null status when it dropped).</summary>

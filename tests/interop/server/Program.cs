@@ -20,6 +20,7 @@ builder.Services.AddSwitchboard(options =>
     options.Engine.PingTimeout = TimeSpan.FromSeconds(5);
     options.Engine.MaxPayload = InteropProfile.MaxPayload;
     options.ConnectTimeout = TimeSpan.FromSeconds(5);
+    EngineProfile.ConfigureOptions(options, builder.Configuration);
 
     // recovery.test.mjs starts the app with --Interop:Recovery=true (and a small history to exceed).
     if (builder.Configuration.GetValue<bool>("Interop:Recovery"))
@@ -34,6 +35,7 @@ var app = builder.Build();
 app.MapSocketIO("/socket.io", io =>
 {
     MainNamespace.Configure(io);
+    EngineProfile.Configure(io, builder.Configuration);
     AdminNamespace.Configure(io.Of("/admin"));
     ApiNamespace.Configure(io.Of("/api"));
 
