@@ -199,6 +199,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask SendFrameAsync(WebSocket socket, GatheringStream? stream, OutboundFrame frame, bool last, int compressThreshold)
     {
+        if (frame.NoCompress)
+        {
+            compressThreshold = int.MaxValue;
+        }
         var attachments = frame.Attachments;
         if (last && attachments is null)
         {

@@ -9,6 +9,9 @@ namespace Switchboard.Engine;
 /// </summary>
 public readonly record struct OutboundFrame(ReadOnlyMemory<byte> Data, bool IsBinary, ReadOnlyMemory<byte>[]? Attachments = null)
 {
+    /// <summary>Sent without permessage-deflate even over its threshold (socket.io's <c>compress(false)</c>).</summary>
+    public bool NoCompress { get; init; }
+
     internal static readonly OutboundFrame Ping = new("2"u8.ToArray(), false);
     internal static readonly OutboundFrame Noop = new("6"u8.ToArray(), false);
     internal static readonly OutboundFrame ClosePacket = new("1"u8.ToArray(), false);

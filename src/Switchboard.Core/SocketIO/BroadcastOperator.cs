@@ -44,8 +44,15 @@ public readonly struct BroadcastOperator
 
     public BroadcastOperator Local => new(_namespace, _rooms, _except, _flags | BroadcastFlags.Local, _timeout);
 
+    /// <summary>
+    /// socket.io's <c>compress(false)</c>: the packet goes uncompressed even where permessage-deflate would
+    /// compress it (messages over its threshold). Emits that are channel publications (to rooms, not
+    /// volatile or local) keep the connection's default.
+    /// </summary>
     public BroadcastOperator Compress(bool compress = true) =>
-        new(_namespace, _rooms, _except, compress ? _flags | BroadcastFlags.Compress : _flags & ~BroadcastFlags.Compress, _timeout);
+        new(_namespace, _rooms, _except,
+            compress ? (_flags | BroadcastFlags.Compress) & ~BroadcastFlags.NoCompress : (_flags | BroadcastFlags.NoCompress) & ~BroadcastFlags.Compress,
+            _timeout);
 
     /// <summary>How long <see cref="EmitWithAckAsync"/> waits for every recipient's acknowledgement.</summary>
     public BroadcastOperator Timeout(TimeSpan timeout) => new(_namespace, _rooms, _except, _flags, timeout);

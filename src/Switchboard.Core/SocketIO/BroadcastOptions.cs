@@ -11,8 +11,11 @@ public enum BroadcastFlags
     /// <summary>Only this node's sockets, even under a cluster adapter.</summary>
     Local = 2,
 
-    /// <summary>Compression requested. Accepted and without effect: with permessage-deflate on, every message over its threshold is compressed (docs/engine.md).</summary>
+    /// <summary>Compression asked for (socket.io's <c>compress(true)</c>, its default): with permessage-deflate on, every message over its threshold is compressed (docs/engine.md).</summary>
     Compress = 4,
+
+    /// <summary>socket.io's <c>compress(false)</c>: the packet goes uncompressed even over the permessage-deflate threshold.</summary>
+    NoCompress = 8,
 }
 
 /// <summary>Who a broadcast or bulk operation targets: sockets in any of <see cref="Rooms"/> (all when empty) and in none of <see cref="Except"/>.</summary>
@@ -23,4 +26,6 @@ public sealed record BroadcastOptions(IReadOnlyCollection<string> Rooms, IReadOn
     public bool IsLocal => (Flags & BroadcastFlags.Local) != 0;
 
     public bool IsVolatile => (Flags & BroadcastFlags.Volatile) != 0;
+
+    public bool IsUncompressed => (Flags & BroadcastFlags.NoCompress) != 0;
 }

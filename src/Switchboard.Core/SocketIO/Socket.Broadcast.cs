@@ -28,6 +28,9 @@ public sealed partial class Socket
 
     /// <summary>The next acknowledged emit stops waiting when <paramref name="cancellationToken"/> is cancelled.</summary>
     public SocketEmitter WithCancellation(CancellationToken cancellationToken) => new(this, null, false, cancellationToken);
+
+    /// <summary>socket.io's <c>socket.compress(false).emit(...)</c>: the next emit to this socket goes uncompressed even over the permessage-deflate threshold.</summary>
+    public SocketEmitter Compress(bool compress) => new(this, null, false, default, compress);
 }
 
 /// <summary>An emit to one socket with options (<see cref="Socket.Timeout"/>, <see cref="Socket.Volatile"/>, <see cref="Socket.WithCancellation"/>); options combine.</summary>
@@ -37,20 +40,24 @@ public readonly struct SocketEmitter
     private readonly TimeSpan? _timeout;
     private readonly bool _volatile;
     private readonly CancellationToken _cancellation;
+    private readonly bool _uncompressed;
 
-    internal SocketEmitter(Socket socket, TimeSpan? timeout, bool isVolatile, CancellationToken cancellation)
+    internal SocketEmitter(Socket socket, TimeSpan? timeout, bool isVolatile, CancellationToken cancellation, bool compress = true)
     {
         _socket = socket;
         _timeout = timeout;
         _volatile = isVolatile;
         _cancellation = cancellation;
+        _uncompressed = !compress;
     }
 
-    public SocketEmitter Timeout(TimeSpan timeout) => new(_socket, timeout, _volatile, _cancellation);
+    public SocketEmitter Timeout(TimeSpan timeout) => new(_socket, timeout, _volatile, _cancellation, !_uncompressed);
 
-    public SocketEmitter Volatile => new(_socket, _timeout, true, _cancellation);
+    public SocketEmitter Volatile => new(_socket, _timeout, true, _cancellation, !_uncompressed);
 
-    public SocketEmitter WithCancellation(CancellationToken cancellationToken) => new(_socket, _timeout, _volatile, cancellationToken);
+    public SocketEmitter WithCancellation(CancellationToken cancellationToken) => new(_socket, _timeout, _volatile, cancellationToken, !_uncompressed);
+
+    public SocketEmitter Compress(bool compress) => new(_socket, _timeout, _volatile, _cancellation, compress);
 
     public Task<SocketArguments> EmitWithAckAsync(string eventName, params EmitArgs args) =>
         _socket.EmitWithAckAsync(eventName, args, _timeout, _cancellation);
@@ -68,6 +75,6 @@ public readonly struct SocketEmitter
         {
             return;
         }
-        _socket.Emit(eventName, args);
+        _socket.Emit(eventName, args, compress: !_uncompressed);
     }
 }

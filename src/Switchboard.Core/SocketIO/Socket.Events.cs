@@ -394,6 +394,9 @@ public sealed partial class Socket
     /// </summary>
     public void Emit(string eventName, params EmitArgs args) => Send(PacketEncoder.Event(Namespace.Name, eventName, args.AsSpan()));
 
+    internal void Emit(string eventName, EmitArgs args, bool compress) =>
+        Send(PacketEncoder.Event(Namespace.Name, eventName, args.AsSpan()), direct: false, compress);
+
     /// <summary>Sends a <c>message</c> event (socket.io's <c>socket.send(...)</c>).</summary>
     public void Send(params EmitArgs args) => Emit("message", args);
 
@@ -403,14 +406,15 @@ public sealed partial class Socket
     /// <summary>Writes an encoded packet to this socket's connection.</summary>
     internal bool Send(EncodedPacket packet) => Send(packet, direct: false);
 
-    private bool Send(EncodedPacket packet, bool direct)
+    /// <summary>Writes an encoded packet; <paramref name="compress"/> false keeps it out of permessage-deflate.</summary>
+    internal bool Send(EncodedPacket packet, bool direct, bool compress = true)
     {
         if (!Connected)
         {
             return false;
         }
         NotifyOutgoing(packet);
-        var frame = OutboundFrame.Text(packet.Text, packet.Attachments);
+        var frame = OutboundFrame.Text(packet.Text, packet.Attachments) with { NoCompress = !compress };
         return direct ? Client.Session.SendDirect(frame) : Client.Session.Send(frame);
     }
 }

@@ -337,7 +337,7 @@ public class SocketAdapter(Namespace nsp)
         {
             return false;
         }
-        return socket.Send(packet);
+        return socket.Send(packet, direct: false, compress: !options.IsUncompressed);
     }
 
     private List<Socket> Snapshot(BroadcastOptions options)

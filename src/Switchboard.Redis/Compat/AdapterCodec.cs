@@ -71,6 +71,10 @@ public static class AdapterCodec
             {
                 flags |= BroadcastFlags.Compress;
             }
+            else if (flagMap.GetValueOrDefault("compress") is false)
+            {
+                flags |= BroadcastFlags.NoCompress;
+            }
         }
         broadcast = new AdapterBroadcast(uid, nsp, eventName, [.. data.Skip(1)], ReadRooms(opts?.GetValueOrDefault("rooms")), ReadRooms(opts?.GetValueOrDefault("except")), flags);
         return true;
@@ -209,7 +213,7 @@ public static class AdapterCodec
         WriteStrings(ref writer, except);
         writer.Write("flags");
         var volatileFlag = (flags & BroadcastFlags.Volatile) != 0;
-        var compress = (flags & BroadcastFlags.Compress) != 0;
+        var compress = (flags & (BroadcastFlags.Compress | BroadcastFlags.NoCompress)) != 0;
         writer.WriteMapHeader((volatileFlag ? 1 : 0) + (compress ? 1 : 0));
         if (volatileFlag)
         {
@@ -219,7 +223,7 @@ public static class AdapterCodec
         if (compress)
         {
             writer.Write("compress");
-            writer.Write(true);
+            writer.Write((flags & BroadcastFlags.NoCompress) == 0);
         }
         writer.Flush();
     }

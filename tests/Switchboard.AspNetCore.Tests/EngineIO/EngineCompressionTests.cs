@@ -29,10 +29,19 @@ public sealed class CompressionFixture : IAsyncLifetime
             builder =>
             {
                 builder.Services.AddSingleton<IChannelAuthorizer, TestChannelAuthorizer>();
-                builder.Services.AddSwitchboard();
+                builder.Services.AddSwitchboard(o => o.Engine.PerMessageDeflate.Enabled = true);
             },
             app =>
             {
+                // Socket.IO with deflate on: "big" answers with the same large text three times, compressed,
+                // with socket.Compress(false), and as a broadcast with Compress(false).
+                app.MapSocketIO("/socket.io", io => io.Main.On("big", async e =>
+                {
+                    var text = e.Arg<string>(0);
+                    e.Socket.Emit("big", text);
+                    e.Socket.Compress(false).Emit("big", text);
+                    await io.In(e.Socket.Id).Compress(false).EmitAsync("big", text);
+                }));
                 app.MapEngineIO("/engine.io", Echo, o => o.PerMessageDeflate.Enabled = true);
                 app.MapEngineIO("/plain", Echo, o => o.HttpCompression.Enabled = false);
                 app.MapChannelWebSocket("/ws-deflate", configure: o => o.PerMessageDeflate.Enabled = true);
@@ -311,6 +320,28 @@ public sealed class EngineCompressionTests(CompressionFixture fixture) : IClassF
         var (smallCompressed, small) = await socket.ReadFrameAsync();
         Assert.False(smallCompressed, "a message under the threshold goes uncompressed");
         Assert.Equal("4small", Encoding.UTF8.GetString(small));
+    }
+
+    [Fact]
+    public async Task Compress_false_sends_a_socket_io_emit_or_broadcast_uncompressed_over_the_threshold()
+    {
+        using var socket = await RawWebSocket.ConnectAsync(fixture.Host.BaseAddress, "/socket.io/?EIO=4&transport=websocket", "permessage-deflate");
+        await socket.ReadFrameAsync();
+        await socket.SendTextAsync("40");
+        Assert.StartsWith("40{\"sid\":", Encoding.UTF8.GetString((await socket.ReadFrameAsync()).Payload), StringComparison.Ordinal);
+
+        await socket.SendTextAsync($"42[\"big\",\"{Large}\"]");
+
+        var expected = $"42[\"big\",\"{Large}\"]";
+        var (compressed, payload) = await socket.ReadFrameAsync();
+        Assert.True(compressed, "the default emit is compressed");
+        Assert.Equal(expected, Inflate(payload));
+        for (var i = 0; i < 2; i++)
+        {
+            var (plain, bytes) = await socket.ReadFrameAsync();
+            Assert.False(plain, i == 0 ? "socket.Compress(false).Emit" : "io.In(id).Compress(false).EmitAsync");
+            Assert.Equal(expected, Encoding.UTF8.GetString(bytes));
+        }
     }
 
     [Theory]
