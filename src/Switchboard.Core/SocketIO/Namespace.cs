@@ -333,6 +333,9 @@ public sealed class Namespace
     /// <summary>Sends a <c>message</c> event to every socket of the namespace (socket.io's <c>nsp.send</c>).</summary>
     public ValueTask SendAsync(params EmitArgs args) => EmitAsync("message", args);
 
+    /// <summary>socket.io's <c>nsp.write</c>, the same as <see cref="SendAsync"/>.</summary>
+    public ValueTask WriteAsync(params EmitArgs args) => EmitAsync("message", args);
+
     public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => new BroadcastOperator(this).FetchSocketsAsync();
 
     public ValueTask SocketsJoinAsync(params string[] rooms) => new BroadcastOperator(this).SocketsJoinAsync(rooms);

@@ -20,6 +20,9 @@ public sealed partial class Socket
     /// <summary>Every socket of the namespace except this one.</summary>
     public BroadcastOperator Broadcast => new BroadcastOperator(Namespace).Except(Id);
 
+    /// <summary>Every socket of the namespace on this node except this one (socket.io's <c>socket.local</c>).</summary>
+    public BroadcastOperator Local => Broadcast.Local;
+
     /// <summary>Options for the next emit on this socket alone, e.g. <c>socket.Timeout(...).EmitWithAckAsync(...)</c>.</summary>
     public SocketEmitter Timeout(TimeSpan timeout) => new(this, timeout, false, default);
 

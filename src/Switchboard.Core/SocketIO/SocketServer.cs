@@ -83,6 +83,11 @@ public sealed class SocketServer : IDisposable
         return GetOrCreate(name, null);
     }
 
+    /// <summary>Gets or creates a namespace and adds a connection handler to it (socket.io's <c>io.of(name, fn)</c>).</summary>
+    public Namespace Of(string name, Action<Socket> onConnection) => Of(name).OnConnection(onConnection);
+
+    public Namespace Of(string name, Func<Socket, ValueTask> onConnection) => Of(name).OnConnection(onConnection);
+
     private Namespace GetOrCreate(string name, ParentNamespace? parent)
     {
         if (_namespaces.TryGetValue(name, out var existing))
@@ -212,6 +217,8 @@ public sealed class SocketServer : IDisposable
     public ValueTask EmitAsync(string eventName, params EmitArgs args) => Main.EmitAsync(eventName, args);
 
     public ValueTask SendAsync(params EmitArgs args) => Main.SendAsync(args);
+
+    public ValueTask WriteAsync(params EmitArgs args) => Main.SendAsync(args);
 
     public ValueTask ServerSideEmitAsync(string eventName, params EmitArgs args) => Main.ServerSideEmitAsync(eventName, args);
 
