@@ -132,6 +132,7 @@ function handlers(io, socket) {
   });
   socket.on('rooms', (ack) => ack('rooms', [...socket.rooms]));
   socket.on('whoami', (ack) => ack(socket.id, socket.nsp.name, socket.data.name));
+  socket.on('auth', (ack) => ack('auth', socket.handshake.auth));
   socket.on('bcast', (spec, event, ...args) => {
     const ack = args.pop();
     operator(io, socket, spec).emit(event, ...args);

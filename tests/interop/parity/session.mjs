@@ -147,6 +147,11 @@ export class Session {
     });
   }
 
+  /** Adds an entry of the scenario's own to a client's list (such as what a promise resolved to). */
+  note(label, entry) {
+    this.recorders.get(label).push(entry);
+  }
+
   /** Emits without an acknowledgement. */
   emit(label, event, ...args) {
     this.socket(label).emit(event, ...args);

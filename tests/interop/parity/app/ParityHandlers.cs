@@ -84,6 +84,7 @@ internal static class ParityHandlers
         });
         Sync("rooms", e => e.Ack("rooms", e.Socket.Rooms.ToArray()));
         Sync("whoami", e => e.Ack(e.Socket.Id, e.Socket.Namespace.Name, e.Socket.Data["name"]));
+        Sync("auth", e => e.Ack("auth", e.Socket.Handshake.Auth));
         on("bcast", async e =>
         {
             var spec = e.Arg<BroadcastSpec>(0)!;
