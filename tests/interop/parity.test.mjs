@@ -94,7 +94,7 @@ const KNOWN_DIFFERENCES = new Map([
 ]);
 
 /** Handlers that fail on Switchboard by design of the scenario ('throw') or of a known difference. */
-const EXPECTED_HANDLER_FAILURES = /Handler for (throw|string-info|special-numbers|middleware) on socket/;
+const EXPECTED_HANDLER_FAILURES = /Handler for (throw|throw-async|string-info|special-numbers|middleware) on socket/;
 
 function startNodeApp() {
   const child = spawn(process.execPath, [path.join(here, 'parity', 'node-app.mjs')], {

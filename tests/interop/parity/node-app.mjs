@@ -178,6 +178,14 @@ function handlers(io, socket) {
   socket.on('throw', () => {
     throw new Error('handler exploded');
   });
+  socket.on('throw-async', async () => {
+    await Promise.resolve();
+    throw new Error('handler exploded');
+  });
+  socket.on('bin-to-room', (room, ack) => {
+    socket.nsp.to(room).emit('bin-news', { file: Buffer.from([1, 2, 3]), list: [Buffer.from([4])] }, Buffer.from([5, 6]));
+    ack('sent');
+  });
   socket.on('any-log', (ack) => ack(incoming, outgoing));
   socket.on('disconnect', (reason) => {
     socket.nsp.to('observers').emit('gone', socket.data.name, reason);

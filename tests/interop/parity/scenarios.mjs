@@ -148,9 +148,12 @@ export const SCENARIOS = [
   {
     name: 'binary in both directions, nested in objects and arrays',
     async run(s) {
-      await s.client('A');
+      await s.client('A', { auth: { name: 'A', rooms: ['files'] } });
+      await s.client('B', { auth: { name: 'B', rooms: ['files'] } });
       await s.ack('A', 'binary');
       await s.settle('server-made binary');
+      await s.ack('A', 'bin-to-room', 'files');
+      await s.settle('server-made binary to a room');
       const data = Buffer.from([0, 1, 2, 250, 255]);
       await s.ack('A', 'binary-inspect', {
         name: 'bundle', data, parts: [Buffer.from([1]), Buffer.alloc(0)], deep: { inner: Buffer.from('hi') },
@@ -377,10 +380,11 @@ export const SCENARIOS = [
     },
   },
   {
-    name: 'an error thrown in a handler: no ack, the connection stays',
+    name: 'an error thrown in a handler, sync or async: no ack, the connection stays',
     async run(s) {
       await s.client('A');
       await s.ackWithin(300, 'A', 'throw');
+      await s.ackWithin(300, 'A', 'throw-async');
       await s.ack('A', 'echo', 'still here');
       await s.settle('after the throw');
     },
@@ -434,6 +438,7 @@ export const RECOVERY_SCENARIOS = [
       await s.ack('P', 'bcast', spec('/', { to: ['news'] }), 'news', { n: 2 });
       await s.ack('P', 'bcast', spec('/', { to: ['news'], volatile: true }), 'news', { n: 3 });
       await s.ack('P', 'bcast', spec('/', { to: ['news'], except: ['observers'] }), 'news', { n: 4 });
+      await s.ack('P', 'bin-to-room', 'news');
       await s.settle('published while A was away');
       s.socket('A').connect();
       await s.until('A', 'connect');

@@ -159,6 +159,17 @@ internal static class ParityHandlers
         });
         Sync("disconnect-me", e => e.Socket.Disconnect(e.Args.Count > 0 && e.Arg<bool>(0)));
         Sync("throw", _ => throw new InvalidOperationException("handler exploded"));
+        on("throw-async", async _ =>
+        {
+            await Task.Yield();
+            throw new InvalidOperationException("handler exploded");
+        });
+        on("bin-to-room", async e =>
+        {
+            await e.Socket.Namespace.To(e.Arg<string>(0)!).EmitAsync("bin-news",
+                new { file = new byte[] { 1, 2, 3 }, list = new object[] { new byte[] { 4 } } }, new byte[] { 5, 6 });
+            e.Ack("sent");
+        });
         Sync("any-log", e =>
         {
             var log = ParityNamespaces.AnyLogs.TryGetValue(e.Socket, out var found) ? found : new ParityNamespaces.AnyLog();
