@@ -5,9 +5,9 @@
 // messages and reasons, socket.recovered, binary as hex, in order) is normalized for the documented
 // allowed differences (parity/normalize.mjs) and must be identical on both servers.
 //
-// Known differences that are being fixed are listed below: such a scenario must still differ (so a
-// fix that lands makes the test fail until its entry is deleted). docs/conformance.md, "Side-by-side
-// parity", explains the suite and the allowed differences.
+// Known differences are listed below (PENDING_CORE_FIXES, KNOWN_DIFFERENCES): such a scenario runs as
+// a TODO in the modes listed, compared all the same but not failing the suite, and says so once it is
+// identical. docs/conformance.md, "Side-by-side parity", explains the suite and the allowed differences.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

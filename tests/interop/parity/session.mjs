@@ -100,7 +100,9 @@ export class Session {
     // Listeners first, then connect (autoConnect is off: connect() on an auto-connected socket whose
     // Manager is already open would send a second CONNECT for the namespace).
     socket.connect();
-    await recorder.wait((e) => e[0] === 'connect' || e[0] === 'connect_error', WAIT_MS);
+    if (!await recorder.wait((e) => e[0] === 'connect' || e[0] === 'connect_error', WAIT_MS)) {
+      recorder.push(['timed out waiting for', 'connect or connect_error']);
+    }
     if (this.upgradeFirst && socket.connected && socket.io.engine.transport.name !== 'websocket') {
       const upgraded = await new Promise((resolve) => {
         const timer = setTimeout(() => resolve(false), WAIT_MS);
