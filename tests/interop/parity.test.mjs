@@ -79,6 +79,10 @@ const KNOWN_DIFFERENCES = new Map([
     why: 'a Socket.IO parse error ends the session at once: with no GET held, the next GET gets 400 ("transport '
       + 'error"); Node closes gracefully, so that GET gets the close packet ("transport close")',
   }],
+  ['the rooms a disconnecting socket is leaving', {
+    modes: ALL_MODES,
+    why: 'Switchboard has no "disconnecting" event; Disconnected runs after the socket left its rooms, so they are gone',
+  }],
   ['recovery: missed io.emit and emits to the socket itself are replayed', {
     modes: ALL_MODES,
     why: 'Switchboard stores only emits to named rooms: io.emit and io.to(socket id) carry no offset and are not replayed',

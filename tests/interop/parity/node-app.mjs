@@ -187,6 +187,13 @@ function handlers(io, socket) {
     ack('sent');
   });
   socket.on('any-log', (ack) => ack(incoming, outgoing));
+  // Where a Node app tells a socket's rooms it is leaving: in 'disconnecting' the rooms are still there.
+  if (socket.handshake.auth.announceRooms) {
+    socket.on('disconnecting', (reason) => {
+      const rooms = [...socket.rooms].filter((room) => room !== socket.id).sort();
+      socket.nsp.to('observers').emit('leaving', socket.data.name, reason, rooms);
+    });
+  }
   socket.on('disconnect', (reason) => {
     socket.nsp.to('observers').emit('gone', socket.data.name, reason);
   });

@@ -358,6 +358,18 @@ export const SCENARIOS = [
     },
   },
   {
+    name: 'the rooms a disconnecting socket is leaving',
+    upgradeFirst: true,
+    async run(s) {
+      await s.client('O', { auth: { name: 'O', rooms: ['observers'] } });
+      await s.client('A', { auth: { name: 'A', rooms: ['red', 'blue'], announceRooms: true } });
+      await s.settle('connected');
+      s.socket('A').disconnect();
+      await s.until('O', 'event', 'gone');
+      await s.settle('A disconnected');
+    },
+  },
+  {
     name: 'onAny and onAnyOutgoing on the server',
     async run(s) {
       await s.client('A', { auth: { name: 'A', trackAny: true } });

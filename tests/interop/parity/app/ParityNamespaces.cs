@@ -97,6 +97,15 @@ internal static class ParityNamespaces
             });
             socket.OnAnyOutgoing((name, args) => log.Outgoing.Add([name, .. args]));
         }
+        if (auth.ValueKind == JsonValueKind.Object && auth.TryGetProperty("announceRooms", out var announce) && announce.ValueKind == JsonValueKind.True)
+        {
+            // Switchboard has no 'disconnecting' event: the nearest is Disconnected, which runs after the rooms are left.
+            socket.Disconnected += (gone, reason) =>
+            {
+                var rooms = gone.Rooms.Where(room => room != gone.Id).Order(StringComparer.Ordinal).ToArray();
+                _ = gone.Namespace.To("observers").EmitAsync("leaving", gone.Data["name"], reason.ToWireName(), rooms).AsTask();
+            };
+        }
         socket.Disconnected += (gone, reason) =>
             _ = gone.Namespace.To("observers").EmitAsync("gone", gone.Data["name"], reason.ToWireName()).AsTask();
         socket.Emit("welcome", socket.Namespace.Name, socket.Data["name"], socket.Recovered);
