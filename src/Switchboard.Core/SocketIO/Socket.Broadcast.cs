@@ -16,7 +16,11 @@ public sealed partial class Socket
 
     public BroadcastOperator Except(IEnumerable<string> rooms) => Broadcast.Except(rooms);
 
-    /// <summary>Whether the next broadcast from this socket is compressed (see <see cref="BroadcastOperator.Compress"/>).</summary>
+    /// <summary>
+    /// A broadcast from this socket (to every other socket, as <see cref="Broadcast"/>) with the compress flag
+    /// (see <see cref="BroadcastOperator.Compress"/>). Unlike socket.io's <c>socket.compress(...)</c>, it does
+    /// not apply to this socket's own next emit.
+    /// </summary>
     public BroadcastOperator Compress(bool compress) => Broadcast.Compress(compress);
 
     /// <summary>Every socket of the namespace except this one.</summary>
