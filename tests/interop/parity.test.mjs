@@ -36,26 +36,7 @@ const modes = process.env.PARITY_MODES ? process.env.PARITY_MODES.split(',') : A
  * Switchboard still differs, why, and whether it differs in every run. Delete an entry when its fix
  * lands (the suite tells you, for the differences that are not intermittent).
  */
-const PENDING_CORE_FIXES = new Map([
-  ['middleware throwing an ordinary error gives the client its message', {
-    modes: ALL_MODES,
-    why: 'Switchboard answers "Internal server error"; Node gives the client the error\'s message',
-  }],
-  ['NaN, Infinity and -0 from the server arrive as null, null and 0', {
-    modes: ALL_MODES,
-    why: 'Switchboard refuses to write NaN and Infinity (the emit throws) and writes -0 as -0',
-  }],
-  ['server-side socket.disconnect(true) closes every namespace, one disconnect each', {
-    intermittent: true,
-    modes: ['polling'],
-    why: 'over polling the client may see "transport close" before "io server disconnect"',
-  }],
-  ['disconnectSockets, without and with closing the connection', {
-    intermittent: true,
-    modes: ['polling'],
-    why: 'over polling the client may see "transport close" before "io server disconnect" (as disconnect(true))',
-  }],
-]);
+const PENDING_CORE_FIXES = new Map([]);
 
 /**
  * Differences found by this suite that are not in issue 11, reported to the lead and described in
@@ -73,23 +54,9 @@ const KNOWN_DIFFERENCES = new Map([
     why: 'Switchboard closes the session as it answers 413, so the client reads the close packet ("transport close"); '
       + 'Node only answers 413 ("transport error")',
   }],
-  ['a client emitting a reserved event name is disconnected', {
-    intermittent: true,
-    modes: ['polling'],
-    why: 'a Socket.IO parse error ends the session at once: with no GET held, the next GET gets 400 ("transport '
-      + 'error"); Node closes gracefully, so that GET gets the close packet ("transport close")',
-  }],
-  ['the rooms a disconnecting socket is leaving', {
-    modes: ALL_MODES,
-    why: 'Switchboard has no "disconnecting" event; Disconnected runs after the socket left its rooms, so they are gone',
-  }],
   ['recovery: missed io.emit and emits to the socket itself are replayed', {
     modes: ALL_MODES,
     why: 'Switchboard stores only emits to named rooms: io.emit and io.to(socket id) carry no offset and are not replayed',
-  }],
-  ['recovery: the missed events are emitted before connect', {
-    modes: ALL_MODES,
-    why: 'Node sends the missed packets before the CONNECT packet, so the client buffers them and emits them before "connect"',
   }],
   ['recovery: a direct emit carries an offset', {
     modes: ALL_MODES,

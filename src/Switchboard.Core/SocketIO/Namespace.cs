@@ -217,11 +217,13 @@ public sealed class Namespace
         var recovered = socket.Recovered && await Channels.TryRecoverAsync(socket, recoverFromEpoch, recoverFromSeq, missed =>
         {
             Register(socket);
-            socket.MarkConnected();
+            // As socket.io: the missed packets go before the CONNECT reply, so the client emits them
+            // before its "connect" event. Live publications wait for this callback to return.
             foreach (var publication in missed)
             {
-                socket.Send(publication.SocketPacket(Name, Channels.FormatOffset(publication.Seq)));
+                socket.SendBeforeConnect(publication.SocketPacket(Name, Channels.FormatOffset(publication.Seq)));
             }
+            socket.MarkConnected();
         }).ConfigureAwait(false);
         if (!recovered)
         {

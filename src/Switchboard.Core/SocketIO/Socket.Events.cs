@@ -409,10 +409,13 @@ public sealed partial class Socket
     /// <summary>Writes an encoded packet to this socket's connection.</summary>
     internal bool Send(EncodedPacket packet) => Send(packet, direct: false);
 
+    /// <summary>Writes a packet the client must get before the CONNECT reply (what a recovered socket missed).</summary>
+    internal bool SendBeforeConnect(EncodedPacket packet) => Send(packet, direct: false, compress: true, beforeConnect: true);
+
     /// <summary>Writes an encoded packet; <paramref name="compress"/> false keeps it out of permessage-deflate.</summary>
-    internal bool Send(EncodedPacket packet, bool direct, bool compress = true)
+    internal bool Send(EncodedPacket packet, bool direct, bool compress = true, bool beforeConnect = false)
     {
-        if (!Connected)
+        if (!Connected && !beforeConnect)
         {
             return false;
         }

@@ -99,8 +99,8 @@ internal static class ParityNamespaces
         }
         if (auth.ValueKind == JsonValueKind.Object && auth.TryGetProperty("announceRooms", out var announce) && announce.ValueKind == JsonValueKind.True)
         {
-            // Switchboard has no 'disconnecting' event: the nearest is Disconnected, which runs after the rooms are left.
-            socket.Disconnected += (gone, reason) =>
+            // As Node's 'disconnecting': the rooms are still there.
+            socket.Disconnecting += (gone, reason) =>
             {
                 var rooms = gone.Rooms.Where(room => room != gone.Id).Order(StringComparer.Ordinal).ToArray();
                 _ = gone.Namespace.To("observers").EmitAsync("leaving", gone.Data["name"], reason.ToWireName(), rooms).AsTask();
