@@ -23,6 +23,23 @@ public class SocketJsonTests
         Assert.Equal("-0.25", Serialize(-0.25));
     }
 
+    // Not [InlineData]: attribute strings are stored as UTF-8, which cannot hold a lone surrogate.
+    [Fact]
+    public void A_lone_surrogate_reads_into_a_string_as_JavaScript_keeps_it()
+    {
+        Assert.Equal("lone \ud800 high", JsonSerializer.Deserialize<string>("\"lone \\ud800 high\"", SocketJson.Options));
+        Assert.Equal("\udc00 low, \"quoted\" \n é é \\",
+            JsonSerializer.Deserialize<string>("\"\\udc00 low, \\\"quoted\\\" \\n \\u00e9 é \\\\\"", SocketJson.Options));
+    }
+
+    [Fact]
+    public void A_lone_surrogate_is_written_escaped_and_a_pair_round_trips()
+    {
+        Assert.Equal("\"a \\ud800 \\\"b\\\" \\u0001\"", Serialize("a \ud800 \"b\" \u0001"));
+        Assert.Equal("😀 ok", JsonSerializer.Deserialize<string>(Serialize("😀 ok"), SocketJson.Options));
+        Assert.Equal("lone \udc00", JsonSerializer.Deserialize<string>(Serialize("lone \udc00"), SocketJson.Options));
+    }
+
     [Fact]
     public void Binary_values_become_placeholders_inside_an_attachment_scope()
     {

@@ -44,10 +44,6 @@ const PENDING_CORE_FIXES = new Map([]);
  */
 const KNOWN_DIFFERENCES = new Map([
   // `intermittent`: Switchboard differs only in some runs (a race); the entry stays until the fix lands.
-  ['a lone surrogate in a string', {
-    modes: ALL_MODES,
-    why: 'SocketArguments.Get<string> throws on a lone surrogate (System.Text.Json refuses invalid UTF-16): no ack',
-  }],
   ['a payload over maxHttpBufferSize closes the connection', {
     intermittent: true,
     modes: ['polling'],
@@ -65,7 +61,7 @@ const KNOWN_DIFFERENCES = new Map([
 ]);
 
 /** Handlers that fail on Switchboard by design of the scenario ('throw') or of a known difference. */
-const EXPECTED_HANDLER_FAILURES = /Handler for (throw|throw-async|string-info|special-numbers|middleware) on socket/;
+const EXPECTED_HANDLER_FAILURES = /Handler for (throw|throw-async|middleware) on socket/;
 
 function startNodeApp() {
   const child = spawn(process.execPath, [path.join(here, 'parity', 'node-app.mjs')], {

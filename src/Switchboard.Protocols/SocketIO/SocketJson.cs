@@ -27,6 +27,7 @@ public static class SocketJson
         options.Converters.Add(new ReadOnlyMemoryConverter());
         options.Converters.Add(new JavaScriptDoubleConverter());
         options.Converters.Add(new JavaScriptSingleConverter());
+        options.Converters.Add(new JavaScriptStringConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
