@@ -25,9 +25,12 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// <summary>A new session over WebSocket; <paramref name="request"/> is the request already built for AllowRequest, if any.</summary>
     public async Task HandshakeAsync(HttpContext context, EngineRequest? request)
     {
+        // A cookie goes out with the 101, before the session exists: its id is chosen first.
+        var id = server.Options.Cookie is null ? null : EngineServer.NewSessionId();
+        EngineCookie.Set(context, server.Options, id!);
         var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
         using var _ = socket;
-        var session = server.Open(EngineTransportKind.WebSocket, request ?? EngineRequestFactory.Create(context, server.Time));
+        var session = server.Open(EngineTransportKind.WebSocket, request ?? EngineRequestFactory.Create(context, server.Time), id);
         var handshake = new EngineHandshake(session.Id, false,
             (int)server.Options.PingInterval.TotalMilliseconds, (int)server.Options.PingTimeout.TotalMilliseconds, server.Options.MaxPayload);
         try
@@ -143,6 +146,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// <summary>One message of the client: a packet for the session; false (the session closes) for one that cannot be parsed.</summary>
     private bool Receive(EngineSession session, in WebSocketRead message)
     {
+        if (session.Protocol == 3)
+        {
+            return ReceiveV3(session, message);
+        }
         EnginePacket packet;
         if (message.Type == WebSocketMessageType.Binary)
         {
@@ -231,7 +238,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
         public long Weigh(in OutboundFrame item, out int messages) => Connection.Weigh(item, out messages);
 
-        public ValueTask SendAsync(OutboundFrame item, bool last) => SendFrameAsync(socket, stream, item, last);
+        public ValueTask SendAsync(OutboundFrame item, bool last) => SendFrameAsync(socket, stream, item, last, connection.Framing);
 
         public void BeginSend() => connection.BeginSend();
 
@@ -264,6 +271,9 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         /// <summary>The read loop, which ends when the client or the connection goes, closing the session.</summary>
         public Task Reading { get; set; } = Task.CompletedTask;
 
+        /// <summary>How binary messages are framed for this client (Engine.IO v3 differs).</summary>
+        public WebSocketFraming Framing { get; } = FramingOf(session, context);
+
         public bool StopReading => session.IsClosed;
 
         public ValueTask<bool> OnMessageAsync(WebSocketRead message) => new(transport.Receive(session, message));
@@ -277,7 +287,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         public ValueTask Send(in OutboundFrame frame)
         {
             session.BeginSend();
-            var sent = SendFrameAsync(socket, stream, frame, last: true);
+            var sent = SendFrameAsync(socket, stream, frame, last: true, Framing);
             if (sent.IsCompleted)
             {
                 // Otherwise the writer finishes it, and ends the timing then.
