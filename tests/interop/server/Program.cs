@@ -21,6 +21,9 @@ builder.Services.AddSwitchboard(options =>
     options.Engine.MaxPayload = InteropProfile.MaxPayload;
     options.ConnectTimeout = TimeSpan.FromSeconds(5);
 
+    // eio3.test.mjs starts the app with --Interop:AllowEIO3=true (socket.io-client 2.x), see Eio3Profile.cs.
+    Eio3Profile.ConfigureOptions(options, builder.Configuration);
+
     // recovery.test.mjs starts the app with --Interop:Recovery=true (and a small history to exceed).
     if (builder.Configuration.GetValue<bool>("Interop:Recovery"))
     {
@@ -35,6 +38,7 @@ app.MapSocketIO("/socket.io", io =>
 {
     MainNamespace.Configure(io);
     AdminNamespace.Configure(io.Of("/admin"));
+    Eio3Profile.Configure(io);
 
     io.Of(new Regex(@"^/dyn-\d+$", RegexOptions.CultureInvariant))
         .OnConnection(socket => socket.Emit("welcome", socket.Namespace.Name))
