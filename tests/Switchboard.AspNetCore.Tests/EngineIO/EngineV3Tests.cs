@@ -191,6 +191,19 @@ public sealed class EngineV3Tests(EngineV3Fixture fixture) : IClassFixture<Engin
         Assert.Equal(WebSocketState.Open, socket.State);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 1, 2 })] // no message type byte
+    [InlineData(new byte[] { })]
+    public async Task A_v3_binary_message_without_its_type_byte_closes_the_session(byte[] message)
+    {
+        var (socket, sid) = await OpenWebSocketAsync("/v3");
+        using var _ = socket;
+
+        await socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None).Within();
+
+        Assert.Equal(EngineCloseReason.ParseError, await fixture.Closed[sid].Task.Within());
+    }
+
     [Fact]
     public async Task A_pong_from_a_v3_client_breaks_the_protocol()
     {
