@@ -9,6 +9,21 @@ namespace Switchboard.AspNetCore.Transports;
 /// </summary>
 internal static class EngineCookie
 {
+    /// <summary>
+    /// For a response that goes out before its session is opened (a WebSocket's 101): chooses the
+    /// session's id and sets the cookie to it; null, and nothing set, without <see cref="EngineOptions.Cookie"/>.
+    /// </summary>
+    public static string? SetBeforeOpen(HttpContext context, EngineOptions options)
+    {
+        if (options.Cookie is null)
+        {
+            return null;
+        }
+        var id = EngineServer.NewSessionId();
+        Set(context, options, id);
+        return id;
+    }
+
     public static void Set(HttpContext context, EngineOptions options, string sessionId)
     {
         if (options.Cookie is not { } cookie)

@@ -26,8 +26,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     public async Task HandshakeAsync(HttpContext context, EngineRequest? request)
     {
         // A cookie goes out with the 101, before the session exists: its id is chosen first.
-        var id = server.Options.Cookie is null ? null : EngineServer.NewSessionId();
-        EngineCookie.Set(context, server.Options, id!);
+        var id = EngineCookie.SetBeforeOpen(context, server.Options);
         var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context);
         using var _ = socket;
         var session = server.Open(EngineTransportKind.WebSocket, request ?? EngineRequestFactory.Create(context, server.Time), id);
