@@ -270,8 +270,8 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         /// <summary>The read loop, which ends when the client or the connection goes, closing the session.</summary>
         public Task Reading { get; set; } = Task.CompletedTask;
 
-        /// <summary>How binary messages are framed for this client (Engine.IO v3 differs).</summary>
-        public WebSocketFraming Framing { get; } = FramingOf(session, context);
+        /// <summary>How binary messages are framed for this client (Engine.IO v3 differs); computed, not a field per connection.</summary>
+        public WebSocketFraming Framing => FramingOf(session, context);
 
         public bool StopReading => session.IsClosed;
 

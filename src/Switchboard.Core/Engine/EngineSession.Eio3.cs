@@ -12,7 +12,10 @@ public sealed partial class EngineSession
     /// The Engine.IO protocol revision the client speaks: 4, or 3 for a client that asked for
     /// <c>EIO=3</c> (accepted only with <see cref="EngineOptions.AllowEIO3"/>).
     /// </summary>
-    public int Protocol { get; }
+    public int Protocol => _protocol;
+
+    // A byte, so that the session (one per connection) grows by no alignment step for it.
+    private readonly byte _protocol;
 
     /// <summary>
     /// A v3 polling client without binary support (<c>b64</c> in its handshake): binary messages reach it
@@ -20,10 +23,10 @@ public sealed partial class EngineSession
     /// </summary>
     internal bool PollsInBase64 => Request.Query.TryGetValue("b64", out var b64) && b64.Length > 0;
 
-    internal static int ProtocolOf(EngineRequest request) => ProtocolOf(request.Query.GetValueOrDefault("EIO"));
+    internal static byte ProtocolOf(EngineRequest request) => ProtocolOf(request.Query.GetValueOrDefault("EIO"));
 
     /// <summary>The revision an <c>EIO</c> query value asks for (the endpoint refuses any other than 3 and 4).</summary>
-    internal static int ProtocolOf(string? eio) => eio == "3" ? 3 : 4;
+    internal static byte ProtocolOf(string? eio) => eio == "3" ? (byte)3 : (byte)4;
 
     /// <summary>
     /// In v3 the client pings and the server answers with a pong; each ping gives the client another

@@ -34,7 +34,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         Id = id;
         Transport = transport;
         Request = request;
-        Protocol = ProtocolOf(request);
+        _protocol = ProtocolOf(request);
     }
 
     public string Id { get; }
