@@ -1,8 +1,9 @@
 // socket.io-client 2.x (Engine.IO v3, Socket.IO protocol revision 4) against tests/interop/server
 // started with --Interop:AllowEIO3=true (Eio3Profile.cs: ping interval 1 s, ping timeout 2 s, and a
 // room 'eio3-watchers' that hears `gone` (id, reason) for every socket of '/' that disconnects), over
-// polling only, WebSocket only and the upgrade path, each also with base64 framing (forceBase64, the
-// b64 query of clients without binary support). The server's scenarios are those of
+// polling only, WebSocket only, the upgrade path, and both transports with base64 framing
+// (forceBase64: the b64 query of clients without binary support, which the 2.x client's polling in
+// Node always is); Chromium runs the 2.x browser bundle for XHR2's binary polling payloads. The server's scenarios are those of
 // socketio-client.test.mjs: echo, ask-client, binary-echo, join, to-room, fetch, disconnect-me,
 // engine-id on '/', and '/admin', which needs auth { token: 'secret' } (for 2.x, the CONNECT query).
 // A server without AllowEIO3 refuses these clients with Engine.IO's code 5. No sleeps: every wait
