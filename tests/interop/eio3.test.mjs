@@ -11,7 +11,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import ioV2 from 'socket.io-client-v2';
-import { INTEROP_DLL, INTEROP_PROJECT, errorLogEntries, waitFor, withTimeout } from './lib/socketio.mjs';
+import { INTEROP_DLL, INTEROP_PROJECT, errorLogEntries, waitFor, waitForLog, withTimeout } from './lib/socketio.mjs';
 import { startServer } from './lib/server.mjs';
 import { launchChromium } from './lib/browser.mjs';
 import { createRequire } from 'node:module';
@@ -267,6 +267,7 @@ describe('Engine.IO v3, the wire', () => {
     // The length says 5 characters where 2 follow.
     const post = await fetch(url, { method: 'POST', body: '5:42' });
     assert.equal(post.status, 400);
+    await waitForLog(server, new RegExp(`session ${sid}: malformed polling payload, session closed`));
     const after = await fetch(url);
     assert.equal(after.status, 400);
     assert.deepEqual(await after.json(), { code: 1, message: 'Session ID unknown' });
