@@ -11,6 +11,7 @@ internal static class FuzzTargets
     public static readonly IReadOnlyDictionary<string, FuzzTarget> All = new Dictionary<string, FuzzTarget>(StringComparer.Ordinal)
     {
         ["engine-payload"] = EnginePayloadTarget.Run,
+        ["engine-v3-payload"] = EngineV3PayloadTarget.Run,
         ["socket-packet"] = SocketPacketTarget.Run,
         ["plain-request"] = PlainRequestTarget.Run,
         ["channel-cursor"] = ChannelCursorTarget.Run,

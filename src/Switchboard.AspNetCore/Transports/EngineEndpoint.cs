@@ -48,7 +48,7 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
         {
             return Refuse(context, EngineError.UnknownTransport, transport);
         }
-        if (query["EIO"] != "4")
+        if (query["EIO"] != "4" && !(query["EIO"] == "3" && server.Options.AllowEIO3))
         {
             return Refuse(context, EngineError.UnsupportedProtocolVersion, query["EIO"]);
         }
@@ -74,6 +74,10 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
         if (session is null)
         {
             return isPolling && forwarder is not null ? ForwardOrRefuseAsync(context, sid.ToString()) : Refuse(context, EngineError.UnknownSid, sid);
+        }
+        if (session.Protocol != EngineSession.ProtocolOf(query["EIO"]))
+        {
+            return Refuse(context, EngineError.BadRequest, "protocol version differs from the session's");
         }
         if (isWebSocket)
         {

@@ -20,8 +20,13 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
     public Task HandshakeAsync(HttpContext context, EngineRequest? request)
     {
         var session = server.Open(EngineTransportKind.Polling, request ?? EngineRequestFactory.Create(context, server.Time));
+        EngineCookie.Set(context, server.Options, session.Id);
         var handshake = new EngineHandshake(session.Id, server.Options.AllowUpgrades && server.Options.AllowWebSocket,
             (int)server.Options.PingInterval.TotalMilliseconds, (int)server.Options.PingTimeout.TotalMilliseconds, server.Options.MaxPayload);
+        if (session.Protocol == 3)
+        {
+            return AnswerV3Async(context, session, handshake.EncodeOpenPacket());
+        }
         var buffer = new ArrayBufferWriter<byte>(256);
         handshake.WriteOpenPacket(buffer);
         DrainInto(session, buffer, first: false);
@@ -53,7 +58,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
                 aborted.ThrowIfCancellationRequested();
                 if (!settled.IsCompleted)
                 {
-                    await WritePayloadAsync(context, OutboundFrame.Noop.Data);
+                    await WritePayloadAsync(context, session.Protocol == 3 ? V3Noop : OutboundFrame.Noop.Data);
                     return;
                 }
             }
@@ -63,6 +68,11 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
                 return;
             }
             await session.Outbound.WaitToReadAsync(aborted);
+            if (session.Protocol == 3)
+            {
+                await AnswerV3Async(context, session, open: null);
+                return;
+            }
             var buffer = new ArrayBufferWriter<byte>(256);
             var wrote = DrainInto(session, buffer, first: true);
             var deferred = false;
@@ -128,7 +138,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
                 return;
             }
             var packets = new List<EnginePacket>();
-            if (!EngineCodec.TryParsePayload(body.Value, packets))
+            if (!(session.Protocol == 3 ? TryParseV3(context.Request, body.Value, packets) : EngineCodec.TryParsePayload(body.Value, packets)))
             {
                 if (server.Refusals.ShouldLog(logger, "engine.io malformed polling payload"))
                 {

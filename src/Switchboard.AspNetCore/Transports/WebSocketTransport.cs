@@ -27,9 +27,11 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     {
         request ??= server.HasHeaderHandlers ? EngineRequestFactory.Create(context, server.Time) : null;
         EngineEvents.OnHeaders(server, context, request);
+        // A cookie goes out with the 101, before the session exists: its id is chosen first.
+        var id = EngineCookie.SetBeforeOpen(context, server.Options);
         var (socket, stream) = await WebSocketAcceptor.AcceptAsync(context, server.Options.PerMessageDeflate);
         using var _ = socket;
-        var session = server.Open(EngineTransportKind.WebSocket, request ?? EngineRequestFactory.Create(context, server.Time));
+        var session = server.Open(EngineTransportKind.WebSocket, request ?? EngineRequestFactory.Create(context, server.Time), id);
         var handshake = new EngineHandshake(session.Id, false,
             (int)server.Options.PingInterval.TotalMilliseconds, (int)server.Options.PingTimeout.TotalMilliseconds, server.Options.MaxPayload);
         try
@@ -147,6 +149,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// <summary>One message of the client: a packet for the session; false (the session closes) for one that cannot be parsed.</summary>
     private bool Receive(EngineSession session, in WebSocketRead message)
     {
+        if (session.Protocol == 3)
+        {
+            return ReceiveV3(session, message);
+        }
         EnginePacket packet;
         if (message.Type == WebSocketMessageType.Binary)
         {
@@ -246,7 +252,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
         public long Weigh(in OutboundFrame item, out int messages) => Connection.Weigh(item, out messages);
 
-        public ValueTask SendAsync(OutboundFrame item, bool last) => SendFrameAsync(socket, stream, item, last, compressThreshold);
+        public ValueTask SendAsync(OutboundFrame item, bool last) => SendFrameAsync(socket, stream, item, last, compressThreshold, connection.Framing);
 
         public void BeginSend() => connection.BeginSend();
 
@@ -282,6 +288,9 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         /// <summary>The read loop, which ends when the client or the connection goes, closing the session.</summary>
         public Task Reading { get; set; } = Task.CompletedTask;
 
+        /// <summary>How binary messages are framed for this client (Engine.IO v3 differs); computed, not a field per connection.</summary>
+        public WebSocketFraming Framing => FramingOf(session, context);
+
         public bool StopReading => session.IsClosed;
 
         public ValueTask<bool> OnMessageAsync(WebSocketRead message) => new(transport.Receive(session, message));
@@ -295,7 +304,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         public ValueTask Send(in OutboundFrame frame)
         {
             session.BeginSend();
-            var sent = SendFrameAsync(socket, stream, frame, last: true, compressThreshold);
+            var sent = SendFrameAsync(socket, stream, frame, last: true, CompressThreshold, Framing);
             if (sent.IsCompleted)
             {
                 // Otherwise the writer finishes it, and ends the timing then.

@@ -44,6 +44,20 @@ public sealed class EngineOptions
     public bool AllowUpgrades { get; set; } = true;
 
     /// <summary>
+    /// Whether Engine.IO v3 clients (<c>EIO=3</c>: socket.io-client 2.x, and the apps that still ship it)
+    /// may connect, as Node's <c>allowEIO3</c>; they then speak the Socket.IO v4 protocol above it
+    /// (docs/engine-io-v3.md). When false such a handshake is refused with
+    /// <c>{"code":5,"message":"Unsupported protocol version"}</c>. Default false.
+    /// </summary>
+    public bool AllowEIO3 { get; set; }
+
+    /// <summary>
+    /// The cookie a handshake response sets to the session id, for load balancers that route by cookie
+    /// (Node's <c>cookie</c> option). Null sets none. Default null.
+    /// </summary>
+    public EngineCookieOptions? Cookie { get; set; }
+
+    /// <summary>
     /// Decides whether a handshake or an upgrade request is accepted (socket.io's <c>allowRequest</c>), e.g.
     /// by checking the <c>origin</c> header, which browsers send but CORS does not enforce for WebSockets.
     /// A refused request gets 403 <c>{"code":4,"message":"Forbidden"}</c>. Null accepts every request.

@@ -76,12 +76,16 @@ public sealed partial class EngineServer : IDisposable
     internal DeadlineScheduler.Lane CreateLane(TimeSpan delay) => _scheduler.CreateLane(delay);
 
     /// <summary>Opens a session: registers it, starts its heartbeat and lets the application attach.</summary>
-    public EngineSession Open(EngineTransportKind transport, EngineRequest request)
+    public EngineSession Open(EngineTransportKind transport, EngineRequest request) => Open(transport, request, null);
+
+    /// <summary>Opens a session with an id chosen beforehand (one the response already carries, such as a cookie's); a new one should it be taken.</summary>
+    internal EngineSession Open(EngineTransportKind transport, EngineRequest request, string? id)
     {
         EngineSession session;
         do
         {
-            session = new EngineSession(this, NewSessionId(), transport, request);
+            session = new EngineSession(this, id ?? NewSessionId(), transport, request);
+            id = null;
         }
         while (!_sessions.TryAdd(session.Id, session));
         session.StartHeartbeat();

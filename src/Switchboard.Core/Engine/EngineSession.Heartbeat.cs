@@ -87,7 +87,11 @@ public sealed partial class EngineSession
         if (!timedOut)
         {
             // A close in between makes this a no-op; a pong cannot come before the ping, and the state already waits for it.
-            SendDirect(OutboundFrame.Ping);
+            // In Engine.IO v3 the client pings: its silence for this long only starts the wait for its ping.
+            if (Protocol != 3)
+            {
+                SendDirect(OutboundFrame.Ping);
+            }
         }
         else
         {

@@ -34,6 +34,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         Id = id;
         Transport = transport;
         Request = request;
+        _protocol = ProtocolOf(request);
     }
 
     public string Id { get; }
@@ -155,6 +156,10 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         if (IsClosed)
         {
             return false;
+        }
+        if (Protocol == 3 && packet.Type is EnginePacketType.Ping or EnginePacketType.Pong)
+        {
+            return ReceiveV3Heartbeat(packet);
         }
         switch (packet.Type)
         {

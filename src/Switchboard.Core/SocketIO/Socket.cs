@@ -26,7 +26,7 @@ public sealed partial class Socket
         }
         else
         {
-            Id = EngineServer.NewSessionId();
+            Id = client.Session.Protocol == 3 ? SocketClient.V3SocketId(nsp, client.Session) : EngineServer.NewSessionId();
             StartRecoverySession();
         }
     }
@@ -211,7 +211,8 @@ public sealed partial class Socket
     internal void MarkConnected()
     {
         System.Threading.Volatile.Write(ref _connected, 1);
-        Client.Session.SendEncodedMessage(PacketEncoder.Control(SocketPacketType.Connect, Namespace.Name, ConnectReply()));
+        // Socket.IO v4 (an Engine.IO v3 client) has no payload in the CONNECT reply.
+        Client.Session.SendEncodedMessage(PacketEncoder.Control(SocketPacketType.Connect, Namespace.Name, Client.Session.Protocol == 3 ? default : ConnectReply()));
     }
 
     /// <summary><c>{"sid":"..."}</c>, plus <c>"pid"</c> only when recovery is on.</summary>

@@ -32,6 +32,10 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
         Session = session;
         session.Handler = this;
         server.ConnectTimeoutLane.Schedule(this, 0, out _connectTimeoutTicket);
+        if (session.Protocol == 3)
+        {
+            ConnectMainImplicitly();
+        }
     }
 
     public EngineSession Session { get; }
@@ -105,7 +109,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
         switch (packet.Type)
         {
             case SocketPacketType.Connect:
-                _ = ConnectAsync(packet.Namespace, packet.Data);
+                _ = Session.Protocol == 3 ? ConnectV3Async(packet.Namespace) : ConnectAsync(packet.Namespace, packet.Data);
                 break;
             case SocketPacketType.Disconnect:
                 if (FindOrFail(packet.Namespace) is { } leaving)
@@ -222,7 +226,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
             {
                 _server.Log.ConnectRefused(Session.Id, name, ex.Message);
             }
-            SendConnectError(name, refusal?.Message ?? "Internal server error", refusal?.ErrorData);
+            SendRefusal(name, refusal?.Message ?? "Internal server error", refusal?.ErrorData);
         }
     }
 

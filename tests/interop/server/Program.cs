@@ -22,6 +22,9 @@ builder.Services.AddSwitchboard(options =>
     options.ConnectTimeout = TimeSpan.FromSeconds(5);
     EngineProfile.ConfigureOptions(options, builder.Configuration);
 
+    // eio3.test.mjs starts the app with --Interop:AllowEIO3=true (socket.io-client 2.x), see Eio3Profile.cs.
+    Eio3Profile.ConfigureOptions(options, builder.Configuration);
+
     // recovery.test.mjs starts the app with --Interop:Recovery=true (and a small history to exceed).
     if (builder.Configuration.GetValue<bool>("Interop:Recovery"))
     {
@@ -38,6 +41,7 @@ app.MapSocketIO("/socket.io", io =>
     EngineProfile.Configure(io, builder.Configuration);
     AdminNamespace.Configure(io.Of("/admin"));
     ApiNamespace.Configure(io.Of("/api"));
+    Eio3Profile.Configure(io);
 
     io.Of(new Regex(@"^/dyn-\d+$", RegexOptions.CultureInvariant))
         .OnConnection(socket => socket.Emit("welcome", socket.Namespace.Name))
