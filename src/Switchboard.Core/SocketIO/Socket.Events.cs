@@ -180,7 +180,7 @@ public sealed partial class Socket
             return false;
         }
         NotifyOutgoing(packet);
-        var frame = OutboundFrame.Text(packet.Text, packet.Attachments);
+        var frame = Namespace.Server.Options.Parser.Frame(packet);
         return direct ? Client.Session.SendDirect(frame) : Client.Session.Send(frame);
     }
 }

@@ -179,14 +179,14 @@ public sealed partial class Socket
             Client.DisconnectAll();
             return;
         }
-        Client.Session.SendEncodedMessage(PacketEncoder.Control(SocketPacketType.Disconnect, Namespace.Name));
+        Client.Session.Send(Namespace.Server.Options.Parser.Control(SocketPacketType.Disconnect, Namespace.Name));
         OnDisconnect(DisconnectReason.ServerNamespaceDisconnect);
     }
 
     internal void MarkConnected()
     {
         System.Threading.Volatile.Write(ref _connected, 1);
-        Client.Session.SendEncodedMessage(PacketEncoder.Control(SocketPacketType.Connect, Namespace.Name, ConnectReply()));
+        Client.Session.Send(Namespace.Server.Options.Parser.Control(SocketPacketType.Connect, Namespace.Name, ConnectReply()));
     }
 
     /// <summary><c>{"sid":"..."}</c>, plus <c>"pid"</c> only when recovery is on.</summary>

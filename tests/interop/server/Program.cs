@@ -21,6 +21,9 @@ builder.Services.AddSwitchboard(options =>
     options.Engine.MaxPayload = InteropProfile.MaxPayload;
     options.ConnectTimeout = TimeSpan.FromSeconds(5);
 
+    // msgpack.test.mjs starts the app with --Switchboard:Parser=msgpack (bound as the standalone server binds it).
+    builder.Configuration.GetSection("Switchboard").Bind(options);
+
     // recovery.test.mjs starts the app with --Interop:Recovery=true (and a small history to exceed).
     if (builder.Configuration.GetValue<bool>("Interop:Recovery"))
     {
