@@ -12,6 +12,7 @@ internal static class FuzzTargets
     {
         ["engine-payload"] = EnginePayloadTarget.Run,
         ["socket-packet"] = SocketPacketTarget.Run,
+        ["msgpack-packet"] = MsgPackPacketTarget.Run,
         ["plain-request"] = PlainRequestTarget.Run,
         ["channel-cursor"] = ChannelCursorTarget.Run,
         ["sse-query"] = ChannelQueryTargets.RunServerSentEvents,

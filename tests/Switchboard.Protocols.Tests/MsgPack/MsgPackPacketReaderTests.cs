@@ -178,4 +178,12 @@ public sealed class MsgPackPacketReaderTests
         var (packet, _) = Read("83a47479706502a36e7370a12fa46461746194a16ecfffffffffffffffffcb7ff8000000000000d38000000000000000");
         Assert.Equal("""["n",18446744073709551615,null,-9223372036854775808]""", Json(packet));
     }
+
+    [Fact]
+    public void Integral_floats_read_as_their_exact_integer()
+    {
+        // [ "n", float64 2^60, float32 0x5c3f00a1, float64 -0.0, float64 1e19 ] (found by the msgpack-packet fuzz target)
+        var (packet, _) = Read("83a47479706502a36e7370a12fa46461746195a16ecb43b0000000000000ca5c3f00a1cb8000000000000000cb43e158e460913d00");
+        Assert.Equal("""["n",1152921504606846976,215049648165879808,0,1E+19]""", Json(packet));
+    }
 }

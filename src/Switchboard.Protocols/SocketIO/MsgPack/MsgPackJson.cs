@@ -90,7 +90,7 @@ public static class MsgPackJson
             // Out of double's range ("1e400"): JavaScript reads it as an infinity.
             number = JsonMarshal.GetRawUtf8Value(value)[0] == (byte)'-' ? double.NegativeInfinity : double.PositiveInfinity;
         }
-        if (double.IsInteger(number) && Math.Abs(number) < 9.2e18)
+        if (IsLongInteger(number))
         {
             writer.Write((long)number);
         }
@@ -379,9 +379,21 @@ public static class MsgPackJson
         attachments.Add(bytes);
     }
 
+    /// <summary>
+    /// An integral number that fits a long: notepack.io writes such a JavaScript number as an integer, and
+    /// both directions treat it as one, so it reads back as the same JSON text.
+    /// </summary>
+    private static bool IsLongInteger(double number) => double.IsInteger(number) && Math.Abs(number) < 9.2e18;
+
     private static void WriteDouble(Utf8JsonWriter json, double value)
     {
-        if (double.IsFinite(value))
+        if (IsLongInteger(value))
+        {
+            // Its exact value: the shortest round-trip text of a large double (1.152921504606847E+18) is not
+            // an integer, which a handler reading a long would refuse.
+            json.WriteNumberValue((long)value);
+        }
+        else if (double.IsFinite(value))
         {
             json.WriteNumberValue(value);
         }
