@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 SECONDS_PER_TARGET="${1:-20}"
 shift $(( $# > 0 ? 1 : 0 ))
-ALL_TARGETS=(engine-payload engine-v3-payload socket-packet plain-request channel-cursor sse-query longpoll-query jwt-claims)
+ALL_TARGETS=(engine-payload engine-v3-payload socket-packet msgpack-packet plain-request channel-cursor sse-query longpoll-query jwt-claims)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL_TARGETS[@]}")
 

@@ -13,6 +13,7 @@ internal static class FuzzTargets
         ["engine-payload"] = EnginePayloadTarget.Run,
         ["engine-v3-payload"] = EngineV3PayloadTarget.Run,
         ["socket-packet"] = SocketPacketTarget.Run,
+        ["msgpack-packet"] = MsgPackPacketTarget.Run,
         ["plain-request"] = PlainRequestTarget.Run,
         ["channel-cursor"] = ChannelCursorTarget.Run,
         ["sse-query"] = ChannelQueryTargets.RunServerSentEvents,

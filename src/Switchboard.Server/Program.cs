@@ -9,7 +9,8 @@
 // Switchboard:Auth holds the token settings (docs/auth.md), Switchboard:Api:Keys the HTTP API's keys,
 // Switchboard:Cors:Origins the other origins allowed to connect, Switchboard:Demos the demos',
 // Switchboard:Limits the connection and rate limits (docs/protection.md), Switchboard:ForwardedHeaders
-// the trusted proxies whose X-Forwarded-For gives the client's address. It listens
+// the trusted proxies whose X-Forwarded-For gives the client's address, Switchboard:Parser the Socket.IO
+// parser every client must use (json, the default, or msgpack for socket.io-msgpack-parser; docs/parsers.md). It listens
 // on http://127.0.0.1:8080 unless an address is configured. With Switchboard:Redis:Configuration set,
 // the node joins a cluster over Redis (docs/cluster.md).
 using Switchboard.AspNetCore;

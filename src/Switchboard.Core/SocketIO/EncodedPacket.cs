@@ -2,7 +2,8 @@ namespace Switchboard.SocketIO;
 
 /// <summary>
 /// A Socket.IO packet encoded once for every recipient: the Engine.IO message (<c>4</c> + packet) and
-/// the binary attachments that follow it. Never modified after it is built.
+/// the binary attachments that follow it. Never modified after it is built (another parser's encoding is
+/// only cached on it).
 /// </summary>
 public sealed class EncodedPacket(byte[] text, ReadOnlyMemory<byte>[] attachments, string? eventName = null, object?[]? arguments = null)
 {
@@ -14,4 +15,10 @@ public sealed class EncodedPacket(byte[] text, ReadOnlyMemory<byte>[] attachment
     public string? EventName { get; } = eventName;
 
     public object?[]? Arguments { get; } = arguments;
+
+    /// <summary>
+    /// The packet in socket.io-msgpack-parser's format, transcoded from <see cref="Text"/> for the first
+    /// recipient that needs it and kept for the others (<see cref="MsgPackSocketParser"/>).
+    /// </summary>
+    internal byte[]? MsgPackMessage { get; set; }
 }

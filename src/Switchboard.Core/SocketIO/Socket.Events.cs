@@ -420,7 +420,7 @@ public sealed partial class Socket
             return false;
         }
         NotifyOutgoing(packet);
-        var frame = OutboundFrame.Text(packet.Text, packet.Attachments) with { NoCompress = !compress };
+        var frame = Namespace.Server.Options.Parser.Frame(packet) with { NoCompress = !compress };
         return direct ? Client.Session.SendDirect(frame) : Client.Session.Send(frame);
     }
 }

@@ -204,7 +204,7 @@ public sealed partial class Socket
             Client.DisconnectAll();
             return;
         }
-        Client.Session.SendEncodedMessage(PacketEncoder.Control(SocketPacketType.Disconnect, Namespace.Name));
+        Client.Session.Send(Namespace.Server.Options.Parser.Control(SocketPacketType.Disconnect, Namespace.Name));
         OnDisconnect(DisconnectReason.ServerNamespaceDisconnect);
     }
 
@@ -212,7 +212,7 @@ public sealed partial class Socket
     {
         System.Threading.Volatile.Write(ref _connected, 1);
         // Socket.IO v4 (an Engine.IO v3 client) has no payload in the CONNECT reply.
-        Client.Session.SendEncodedMessage(PacketEncoder.Control(SocketPacketType.Connect, Namespace.Name, Client.Session.Protocol == 3 ? default : ConnectReply()));
+        Client.Session.Send(Namespace.Server.Options.Parser.Control(SocketPacketType.Connect, Namespace.Name, Client.Session.Protocol == 3 ? default : ConnectReply()));
     }
 
     /// <summary><c>{"sid":"..."}</c>, plus <c>"pid"</c> only when recovery is on.</summary>

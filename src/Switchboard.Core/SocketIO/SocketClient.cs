@@ -42,6 +42,11 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
 
     public void OnMessage(EngineSession session, EnginePacket packet)
     {
+        if (_server.Options.Parser.DecodesWholeMessages)
+        {
+            OnWholeMessage(packet);
+            return;
+        }
         if (packet.IsBinary)
         {
             if (_pendingAttachments is null)
@@ -283,7 +288,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
         var json = data is null
             ? JsonSerializer.SerializeToUtf8Bytes(new ConnectError(message), SocketJson.Options)
             : JsonSerializer.SerializeToUtf8Bytes(new ConnectErrorWithData(message, data), SocketJson.Options);
-        Session.SendEncodedMessage(PacketEncoder.Control(SocketPacketType.ConnectError, nsp, json));
+        Session.Send(_server.Options.Parser.Control(SocketPacketType.ConnectError, nsp, json));
     }
 
     private sealed record ConnectError(string Message);

@@ -58,6 +58,12 @@ public sealed class SocketServerOptions
     /// <summary>How long acknowledgements of a broadcast with acks are taken from other nodes. Default 2 minutes.</summary>
     public TimeSpan ClusterAckWindow { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// The wire format of Socket.IO packets (socket.io's <c>parser</c>): <see cref="SocketParser.Json"/>, the
+    /// default, or <see cref="SocketParser.MsgPack"/> for clients using socket.io-msgpack-parser (docs/parsers.md).
+    /// </summary>
+    public SocketParser Parser { get; set; } = SocketParser.Json;
+
     /// <summary>Creates the adapter of each namespace; the default keeps everything in memory.</summary>
     public Func<Namespace, SocketAdapter> AdapterFactory { get; set; } = nsp => new SocketAdapter(nsp);
 }

@@ -19,7 +19,7 @@ public static class SocketPacketReader
     /// </summary>
     public const string PayloadTooDeep = "payload nested too deeply";
 
-    private static readonly string[] ReservedEvents =
+    internal static readonly string[] ReservedEvents =
         ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 
     public static bool TryParse(ReadOnlyMemory<byte> text, out SocketPacket packet, out string? error)

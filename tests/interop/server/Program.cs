@@ -25,6 +25,9 @@ builder.Services.AddSwitchboard(options =>
     // eio3.test.mjs starts the app with --Interop:AllowEIO3=true (socket.io-client 2.x), see Eio3Profile.cs.
     Eio3Profile.ConfigureOptions(options, builder.Configuration);
 
+    // msgpack.test.mjs starts the app with --Switchboard:Parser=msgpack (bound as the standalone server binds it).
+    builder.Configuration.GetSection("Switchboard").Bind(options);
+
     // recovery.test.mjs starts the app with --Interop:Recovery=true (and a small history to exceed).
     if (builder.Configuration.GetValue<bool>("Interop:Recovery"))
     {
