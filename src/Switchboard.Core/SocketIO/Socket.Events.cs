@@ -6,7 +6,8 @@ namespace Switchboard.SocketIO;
 /// <summary>Incoming events: per-socket listeners, catch-all listeners and per-event middleware.</summary>
 public sealed partial class Socket
 {
-    // Guarded by _handlersLock; dispatch takes a snapshot (the arrays are never changed, only replaced).
+    // Changed only under _handlersLock, and only by replacing them (copy on write): dispatch reads the
+    // current snapshot without a lock. Listeners are registered far less often than events arrive.
     private Dictionary<string, Listener[]>? _handlers;
     private Listener[]? _anyIncoming;
     private Action<string, object?[]>[]? _anyOutgoing;
@@ -42,7 +43,7 @@ public sealed partial class Socket
     {
         lock (_handlersLock)
         {
-            _handlers?.Remove(eventName);
+            SetListeners(eventName, []);
         }
         return this;
     }
@@ -54,15 +55,7 @@ public sealed partial class Socket
         {
             if (_handlers is not null && _handlers.TryGetValue(eventName, out var list))
             {
-                var left = Without(list, handler);
-                if (left.Length == 0)
-                {
-                    _handlers.Remove(eventName);
-                }
-                else
-                {
-                    _handlers[eventName] = left;
-                }
+                SetListeners(eventName, Without(list, handler));
             }
         }
         return this;
@@ -79,7 +72,7 @@ public sealed partial class Socket
             }
             else
             {
-                _handlers?.Remove(eventName);
+                SetListeners(eventName, []);
             }
         }
         return this;
@@ -177,10 +170,24 @@ public sealed partial class Socket
     {
         lock (_handlersLock)
         {
-            _handlers ??= new(StringComparer.Ordinal);
-            _handlers[eventName] = _handlers.TryGetValue(eventName, out var list) ? [.. list, listener] : [listener];
+            SetListeners(eventName, _handlers is not null && _handlers.TryGetValue(eventName, out var list) ? [.. list, listener] : [listener]);
         }
         return this;
+    }
+
+    /// <summary>Replaces the listeners of one event in a new copy of the table; the caller holds the lock.</summary>
+    private void SetListeners(string eventName, Listener[] listeners)
+    {
+        var table = _handlers is null ? new Dictionary<string, Listener[]>(StringComparer.Ordinal) : new Dictionary<string, Listener[]>(_handlers, StringComparer.Ordinal);
+        if (listeners.Length == 0)
+        {
+            table.Remove(eventName);
+        }
+        else
+        {
+            table[eventName] = listeners;
+        }
+        _handlers = table.Count == 0 ? null : table;
     }
 
     private Socket AddAny(Listener listener, bool prepend)
@@ -322,22 +329,16 @@ public sealed partial class Socket
 
     private void DispatchToListeners(SocketEvent e)
     {
-        Listener[]? any;
+        var any = _anyIncoming;
         Listener[]? list = null;
-        lock (_handlersLock)
+        if (_handlers is { } handlers && handlers.TryGetValue(e.Name, out list) && Array.Exists(list, l => l.Once))
         {
-            any = _anyIncoming;
-            if (_handlers is not null && _handlers.TryGetValue(e.Name, out list) && Array.Exists(list, l => l.Once))
+            lock (_handlersLock)
             {
-                var left = Array.FindAll(list, l => !l.Once);
-                if (left.Length == 0)
-                {
-                    _handlers.Remove(e.Name);
-                }
-                else
-                {
-                    _handlers[e.Name] = left;
-                }
+                // Run what is registered now, and take the once-listeners out of it (a listener removed
+                // meanwhile does not run).
+                list = _handlers is not null && _handlers.TryGetValue(e.Name, out var current) ? current : [];
+                SetListeners(e.Name, Array.FindAll(list, l => !l.Once));
             }
         }
         if (any is not null)
