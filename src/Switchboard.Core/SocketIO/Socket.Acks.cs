@@ -18,6 +18,16 @@ public sealed partial class Socket
     /// <summary>Like <see cref="EmitWithAckAsync(string, EmitArgs)"/>, reading the first acknowledgement argument as <typeparamref name="T"/>.</summary>
     public Task<T?> EmitWithAckAsync<T>(string eventName, params EmitArgs args) => FirstAs<T>(EmitWithAckAsync(eventName, args, null, default));
 
+    /// <summary>The shape before <see cref="EmitArgs"/>: it would now send the array and the timeout as arguments, so it does not compile.</summary>
+    [Obsolete("Arguments are EmitArgs now: use socket.Timeout(timeout).WithCancellation(ct).EmitWithAckAsync(eventName, [.. args]) (docs/decisions/0006).", error: true)]
+    public Task<SocketArguments> EmitWithAckAsync(string eventName, object?[] args, TimeSpan? timeout, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    /// <inheritdoc cref="EmitWithAckAsync(string, object?[], TimeSpan?, CancellationToken)"/>
+    [Obsolete("Arguments are EmitArgs now: use socket.Timeout(timeout).WithCancellation(ct).EmitWithAckAsync<T>(eventName, [.. args]) (docs/decisions/0006).", error: true)]
+    public Task<T?> EmitWithAckAsync<T>(string eventName, object?[] args, TimeSpan? timeout, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
     /// <summary>
     /// Sends an event with an acknowledgement callback (socket.io's <c>socket.emit(name, ...args, callback)</c>):
     /// <paramref name="ack"/> runs once, with the client's answer, or with the error (a disconnect, or the
