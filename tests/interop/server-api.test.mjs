@@ -189,6 +189,25 @@ for (const transports of [['websocket'], ['polling']]) {
       assert.equal((await closed)[0], 'transport close');
     });
 
+    test('new_namespace, and cleanupEmptyChildNamespaces removes a dynamic namespace with its last socket', TEST, async () => {
+      const observer = await api();
+      await emitAck(observer, 'join', ['observers']);
+      const name = `/dyn-${transports[0] === 'websocket' ? 9001 : 9002}`;
+      const created = nextArgs(observer, 'namespace-created');
+      pool ??= new ClientPool(server.url, { transports });
+      const child = pool.socket(name, { reconnection: false });
+      await connected(child);
+      assert.deepEqual(await created, [name]);
+      const removed = nextArgs(observer, 'namespace-removed');
+      child.disconnect();
+      assert.deepEqual(await removed, [name]);
+      // The next connection makes it again, with the parent's handlers.
+      const again = pool.socket(name, { reconnection: false });
+      const welcome = nextArgs(again, 'welcome');
+      await connected(again);
+      assert.deepEqual(await welcome, [name]);
+    });
+
     test('socket.disconnect(true) is one "io server disconnect" per namespace, then the connection closes', TEST, async () => {
       pool ??= new ClientPool(server.url, { transports });
       const manager = pool.manager({ reconnection: false });

@@ -142,6 +142,10 @@ internal static class ApiNamespace
             socket.On("kick-me", e => e.Socket.Disconnect(close: true));
         });
 
+        // Namespaces made and removed (the dynamic /dyn-N ones go with their last socket), for observers.
+        nsp.Server.NamespaceCreated += created => _ = nsp.To(Observers).EmitAsync("namespace-created", created.Name);
+        nsp.Server.NamespaceRemoved += removed => _ = nsp.To(Observers).EmitAsync("namespace-removed", removed.Name);
+
         // Namespace-wide handlers, removable with Off.
         Action<SocketEvent> shared = e => e.Ack("shared");
         nsp.On("shared", shared);

@@ -20,6 +20,8 @@ builder.Services.AddSwitchboard(options =>
     options.Engine.PingTimeout = TimeSpan.FromSeconds(5);
     options.Engine.MaxPayload = InteropProfile.MaxPayload;
     options.ConnectTimeout = TimeSpan.FromSeconds(5);
+    // The dynamic namespaces /dyn-N go away with their last socket, as with Node's cleanupEmptyChildNamespaces.
+    options.CleanupEmptyChildNamespaces = true;
     EngineProfile.ConfigureOptions(options, builder.Configuration);
 
     // eio3.test.mjs starts the app with --Interop:AllowEIO3=true (socket.io-client 2.x), see Eio3Profile.cs.
