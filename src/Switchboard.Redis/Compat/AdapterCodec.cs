@@ -203,7 +203,7 @@ public static class AdapterCodec
         writer.Write("type");
         writer.Write(EventType);
         writer.Write("data");
-        WriteJson(ref writer, document.RootElement, attachments, 0);
+        WriteJson(ref writer, document.RootElement, attachments);
         writer.Write("nsp");
         writer.Write(nsp);
         writer.WriteMapHeader(3);
@@ -230,79 +230,7 @@ public static class AdapterCodec
 
     /// <summary>Writes one JSON value (Socket.IO data) as MessagePack, placeholders becoming <c>bin</c>.</summary>
     public static void WriteJson(ref MessagePackWriter writer, JsonElement value, IReadOnlyList<ReadOnlyMemory<byte>> attachments) =>
-        WriteJson(ref writer, value, attachments, 0);
-
-    private static void WriteJson(ref MessagePackWriter writer, JsonElement value, IReadOnlyList<ReadOnlyMemory<byte>> attachments, int depth)
-    {
-        if (depth > MaxDepth)
-        {
-            throw new JsonException("Nested too deeply.");
-        }
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Null:
-            case JsonValueKind.Undefined:
-                writer.WriteNil();
-                break;
-            case JsonValueKind.True:
-                writer.Write(true);
-                break;
-            case JsonValueKind.False:
-                writer.Write(false);
-                break;
-            case JsonValueKind.String:
-                writer.Write(value.GetString());
-                break;
-            case JsonValueKind.Number:
-                if (value.TryGetInt64(out var integer))
-                {
-                    writer.Write(integer);
-                }
-                else
-                {
-                    writer.Write(value.GetDouble());
-                }
-                break;
-            case JsonValueKind.Array:
-                writer.WriteArrayHeader(value.GetArrayLength());
-                foreach (var item in value.EnumerateArray())
-                {
-                    WriteJson(ref writer, item, attachments, depth + 1);
-                }
-                break;
-            case JsonValueKind.Object:
-                if (TryGetPlaceholder(value, attachments, out var binary))
-                {
-                    writer.Write(binary.Span);
-                    break;
-                }
-                var count = 0;
-                foreach (var _ in value.EnumerateObject())
-                {
-                    count++;
-                }
-                writer.WriteMapHeader(count);
-                foreach (var property in value.EnumerateObject())
-                {
-                    writer.Write(property.Name);
-                    WriteJson(ref writer, property.Value, attachments, depth + 1);
-                }
-                break;
-        }
-    }
-
-    private static bool TryGetPlaceholder(JsonElement value, IReadOnlyList<ReadOnlyMemory<byte>> attachments, out ReadOnlyMemory<byte> binary)
-    {
-        binary = default;
-        if (attachments.Count == 0
-            || !value.TryGetProperty("_placeholder", out var flag) || flag.ValueKind != JsonValueKind.True
-            || !value.TryGetProperty("num", out var num) || !num.TryGetInt32(out var n) || n < 0 || n >= attachments.Count)
-        {
-            return false;
-        }
-        binary = attachments[n];
-        return true;
-    }
+        Protocols.SocketIO.MsgPackJson.WriteValue(ref writer, value, attachments);
 
     private static void WriteStrings(ref MessagePackWriter writer, IReadOnlyCollection<string> values)
     {
