@@ -234,6 +234,38 @@ public sealed class SocketClusterTests(RedisServer redis) : IClassFixture<RedisS
         Assert.StartsWith("42[\"story\",3,", live);
     }
 
+    [Fact]
+    public async Task A_recovered_socket_gets_the_emits_to_everyone_and_to_its_id_it_missed_in_order()
+    {
+        var recovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromMinutes(1) };
+        var first = await NodeAsync(o => o.Recovery = recovery);
+        var second = await NodeAsync(o => o.Recovery = recovery);
+        var client = await SocketIOTestClient.OpenAsync(first.Host);
+        await client.SendAsync("40");
+        using var connect = JsonDocument.Parse((await client.ReceiveTextAsync().Within())[2..]);
+        var sid = connect.RootElement.GetProperty("sid").GetString()!;
+        var pid = connect.RootElement.GetProperty("pid").GetString()!;
+        await second.Main.EmitAsync("hello", "everyone");
+        var seen = await client.ReceiveTextAsync().Within();
+        var offset = JsonDocument.Parse(seen[2..]).RootElement[2].GetString()!;
+
+        // Gone from the first node; what is sent to everyone and to its id meanwhile waits in the store.
+        await client.DisposeAsync();
+        await first.DisposeAsync();
+        await second.Main.EmitAsync("all", 1);
+        await second.Main.To(sid).EmitAsync("private", 2);
+        await second.Main.Except(sid).EmitAsync("not-for-it", 3);
+        await second.Main.EmitAsync("all", 4);
+        var back = await SocketIOTestClient.OpenAsync(second.Host);
+        await back.SendAsync($"40{{\"pid\":\"{pid}\",\"offset\":\"{offset}\"}}");
+        var missed = new[] { await back.ReceiveTextAsync().Within(), await back.ReceiveTextAsync().Within(), await back.ReceiveTextAsync().Within() };
+        var reconnect = await back.ReceiveTextAsync().Within();
+
+        Assert.StartsWith("42[\"hello\",\"everyone\",", seen);
+        Assert.Equal(["all 1", "private 2", "all 4"], missed.Select(m => JsonDocument.Parse(m[2..]).RootElement).Select(e => $"{e[0].GetString()} {e[1].GetInt32()}"));
+        Assert.Equal($"40{{\"sid\":\"{sid}\",\"pid\":\"{pid}\"}}", reconnect);
+    }
+
     private const System.Net.WebSockets.WebSocketState WebSocketStateOpen = System.Net.WebSockets.WebSocketState.Open;
 
     private async Task<ClusterNode> NodeAsync(Action<SocketServerOptions>? configure = null)

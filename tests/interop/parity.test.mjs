@@ -50,14 +50,6 @@ const KNOWN_DIFFERENCES = new Map([
     why: 'Switchboard closes the session as it answers 413, so the client reads the close packet ("transport close"); '
       + 'Node only answers 413 ("transport error")',
   }],
-  ['recovery: missed io.emit and emits to the socket itself are replayed', {
-    modes: ALL_MODES,
-    why: 'Switchboard stores only emits to named rooms: io.emit and io.to(socket id) carry no offset and are not replayed',
-  }],
-  ['recovery: a direct emit carries an offset', {
-    modes: ALL_MODES,
-    why: 'with recovery on, Node stores socket.emit() too (with an offset); Switchboard\'s direct emits carry none',
-  }],
 ]);
 
 /** Handlers that fail on Switchboard by design of the scenario ('throw') or of a known difference. */

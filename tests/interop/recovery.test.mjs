@@ -95,6 +95,41 @@ for (const transports of [['websocket'], ['polling']]) {
       assert.deepEqual(messages.received, [1, 2, 3, 4, 5]);
     });
 
+    test('missed emits to everyone and to the socket id are replayed; a direct emit ending in a string keeps the offset', { timeout: 15_000 }, async () => {
+      const subscriber = client();
+      const publisher = client();
+      await Promise.all([connected(subscriber), connected(publisher)]);
+      const got = [];
+      let onGot = () => {};
+      const record = (entry) => { got.push(entry); onGot(); };
+      subscriber.on('broadcast', (payload, offset) => { assert.equal(typeof offset, 'string'); record(`broadcast ${payload}`); });
+      subscriber.on('room-message', (payload, offset) => { assert.equal(typeof offset, 'string'); record(`private ${payload}`); });
+      // A direct emit: as socket.io's with recovery on, it carries the offset after its own string argument.
+      const said = waitFor(subscriber, 'said');
+      subscriber.emit('say', 'a string, last');
+      const [text, offset] = await said;
+      assert.equal(text, 'a string, last');
+      assert.match(offset, /^[\w-]+-\d+$/);
+      const firstId = subscriber.id;
+
+      const gone = waitFor(subscriber, 'disconnect');
+      subscriber.io.engine.close();
+      await gone;
+      await ok(publisher, 'broadcast-except', 'nobody', 1);
+      await ok(publisher, 'to-room', firstId, 2);
+      await ok(publisher, 'broadcast-except', 'nobody', 3);
+
+      const replayed = withTimeout(new Promise((resolve) => {
+        onGot = () => { if (got.length >= 3) resolve(); };
+      }), 5_000, 'the three missed events');
+      subscriber.connect();
+      await connected(subscriber);
+      assert.equal(subscriber.recovered, true, 'the socket is recovered');
+      assert.equal(subscriber.id, firstId);
+      await replayed;
+      assert.deepEqual(got, ['broadcast 1', 'private 2', 'broadcast 3']);
+    });
+
     test('a recovery pid and offset that are not valid UTF-16 connect as a new socket, with no server error', { timeout: 15_000 }, async () => {
       // JSON.stringify writes a lone surrogate as "\udc00", which .NET refuses to read as a string.
       const socket = client({ auth: { pid: '\udc00', offset: '\udc00' } });

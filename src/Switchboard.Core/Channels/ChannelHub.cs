@@ -32,7 +32,22 @@ public sealed class ChannelHub
         _cluster = cluster;
         _interest = cluster is null ? null : new ClusterInterest(cluster, nsp.Name);
         _epoch = InMemoryChannelStore.NewEpoch();
+        if (StoresEverything)
+        {
+            // Emits to everyone are publications of the everyone channel: every node takes them.
+            _interest?.Acquire(EveryoneChannel);
+        }
     }
+
+    /// <summary>
+    /// With connection state recovery on, as socket.io's recovery does, emits to everyone and to socket ids
+    /// are publications too: stored, with offsets, and replayed to a recovering socket. Emits to everyone go
+    /// to this channel, which no client protocol can name (it has a control character).
+    /// </summary>
+    internal const string EveryoneChannel = "\u0000everyone";
+
+    /// <summary>Whether emits to everyone and to socket ids are stored for recovery.</summary>
+    internal bool StoresEverything => _namespace.Server.Options.Recovery is not null;
 
     /// <summary>
     /// The epoch of this namespace's sequence numbers: new with every process in memory; in a cluster,
@@ -107,7 +122,7 @@ public sealed class ChannelHub
             var positions = new Dictionary<string, StreamPosition>(channels.Count, StringComparer.Ordinal);
             foreach (var channel in channels)
             {
-                if (IsPrivateRoom(channel))
+                if (!StoresEverything && IsPrivateRoom(channel))
                 {
                     // A socket's own id room carries private messages: they reach that socket only,
                     // never history or another protocol's subscriber.
@@ -136,7 +151,7 @@ public sealed class ChannelHub
         var stored = new List<(string, HistoryPolicy)>(channels.Count);
         foreach (var channel in channels)
         {
-            if (!IsPrivateRoom(channel))
+            if (StoresEverything || !IsPrivateRoom(channel))
             {
                 stored.Add((channel, _options.PolicyFor(channel)));
             }
@@ -250,7 +265,9 @@ public sealed class ChannelHub
             socketExcept = [.. socketExcept, .. replayed];
         }
         var offset = _namespace.Server.Options.Recovery is null ? null : FormatOffset(publication.Seq);
-        _namespace.Adapter.DeliverLocal(publication.SocketPacket(_namespace.Name, offset), new BroadcastOptions(rooms, socketExcept));
+        // The everyone channel's members are all the namespace's sockets: no room to target.
+        IReadOnlyCollection<string> targets = rooms.Count == 1 && rooms.Contains(EveryoneChannel) ? [] : rooms;
+        _namespace.Adapter.DeliverLocal(publication.SocketPacket(_namespace.Name, offset), new BroadcastOptions(targets, socketExcept));
 
         lock (_subscribers)
         {
@@ -392,7 +409,8 @@ public sealed class ChannelHub
         string[] rooms;
         lock (session)
         {
-            rooms = [.. session.Rooms];
+            // Its own id room and the everyone channel carried what was sent to it alone and to everyone.
+            rooms = [.. session.Rooms.Append(socket.Id).Append(EveryoneChannel).Distinct(StringComparer.Ordinal)];
         }
         var held = new List<string>();
         try
@@ -411,10 +429,6 @@ public sealed class ChannelHub
             var tops = new List<(string Room, StreamPosition Top)>(rooms.Length);
             foreach (var room in rooms)
             {
-                if (room == socket.Id)
-                {
-                    continue;
-                }
                 var read = await _store.ReadAfterSeqAsync(_namespace.Name, room, seq).ConfigureAwait(false);
                 if (!read.Continuous)
                 {

@@ -125,7 +125,7 @@ public sealed partial class Publication
         {
             return _socketPacket ??= PacketEncoder.Event(nsp, Event, _args);
         }
-        return _socketPacket ??= PacketEncoder.Event(nsp, Event, [.. _args, offset]);
+        return _socketPacket ??= PacketEncoder.Event(nsp, Event, [.. _args, offset]).WithOffset(offset);
     }
 
     /// <summary>Writes a received value with each <c>{"_placeholder":true,"num":N}</c> replaced by attachment N in base64.</summary>

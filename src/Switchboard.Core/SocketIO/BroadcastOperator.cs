@@ -62,13 +62,15 @@ public readonly struct BroadcastOperator
     /// <summary>
     /// Sends an event to every targeted socket; the packet is encoded once. An emit to rooms is a
     /// publication to those channels (offsets, history, subscribers of every protocol), unless it is
-    /// volatile or local, or every room is a socket's own id room (a private message).
+    /// volatile or local, or every room is a socket's own id room (a private message). With connection
+    /// state recovery on, emits to everyone and to socket ids are publications too (socket.io stores them
+    /// for recovery as well), so a recovering socket gets them back.
     /// </summary>
     public async ValueTask EmitAsync(string eventName, params EmitArgs args)
     {
-        if (IsPublication)
+        if (PublicationChannels is { } channels)
         {
-            await PublishAsync(eventName, args).ConfigureAwait(false);
+            await _namespace.Channels.PublishAsync(channels, eventName, args.Values, _except).ConfigureAwait(false);
             return;
         }
         await _namespace.Adapter.BroadcastAsync(PacketEncoder.Event(_namespace.Name, eventName, args.AsSpan()), Options).ConfigureAwait(false);
@@ -87,22 +89,31 @@ public readonly struct BroadcastOperator
         return _namespace.Channels.PublishAsync(_rooms, eventName, args.Values, _except);
     }
 
-    private bool IsPublication
+    /// <summary>The channels an emit is published to, or null when it is a plain broadcast (see <see cref="EmitAsync"/>).</summary>
+    private IReadOnlyCollection<string>? PublicationChannels
     {
         get
         {
-            if (_rooms.Length == 0 || (_flags & (BroadcastFlags.Volatile | BroadcastFlags.Local)) != 0)
+            if ((_flags & (BroadcastFlags.Volatile | BroadcastFlags.Local)) != 0)
             {
-                return false;
+                return null;
+            }
+            if (_namespace.Channels.StoresEverything)
+            {
+                return _rooms.Length == 0 ? [ChannelHub.EveryoneChannel] : _rooms;
+            }
+            if (_rooms.Length == 0)
+            {
+                return null;
             }
             foreach (var room in _rooms)
             {
                 if (!_namespace.Sockets.ContainsKey(room))
                 {
-                    return true;
+                    return _rooms;
                 }
             }
-            return false;
+            return null;
         }
     }
 

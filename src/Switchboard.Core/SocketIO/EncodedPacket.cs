@@ -21,4 +21,14 @@ public sealed class EncodedPacket(byte[] text, ReadOnlyMemory<byte>[] attachment
     /// recipient that needs it and kept for the others (<see cref="MsgPackSocketParser"/>).
     /// </summary>
     internal byte[]? MsgPackMessage { get; set; }
+
+    /// <summary>The recovery offset this packet carries as its last argument (a publication's, with recovery on).</summary>
+    internal string? Offset { get; private set; }
+
+    /// <summary>Notes the offset this freshly encoded packet carries; returns the packet.</summary>
+    internal EncodedPacket WithOffset(string offset)
+    {
+        Offset = offset;
+        return this;
+    }
 }

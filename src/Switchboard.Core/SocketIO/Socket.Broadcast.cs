@@ -78,6 +78,6 @@ public readonly struct SocketEmitter
         {
             return;
         }
-        _socket.Emit(eventName, args, compress: !_uncompressed);
+        _socket.Emit(eventName, args, compress: !_uncompressed, isVolatile: _volatile);
     }
 }

@@ -174,10 +174,23 @@ public sealed partial class Socket
     /// Sends an event to this socket only. Each value after the name is one argument (see <see cref="EmitArgs"/>):
     /// <c>Emit("e", list)</c> sends one array, <c>Emit("e", [.. list])</c> spreads it.
     /// </summary>
-    public void Emit(string eventName, params EmitArgs args) => Send(PacketEncoder.Event(Namespace.Name, eventName, args.AsSpan()));
+    public void Emit(string eventName, params EmitArgs args) => Emit(eventName, args, compress: true);
 
-    internal void Emit(string eventName, EmitArgs args, bool compress) =>
-        Send(PacketEncoder.Event(Namespace.Name, eventName, args.AsSpan()), direct: false, compress);
+    internal void Emit(string eventName, EmitArgs args, bool compress, bool isVolatile = false) =>
+        Send(EncodeDirect(eventName, args, withOffset: !isVolatile), direct: false, compress);
+
+    // The recovery offset of the last publication sent to this socket (with recovery on).
+    private string? _lastOffset;
+
+    /// <summary>
+    /// An emit to this socket alone. With recovery on it carries the socket's current offset as its last
+    /// argument, as socket.io's do: the client takes a trailing string of any event as its offset, so an
+    /// emit without one could make it ask to recover from a position that does not exist.
+    /// </summary>
+    private EncodedPacket EncodeDirect(string eventName, EmitArgs args, bool withOffset) =>
+        withOffset && System.Threading.Volatile.Read(ref _lastOffset) is { } offset
+            ? PacketEncoder.Event(Namespace.Name, eventName, [.. args.AsSpan(), offset])
+            : PacketEncoder.Event(Namespace.Name, eventName, args.AsSpan());
 
     /// <summary>Sends a <c>message</c> event (socket.io's <c>socket.send(...)</c>).</summary>
     public void Send(params EmitArgs args) => Emit("message", args);
@@ -202,6 +215,10 @@ public sealed partial class Socket
             return false;
         }
         NotifyOutgoing(packet);
+        if (packet.Offset is { } offset)
+        {
+            System.Threading.Volatile.Write(ref _lastOffset, offset);
+        }
         var frame = Namespace.Server.Options.Parser.Frame(packet) with { NoCompress = !compress };
         return direct ? Client.Session.SendDirect(frame) : Client.Session.Send(frame);
     }

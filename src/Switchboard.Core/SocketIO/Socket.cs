@@ -210,6 +210,12 @@ public sealed partial class Socket
 
     internal void MarkConnected()
     {
+        if (Namespace.Channels.StoresEverything)
+        {
+            // Where this socket stands in the namespace's order: what its direct emits carry until a
+            // publication reaches it (a recovered socket's replay may have set it already).
+            Interlocked.CompareExchange(ref _lastOffset, Namespace.Channels.FormatOffset(Namespace.Channels.Seq), null);
+        }
         System.Threading.Volatile.Write(ref _connected, 1);
         // Socket.IO v4 (an Engine.IO v3 client) has no payload in the CONNECT reply.
         Client.Session.Send(Namespace.Server.Options.Parser.Control(SocketPacketType.Connect, Namespace.Name, Client.Session.Protocol == 3 ? default : ConnectReply()));

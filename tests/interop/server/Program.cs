@@ -91,6 +91,9 @@ internal static class MainNamespace
         // The Engine.IO session id under the socket: equal across the namespaces of one connection.
         main.On("engine-id", e => e.Ack(e.Socket.Connection.Id));
 
+        // (text): `said` with the text, to the sender alone (a direct emit whose last argument is a string).
+        main.On("say", e => e.Socket.Emit("said", e.Arg<string>(0)));
+
         main.On("join", e =>
         {
             e.Socket.Join(e.Arg<string>(0)!);
