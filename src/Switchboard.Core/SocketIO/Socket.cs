@@ -12,6 +12,7 @@ public sealed partial class Socket
 {
     private Dictionary<string, object?>? _data;
     private int _connected;
+    private int _leaving;
 
     internal Socket(Namespace nsp, SocketClient client, SocketHandshake handshake, RecoverableSession? recovered = null)
     {
@@ -81,7 +82,8 @@ public sealed partial class Socket
 
     /// <summary>
     /// Fires when the socket is about to leave, before its rooms are left (socket.io's <c>disconnecting</c>):
-    /// <see cref="Rooms"/> still holds them.
+    /// <see cref="Rooms"/> still holds them, and it is still <see cref="Connected"/> (an emit to it still
+    /// goes out when the connection can carry it).
     /// </summary>
     public event Action<Socket, DisconnectReason>? Disconnecting;
 
@@ -229,18 +231,21 @@ public sealed partial class Socket
     /// <summary>Leaves every room, fails pending acks and tells listeners; runs once.</summary>
     internal void OnDisconnect(DisconnectReason reason)
     {
-        if (Interlocked.CompareExchange(ref _connected, 2, 1) != 1)
+        if (System.Threading.Volatile.Read(ref _connected) != 1 || Interlocked.Exchange(ref _leaving, 1) != 0)
         {
             return;
         }
         try
         {
+            // As socket.io's "disconnecting": still connected, still in its rooms.
             Disconnecting?.Invoke(this, reason);
         }
         catch (Exception ex)
         {
             Namespace.Server.Log.HandlerFailed(Id, "disconnecting", ex);
         }
+        // A join racing with this sees 2 and leaves again (JoinUnchecked), or is undone by Remove below.
+        System.Threading.Volatile.Write(ref _connected, 2);
         Namespace.Remove(this);
         Client.Remove(this);
         if (RecoverySession is { } session && Namespace.Recovery is { } store)

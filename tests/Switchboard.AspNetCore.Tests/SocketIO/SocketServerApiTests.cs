@@ -148,19 +148,26 @@ public sealed class SocketServerApiTests(CleanupSocketIOFixture fixture) : IClas
     }
 
     [Fact]
-    public async Task Disconnecting_sees_the_rooms_and_Disconnected_sees_none()
+    public async Task Disconnecting_sees_the_rooms_and_a_connected_socket_and_Disconnected_sees_neither()
     {
         var nsp = fixture.NewNamespace();
         var (client, socket) = await JoinAsync(nsp);
         socket.Join("kept");
         var atDisconnecting = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         var atDisconnected = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        socket.Disconnecting += (s, _) => atDisconnecting.TrySetResult([.. s.Rooms.Order(StringComparer.Ordinal)]);
+        var connectedWhileLeaving = false;
+        socket.Disconnecting += (s, _) =>
+        {
+            connectedWhileLeaving = s.Connected;
+            atDisconnecting.TrySetResult([.. s.Rooms.Order(StringComparer.Ordinal)]);
+        };
         socket.Disconnected += (s, _) => atDisconnected.TrySetResult([.. s.Rooms]);
 
         await client.DisposeAsync();
 
         Assert.Equal(new[] { socket.Id, "kept" }.Order(StringComparer.Ordinal), await atDisconnecting.Task.Within());
         Assert.Empty(await atDisconnected.Task.Within());
+        Assert.True(connectedWhileLeaving, "as socket.io's disconnecting, the socket is still connected");
+        Assert.False(socket.Connected);
     }
 }
