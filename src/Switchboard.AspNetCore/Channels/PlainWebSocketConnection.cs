@@ -51,9 +51,15 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     /// <summary>Ends the connection from the server side: a <c>close</c> frame with <paramref name="reason"/>, then the WebSocket close. The first reason given wins.</summary>
     public void Close(DisconnectCode reason, string message)
     {
-        Interlocked.CompareExchange(ref _close, new CloseInfo(reason, message), null);
+        SettleClose(reason, message);
         Disconnect(reason, message);
     }
+
+    /// <summary>
+    /// Over its budget: the reason is settled (and logged) now, not when the writer reaches the close
+    /// message, which it never does while a write is stuck on a client that stopped reading.
+    /// </summary>
+    protected override void OnSlowConsumer() => SettleClose(DisconnectCode.SlowConsumer, Describe(DisconnectCode.SlowConsumer));
 
     /// <summary>Runs the connection until it ends, then leaves its channels.</summary>
     public async Task RunAsync(CancellationToken aborted)

@@ -68,6 +68,7 @@ public readonly struct BroadcastOperator
     /// </summary>
     public async ValueTask EmitAsync(string eventName, params EmitArgs args)
     {
+        ReservedEvents.ThrowIfReserved(eventName);
         if (PublicationChannels is { } channels)
         {
             await _namespace.Channels.PublishAsync(channels, eventName, args.Values, _except).ConfigureAwait(false);
@@ -82,6 +83,7 @@ public readonly struct BroadcastOperator
     /// <summary>Publishes to the targeted rooms' channels and returns the offset and epoch the publication got in each.</summary>
     public ValueTask<PublishResult> PublishAsync(string eventName, params EmitArgs args)
     {
+        ReservedEvents.ThrowIfReserved(eventName);
         if (_rooms.Length == 0)
         {
             throw new InvalidOperationException("A publication needs at least one channel: use To(room).");
@@ -124,6 +126,7 @@ public readonly struct BroadcastOperator
     /// </summary>
     public async Task<IReadOnlyList<SocketArguments>> EmitWithAckAsync(string eventName, params EmitArgs args)
     {
+        ReservedEvents.ThrowIfReserved(eventName);
         var timeout = _timeout ?? throw new InvalidOperationException("Set Timeout(...) before EmitWithAckAsync on a broadcast.");
         var id = _namespace.NextBroadcastAckId();
         var packet = PacketEncoder.Event(_namespace.Name, eventName, args.AsSpan(), id);

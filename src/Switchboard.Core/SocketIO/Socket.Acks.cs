@@ -61,6 +61,7 @@ public sealed partial class Socket
 
     internal Task<SocketArguments> EmitWithAckAsync(string eventName, EmitArgs args, TimeSpan? timeout, CancellationToken cancellationToken)
     {
+        ReservedEvents.ThrowIfReserved(eventName);
         var completion = new TaskCompletionSource<SocketArguments>(TaskCreationOptions.RunContinuationsAsynchronously);
         var id = Interlocked.Increment(ref _nextAckId) - 1;
         RegisterAck(id, (response, reason) =>

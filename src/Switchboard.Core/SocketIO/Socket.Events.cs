@@ -187,10 +187,13 @@ public sealed partial class Socket
     /// argument, as socket.io's do: the client takes a trailing string of any event as its offset, so an
     /// emit without one could make it ask to recover from a position that does not exist.
     /// </summary>
-    private EncodedPacket EncodeDirect(string eventName, EmitArgs args, bool withOffset) =>
-        withOffset && System.Threading.Volatile.Read(ref _lastOffset) is { } offset
+    private EncodedPacket EncodeDirect(string eventName, EmitArgs args, bool withOffset)
+    {
+        ReservedEvents.ThrowIfReserved(eventName);
+        return withOffset && System.Threading.Volatile.Read(ref _lastOffset) is { } offset
             ? PacketEncoder.Event(Namespace.Name, eventName, [.. args.AsSpan(), offset])
             : PacketEncoder.Event(Namespace.Name, eventName, args.AsSpan());
+    }
 
     /// <summary>Sends a <c>message</c> event (socket.io's <c>socket.send(...)</c>).</summary>
     public void Send(params EmitArgs args) => Emit("message", args);

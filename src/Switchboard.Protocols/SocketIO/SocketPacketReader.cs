@@ -22,6 +22,9 @@ public static class SocketPacketReader
     internal static readonly string[] ReservedEvents =
         ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 
+    /// <summary>Whether an event name is one Socket.IO keeps for itself (neither side may emit it).</summary>
+    public static bool IsReservedEvent(string eventName) => Array.IndexOf(ReservedEvents, eventName) >= 0;
+
     public static bool TryParse(ReadOnlyMemory<byte> text, out SocketPacket packet, out string? error)
     {
         packet = default;

@@ -50,6 +50,30 @@ public sealed class SocketServerApiTests(CleanupSocketIOFixture fixture) : IClas
         Assert.Equal($"42{nsp.Name},[\"e\"]", await client.ReceiveTextAsync());
     }
 
+    [Theory]
+    [InlineData("connect")]
+    [InlineData("connect_error")]
+    [InlineData("disconnect")]
+    [InlineData("disconnecting")]
+    [InlineData("newListener")]
+    [InlineData("removeListener")]
+    public async Task Emitting_a_reserved_event_name_throws_as_in_Node(string name)
+    {
+        var nsp = fixture.NewNamespace();
+        var (client, socket) = await JoinAsync(nsp);
+        await using var _ = client;
+
+        Assert.Equal($"\"{name}\" is a reserved event name (Parameter 'eventName')", Assert.Throws<ArgumentException>(() => socket.Emit(name, 1)).Message);
+        await Assert.ThrowsAsync<ArgumentException>(() => socket.EmitWithAckAsync(name));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await nsp.EmitAsync(name));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await nsp.To("room").EmitAsync(name));
+        await Assert.ThrowsAsync<ArgumentException>(() => nsp.Timeout(TimeSpan.FromSeconds(1)).EmitWithAckAsync(name));
+
+        // Nothing reached the client: the next packet it reads is this one.
+        socket.Emit("after", 1);
+        Assert.Equal($"42{nsp.Name},[\"after\",1]", await client.ReceiveTextAsync());
+    }
+
     [Fact]
     public async Task Ack_with_null_or_an_array_answers_one_argument()
     {
