@@ -45,6 +45,9 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
 
     public RedisChannelStoreOptions Options { get; }
 
+    /// <inheritdoc />
+    public TimeSpan? IdleChannelExpiry => Options.IdleChannelExpiry;
+
     /// <summary>
     /// Connects with a StackExchange.Redis configuration string (<c>host:port,password=…,ssl=true</c>);
     /// the store owns the connection. See <see cref="ParseConfiguration"/> for the defaults applied.

@@ -21,6 +21,8 @@ public sealed class ChannelHub
     private readonly ClusterInterest? _interest;
     private readonly SocketFloors _socketFloors = new();
     private readonly Dictionary<string, StreamPosition> _delivered = new(StringComparer.Ordinal);
+    // Guarded by _delivered: when the last publication delivered on each channel was made.
+    private readonly Dictionary<string, DateTimeOffset> _deliveredAt = new(StringComparer.Ordinal);
     private long _seq;
     private volatile string _epoch;
 
@@ -173,7 +175,7 @@ public sealed class ChannelHub
             {
                 Interlocked.Exchange(ref _seq, seq);
             }
-            await FillGapsAsync(delivery.Positions).ConfigureAwait(false);
+            await FillGapsAsync(delivery.Positions, delivery.Publication.Time).ConfigureAwait(false);
             DeliverLocked(delivery.Publication, delivery.Rooms, delivery.Positions);
         }
         finally
@@ -192,7 +194,7 @@ public sealed class ChannelHub
     /// epoch's start. Subscribers that joined within the new epoch have their floors, so they are not
     /// sent what they already have.
     /// </summary>
-    private async ValueTask FillGapsAsync(IReadOnlyDictionary<string, StreamPosition> positions)
+    private async ValueTask FillGapsAsync(IReadOnlyDictionary<string, StreamPosition> positions, DateTimeOffset publishedAt)
     {
         foreach (var (channel, position) in positions)
         {
@@ -202,14 +204,27 @@ public sealed class ChannelHub
                 continue;
             }
             StreamPosition last;
+            DateTimeOffset lastAt;
             lock (_delivered)
             {
-                if (!_delivered.TryGetValue(channel, out last))
+                var known = _delivered.TryGetValue(channel, out last);
+                lastAt = _deliveredAt.GetValueOrDefault(channel, publishedAt);
+                _delivered[channel] = position;
+                _deliveredAt[channel] = publishedAt;
+                if (!known)
                 {
-                    _delivered[channel] = position;
                     continue;
                 }
-                _delivered[channel] = position;
+            }
+            var wentBack = last.Epoch == position.Epoch && position.Offset <= last.Offset;
+            var lostEpoch = last.Epoch != position.Epoch && !ExpiredNaturally(channel, lastAt);
+            if (wentBack || lostEpoch)
+            {
+                // The channel's history changed under its live streams: Redis came back empty or a
+                // failover lost its last writes (a new epoch), or offsets went back (a promoted replica
+                // that lacked them). What this node delivered may be gone: its subscribers are told now,
+                // not only when they resume (docs/decisions/0007).
+                SignalDiscontinuity(channel, last.Epoch != position.Epoch ? new StreamPosition(0, position.Epoch) : new StreamPosition(position.Offset - 1, position.Epoch));
             }
             // In a new epoch, nothing of it was delivered here yet: from its start.
             var from = last.Epoch == position.Epoch ? last : new StreamPosition(0, position.Epoch);
@@ -239,6 +254,36 @@ public sealed class ChannelHub
     }
 
     /// <summary>
+    /// Whether a channel whose last publication here was made at <paramref name="lastAt"/> may have been
+    /// forgotten by the store by now (its history empty by age, then idle): a new epoch is then no loss.
+    /// </summary>
+    private bool ExpiredNaturally(string channel, DateTimeOffset lastAt) =>
+        _store.IdleChannelExpiry is { } idle && Time.GetUtcNow() >= lastAt + _options.PolicyFor(channel).Ttl + idle;
+
+    /// <summary>Tells every subscriber of a channel on this node that its stream cannot be continued from where it was; live delivery goes on from <paramref name="from"/>.</summary>
+    private void SignalDiscontinuity(string channel, StreamPosition from)
+    {
+        KeyValuePair<IChannelSubscriber, StreamPosition>[] subscribers;
+        lock (_subscribers)
+        {
+            if (!_subscribers.TryGetValue(channel, out var set) || set.Count == 0)
+            {
+                return;
+            }
+            subscribers = [.. set];
+            foreach (var (subscriber, _) in subscribers)
+            {
+                set[subscriber] = from;
+            }
+        }
+        _namespace.Server.Log.EpochChanged(_namespace.Name, channel, subscribers.Length);
+        foreach (var (subscriber, _) in subscribers)
+        {
+            subscriber.Discontinuity(channel, from);
+        }
+    }
+
+    /// <summary>
     /// In a cluster, where a subscription started is where this node's delivery of the channel stands
     /// when it has delivered nothing of it yet: a publication missed right after is then a gap like any.
     /// </summary>
@@ -250,7 +295,10 @@ public sealed class ChannelHub
         }
         lock (_delivered)
         {
-            _delivered.TryAdd(channel, top);
+            if (_delivered.TryAdd(channel, top))
+            {
+                _deliveredAt[channel] = Time.GetUtcNow();
+            }
         }
     }
 
@@ -386,6 +434,7 @@ public sealed class ChannelHub
             lock (_delivered)
             {
                 _delivered.Remove(channel);
+                _deliveredAt.Remove(channel);
             }
         }
     }

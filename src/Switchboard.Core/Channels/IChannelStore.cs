@@ -29,4 +29,10 @@ public interface IChannelStore
 
     /// <summary>The channel's current position; offset 0 when nothing was ever published in this epoch.</summary>
     ValueTask<StreamPosition> GetPositionAsync(string nsp, string channel, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How long an idle channel outlives its history before the store forgets it (and its next publication
+    /// starts a new epoch); null when channels are never forgotten. A new epoch sooner than that is a loss.
+    /// </summary>
+    TimeSpan? IdleChannelExpiry => InMemoryChannelStore.SweepPeriod;
 }

@@ -293,6 +293,9 @@ internal sealed partial class SocketLog(ILogger logger)
     [LoggerMessage(110, LogLevel.Warning, "Channel {Channel} of {Namespace}: {Count} publications this node missed live were delivered from history")]
     public partial void GapFilled(string @namespace, string channel, int count);
 
+    [LoggerMessage(114, LogLevel.Warning, "Channel {Channel} of {Namespace}: its history changed under live streams (a new epoch, or offsets that went back); {Count} subscribers were told of a discontinuity")]
+    public partial void EpochChanged(string @namespace, string channel, int count);
+
     [LoggerMessage(113, LogLevel.Debug, "Namespace {Namespace} had no socket left and was removed")]
     public partial void NamespaceRemoved(string @namespace);
 

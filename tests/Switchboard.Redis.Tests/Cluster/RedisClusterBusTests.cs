@@ -132,9 +132,9 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     }
 
     [Fact]
-    public async Task Publications_of_a_new_epoch_a_node_missed_live_are_delivered_from_the_epoch_start_before_the_next_one()
+    public async Task Publications_of_a_new_epoch_a_node_missed_live_are_delivered_from_the_epoch_start_after_a_live_discontinuity()
     {
-        var (a, busB, onB) = await FeedOnSecondNodeAsync();
+        var (a, busB, onB) = await FeedOnSecondNodeAsync(expectDiscontinuity: true);
 
         // What a Redis that came back empty leaves behind: the channel is gone, so its next publication
         // starts a new epoch, and B is not sent it (not registered again yet, or its inbox subscription
@@ -152,6 +152,66 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
         Assert.Equal([1L, 1, 2], seen.Select(e => e.Offset));
         Assert.NotEqual(seen[0].Epoch, seen[1].Epoch);
         Assert.Equal(seen[1].Epoch, seen[2].Epoch);
+        // The live stream is told, between the old epoch's entry and the new epoch's first (issue 12).
+        Assert.Equal([("feed", new StreamPosition(0, seen[1].Epoch), 1)], onB.Discontinuities);
+    }
+
+    [Fact]
+    public async Task A_channel_the_store_forgot_for_being_idle_starts_a_new_epoch_without_a_discontinuity()
+    {
+        // History kept 100 ms, keys forgotten 200 ms after that: a quiet channel, not a loss.
+        async Task<SocketServer> QuietNodeAsync() => (await _nodes.StartAsync(new RedisClusterOptions
+        {
+            Store = new RedisChannelStoreOptions { KeyPrefix = _prefix, IdleChannelExpiry = TimeSpan.FromMilliseconds(200) },
+        }, Timeout, configureServer: o => o.Channels.DefaultHistory.Ttl = TimeSpan.FromMilliseconds(100))).Server;
+        var a = await QuietNodeAsync();
+        var b = await QuietNodeAsync();
+        var onB = new Recorder("b1");
+        await b.Main.Channels.SubscribeAsync("quiet", onB);
+        await a.Main.Channels.PublishAsync(["quiet"], "m", [1]);
+        await onB.WaitForAsync(1);
+
+        // Redis forgets the channel's keys on its own (no event to await: its state is polled, bounded).
+        var db = redis.Connection.GetDatabase();
+        var meta = (RedisKey)$"{_prefix}{{/:quiet}}:meta";
+        var deadline = DateTime.UtcNow + Timeout;
+        while (await db.KeyExistsAsync(meta))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the idle channel's keys never expired");
+            await Task.Delay(50);
+        }
+        await a.Main.Channels.PublishAsync(["quiet"], "m", [2]);
+
+        // The Recorder fails the delivery on any discontinuity.
+        var seen = await onB.WaitForAsync(2);
+        Assert.Equal(["1", "2"], seen.Select(Text));
+        Assert.NotEqual(seen[0].Epoch, seen[1].Epoch);
+    }
+
+    [Fact]
+    public async Task Offsets_that_go_back_under_a_live_stream_are_told_as_a_discontinuity()
+    {
+        var (a, _, onB) = await FeedOnSecondNodeAsync(expectDiscontinuity: true);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [2]);
+        await onB.WaitForAsync(2);
+
+        // What a promoted replica that lacked the last write leaves: the same epoch, the last entry and
+        // the top one behind.
+        var db = redis.Connection.GetDatabase();
+        var log = (RedisKey)$"{_prefix}{{/:feed}}:log";
+        var kept = (await db.StreamRangeAsync(log))[..^1];
+        await db.KeyDeleteAsync(log);
+        foreach (var entry in kept)
+        {
+            await db.StreamAddAsync(log, entry.Values, entry.Id);
+        }
+        await db.HashDecrementAsync((RedisKey)$"{_prefix}{{/:feed}}:meta", "top");
+        await a.Main.Channels.PublishAsync(["feed"], "m", [3]);
+
+        var seen = await onB.WaitForAsync(3);
+        Assert.Equal(["1", "2", "3"], seen.Select(Text));
+        Assert.Equal([1L, 2, 2], seen.Select(e => e.Offset));
+        Assert.Equal([("feed", new StreamPosition(1, seen[2].Epoch), 2)], onB.Discontinuities);
     }
 
     [Fact]
@@ -373,11 +433,11 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
         }, Timeout);
 
     /// <summary>Two nodes, a subscriber to "feed" on the second, and a first publication it has received.</summary>
-    private async Task<(SocketServer A, RedisClusterBus BusB, Recorder OnB)> FeedOnSecondNodeAsync()
+    private async Task<(SocketServer A, RedisClusterBus BusB, Recorder OnB)> FeedOnSecondNodeAsync(bool expectDiscontinuity = false)
     {
         var (a, _) = await NodeAsync();
         var (b, busB) = await NodeAsync();
-        var onB = new Recorder("b1");
+        var onB = new Recorder("b1", expectDiscontinuity);
         await b.Main.Channels.SubscribeAsync("feed", onB);
         await a.Main.Channels.PublishAsync(["feed"], "m", [1]);
         await onB.WaitForAsync(1);
@@ -418,9 +478,13 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
             _waiters.GetOrAdd((node, count), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(Timeout);
     }
 
-    private sealed class Recorder(string id) : IChannelSubscriber
+    /// <summary>Records what it is delivered; a discontinuity fails the test unless <paramref name="expectDiscontinuity"/>.</summary>
+    private sealed class Recorder(string id, bool expectDiscontinuity = false) : IChannelSubscriber
     {
         private readonly List<ChannelEntry> _entries = [];
+
+        /// <summary>Each discontinuity, with the number of entries delivered before it.</summary>
+        public List<(string Channel, StreamPosition From, int After)> Discontinuities { get; } = [];
         private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
 
         public string ConnectionId => id;
@@ -451,7 +515,17 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
             }
         }
 
-        public void Discontinuity(string channel, StreamPosition top) => throw new InvalidOperationException($"Unexpected discontinuity on {channel}");
+        public void Discontinuity(string channel, StreamPosition top)
+        {
+            if (!expectDiscontinuity)
+            {
+                throw new InvalidOperationException($"Unexpected discontinuity on {channel}");
+            }
+            lock (_entries)
+            {
+                Discontinuities.Add((channel, top, _entries.Count));
+            }
+        }
 
         public async Task<IReadOnlyList<ChannelEntry>> WaitForAsync(int count)
         {

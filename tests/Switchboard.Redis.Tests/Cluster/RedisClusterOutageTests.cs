@@ -37,6 +37,8 @@ public sealed class RedisClusterOutageTests(RedisServer redis) : IClassFixture<R
         var after = await a.Main.Channels.PublishAsync(["feed"], "m", ["after"]);
 
         Assert.IsType<Switchboard.Cluster.ClusterUnavailableException>(failure);
+        // The live stream is told that its history is gone before the first publication of the new one.
+        Assert.Equal("discontinuity", await onB.NextAsync());
         Assert.Equal("\"after\"", await onB.NextAsync());
         // Redis came back empty: a new history, which a reader of the old position is told about.
         Assert.Equal(1, after.Positions["feed"].Offset);

@@ -12,13 +12,16 @@ internal sealed class TestNodes(RedisServer redis) : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
 
     /// <summary>Starts a node and waits until it has joined (inbox subscribed, lease taken).</summary>
-    public async Task<(SocketServer Server, RedisClusterBus Bus)> StartAsync(RedisClusterOptions options, TimeSpan timeout, Action<ConfigurationOptions>? configure = null)
+    public async Task<(SocketServer Server, RedisClusterBus Bus)> StartAsync(RedisClusterOptions options, TimeSpan timeout, Action<ConfigurationOptions>? configure = null,
+        Action<SocketServerOptions>? configureServer = null)
     {
         var configuration = RedisChannelStore.ParseConfiguration(redis.Endpoint);
         configure?.Invoke(configuration);
         var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
         var bus = new RedisClusterBus(connection, options);
-        var server = new SocketServer(new SocketServerOptions { Cluster = bus, ChannelStore = bus.Store });
+        var serverOptions = new SocketServerOptions { Cluster = bus, ChannelStore = bus.Store };
+        configureServer?.Invoke(serverOptions);
+        var server = new SocketServer(serverOptions);
         _owned.Add(connection);
         _owned.Add(new Disposer(server.Dispose));
         _owned.Add(bus);
