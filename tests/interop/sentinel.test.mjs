@@ -202,11 +202,18 @@ describe('Redis Sentinel failover under a steady publisher (issue 12)', { skip: 
         lostRange: lost.length ? `${lost[0].n}..${lost.at(-1).n}` : '',
       };
     });
+    // The longest time without an acknowledgement around the kill: a publish may also hang (until
+    // the failover) rather than fail.
+    const acks = acked.map((e) => e.answeredAt);
+    let noAckMs = 0;
+    for (let i = 1; i < acks.length; i++) if (acks[i] >= killedAt) noAckMs = Math.max(noAckMs, acks[i] - Math.max(acks[i - 1], killedAt));
     return {
       published: log.length,
       acked: acked.length,
       notAcked: statuses,
       unavailableWindowMs: firstFailure ? (recovered?.answeredAt ?? log.at(-1).answeredAt) - firstFailure.sentAt : 0,
+      longestWithoutAckMs: noAckMs,
+      slowestPublishMs: Math.max(...log.map((e) => e.answeredAt - e.sentAt)),
       perSubscriber,
     };
   }
