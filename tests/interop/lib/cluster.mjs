@@ -35,7 +35,8 @@ export async function startCluster({ nodes = 3, args = [] } = {}) {
   }
 }
 
-async function startNode(redis, id, args) {
+/** Starts one node of the standalone server joined over `redis.endpoint` (a StackExchange.Redis configuration string). */
+export async function startNode(redis, id, args = []) {
   const node = await startServer({
     project: SERVER_PROJECT,
     args: [

@@ -45,7 +45,7 @@ export function freePort() {
  * Starts redis-server on `port` (a free one when not given) and resolves once it accepts connections.
  * The returned handle can stop it and start it again on the same port (`restart`).
  */
-export async function startRedis({ port, timeoutMs = 10_000 } = {}) {
+export async function startRedis({ port, args = [], timeoutMs = 10_000 } = {}) {
   const binary = redisServerPath();
   if (!binary) throw new Error('redis-server not found: install it (apt-get install redis-server) or set REDIS_SERVER_PATH');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-redis-'));
@@ -67,7 +67,7 @@ export async function startRedis({ port, timeoutMs = 10_000 } = {}) {
     },
     /** Starts it again on the same port, empty. */
     async start() {
-      current = await launch({ binary, dir, port: redis.port, timeoutMs });
+      current = await launch({ binary, dir, port: redis.port, args, timeoutMs });
     },
     async dispose() {
       await redis.stop();
@@ -78,9 +78,23 @@ export async function startRedis({ port, timeoutMs = 10_000 } = {}) {
   return redis;
 }
 
-function launch({ binary, dir, port, timeoutMs }) {
-  const child = spawn(binary, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no',
-    '--dir', dir, '--loglevel', 'notice'], { stdio: ['ignore', 'pipe', 'pipe'] });
+function launch({ binary, dir, port, args = [], timeoutMs }) {
+  return spawnRedis({
+    binary,
+    args: ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no',
+      '--dir', dir, '--loglevel', 'notice', ...args],
+    ready: /Ready to accept connections/,
+    timeoutMs,
+  });
+}
+
+/**
+ * Spawns redis-server with `args` and resolves with a handle ({ output(), kill() }) once its output
+ * matches `ready`. The process is killed when the test process exits. For other modes (a sentinel:
+ * `[confFile, '--sentinel', ...]`) with their own ready line.
+ */
+export function spawnRedis({ binary = redisServerPath(), args, ready, timeoutMs = 10_000 }) {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
   const exited = new Promise((resolve) => {
@@ -105,7 +119,7 @@ function launch({ binary, dir, port, timeoutMs }) {
     };
     const onData = (chunk) => {
       output += chunk.toString('utf8');
-      if (/Ready to accept connections/.test(output)) settle();
+      if (ready.test(output)) settle();
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
