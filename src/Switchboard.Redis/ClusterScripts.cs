@@ -55,12 +55,20 @@ internal static class ClusterScripts
     /// KEYS[1] the namespace's sequence hash, KEYS[2] the node table, then two keys (stream, meta) per
     /// channel, then one interest set per room. ARGV[1] a fresh epoch, ARGV[2] now in µs, ARGV[3] idle
     /// expiry in ms (as the channel scripts), ARGV[4] channel count, ARGV[5] room count, ARGV[6] the
-    /// inbox prefix, ARGV[7] the namespace, then (name, size, ttl µs, bytes) per channel, the room names, and
+    /// inbox prefix, ARGV[7] the namespace, ARGV[8] the cluster generation the node follows (the last KEY
+    /// holds Redis's; a mismatch returns the error <c>NOGEN &lt;generation found&gt;</c> and writes nothing),
+    /// then (name, size, ttl µs, bytes) per channel, the room names, and
     /// the stream entry's fields (docs/redis.md). The inbox message's body (docs/cluster.md) is written
     /// here from those fields, so the arguments go to Redis once. Returns {sequence epoch, seq, name,
     /// offset, epoch, …}.
     /// </summary>
     public const string Publish = ChannelScripts.Prelude + Targets + """
+        -- Fencing (docs/decisions/0007): only a server holding the cluster's generation takes a
+        -- publication. An empty server that believes it is the primary has none, and writes nothing.
+        local generation = redis.call('GET', KEYS[#KEYS])
+        if generation ~= ARGV[8] then
+          return redis.error_reply('NOGEN ' .. (generation or ''))
+        end
         local channels, rooms = tonumber(ARGV[4]), tonumber(ARGV[5])
         local seqEpoch = redis.call('HGET', KEYS[1], 'epoch')
         if not seqEpoch then
@@ -70,7 +78,7 @@ internal static class ClusterScripts
         end
         local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
         local now = tonumber(ARGV[2])
-        local fieldsAt = 8 + 4 * channels + rooms
+        local fieldsAt = 9 + 4 * channels + rooms
         local fields, entry = {'seq', tostring(seq)}, {}
         for i = fieldsAt, #ARGV do fields[#fields + 1] = ARGV[i] end
         for i = fieldsAt, #ARGV - 1, 2 do entry[ARGV[i]] = ARGV[i + 1] end
@@ -79,7 +87,7 @@ internal static class ClusterScripts
         local positions = {}
         for c = 1, channels do
           log, meta = KEYS[1 + 2 * c], KEYS[2 + 2 * c]
-          local at = 8 + 4 * (c - 1)
+          local at = 9 + 4 * (c - 1)
           local epoch = open()
           local offset = redis.call('HINCRBY', meta, 'top', 1)
           append(offset, fields)
@@ -96,7 +104,7 @@ internal static class ClusterScripts
 
         local roomNames = {}
         for r = 1, rooms do
-          roomNames[r] = ARGV[7 + 4 * channels + r]
+          roomNames[r] = ARGV[8 + 4 * channels + r]
           add_members(KEYS[2 + 2 * channels + r], '')
         end
         if #targets > 0 then

@@ -47,6 +47,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         _database = redis.GetDatabase(_options.Store.Database);
         _prefix = _options.Store.KeyPrefix;
         _nodes = _prefix + "nodes";
+        _generationKey = _prefix + "generation";
         _inboxPrefix = _prefix + "inbox:";
         _idleExpiry = _options.Store.IdleChannelExpiry is { } idle ? Math.Max(1, (long)idle.TotalMilliseconds) : 0;
         NodeId = _options.NodeId ?? NewId();
@@ -94,6 +95,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             publication.Rooms.Count,
             _inboxPrefix,
             nsp,
+            _generation ?? await EnsureGenerationAsync().ConfigureAwait(false),
         };
         foreach (var (channel, policy) in publication.Channels)
         {
@@ -110,16 +112,31 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             keys.Add(InterestKey(nsp, room));
             argv.Add(room);
         }
+        keys.Add(_generationKey);
         StoredPublication.AddFields(argv, publication.Publication, withSeq: false);
         RedisResult[] result;
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            result = (RedisResult[])(await _database.ScriptEvaluateAsync(ClusterScripts.Publish, [.. keys], [.. argv]).ConfigureAwait(false))!;
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            // Not stored, not delivered (or we cannot tell): the caller must not report a success.
-            throw new ClusterUnavailableException($"Redis did not take the publication: {ex.Message}", ex);
+            try
+            {
+                result = (RedisResult[])(await _database.ScriptEvaluateAsync(ClusterScripts.Publish, [.. keys], [.. argv]).ConfigureAwait(false))!;
+                break;
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOGEN", StringComparison.Ordinal))
+            {
+                // Nothing was written. Another generation (or none) on the server the script ran on: adopt
+                // it, start one where the cluster really follows this server, or refuse (fenced).
+                if (attempt > 0 || await RecoverGenerationAsync(ex.Message[5..].Trim(), SequenceKey(nsp)).ConfigureAwait(false) is not { } generation)
+                {
+                    throw new ClusterUnavailableException($"Redis did not take the publication: the server it reached is not the primary the cluster follows ({ex.Message})", ex);
+                }
+                argv[7] = generation;
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                // Not stored, not delivered (or we cannot tell): the caller must not report a success.
+                throw new ClusterUnavailableException($"Redis did not take the publication: {ex.Message}", ex);
+            }
         }
         var positions = new Dictionary<string, StreamPosition>(publication.Channels.Count, StringComparer.Ordinal);
         for (var i = 2; i + 2 < result.Length; i += 3)
@@ -183,6 +200,10 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         }
         _redis.ConnectionRestored -= OnConnectionRestored;
         await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_sentinels is { } sentinels)
+        {
+            await sentinels.DisposeAsync().ConfigureAwait(false);
+        }
         foreach (var loop in new[] { _inboxLoop, _heartbeatLoop })
         {
             if (loop is not null)
@@ -224,6 +245,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             try
             {
                 queue ??= await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_inboxPrefix + NodeId)).ConfigureAwait(false);
+                await EnsureGenerationAsync().ConfigureAwait(false);
                 await HeartbeatAsync().ConfigureAwait(false);
                 joined = true;
             }
@@ -455,5 +477,14 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
 
         [LoggerMessage(5, LogLevel.Information, "Cluster node {Node} registered again after Redis came back ({Count} rooms)")]
         public static partial void Reregistered(ILogger logger, string node, int count);
+
+        [LoggerMessage(20, LogLevel.Warning, "Cluster node {Node} refused a publication: {Reached} has no cluster generation and the sentinels name {Primary} as the primary (an old primary back empty?)")]
+        public static partial void Fenced(ILogger logger, string node, string reached, string primary);
+
+        [LoggerMessage(21, LogLevel.Warning, "Cluster node {Node} started cluster generation {Generation} on {Reached}, which had none: Redis lost its data, every history starts a new epoch")]
+        public static partial void GenerationStarted(ILogger logger, string node, string generation, string reached);
+
+        [LoggerMessage(22, LogLevel.Information, "Cluster node {Node} adopted cluster generation {Generation}")]
+        public static partial void GenerationAdopted(ILogger logger, string node, string generation);
     }
 }
