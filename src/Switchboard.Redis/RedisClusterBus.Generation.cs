@@ -30,9 +30,12 @@ public sealed partial class RedisClusterBus
 
     /// <summary>
     /// The publish script found another generation, or none, on the server it ran on. Another one: a node
-    /// started it after a loss; adopt it. None: either this server lost its data while the cluster follows
-    /// it (no Sentinel, or Sentinel names it): start a new generation, every epoch being new anyway; or it is
-    /// not the primary Sentinel names (an old primary back empty): null, and the publication is refused.
+    /// started it after a loss; adopt it. None: without Sentinel the one server lost its data, so start a
+    /// new generation (every epoch is new anyway). With Sentinel, the primary the sentinels name is asked
+    /// directly (where the failed script ran cannot be known: the multiplexer may route the next command
+    /// elsewhere): if it has a generation, the script reached another server (an old primary back empty),
+    /// so the publication is refused (null); if it has none, it lost its data, and the new generation is
+    /// started on it, never through the routing.
     /// </summary>
     private async Task<string?> RecoverGenerationAsync(string found, RedisKey routedBy)
     {
@@ -42,16 +45,45 @@ public sealed partial class RedisClusterBus
             _generation = found;
             return found;
         }
-        var reached = await _database.IdentifyEndpointAsync(routedBy).ConfigureAwait(false);
         var primary = await SentinelPrimaryAsync().ConfigureAwait(false);
-        if (primary is not null && !SameEndpoint(primary, reached))
+        if (primary is null)
         {
-            Log.Fenced(_log, NodeId, reached?.ToString() ?? "?", primary.ToString() ?? "?");
+            var generation = await EnsureGenerationAsync().ConfigureAwait(false);
+            Log.GenerationStarted(_log, NodeId, generation, (await _database.IdentifyEndpointAsync(routedBy).ConfigureAwait(false))?.ToString() ?? "?");
+            return generation;
+        }
+        try
+        {
+            if (_options.Store.Database > 0)
+            {
+                // A command sent to one server runs in database 0: only the default database can be asked.
+                Log.Fenced(_log, NodeId, "?", primary.ToString() ?? "?");
+                return null;
+            }
+            var server = _redis.GetServer(primary);
+            var held = (string?)await server.ExecuteAsync("GET", _generationKey).ConfigureAwait(false);
+            if (held is not null)
+            {
+                Log.Fenced(_log, NodeId, "a server without it", primary.ToString() ?? "?");
+                if (held != _generation)
+                {
+                    Log.GenerationAdopted(_log, NodeId, held);
+                    _generation = held;
+                }
+                return null;
+            }
+            await server.ExecuteAsync("SET", _generationKey, NewId(), "NX").ConfigureAwait(false);
+            var started = (string?)await server.ExecuteAsync("GET", _generationKey).ConfigureAwait(false) ?? throw new RedisException("The cluster generation could not be read back.");
+            _generation = started;
+            Log.GenerationStarted(_log, NodeId, started, primary.ToString() ?? "?");
+            return started;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException)
+        {
+            // The named primary is not reachable from here (or not one of the multiplexer's servers): refuse.
+            Log.Fenced(_log, NodeId, "?", primary.ToString() ?? "?");
             return null;
         }
-        var generation = await EnsureGenerationAsync().ConfigureAwait(false);
-        Log.GenerationStarted(_log, NodeId, generation, reached?.ToString() ?? "?");
-        return generation;
     }
 
     /// <summary>The primary the sentinels name, when the connection is a Sentinel one; null otherwise or when no sentinel answers.</summary>
