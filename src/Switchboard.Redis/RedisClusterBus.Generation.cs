@@ -16,8 +16,8 @@ public sealed partial class RedisClusterBus
     private ConnectionMultiplexer? _sentinels;
     private readonly SemaphoreSlim _sentinelGate = new(1, 1);
 
-    /// <summary>The cluster generation this node follows (null until it has joined).</summary>
-    public string? Generation => _generation;
+    // While an old primary is back, every publication that reaches it is refused: one line per 10 s.
+    private readonly Logging.LogThrottle _fencedLog = new(Logging.LogThrottle.DefaultInterval);
 
     /// <summary>Learns the cluster's generation, starting one on a Redis that has none (a new cluster).</summary>
     private async Task<string> EnsureGenerationAsync()
@@ -45,26 +45,32 @@ public sealed partial class RedisClusterBus
             _generation = found;
             return found;
         }
-        var primary = await SentinelPrimaryAsync().ConfigureAwait(false);
-        if (primary is null)
+        var configuration = ConfigurationOptions.Parse(_redis.Configuration);
+        if (string.IsNullOrEmpty(configuration.ServiceName))
         {
             var generation = await EnsureGenerationAsync().ConfigureAwait(false);
             Log.GenerationStarted(_log, NodeId, generation, (await _database.IdentifyEndpointAsync(routedBy).ConfigureAwait(false))?.ToString() ?? "?");
             return generation;
+        }
+        if (await SentinelPrimaryAsync(configuration).ConfigureAwait(false) is not { } primary)
+        {
+            // No sentinel answers: nobody can confirm which server is the primary; refuse rather than guess.
+            LogFenced("?", "no sentinel answered");
+            return null;
         }
         try
         {
             if (_options.Store.Database > 0)
             {
                 // A command sent to one server runs in database 0: only the default database can be asked.
-                Log.Fenced(_log, NodeId, "?", primary.ToString() ?? "?");
+                LogFenced(primary.ToString() ?? "?", "a database other than 0");
                 return null;
             }
             var server = _redis.GetServer(primary);
             var held = (string?)await server.ExecuteAsync("GET", _generationKey).ConfigureAwait(false);
             if (held is not null)
             {
-                Log.Fenced(_log, NodeId, "a server without it", primary.ToString() ?? "?");
+                LogFenced(primary.ToString() ?? "?", "the publication reached a server without the generation (an old primary back empty?)");
                 if (held != _generation)
                 {
                     Log.GenerationAdopted(_log, NodeId, held);
@@ -81,19 +87,14 @@ public sealed partial class RedisClusterBus
         catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException)
         {
             // The named primary is not reachable from here (or not one of the multiplexer's servers): refuse.
-            Log.Fenced(_log, NodeId, "?", primary.ToString() ?? "?");
+            LogFenced(primary.ToString() ?? "?", ex.Message);
             return null;
         }
     }
 
-    /// <summary>The primary the sentinels name, when the connection is a Sentinel one; null otherwise or when no sentinel answers.</summary>
-    private async Task<EndPoint?> SentinelPrimaryAsync()
+    /// <summary>The primary the sentinels name; null when none answers.</summary>
+    private async Task<EndPoint?> SentinelPrimaryAsync(ConfigurationOptions configuration)
     {
-        var configuration = ConfigurationOptions.Parse(_redis.Configuration);
-        if (string.IsNullOrEmpty(configuration.ServiceName))
-        {
-            return null;
-        }
         await _sentinelGate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -107,7 +108,7 @@ public sealed partial class RedisClusterBus
         {
             try
             {
-                if (await _sentinels.GetServer(endpoint).SentinelGetMasterAddressByNameAsync(configuration.ServiceName).ConfigureAwait(false) is { } primary)
+                if (await _sentinels.GetServer(endpoint).SentinelGetMasterAddressByNameAsync(configuration.ServiceName!).ConfigureAwait(false) is { } primary)
                 {
                     return primary;
                 }
@@ -117,17 +118,14 @@ public sealed partial class RedisClusterBus
                 // Ask the next sentinel.
             }
         }
-        // No sentinel answers: nobody can confirm the server is the primary; refuse rather than guess.
-        return new IPEndPoint(IPAddress.None, 0);
+        return null;
     }
 
-    private static bool SameEndpoint(EndPoint a, EndPoint? b) =>
-        b is not null && string.Equals(Normalize(a), Normalize(b), StringComparison.OrdinalIgnoreCase);
-
-    private static string Normalize(EndPoint endpoint) => endpoint switch
+    private void LogFenced(string primary, string why)
     {
-        IPEndPoint ip => $"{(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address)}:{ip.Port}",
-        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
-        _ => endpoint.ToString() ?? "",
-    };
+        if (_fencedLog.ShouldLog(_log, "cluster fenced", LogLevel.Warning))
+        {
+            Log.Fenced(_log, NodeId, primary, why);
+        }
+    }
 }

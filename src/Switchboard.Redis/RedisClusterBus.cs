@@ -478,8 +478,8 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         [LoggerMessage(5, LogLevel.Information, "Cluster node {Node} registered again after Redis came back ({Count} rooms)")]
         public static partial void Reregistered(ILogger logger, string node, int count);
 
-        [LoggerMessage(20, LogLevel.Warning, "Cluster node {Node} refused a publication: {Reached} has no cluster generation and the sentinels name {Primary} as the primary (an old primary back empty?)")]
-        public static partial void Fenced(ILogger logger, string node, string reached, string primary);
+        [LoggerMessage(20, LogLevel.Warning, "Cluster node {Node} refused a publication (fenced; the sentinels' primary is {Primary}): {Why}")]
+        public static partial void Fenced(ILogger logger, string node, string primary, string why);
 
         [LoggerMessage(21, LogLevel.Warning, "Cluster node {Node} started cluster generation {Generation} on {Reached}, which had none: Redis lost its data, every history starts a new epoch")]
         public static partial void GenerationStarted(ILogger logger, string node, string generation, string reached);

@@ -91,6 +91,8 @@ public readonly struct BroadcastOperator
         return _namespace.Channels.PublishAsync(_rooms, eventName, args.Values, _except);
     }
 
+    private static readonly string[] Everyone = [ChannelHub.EveryoneChannel];
+
     /// <summary>The channels an emit is published to, or null when it is a plain broadcast (see <see cref="EmitAsync"/>).</summary>
     private IReadOnlyCollection<string>? PublicationChannels
     {
@@ -102,7 +104,7 @@ public readonly struct BroadcastOperator
             }
             if (_namespace.Channels.StoresEverything)
             {
-                return _rooms.Length == 0 ? [ChannelHub.EveryoneChannel] : _rooms;
+                return _rooms.Length == 0 ? Everyone : _rooms;
             }
             if (_rooms.Length == 0)
             {
