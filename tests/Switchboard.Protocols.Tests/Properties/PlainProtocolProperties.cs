@@ -16,7 +16,7 @@ public sealed class PlainProtocolProperties
 
     private static readonly Gen<PlainRequest> Requests =
         from op in Gen.Enum<PlainOp>()
-        from id in Gen.OneOf(Gen.Const(""), Gen.Long.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), Gens.Text(0, 12).Select(s => JsonSerializer.Serialize(s)))
+        from id in Gen.OneOf(Gen.Const(""), Gen.Long.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), Gens.Text(0, 12).Select(s => JsonSerializer.Serialize(s)).Where(s => s.Length <= PlainRequestReader.MaxIdLength))
         from channel in Gens.Text(1, 12)
         from since in Gen.Select(Gen.Long[0, long.MaxValue], Gens.Text(1, 10)).Nullable()
         from eventName in Gens.Text(1, 10).Where(e => Array.IndexOf(Reserved, e) < 0)
