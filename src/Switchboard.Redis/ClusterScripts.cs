@@ -57,7 +57,8 @@ internal static class ClusterScripts
     /// expiry in ms (as the channel scripts), ARGV[4] channel count, ARGV[5] room count, ARGV[6] the
     /// inbox prefix, ARGV[7] the namespace, ARGV[8] the cluster generation the node follows (the last KEY
     /// holds Redis's; a mismatch returns the error <c>NOGEN &lt;generation found&gt;</c> and writes nothing),
-    /// then (name, size, ttl µs, bytes) per channel, the room names, and
+    /// ARGV[9] and ARGV[10] the highest sequence epoch and number the node has seen, then (name, size,
+    /// ttl µs, bytes, epoch seen, offset seen) per channel, the room names, and
     /// the stream entry's fields (docs/redis.md). The inbox message's body (docs/cluster.md) is written
     /// here from those fields, so the arguments go to Redis once. Returns {sequence epoch, seq, name,
     /// offset, epoch, …}.
@@ -71,6 +72,11 @@ internal static class ClusterScripts
         end
         local channels, rooms = tonumber(ARGV[4]), tonumber(ARGV[5])
         local seqEpoch = redis.call('HGET', KEYS[1], 'epoch')
+        if seqEpoch == ARGV[9] and tonumber(redis.call('HGET', KEYS[1], 'seq') or '0') < tonumber(ARGV[10]) then
+          -- Behind what the node has seen in this epoch: a promoted replica that lacked the last writes.
+          -- A new epoch, so no recovery continues from numbers that would now mean other publications.
+          seqEpoch = nil
+        end
         if not seqEpoch then
           seqEpoch = ARGV[1]
           redis.call('DEL', KEYS[1])
@@ -78,7 +84,7 @@ internal static class ClusterScripts
         end
         local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
         local now = tonumber(ARGV[2])
-        local fieldsAt = 9 + 4 * channels + rooms
+        local fieldsAt = 11 + 6 * channels + rooms
         local fields, entry = {'seq', tostring(seq)}, {}
         for i = fieldsAt, #ARGV do fields[#fields + 1] = ARGV[i] end
         for i = fieldsAt, #ARGV - 1, 2 do entry[ARGV[i]] = ARGV[i + 1] end
@@ -87,8 +93,13 @@ internal static class ClusterScripts
         local positions = {}
         for c = 1, channels do
           log, meta = KEYS[1 + 2 * c], KEYS[2 + 2 * c]
-          local at = 9 + 4 * (c - 1)
+          local at = 11 + 6 * (c - 1)
           local epoch = open()
+          if epoch == ARGV[at + 4] and top() < tonumber(ARGV[at + 5]) then
+            -- The same for the channel: a new, empty epoch rather than offsets clients have seen.
+            redis.call('DEL', log, meta)
+            epoch = open()
+          end
           local offset = redis.call('HINCRBY', meta, 'top', 1)
           append(offset, fields)
           redis.call('HSET', meta, 'ttl', ARGV[at + 2])
@@ -104,7 +115,7 @@ internal static class ClusterScripts
 
         local roomNames = {}
         for r = 1, rooms do
-          roomNames[r] = ARGV[8 + 4 * channels + r]
+          roomNames[r] = ARGV[10 + 6 * channels + r]
           add_members(KEYS[2 + 2 * channels + r], '')
         end
         if #targets > 0 then
@@ -119,6 +130,33 @@ internal static class ClusterScripts
           end
         end
         return result
+        """;
+
+    /// <summary>
+    /// KEYS[1] the namespace's sequence hash, then (stream, meta) per channel, then the generation key.
+    /// ARGV[1] a fresh epoch, ARGV[2] now in µs, ARGV[3] idle expiry in ms, ARGV[4] the generation the node
+    /// follows, ARGV[5] the sequence epoch to replace ('' for none), then the epoch to replace per channel.
+    /// Each is replaced by a new, empty one only while it is still the one named; a server without the
+    /// node's generation is left alone. Returns how many were replaced.
+    /// </summary>
+    public const string RestartRewound = ChannelScripts.Prelude + """
+        if redis.call('GET', KEYS[#KEYS]) ~= ARGV[4] then return 0 end
+        local replaced = 0
+        if ARGV[5] ~= '' and redis.call('HGET', KEYS[1], 'epoch') == ARGV[5] then
+          redis.call('DEL', KEYS[1])
+          redis.call('HSET', KEYS[1], 'epoch', ARGV[1])
+          replaced = replaced + 1
+        end
+        for c = 1, (#KEYS - 2) / 2 do
+          log, meta = KEYS[2 * c], KEYS[2 * c + 1]
+          if redis.call('HGET', meta, 'epoch') == ARGV[5 + c] then
+            redis.call('DEL', log, meta)
+            open()
+            expire(tonumber(ARGV[2]))
+            replaced = replaced + 1
+          end
+        end
+        return replaced
         """;
 
     /// <summary>

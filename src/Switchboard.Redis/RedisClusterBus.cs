@@ -96,6 +96,8 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             _inboxPrefix,
             nsp,
             _generation ?? await EnsureGenerationAsync().ConfigureAwait(false),
+            publication.Seen?.Sequence.Epoch ?? "",
+            publication.Seen?.Sequence.Offset ?? 0,
         };
         foreach (var (channel, policy) in publication.Channels)
         {
@@ -106,6 +108,9 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             argv.Add(Math.Max(0, policy.Size));
             argv.Add((policy.Ttl.Ticks / TimeSpan.TicksPerMicrosecond).ToString(CultureInfo.InvariantCulture));
             argv.Add(Math.Max(0, policy.MaxBytes));
+            var seen = publication.Seen?.Channels.GetValueOrDefault(channel);
+            argv.Add(seen?.Epoch ?? "");
+            argv.Add(seen?.Offset ?? 0);
         }
         foreach (var room in publication.Rooms)
         {
@@ -184,6 +189,28 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             _interest.Remove((nsp, channel));
         }
         _ = Observe(_database.ScriptEvaluateAsync(ClusterScripts.RemoveInterest, [InterestKey(nsp, channel), _nodeInterest], [NodeId]));
+    }
+
+    public async ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels)
+    {
+        var keys = new List<RedisKey>(2 + 2 * channels.Count) { SequenceKey(nsp) };
+        var argv = new List<RedisValue>(5 + channels.Count)
+        {
+            NewId(),
+            StoredPublication.ToUnixMicroseconds(_options.Store.TimeProvider.GetUtcNow()).ToString(CultureInfo.InvariantCulture),
+            _idleExpiry,
+            _generation ?? await EnsureGenerationAsync().ConfigureAwait(false),
+            sequenceEpoch ?? "",
+        };
+        foreach (var (channel, epoch) in channels)
+        {
+            var channelKeys = ChannelKeys.For(_prefix, nsp, channel);
+            keys.Add(channelKeys.Log);
+            keys.Add(channelKeys.Meta);
+            argv.Add(epoch);
+        }
+        keys.Add(_generationKey);
+        await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.RestartRewound, [.. keys], [.. argv]), "replace the epochs that went back").ConfigureAwait(false);
     }
 
     public async ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default)

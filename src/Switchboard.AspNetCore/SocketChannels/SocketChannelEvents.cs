@@ -21,6 +21,13 @@ public sealed class SocketChannelEvents
     public const string Unsubscribe = "unsubscribe";
     public const string Publish = "publish";
 
+    /// <summary>
+    /// Sent by the server to a channel's members on this node when the channel's history changed under them
+    /// (a new epoch after Redis lost it, or offsets that went back after a failover):
+    /// <c>{ channel, offset, epoch }</c>, where live delivery goes on from. What came before may be gone.
+    /// </summary>
+    public const string Discontinuity = "discontinuity";
+
     /// <summary>The <see cref="Socket.Data"/> key of the socket's grant; kept with the data across connection state recovery.</summary>
     internal const string GrantKey = "switchboard:channel-grant";
 
@@ -34,11 +41,20 @@ public sealed class SocketChannelEvents
     }
 
     /// <summary>Adds the middleware and the three events to <paramref name="nsp"/>.</summary>
-    public Namespace Attach(Namespace nsp) => nsp
-        .Use(AuthorizeAsync)
-        .On(Subscribe, SubscribeAsync)
-        .On(Unsubscribe, UnsubscribeAsync)
-        .On(Publish, PublishAsync);
+    public Namespace Attach(Namespace nsp)
+    {
+        nsp.Channels.LiveDiscontinuity += (channel, from) =>
+        {
+            SocketChannelLog.DiscontinuitySent(_logger, nsp.Name, channel, from);
+            // Local: every node tells its own members; a signal, not a publication (never stored).
+            _ = nsp.Local.To(channel).EmitAsync(Discontinuity, new DiscontinuityNotice(channel, from.Offset, from.Epoch)).AsTask();
+        };
+        return nsp
+            .Use(AuthorizeAsync)
+            .On(Subscribe, SubscribeAsync)
+            .On(Unsubscribe, UnsubscribeAsync)
+            .On(Publish, PublishAsync);
+    }
 
     private async ValueTask AuthorizeAsync(Socket socket, Func<ValueTask> next)
     {

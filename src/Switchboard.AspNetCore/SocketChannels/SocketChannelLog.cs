@@ -22,4 +22,7 @@ internal static partial class SocketChannelLog
 
     [LoggerMessage(415, LogLevel.Warning, "Socket {SocketId} {EventName} on {Channel} failed: the channel backend is unavailable ({Reason})")]
     public static partial void Unavailable(ILogger logger, string socketId, string eventName, string channel, string reason);
+
+    [LoggerMessage(416, LogLevel.Information, "Namespace {Namespace}: channel {Channel}'s history changed under its members here; discontinuity sent, live from {Position}")]
+    public static partial void DiscontinuitySent(ILogger logger, string @namespace, string channel, StreamPosition position);
 }

@@ -3,6 +3,9 @@ namespace Switchboard.AspNetCore.SocketChannels;
 // The acknowledgements of the channel events (docs/auth.md, "Socket.IO"). Every one has "ok"; a refusal
 // is {"ok":false,"error":{"code":"...","message":"..."}}. Serialized with camelCase names.
 
+/// <summary>The <c>discontinuity</c> event's argument.</summary>
+internal sealed record DiscontinuityNotice(string Channel, long Offset, string Epoch);
+
 internal sealed record SubscribeAccepted(bool Ok, string Channel, long Offset, string Epoch, bool Continuous);
 
 internal sealed record UnsubscribeAccepted(bool Ok, string Channel);

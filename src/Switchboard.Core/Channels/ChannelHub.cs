@@ -23,6 +23,9 @@ public sealed class ChannelHub
     private readonly Dictionary<string, StreamPosition> _delivered = new(StringComparer.Ordinal);
     // Guarded by _delivered: when the last publication delivered on each channel was made.
     private readonly Dictionary<string, DateTimeOffset> _deliveredAt = new(StringComparer.Ordinal);
+    private readonly HighWaterMarks? _highWater;
+    // Guarded by _order: the sequence number (and epoch) of the last publication the cluster delivered here.
+    private StreamPosition _deliveredSeq = new(0, "");
     private long _seq;
     private volatile string _epoch;
 
@@ -33,6 +36,7 @@ public sealed class ChannelHub
         _options = options;
         _cluster = cluster;
         _interest = cluster is null ? null : new ClusterInterest(cluster, nsp.Name);
+        _highWater = cluster is null ? null : new HighWaterMarks();
         _epoch = InMemoryChannelStore.NewEpoch();
         if (StoresEverything)
         {
@@ -158,7 +162,10 @@ public sealed class ChannelHub
                 stored.Add((channel, _options.PolicyFor(channel)));
             }
         }
-        var published = await cluster.PublishAsync(new ClusterPublication(_namespace.Name, [.. channels], stored, publication), cancellationToken).ConfigureAwait(false);
+        var seen = _highWater!.For([.. stored.Select(s => s.Item1)]);
+        var published = await cluster.PublishAsync(new ClusterPublication(_namespace.Name, [.. channels], stored, publication, seen), cancellationToken).ConfigureAwait(false);
+        _highWater.NoteSequence(published.SequenceEpoch, published.Seq);
+        _highWater.Note(published.Positions);
         _epoch = published.SequenceEpoch;
         return new PublishResult(published.Seq, published.Positions);
     }
@@ -171,12 +178,22 @@ public sealed class ChannelHub
         {
             _epoch = delivery.SequenceEpoch;
             var seq = delivery.Publication.Seq;
+            // Sequence numbers only grow within an epoch: one that does not was handed out again by a
+            // server that lacked the last ones (a promoted replica).
+            var seqRewound = _deliveredSeq.Epoch == delivery.SequenceEpoch && seq <= _deliveredSeq.Offset;
+            _deliveredSeq = new StreamPosition(seq, delivery.SequenceEpoch);
             if (seq > Interlocked.Read(ref _seq))
             {
                 Interlocked.Exchange(ref _seq, seq);
             }
-            await FillGapsAsync(delivery.Positions, delivery.Publication.Time).ConfigureAwait(false);
+            _highWater!.NoteSequence(delivery.SequenceEpoch, seq);
+            _highWater.Note(delivery.Positions);
+            var rewound = await FillGapsAsync(delivery.Positions, delivery.Publication.Time).ConfigureAwait(false);
             DeliverLocked(delivery.Publication, delivery.Rooms, delivery.Positions);
+            if (seqRewound || rewound is not null)
+            {
+                await RestartRewoundAsync(seqRewound ? delivery.SequenceEpoch : null, rewound ?? []).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -194,8 +211,11 @@ public sealed class ChannelHub
     /// epoch's start. Subscribers that joined within the new epoch have their floors, so they are not
     /// sent what they already have.
     /// </summary>
-    private async ValueTask FillGapsAsync(IReadOnlyDictionary<string, StreamPosition> positions, DateTimeOffset publishedAt)
+    /// Returns the channels whose offsets went back within their epoch, with that epoch (null: none).
+    /// </summary>
+    private async ValueTask<List<(string Channel, string Epoch)>?> FillGapsAsync(IReadOnlyDictionary<string, StreamPosition> positions, DateTimeOffset publishedAt)
     {
+        List<(string, string)>? rewound = null;
         foreach (var (channel, position) in positions)
         {
             if (_interest?.Contains(channel) != true)
@@ -218,6 +238,10 @@ public sealed class ChannelHub
             }
             var wentBack = last.Epoch == position.Epoch && position.Offset <= last.Offset;
             var lostEpoch = last.Epoch != position.Epoch && !ExpiredNaturally(channel, lastAt);
+            if (wentBack)
+            {
+                (rewound ??= []).Add((channel, last.Epoch));
+            }
             if (wentBack || lostEpoch)
             {
                 // The channel's history changed under its live streams: Redis came back empty or a
@@ -251,6 +275,25 @@ public sealed class ChannelHub
                 _namespace.Server.Log.GapNotFilled(_namespace.Name, channel, ex.Message);
             }
         }
+        return rewound;
+    }
+
+    /// <summary>
+    /// Positions went back under this node (the publisher did not know how far they had gone): the epochs
+    /// they went back in are replaced, so no cursor from before continues into publications that reuse
+    /// its offsets. Every node that notices asks; the backend does it once.
+    /// </summary>
+    private async ValueTask RestartRewoundAsync(string? sequenceEpoch, List<(string Channel, string Epoch)> channels)
+    {
+        _namespace.Server.Log.PositionsRewound(_namespace.Name, sequenceEpoch ?? "-", string.Join(",", channels.Select(c => c.Channel)));
+        try
+        {
+            await _cluster!.RestartRewoundAsync(_namespace.Name, sequenceEpoch, channels).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _namespace.Server.Log.RewoundNotRestarted(_namespace.Name, ex.Message);
+        }
     }
 
     /// <summary>
@@ -263,17 +306,16 @@ public sealed class ChannelHub
     /// <summary>Tells every subscriber of a channel on this node that its stream cannot be continued from where it was; live delivery goes on from <paramref name="from"/>.</summary>
     private void SignalDiscontinuity(string channel, StreamPosition from)
     {
-        KeyValuePair<IChannelSubscriber, StreamPosition>[] subscribers;
+        KeyValuePair<IChannelSubscriber, StreamPosition>[] subscribers = [];
         lock (_subscribers)
         {
-            if (!_subscribers.TryGetValue(channel, out var set) || set.Count == 0)
+            if (_subscribers.TryGetValue(channel, out var set) && set.Count > 0)
             {
-                return;
-            }
-            subscribers = [.. set];
-            foreach (var (subscriber, _) in subscribers)
-            {
-                set[subscriber] = from;
+                subscribers = [.. set];
+                foreach (var (subscriber, _) in subscribers)
+                {
+                    set[subscriber] = from;
+                }
             }
         }
         _namespace.Server.Log.EpochChanged(_namespace.Name, channel, subscribers.Length);
@@ -281,7 +323,16 @@ public sealed class ChannelHub
         {
             subscriber.Discontinuity(channel, from);
         }
+        LiveDiscontinuity?.Invoke(channel, from);
     }
+
+    /// <summary>
+    /// Raised when a channel's history changed under its live streams on this node (a new epoch, or offsets
+    /// that went back), after its subscribers of the channel protocols were told: the channel, and where live
+    /// delivery goes on from. Socket.IO room members have no such signal in their protocol; the channel events
+    /// (<c>UseChannelEvents</c>) tell them with a <c>discontinuity</c> event.
+    /// </summary>
+    public event Action<string, StreamPosition>? LiveDiscontinuity;
 
     /// <summary>
     /// In a cluster, where a subscription started is where this node's delivery of the channel stands

@@ -48,6 +48,15 @@ public interface IClusterBus
     /// <summary>This node has no local member of the channel any more.</summary>
     void RemoveInterest(string nsp, string channel);
 
+    /// <summary>
+    /// A node saw positions go back within an epoch (a promoted replica that lacked the last writes, and a
+    /// publication that reached it without the node's high-water marks): the namespace's sequence epoch
+    /// (when <paramref name="sequenceEpoch"/> is given) and the channels' epochs, if they are still the ones
+    /// named, are replaced by new, empty ones, so no client continues a position that now means something
+    /// else. A backend that never goes back does nothing.
+    /// </summary>
+    ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels) => ValueTask.CompletedTask;
+
     /// <summary>The namespace's current sequence epoch (Socket.IO recovery offsets are <c>epoch-seq</c>).</summary>
     ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default);
 
@@ -70,7 +79,13 @@ public interface IClusterSink
 /// <summary>A publication on its way into the cluster: the channels that keep it, and every room it is emitted to.</summary>
 /// <param name="Rooms">Every room targeted (a Socket.IO emit's rooms, socket id rooms included).</param>
 /// <param name="Channels">The rooms that are channels with history, with their history policies.</param>
-public sealed record ClusterPublication(string Namespace, IReadOnlyList<string> Rooms, IReadOnlyList<(string Channel, HistoryPolicy Policy)> Channels, Publication Publication);
+/// <param name="Seen">The highest positions the publishing node has seen of the namespace and of these channels: a
+/// backend that is behind them (a promoted replica that lacked the last writes) starts new epochs instead of reusing them.</param>
+public sealed record ClusterPublication(string Namespace, IReadOnlyList<string> Rooms, IReadOnlyList<(string Channel, HistoryPolicy Policy)> Channels, Publication Publication,
+    ClusterHighWater? Seen = null);
+
+/// <summary>The highest sequence number (with its epoch) and channel positions a node has seen.</summary>
+public sealed record ClusterHighWater(StreamPosition Sequence, IReadOnlyDictionary<string, StreamPosition> Channels);
 
 /// <summary>What a durable publication got: its sequence number (and epoch) and its place in each channel.</summary>
 public sealed record ClusterPublished(string SequenceEpoch, long Seq, IReadOnlyDictionary<string, StreamPosition> Positions);

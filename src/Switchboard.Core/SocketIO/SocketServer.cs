@@ -296,6 +296,12 @@ internal sealed partial class SocketLog(ILogger logger)
     [LoggerMessage(114, LogLevel.Warning, "Channel {Channel} of {Namespace}: its history changed under live streams (a new epoch, or offsets that went back); {Count} subscribers were told of a discontinuity")]
     public partial void EpochChanged(string @namespace, string channel, int count);
 
+    [LoggerMessage(132, LogLevel.Warning, "Namespace {Namespace}: positions went back under this node (a Redis server promoted without the last writes); sequence epoch {SequenceEpoch} and channels {Channels} start new epochs")]
+    public partial void PositionsRewound(string @namespace, string sequenceEpoch, string channels);
+
+    [LoggerMessage(133, LogLevel.Warning, "Namespace {Namespace}: the epochs that went back could not be replaced ({Reason}); cursors into them may continue wrongly until they are")]
+    public partial void RewoundNotRestarted(string @namespace, string reason);
+
     [LoggerMessage(113, LogLevel.Debug, "Namespace {Namespace} had no socket left and was removed")]
     public partial void NamespaceRemoved(string @namespace);
 

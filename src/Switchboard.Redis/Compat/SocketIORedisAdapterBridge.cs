@@ -100,6 +100,9 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
     public ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default) =>
         _inner.GetSequenceEpochAsync(nsp, cancellationToken);
 
+    public ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels) =>
+        _inner.RestartRewoundAsync(nsp, sequenceEpoch, channels);
+
     /// <summary>The adapter's broadcast channel for these rooms: the room's own channel when there is exactly one.</summary>
     public string BroadcastChannel(string nsp, IReadOnlyCollection<string> rooms) =>
         rooms.Count == 1 ? $"{_options.Key}#{nsp}#{rooms.First()}#" : $"{_options.Key}#{nsp}#";

@@ -189,14 +189,66 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     }
 
     [Fact]
-    public async Task Offsets_that_go_back_under_a_live_stream_are_told_as_a_discontinuity()
+    public async Task A_publisher_that_saw_further_than_a_rewound_server_starts_new_epochs_and_the_stream_is_told()
     {
         var (a, _, onB) = await FeedOnSecondNodeAsync(expectDiscontinuity: true);
         await a.Main.Channels.PublishAsync(["feed"], "m", [2]);
         await onB.WaitForAsync(2);
+        var sequenceEpoch = a.Main.Channels.Epoch;
 
-        // What a promoted replica that lacked the last write leaves: the same epoch, the last entry and
-        // the top one behind.
+        // What a promoted replica that lacked the last write leaves: the same epochs, the channel's last
+        // entry gone and its top one behind, the namespace's sequence one behind.
+        await RewindFeedAsync();
+        await redis.Connection.GetDatabase().HashDecrementAsync((RedisKey)$"{_prefix}seq:/", "seq");
+        var published = await a.Main.Channels.PublishAsync(["feed"], "m", [3]);
+
+        // A has seen offset 2 and the last sequence number: the script starts new epochs rather than hand
+        // them out again, and B's stream is told before the new epoch's first publication.
+        var seen = await onB.WaitForAsync(3);
+        Assert.Equal(["1", "2", "3"], seen.Select(Text));
+        Assert.Equal([1L, 2, 1], seen.Select(e => e.Offset));
+        Assert.NotEqual(seen[1].Epoch, seen[2].Epoch);
+        Assert.Equal(new StreamPosition(1, seen[2].Epoch), published.Positions["feed"]);
+        Assert.Equal([("feed", new StreamPosition(0, seen[2].Epoch), 2)], onB.Discontinuities);
+        Assert.NotEqual(sequenceEpoch, a.Main.Channels.Epoch);
+        // A cursor from before can no longer be continued.
+        var resumed = await a.Main.Channels.Store.ReadAsync("/", "feed", seen[1].Position, 10);
+        Assert.False(resumed.Continuous);
+    }
+
+    [Fact]
+    public async Task Offsets_that_go_back_under_a_node_that_did_not_publish_them_are_told_and_their_epoch_replaced()
+    {
+        var (a, _, onB) = await FeedOnSecondNodeAsync(expectDiscontinuity: true);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [2]);
+        await onB.WaitForAsync(2);
+        await RewindFeedAsync();
+        // C never saw the channel: the script cannot know the offset went back, and hands out 2 again.
+        var (c, _) = await NodeAsync();
+        var published = await c.Main.Channels.PublishAsync(["feed"], "m", [3]);
+        Assert.Equal(2, published.Positions["feed"].Offset);
+
+        // B, which delivered offset 2 before, tells its stream and has the epoch replaced.
+        var seen = await onB.WaitForAsync(3);
+        Assert.Equal(["1", "2", "3"], seen.Select(Text));
+        Assert.Equal([1L, 2, 2], seen.Select(e => e.Offset));
+        Assert.Equal([("feed", new StreamPosition(1, seen[2].Epoch), 2)], onB.Discontinuities);
+        // B replaces the epoch right after delivering (its state is polled, bounded): a cursor anywhere in
+        // the epoch that went back is then told it cannot be continued.
+        var deadline = DateTime.UtcNow + Timeout;
+        while ((await c.Main.Channels.Store.ReadAsync("/", "feed", new StreamPosition(1, seen[2].Epoch), 10)).Continuous)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the epoch that went back was never replaced");
+            await Task.Delay(20);
+        }
+        var next = await c.Main.Channels.PublishAsync(["feed"], "m", [4]);
+        Assert.NotEqual(seen[2].Epoch, next.Positions["feed"].Epoch);
+        Assert.Equal(1, next.Positions["feed"].Offset);
+    }
+
+    /// <summary>Drops the last entry of "feed" and takes its top one back, in the same epoch.</summary>
+    private async Task RewindFeedAsync()
+    {
         var db = redis.Connection.GetDatabase();
         var log = (RedisKey)$"{_prefix}{{/:feed}}:log";
         var kept = (await db.StreamRangeAsync(log))[..^1];
@@ -206,12 +258,6 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
             await db.StreamAddAsync(log, entry.Values, entry.Id);
         }
         await db.HashDecrementAsync((RedisKey)$"{_prefix}{{/:feed}}:meta", "top");
-        await a.Main.Channels.PublishAsync(["feed"], "m", [3]);
-
-        var seen = await onB.WaitForAsync(3);
-        Assert.Equal(["1", "2", "3"], seen.Select(Text));
-        Assert.Equal([1L, 2, 2], seen.Select(e => e.Offset));
-        Assert.Equal([("feed", new StreamPosition(1, seen[2].Epoch), 2)], onB.Discontinuities);
     }
 
     [Fact]
@@ -450,12 +496,19 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
         var connection = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint);
         _nodes.Own(connection);
         var counter = new InboxCounter();
-        foreach (var bus in buses)
+        // One pattern subscription, one queue: its messages are handled in the order Redis sent them (a
+        // queue per inbox would be handled concurrently, and "C's count is in" would prove nothing of B's).
+        var inbox = _prefix + "inbox:";
+        var nodes = buses.Select(b => b.NodeId).ToHashSet(StringComparer.Ordinal);
+        var queue = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Pattern(inbox + "*"));
+        queue.OnMessage(message =>
         {
-            var node = bus.NodeId;
-            var queue = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_prefix + "inbox:" + node));
-            queue.OnMessage(_ => counter.Add(node));
-        }
+            var node = ((string)message.Channel!)[inbox.Length..];
+            if (nodes.Contains(node))
+            {
+                counter.Add(node);
+            }
+        });
         return counter;
     }
 
