@@ -47,6 +47,13 @@ internal static class ChannelScripts
           redis.call('PEXPIRE', log, ms)
         end
 
+        -- Reads in a cluster carry the generation key as KEYS[3] and the node's generation as the last
+        -- argument: a server without it (an empty one that believes it is the primary) answers nothing
+        -- rather than a new, empty epoch (docs/decisions/0007).
+        local function fenced()
+          return #KEYS == 3 and redis.call('GET', KEYS[3]) ~= ARGV[#ARGV]
+        end
+
         local function top()
           return tonumber(redis.call('HGET', meta, 'top'))
         end
@@ -175,6 +182,7 @@ internal static class ChannelScripts
 
     /// <summary>ARGV[4] limit. Returns {epoch, top, 1, the latest entries oldest first}.</summary>
     public const string ReadLatest = Prelude + """
+        if fenced() then return redis.error_reply('NOGEN ' .. (redis.call('GET', KEYS[3]) or '')) end
         local epoch = open()
         trim_age(tonumber(ARGV[2]))
         expire(tonumber(ARGV[2]))
@@ -192,6 +200,7 @@ internal static class ChannelScripts
     /// entries right after the offset were trimmed.
     /// </summary>
     public const string ReadSince = Prelude + """
+        if fenced() then return redis.error_reply('NOGEN ' .. (redis.call('GET', KEYS[3]) or '')) end
         local epoch = open()
         trim_age(tonumber(ARGV[2]))
         expire(tonumber(ARGV[2]))
@@ -217,6 +226,7 @@ internal static class ChannelScripts
     /// since seq grows with the offset within a channel (the hub appends in namespace order).
     /// </summary>
     public const string ReadAfterSeq = Prelude + """
+        if fenced() then return redis.error_reply('NOGEN ' .. (redis.call('GET', KEYS[3]) or '')) end
         local epoch = open()
         trim_age(tonumber(ARGV[2]))
         expire(tonumber(ARGV[2]))
@@ -243,6 +253,7 @@ internal static class ChannelScripts
 
     /// <summary>Returns {epoch, top}, creating the epoch when the channel has none.</summary>
     public const string Position = Prelude + """
+        if fenced() then return redis.error_reply('NOGEN ' .. (redis.call('GET', KEYS[3]) or '')) end
         local epoch = open()
         expire(tonumber(ARGV[2]))
         return {epoch, top()}

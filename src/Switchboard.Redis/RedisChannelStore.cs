@@ -40,6 +40,15 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
         _ownsConnection = ownsConnection;
     }
 
+    /// <summary>
+    /// In a cluster, the generation key and the generation the node follows (<see cref="RedisClusterBus"/>):
+    /// reads then refuse a server without it, rather than start new epochs there.
+    /// </summary>
+    internal StoreFence? Fence { get; set; }
+
+    /// <summary>The generation key, the generation followed, and how to recover it from what a refused script found (null: refuse).</summary>
+    internal sealed record StoreFence(RedisKey Key, Func<string?> Current, Func<string, RedisKey, Task<string?>> Recover);
+
     /// <summary>The connection the store uses.</summary>
     public IConnectionMultiplexer Redis { get; }
 
@@ -101,20 +110,20 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
     public async ValueTask<HistoryRead> ReadAsync(string nsp, string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default)
     {
         var task = since is { } from
-            ? EvaluateAsync(ChannelScripts.ReadSince, nsp, channel, [NewEpoch(), Now(), _idleExpiry, from.Epoch, from.Offset, limit])
-            : EvaluateAsync(ChannelScripts.ReadLatest, nsp, channel, [NewEpoch(), Now(), _idleExpiry, limit]);
+            ? ReadAsync(ChannelScripts.ReadSince, nsp, channel, [NewEpoch(), Now(), _idleExpiry, from.Epoch, from.Offset, limit])
+            : ReadAsync(ChannelScripts.ReadLatest, nsp, channel, [NewEpoch(), Now(), _idleExpiry, limit]);
         return ToHistoryRead(channel, await task.WaitAsync(cancellationToken).ConfigureAwait(false));
     }
 
     public async ValueTask<HistoryRead> ReadAfterSeqAsync(string nsp, string channel, long seq, CancellationToken cancellationToken = default)
     {
-        var result = await EvaluateAsync(ChannelScripts.ReadAfterSeq, nsp, channel, [NewEpoch(), Now(), _idleExpiry, seq]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var result = await ReadAsync(ChannelScripts.ReadAfterSeq, nsp, channel, [NewEpoch(), Now(), _idleExpiry, seq]).WaitAsync(cancellationToken).ConfigureAwait(false);
         return ToHistoryRead(channel, result);
     }
 
     public async ValueTask<StreamPosition> GetPositionAsync(string nsp, string channel, CancellationToken cancellationToken = default)
     {
-        var result = (RedisResult[])(await EvaluateAsync(ChannelScripts.Position, nsp, channel, [NewEpoch(), Now(), _idleExpiry]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await ReadAsync(ChannelScripts.Position, nsp, channel, [NewEpoch(), Now(), _idleExpiry]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
         return new StreamPosition((long)result[1], (string)result[0]!);
     }
 
@@ -132,6 +141,33 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
     {
         var keys = ChannelKeys.For(Options.KeyPrefix, nsp, channel);
         return _database.ScriptEvaluateAsync(script, [keys.Log, keys.Meta], argv);
+    }
+
+    /// <summary>A read script, fenced in a cluster: a server without the node's generation is refused as unavailable.</summary>
+    private async Task<RedisResult> ReadAsync(string script, string nsp, string channel, RedisValue[] argv)
+    {
+        if (Fence is not { } fence || fence.Current() is not { } generation)
+        {
+            return await EvaluateAsync(script, nsp, channel, argv).ConfigureAwait(false);
+        }
+        var keys = ChannelKeys.For(Options.KeyPrefix, nsp, channel);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await _database.ScriptEvaluateAsync(script, [keys.Log, keys.Meta, fence.Key], [.. argv, generation]).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOGEN", StringComparison.Ordinal))
+            {
+                // As for a publication: adopt another generation, start one where Redis really lost its
+                // data, or refuse a server that is not the primary the cluster follows.
+                if (attempt > 0 || await fence.Recover(ex.Message[5..].Trim(), keys.Meta).ConfigureAwait(false) is not { } recovered)
+                {
+                    throw new Cluster.ClusterUnavailableException($"Redis did not answer the read: the server it reached is not the primary the cluster follows ({ex.Message})", ex);
+                }
+                generation = recovered;
+            }
+        }
     }
 
     /// <summary>Reads a script's <c>{epoch, top, continuous, entries}</c>.</summary>

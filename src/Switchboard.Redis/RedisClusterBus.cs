@@ -54,7 +54,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         _nodeInterest = $"{_prefix}node-interest:{NodeId}";
         _log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Cluster");
         Sessions = new RedisSessionStore(this, _database, _prefix, _options.SessionLease, _log);
-        Store = new RedisChannelStore(redis, _options.Store);
+        Store = new RedisChannelStore(redis, _options.Store) { Fence = new(_generationKey, () => _generation, RecoverGenerationAsync) };
     }
 
     public string NodeId { get; }

@@ -1,7 +1,7 @@
 // Redis Sentinel failover with real processes (issue 12): a primary, a replica and three sentinels
 // (lib/sentinel.mjs), two nodes of the standalone server given the StackExchange.Redis Sentinel string
 // (`127.0.0.1:S1,127.0.0.1:S2,127.0.0.1:S3,serviceName=mymaster`), subscribers of every protocol
-// (SSE on both nodes, a plain WebSocket on n1, a Socket.IO client on n2) and a publisher at ~20/s
+// (SSE on both nodes, a plain WebSocket and a long-poll loop on n1, a Socket.IO client on n2) and a publisher at ~20/s
 // through the HTTP API, alternating between the nodes, that records every answer.
 //   A: kill -9 of the primary, failover, then the old primary comes back empty and is demoted.
 //   B: the replica misses the last writes (its link is cut), then kill -9 of the primary, failover;
@@ -105,6 +105,36 @@ describe('Redis Sentinel failover under a steady publisher (issue 12)', { skip: 
     return rec;
   }
 
+  /** Long-poll: one poll at a time with the last cursor; a failed poll is tried again with the same cursor. */
+  async function pollSubscriber(node, channel) {
+    const rec = recorder(`long-poll on ${node.id}`);
+    let stopped = false;
+    closers.push(() => { stopped = true; });
+    const poll = async (cursor, timeout) => {
+      const query = `channel=${encodeURIComponent(channel)}&timeout=${timeout}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const response = await fetch(`${node.url}/poll?${query}`, { signal: AbortSignal.timeout((timeout + 10) * 1000) });
+      if (response.status !== 200) throw new Error(`poll answered ${response.status}`);
+      return response.json();
+    };
+    // The first poll answers at once: from then on the cursor holds the channel's position.
+    let cursor = (await poll(null, 0)).cursor;
+    (async () => {
+      while (!stopped) {
+        try {
+          const answer = await poll(cursor, 5);
+          const at = Date.now();
+          for (const d of answer.discontinuities) rec.discontinuities.push({ ...d, at });
+          for (const p of answer.publications) if (p.event === EVENT) rec.received.push({ n: p.data.n, offset: p.offset, epoch: p.epoch, at });
+          cursor = answer.cursor;
+        } catch {
+          // Redis failing over, or the node busy: the same cursor again, a little later (pacing only).
+          if (!stopped) await delay(100);
+        }
+      }
+    })();
+    return rec;
+  }
+
   /** Socket.IO with the channel events: the server's `discontinuity` event is its signal. */
   async function socketSubscriber(node, channel) {
     const socket = io(node.url, { transports: ['websocket'], forceNew: true, reconnection: false });
@@ -121,7 +151,7 @@ describe('Redis Sentinel failover under a steady publisher (issue 12)', { skip: 
   async function subscribers(channel) {
     return Promise.all([
       sseSubscriber(nodes[0], channel), sseSubscriber(nodes[1], channel),
-      plainSubscriber(nodes[0], channel), socketSubscriber(nodes[1], channel),
+      plainSubscriber(nodes[0], channel), socketSubscriber(nodes[1], channel), pollSubscriber(nodes[0], channel),
     ]);
   }
 
