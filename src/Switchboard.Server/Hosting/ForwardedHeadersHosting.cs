@@ -23,9 +23,12 @@ internal static class ForwardedHeadersHosting
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
+            // With both lists empty ASP.NET Core would believe any sender: trusting nobody means reading nothing.
+            options.ForwardedHeaders = trustLoopback || proxies.Length > 0 || networks.Length > 0
+                ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost
+                : ForwardedHeaders.None;
             if (trustLoopback)
             {
                 options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse("127.0.0.0/8"));
