@@ -194,6 +194,33 @@ describe('behind nginx and HAProxy, with TLS and HTTP/2', () => {
     });
   }
 
+  test('the Origin rule, straight to the server: default ports, a Host without a port, X-Forwarded-Host', async () => {
+    /** Status of a WebSocket handshake to `path` with these Origin and headers: 101 when it opens. */
+    const handshake = (path, origin, headers) => withTimeout(new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`, { origin, headers });
+      ws.once('open', () => { ws.terminate(); resolve(101); });
+      ws.once('unexpected-response', (req, res) => { resolve(res.statusCode); req.destroy(); });
+      ws.once('error', reject);
+    }), TIMEOUT, `handshake to ${path}`);
+    const cases = [
+      // [Origin, headers, expected]
+      ['https://127.0.0.1', { host: '127.0.0.1:443' }, 101], // the scheme's default port
+      ['https://127.0.0.1:8443', { host: '127.0.0.1:443' }, 403], // a port named, and another
+      ['https://127.0.0.1:8443', { host: '127.0.0.1' }, 101], // nginx's $host dropped the port
+      ['https://127.0.0.1', { host: 'localhost' }, 403], // another host name
+      // nginx without proxy_set_header Host: the upstream's name, unless X-Forwarded-Host says more.
+      ['https://localhost:8443', { host: '127.0.0.1:5000' }, 403],
+      ['https://localhost:8443', { host: '127.0.0.1:5000', 'x-forwarded-host': 'localhost:8443' }, 101],
+      // A forwarded host outside AllowedHosts is ignored (DNS rebinding through the proxy).
+      ['https://evil.example', { host: '127.0.0.1:5000', 'x-forwarded-host': 'evil.example' }, 403],
+    ];
+    for (const path of ['/ws', '/socket.io/?EIO=4&transport=websocket']) {
+      const seen = [];
+      for (const [origin, headers] of cases) seen.push([origin, headers, await handshake(path, origin, headers)]);
+      assert.deepEqual(seen, cases, path);
+    }
+  });
+
   test('through the tutorial nginx a foreign Origin is still refused, and logged with the Origin and Host compared', async () => {
     const url = `${httpsUrl(proxies.tutorial).replace('https', 'wss')}/ws`;
     const status = await withTimeout(new Promise((resolve, reject) => {
