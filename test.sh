@@ -6,7 +6,8 @@
 #
 # Environment given to the suites:
 #   SWITCHBOARD_REPO_ROOT, SWITCHBOARD_CONFIGURATION   where the built apps are
-#   CHROMIUM_PATH, NGINX_PATH, REDIS_SERVER_PATH         system binaries (empty when unavailable)
+#   CHROMIUM_PATH, NGINX_PATH, HAPROXY_PATH,
+#   REDIS_SERVER_PATH                                    system binaries (empty when unavailable)
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -51,6 +52,8 @@ install_system_tools() {
   local wanted=()
   find_bin chromium >/dev/null || wanted+=(chromium fonts-liberation)
   find_bin nginx >/dev/null || wanted+=(nginx)
+  find_bin haproxy >/dev/null || wanted+=(haproxy)
+  find_bin openssl >/dev/null || wanted+=(openssl)
   find_bin redis-server >/dev/null || wanted+=(redis-server)
   find_bin afl-fuzz >/dev/null || wanted+=(afl++)
   [ ${#wanted[@]} -eq 0 ] && return 0
@@ -74,7 +77,7 @@ install_system_tools() {
       wanted[$i]=nginx-light
     fi
   done
-  # The tests start nginx and redis themselves; keep package scripts from starting services.
+  # The tests start nginx, haproxy and redis themselves; keep package scripts from starting services.
   local policy=/usr/sbin/policy-rc.d own_policy=0
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null \
@@ -94,8 +97,9 @@ install_system_tools() {
 install_system_tools
 CHROMIUM_PATH="$(find_bin chromium || true)"
 NGINX_PATH="$(find_bin nginx || true)"
+HAPROXY_PATH="$(find_bin haproxy || true)"
 REDIS_SERVER_PATH="$(find_bin redis-server || true)"
-export CHROMIUM_PATH NGINX_PATH REDIS_SERVER_PATH
+export CHROMIUM_PATH NGINX_PATH HAPROXY_PATH REDIS_SERVER_PATH
 
 # --- Node dependencies ---------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@
 // Switchboard:Auth holds the token settings (docs/auth.md), Switchboard:Api:Keys the HTTP API's keys,
 // Switchboard:Cors:Origins the other origins allowed to connect, Switchboard:Demos the demos',
 // Switchboard:Limits the connection and rate limits (docs/protection.md), Switchboard:ForwardedHeaders
-// the trusted proxies whose X-Forwarded-For gives the client's address, Switchboard:Parser the Socket.IO
+// the proxies trusted besides loopback, whose X-Forwarded-* give the client's address, scheme and host,
+// Switchboard:PathBase a prefix the server also answers under (docs/proxies.md), Switchboard:Parser the Socket.IO
 // parser every client must use (json, the default, or msgpack for socket.io-msgpack-parser; docs/parsers.md). It listens
 // on http://127.0.0.1:8080 unless an address is configured. With Switchboard:Redis:Configuration set,
 // the node joins a cluster over Redis (docs/cluster.md).
@@ -30,18 +31,16 @@ builder.Services.Configure<SocketServerOptions>(settings);
 builder.Services.AddSwitchboardJwt(settings.GetSection("Auth"));
 builder.AddRedisCluster(settings.GetSection("Redis"));
 var origins = builder.AddOriginPolicy(settings.GetSection("Cors"));
-var behindProxy = builder.AddTrustedProxies(settings.GetSection("ForwardedHeaders"));
+builder.AddTrustedProxies(settings.GetSection("ForwardedHeaders"));
 var apiKeys = ConfiguredList.Read(settings.GetSection("Api:Keys"));
 builder.Services.AddSingleton<ChatApp>();
 builder.AddDemos();
 
 var app = builder.Build();
 
-if (behindProxy)
-{
-    // First, so the connection limits (Switchboard:Limits) count the client's address, not the proxy's.
-    app.UseForwardedHeaders();
-}
+// First, so the connection limits (Switchboard:Limits) count the client's address, not the proxy's, and
+// every endpoint also answers under Switchboard:PathBase (docs/proxies.md).
+app.UseForwardedHeadersAndPathBase(settings["PathBase"]);
 app.UseOriginPolicy(origins);
 app.UseDefaultFiles();
 app.UseStaticFiles();

@@ -168,7 +168,7 @@ describe('demo pages in Chromium', () => {
     try {
       await page.waitForFunction(() => window.chat?.socket?.connected === true, null, { timeout: TIMEOUT });
       assert.deepEqual(await page.locator('.demos-nav a').evaluateAll((links) => links.map((a) => a.getAttribute('href'))),
-        ['/', '/ticker.html', '/stream.html', '/cursors.html']);
+        ['./', 'ticker.html', 'stream.html', 'cursors.html']);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

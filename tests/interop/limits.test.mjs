@@ -11,12 +11,13 @@ import { startServer, waitFor, withTimeout } from './lib/server.mjs';
 
 const MAX_PER_IP = 3;
 
-function startLimitedServer(limits) {
+function startLimitedServer(limits, args = []) {
   return startServer({
     project: 'src/Switchboard.Server',
     args: [
       '--Switchboard:Demos:TickerInterval=00:00:00',
       ...Object.entries(limits).map(([key, value]) => `--Switchboard:Limits:${key}=${value}`),
+      ...args,
     ],
     env: { 'Logging__LogLevel__Microsoft.AspNetCore': 'Warning' },
   });
@@ -136,9 +137,10 @@ describe('Socket.IO event rate', () => {
 });
 
 describe('behind a trusted proxy', () => {
+  const untrusted = ['--Switchboard:ForwardedHeaders:TrustLoopback=false'];
   let server;
   before(async () => {
-    server = await startLimitedServer({ MaxConnectionsPerIp: 1 });
+    server = await startLimitedServer({ MaxConnectionsPerIp: 1 }, untrusted);
   });
   after(() => server?.stop());
 
@@ -151,7 +153,17 @@ describe('behind a trusted proxy', () => {
     return { status: response.status, end: () => controller.abort() };
   }
 
-  test('X-Forwarded-For is ignored unless the proxy is configured', async () => {
+  async function statuses(url) {
+    const streams = [
+      await streamFor(url, '203.0.113.1'),
+      await streamFor(url, '203.0.113.2'),
+      await streamFor(url, '203.0.113.1'),
+    ];
+    for (const stream of streams) stream.end();
+    return streams.map((s) => s.status);
+  }
+
+  test('X-Forwarded-For is ignored from a sender that is not trusted (TrustLoopback=false, no KnownProxies)', async () => {
     const first = await streamFor(server.url, '203.0.113.1');
     const second = await streamFor(server.url, '203.0.113.2');
     try {
@@ -165,25 +177,14 @@ describe('behind a trusted proxy', () => {
 
   test('with the proxy in KnownProxies each forwarded address has its own limit', async () => {
     await server.stop();
-    server = await startServer({
-      project: 'src/Switchboard.Server',
-      args: [
-        '--Switchboard:Demos:TickerInterval=00:00:00',
-        '--Switchboard:Limits:MaxConnectionsPerIp=1',
-        '--Switchboard:ForwardedHeaders:KnownProxies:0=127.0.0.1',
-      ],
-      env: { 'Logging__LogLevel__Microsoft.AspNetCore': 'Warning' },
-    });
-    const streams = [
-      await streamFor(server.url, '203.0.113.1'),
-      await streamFor(server.url, '203.0.113.2'),
-      await streamFor(server.url, '203.0.113.1'),
-    ];
-    try {
-      assert.deepEqual(streams.map((s) => s.status), [200, 200, 429]);
-    } finally {
-      for (const stream of streams) stream.end();
-    }
+    server = await startLimitedServer({ MaxConnectionsPerIp: 1 }, [...untrusted, '--Switchboard:ForwardedHeaders:KnownProxies:0=127.0.0.1']);
+    assert.deepEqual(await statuses(server.url), [200, 200, 429]);
+  });
+
+  test('by default a proxy on loopback is trusted (docs/proxies.md)', async () => {
+    await server.stop();
+    server = await startLimitedServer({ MaxConnectionsPerIp: 1 });
+    assert.deepEqual(await statuses(server.url), [200, 200, 429]);
   });
 });
 

@@ -6,8 +6,12 @@ public sealed class LongPollOptions
     /// <summary>How long a poll is held when it names no <c>timeout</c>. Default 25 s.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(25);
 
-    /// <summary>The longest a poll may ask to be held; longer requests are held this long. Default 60 s.</summary>
-    public TimeSpan MaxTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// The longest a poll may ask to be held; longer requests are held this long. Default 25 s: it must stay
+    /// below the read timeout of every proxy on the way (nginx 60 s, haproxy's <c>timeout server</c> often
+    /// 30 s), which would otherwise answer a held poll with 504 (docs/proxies.md, "Timeouts").
+    /// </summary>
+    public TimeSpan MaxTimeout { get; set; } = TimeSpan.FromSeconds(25);
 
     /// <summary>The most channels one poll may name. Default 64.</summary>
     public int MaxChannels { get; set; } = 64;

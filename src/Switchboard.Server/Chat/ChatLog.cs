@@ -2,6 +2,9 @@ namespace Switchboard.Server.Chat;
 
 internal static partial class ChatLog
 {
+    [LoggerMessage(1004, LogLevel.Debug, "Socket {SocketId} connected from {Address} (secure: {Secure})")]
+    public static partial void Connected(this ILogger logger, string socketId, string? address, bool secure);
+
     [LoggerMessage(1000, LogLevel.Debug, "Socket {SocketId} joined chat room {Room} as {Nickname}")]
     public static partial void Joined(this ILogger logger, string socketId, string room, string nickname);
 

@@ -22,6 +22,8 @@ internal sealed class ChatMember
             .On(ChatEvents.Typing, _ => RelayAsync(ChatEvents.Typing))
             .On(ChatEvents.StopTyping, _ => RelayAsync(ChatEvents.StopTyping));
         socket.Disconnected += (_, _) => OnDisconnected();
+        // Behind a proxy, what the forwarded headers made of the handshake (docs/proxies.md).
+        app.Logger.Connected(socket.Id, socket.Handshake.Address?.ToString(), socket.Handshake.Secure);
     }
 
     private (string? Room, string Nickname) Current()

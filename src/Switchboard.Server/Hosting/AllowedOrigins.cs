@@ -35,32 +35,25 @@ internal sealed class AllowedOrigins
     }
 
     /// <summary>
-    /// Whether a browser page from <paramref name="origin"/> may open a WebSocket to a request for
-    /// <paramref name="host"/>. Same-origin compares the authority only, not the scheme, so the check
-    /// still holds behind a proxy that terminates TLS.
+    /// Whether a browser page from <paramref name="origin"/> may use a request for <paramref name="host"/>:
+    /// the origin is listed, or it is the request's own host (<see cref="IsSameHost"/>).
     /// </summary>
-    public bool Allows(string origin, HostString host)
-    {
-        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri))
-        {
-            return false;
-        }
-        return string.Equals(uri.Authority, host.Value, StringComparison.OrdinalIgnoreCase)
-            || _origins.Contains(uri.GetLeftPart(UriPartial.Authority));
-    }
+    public bool Allows(string origin, HostString host) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+        && (_origins.Contains(uri.GetLeftPart(UriPartial.Authority)) || IsSameHost(uri, host));
 
     /// <summary>
-    /// <see cref="EngineOptions.AllowRequest"/> for the Socket.IO endpoint: refuses a
-    /// WebSocket handshake or upgrade whose Origin is not allowed. Polling requests pass: CORS decides
-    /// whether a browser may read their answers. Requests without an Origin come from non-browser clients.
+    /// Same-origin as far as the server can tell behind a proxy (docs/proxies.md, "The Origin rule").
+    /// <paramref name="host"/> is the request's <c>Host</c>, or the <c>X-Forwarded-Host</c> of a trusted
+    /// proxy, which the forwarded-headers middleware has put in its place. The scheme is not compared: a
+    /// proxy terminates TLS. A <c>Host</c> with a port must name the origin's port (its scheme's default
+    /// when the origin names none, so <c>https://a.example</c> matches <c>a.example:443</c>); a <c>Host</c>
+    /// without a port matches any port, because proxies configured with nginx's <c>$host</c> drop it.
     /// </summary>
-    public ValueTask<bool> AllowsEngineRequest(EngineRequest request)
-    {
-        var allowed = !request.Query.TryGetValue("transport", out var transport) || transport != "websocket"
-            || !request.Headers.TryGetValue("origin", out var origin)
-            || Allows(origin, new HostString(request.Headers.GetValueOrDefault("host", "")));
-        return ValueTask.FromResult(allowed);
-    }
+    public static bool IsSameHost(Uri origin, HostString host) =>
+        host.HasValue
+        && string.Equals(origin.Host, host.Host, StringComparison.OrdinalIgnoreCase)
+        && (host.Port is not { } port || port == origin.Port);
 
     private static string Normalize(string value, string path)
     {

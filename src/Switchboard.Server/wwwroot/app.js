@@ -22,7 +22,9 @@
   };
 
   const transport = new URLSearchParams(location.search).get('transport');
-  const socket = io(transport === 'polling' || transport === 'websocket' ? { transports: [transport] } : {});
+  // Relative to the page, so the chat also works under a path prefix (Switchboard:PathBase, docs/proxies.md).
+  const path = new URL('socket.io', location.href).pathname;
+  const socket = io({ path, ...(transport === 'polling' || transport === 'websocket' ? { transports: [transport] } : {}) });
   // For the browser tests and for poking around in the console.
   window.chat = { socket };
 

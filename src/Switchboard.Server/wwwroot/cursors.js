@@ -189,7 +189,7 @@
   // --- the connection ------------------------------------------------------------------------------
 
   function connect() {
-    const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`, 'switchboard.v1');
+    const socket = new WebSocket(new URL('ws', location.href).href.replace(/^http/, 'ws'), 'switchboard.v1');
     ws = socket;
     let closing = null; // the server's close push, saying whether to reconnect
     socket.addEventListener('message', (e) => {

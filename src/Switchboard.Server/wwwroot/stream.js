@@ -52,7 +52,7 @@
 
   function open() {
     const s = demo.state;
-    const source = new EventSource(`/sse?channel=${encodeURIComponent(s.channel)}&lastEventId=${encodeURIComponent(s.lastEventId)}`);
+    const source = new EventSource(`sse?channel=${encodeURIComponent(s.channel)}&lastEventId=${encodeURIComponent(s.lastEventId)}`);
     demo.source = source;
     const payload = (e) => JSON.parse(e.data).data;
 
@@ -94,7 +94,7 @@
     el.error.hidden = true;
     el.send.disabled = true;
     try {
-      const res = await fetch('/demo/answers', {
+      const res = await fetch('demo/answers', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ prompt }),

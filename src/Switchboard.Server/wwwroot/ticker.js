@@ -73,7 +73,7 @@
 
   function openEventSource(config) {
     const query = config.channels.map((c) => `channel=${encodeURIComponent(c)}`).join('&');
-    const source = new EventSource(`/sse?${query}`);
+    const source = new EventSource(`sse?${query}`);
     source.addEventListener('subscribed', () => setStatus('live · EventSource', 'connected'));
     source.addEventListener(config.event, (e) => apply(JSON.parse(e.data).data));
     // EventSource reconnects by itself, resuming from the last event id.
@@ -81,7 +81,7 @@
   }
 
   function openWebSocket(config, attempt = 0) {
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+    const ws = new WebSocket(new URL('ws', location.href).href.replace(/^http/, 'ws'));
     let id = 0;
     ws.addEventListener('message', (e) => {
       const frame = JSON.parse(e.data);
@@ -101,7 +101,7 @@
     });
   }
 
-  fetch('/demo/ticker')
+  fetch('demo/ticker')
     .then((res) => (res.ok ? res.json() : Promise.reject(new Error(`HTTP ${res.status}`))))
     .then((config) => {
       buildRows(config.symbols);

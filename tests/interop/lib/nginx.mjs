@@ -38,7 +38,7 @@ function freePort() {
 }
 
 /** Temp-path directives for the modules this nginx was built with (nginx-light lacks some). */
-function tempPaths(binary, dir) {
+export function tempPaths(binary, dir) {
   const built = spawnSync(binary, ['-V'], { encoding: 'utf8' }).stderr ?? '';
   return ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
     .filter((name) => name === 'client_body' || !built.includes(`--without-http_${name}_module`))
@@ -104,6 +104,14 @@ export function startBalancer({ upstreams, timeoutMs = 10_000, attempts = 3 }) {
     .replaceAll('@ACCESS_LOG@', `syslog:server=127.0.0.1:${logPort},tag=probe,nohostname cluster`)
     .replaceAll('@TEMP_PATHS@', tempPaths(binary, dir))
     .replaceAll('@SERVERS@', servers);
+  return start({ render, timeoutMs, attempts });
+}
+
+/**
+ * Starts nginx with a config of the caller's: `render({ dir, binary, port, logPort })` returns it, where
+ * `port` is the free port to listen on and `logPort` the UDP port of the access log (syslog).
+ */
+export function startNginxWith({ render, timeoutMs = 10_000, attempts = 3 }) {
   return start({ render, timeoutMs, attempts });
 }
 
