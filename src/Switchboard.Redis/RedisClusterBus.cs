@@ -226,6 +226,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             return;
         }
         _redis.ConnectionRestored -= OnConnectionRestored;
+        UnwatchPrimary();
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_sentinels is { } sentinels)
         {
@@ -292,6 +293,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         }
         _ready.TrySetResult();
         Log.Started(_log, NodeId);
+        WatchPrimary();
         while (!_stopping.IsCancellationRequested)
         {
             StackExchange.Redis.ChannelMessage message;

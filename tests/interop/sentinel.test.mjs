@@ -294,6 +294,11 @@ describe('Redis Sentinel failover under a steady publisher (issue 12)', { skip: 
     const killedAt = Date.now();
     await killPrimary(topology);
     const failedOverAt = await waitForPrimary(topology, promoted);
+    // Each node says which primary it follows, at start and when it moves (docs/cluster.md).
+    for (const node of nodes) {
+      assert.match(node.output(), new RegExp(`follows the Redis primary \\S*:${oldPrimary.port}\\b`), `${node.id} logged the first primary`);
+      await waitForLog(node, new RegExp(`follows the Redis primary \\S*:${promoted.port}\\b`), 20_000);
+    }
     // The nodes write to the promoted replica: publications answered 200 after it was named, stored there.
     await publisher.okAfter(failedOverAt, 20, 20_000);
     const stored = publisher.log.findLast((e) => e.status === 200);
