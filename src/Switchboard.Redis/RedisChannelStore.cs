@@ -46,8 +46,8 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
     /// </summary>
     internal StoreFence? Fence { get; set; }
 
-    /// <summary>The generation key, the generation followed, and how to recover it from what a refused script found (null: refuse).</summary>
-    internal sealed record StoreFence(RedisKey Key, Func<string?> Current, Func<string, RedisKey, Task<string?>> Recover);
+    /// <summary>The generation key, the generation followed, and how a fenced script is run (<see cref="RedisClusterBus.EvaluateFencedAsync"/>).</summary>
+    internal sealed record StoreFence(RedisKey Key, Func<string?> Current, Func<string, RedisKey[], RedisValue[], int, string, Task<RedisResult>> Evaluate);
 
     /// <summary>The connection the store uses.</summary>
     public IConnectionMultiplexer Redis { get; }
@@ -151,23 +151,7 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
             return await EvaluateAsync(script, nsp, channel, argv).ConfigureAwait(false);
         }
         var keys = ChannelKeys.For(Options.KeyPrefix, nsp, channel);
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await _database.ScriptEvaluateAsync(script, [keys.Log, keys.Meta, fence.Key], [.. argv, generation]).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("NOGEN", StringComparison.Ordinal))
-            {
-                // As for a publication: adopt another generation, start one where Redis really lost its
-                // data, or refuse a server that is not the primary the cluster follows.
-                if (attempt > 0 || await fence.Recover(ex.Message[5..].Trim(), keys.Meta).ConfigureAwait(false) is not { } recovered)
-                {
-                    throw new Cluster.ClusterUnavailableException($"Redis did not answer the read: the server it reached is not the primary the cluster follows ({ex.Message})", ex);
-                }
-                generation = recovered;
-            }
-        }
+        return await fence.Evaluate(script, [keys.Log, keys.Meta, fence.Key], [.. argv, generation], argv.Length, "read").ConfigureAwait(false);
     }
 
     /// <summary>Reads a script's <c>{epoch, top, continuous, entries}</c>.</summary>

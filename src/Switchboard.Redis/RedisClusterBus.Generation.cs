@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using Switchboard.Cluster;
 
 namespace Switchboard.Redis;
 
@@ -29,66 +30,107 @@ public sealed partial class RedisClusterBus
     }
 
     /// <summary>
-    /// The publish script found another generation, or none, on the server it ran on. Another one: a node
-    /// started it after a loss; adopt it. None: without Sentinel the one server lost its data, so start a
-    /// new generation (every epoch is new anyway). With Sentinel, the primary the sentinels name is asked
-    /// directly (where the failed script ran cannot be known: the multiplexer may route the next command
-    /// elsewhere): if it has a generation, the script reached another server (an old primary back empty),
-    /// so the publication is refused (null); if it has none, it lost its data, and the new generation is
-    /// started on it, never through the routing.
+    /// Runs a fenced script (its argument <paramref name="generationAt"/> is the generation the node follows,
+    /// its last key the generation key) and handles a refusal (<c>NOGEN &lt;found&gt;</c>, nothing written):
+    /// another generation found, a node started it after a loss: adopt it and run again. None found:
+    /// without Sentinel the one server lost its data, so a new generation is started and the script runs
+    /// again. With Sentinel, the primary the sentinels name is asked directly (where the refused script ran
+    /// cannot be known: the multiplexer may route the next command elsewhere): if it holds a generation,
+    /// the script reached another server (an old primary back empty, until Sentinel demotes it), so the
+    /// script runs on the named primary itself; if it holds none, it lost its data, and the new generation
+    /// is started on it, never through the routing. Throws <see cref="ClusterUnavailableException"/> when
+    /// no server the cluster follows takes it.
     /// </summary>
-    private async Task<string?> RecoverGenerationAsync(string found, RedisKey routedBy)
+    internal async Task<RedisResult> EvaluateFencedAsync(string script, RedisKey[] keys, RedisValue[] argv, int generationAt, string what)
     {
+        RedisServerException refused;
+        try
+        {
+            return await _database.ScriptEvaluateAsync(script, keys, argv).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOGEN", StringComparison.Ordinal) || ex.Message.StartsWith("READONLY", StringComparison.Ordinal))
+        {
+            refused = ex;
+        }
+        var configuration = ConfigurationOptions.Parse(_redis.Configuration);
+        var readOnly = refused.Message.StartsWith("READONLY", StringComparison.Ordinal);
+        if (readOnly && string.IsNullOrEmpty(configuration.ServiceName))
+        {
+            // A replica without Sentinel: nobody to ask which server to write to.
+            throw refused;
+        }
+        // READONLY: the multiplexer still writes to a server that is now a replica (a failover under way):
+        // the sentinels' primary is asked directly, as for an empty server.
+        var found = readOnly ? "" : refused.Message[5..].Trim();
         if (found.Length > 0)
         {
             Log.GenerationAdopted(_log, NodeId, found);
             _generation = found;
-            return found;
+            argv[generationAt] = found;
+            return await RunAgainAsync(() => _database.ScriptEvaluateAsync(script, keys, argv)).ConfigureAwait(false);
         }
-        var configuration = ConfigurationOptions.Parse(_redis.Configuration);
         if (string.IsNullOrEmpty(configuration.ServiceName))
         {
             var generation = await EnsureGenerationAsync().ConfigureAwait(false);
-            Log.GenerationStarted(_log, NodeId, generation, (await _database.IdentifyEndpointAsync(routedBy).ConfigureAwait(false))?.ToString() ?? "?");
-            return generation;
+            Log.GenerationStarted(_log, NodeId, generation, (await _database.IdentifyEndpointAsync(keys[^1]).ConfigureAwait(false))?.ToString() ?? "?");
+            argv[generationAt] = generation;
+            return await RunAgainAsync(() => _database.ScriptEvaluateAsync(script, keys, argv)).ConfigureAwait(false);
         }
         if (await SentinelPrimaryAsync(configuration).ConfigureAwait(false) is not { } primary)
         {
             // No sentinel answers: nobody can confirm which server is the primary; refuse rather than guess.
             LogFenced("?", "no sentinel answered");
-            return null;
+            throw Fenced("no sentinel answered");
+        }
+        if (_options.Store.Database > 0)
+        {
+            // A command sent to one server runs in database 0: only the default database can be asked.
+            LogFenced(primary.ToString() ?? "?", "a database other than 0");
+            throw Fenced($"{primary} could not be asked directly (database {_options.Store.Database})");
         }
         try
         {
-            if (_options.Store.Database > 0)
-            {
-                // A command sent to one server runs in database 0: only the default database can be asked.
-                LogFenced(primary.ToString() ?? "?", "a database other than 0");
-                return null;
-            }
             var server = _redis.GetServer(primary);
-            var held = (string?)await server.ExecuteAsync("GET", _generationKey).ConfigureAwait(false);
-            if (held is not null)
+            var held = (string?)await server.ExecuteAsync("GET", keys[^1]).ConfigureAwait(false);
+            if (held is null)
             {
-                LogFenced(primary.ToString() ?? "?", "the publication reached a server without the generation (an old primary back empty?)");
-                if (held != _generation)
-                {
-                    Log.GenerationAdopted(_log, NodeId, held);
-                    _generation = held;
-                }
-                return null;
+                await server.ExecuteAsync("SET", keys[^1], NewId(), "NX").ConfigureAwait(false);
+                held = (string?)await server.ExecuteAsync("GET", keys[^1]).ConfigureAwait(false) ?? throw new RedisException("The cluster generation could not be read back.");
+                Log.GenerationStarted(_log, NodeId, held, primary.ToString() ?? "?");
             }
-            await server.ExecuteAsync("SET", _generationKey, NewId(), "NX").ConfigureAwait(false);
-            var started = (string?)await server.ExecuteAsync("GET", _generationKey).ConfigureAwait(false) ?? throw new RedisException("The cluster generation could not be read back.");
-            _generation = started;
-            Log.GenerationStarted(_log, NodeId, started, primary.ToString() ?? "?");
-            return started;
+            else if (!readOnly)
+            {
+                LogFenced(primary.ToString() ?? "?", $"the {what} reached a server without the generation (an old primary back empty?); sent to the sentinels' primary instead");
+            }
+            if (held != _generation)
+            {
+                Log.GenerationAdopted(_log, NodeId, held);
+                _generation = held;
+            }
+            argv[generationAt] = held;
+            object[] evaluate = [script, keys.Length, .. keys.Select(k => (object)k), .. argv.Select(v => (object)v)];
+            return await RunAgainAsync(() => server.ExecuteAsync("EVAL", evaluate)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ArgumentException)
         {
             // The named primary is not reachable from here (or not one of the multiplexer's servers): refuse.
             LogFenced(primary.ToString() ?? "?", ex.Message);
-            return null;
+            throw Fenced($"{primary} could not be reached: {ex.Message}");
+        }
+
+        ClusterUnavailableException Fenced(string why) =>
+            new($"Redis did not take the {what}: the server it reached is not the primary the cluster follows ({why})", refused);
+
+        async Task<RedisResult> RunAgainAsync(Func<Task<RedisResult>> run)
+        {
+            try
+            {
+                return await run().ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOGEN", StringComparison.Ordinal))
+            {
+                throw Fenced(ex.Message);
+            }
         }
     }
 

@@ -54,7 +54,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         _nodeInterest = $"{_prefix}node-interest:{NodeId}";
         _log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Cluster");
         Sessions = new RedisSessionStore(this, _database, _prefix, _options.SessionLease, _log);
-        Store = new RedisChannelStore(redis, _options.Store) { Fence = new(_generationKey, () => _generation, RecoverGenerationAsync) };
+        Store = new RedisChannelStore(redis, _options.Store) { Fence = new(_generationKey, () => _generation, EvaluateFencedAsync) };
     }
 
     public string NodeId { get; }
@@ -120,28 +120,15 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         keys.Add(_generationKey);
         StoredPublication.AddFields(argv, publication.Publication, withSeq: false);
         RedisResult[] result;
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            try
-            {
-                result = (RedisResult[])(await _database.ScriptEvaluateAsync(ClusterScripts.Publish, [.. keys], [.. argv]).ConfigureAwait(false))!;
-                break;
-            }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("NOGEN", StringComparison.Ordinal))
-            {
-                // Nothing was written. Another generation (or none) on the server the script ran on: adopt
-                // it, start one where the cluster really follows this server, or refuse (fenced).
-                if (attempt > 0 || await RecoverGenerationAsync(ex.Message[5..].Trim(), SequenceKey(nsp)).ConfigureAwait(false) is not { } generation)
-                {
-                    throw new ClusterUnavailableException($"Redis did not take the publication: the server it reached is not the primary the cluster follows ({ex.Message})", ex);
-                }
-                argv[7] = generation;
-            }
-            catch (Exception ex) when (IsUnavailable(ex))
-            {
-                // Not stored, not delivered (or we cannot tell): the caller must not report a success.
-                throw new ClusterUnavailableException($"Redis did not take the publication: {ex.Message}", ex);
-            }
+            // Fenced: argument 8 (index 7) is the generation; nothing is written on a server without it.
+            result = (RedisResult[])(await EvaluateFencedAsync(ClusterScripts.Publish, [.. keys], [.. argv], 7, "publication").ConfigureAwait(false))!;
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            // Not stored, not delivered (or we cannot tell): the caller must not report a success.
+            throw new ClusterUnavailableException($"Redis did not take the publication: {ex.Message}", ex);
         }
         var positions = new Dictionary<string, StreamPosition>(publication.Channels.Count, StringComparer.Ordinal);
         for (var i = 2; i + 2 < result.Length; i += 3)
