@@ -47,6 +47,10 @@ public sealed partial class RedisClusterBus
     /// <summary>Logs the primary when it is not the one last logged.</summary>
     private void ReportPrimary()
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
         var primary = Primary ?? "none";
         if (Interlocked.Exchange(ref _reportedPrimary, primary) != primary)
         {
