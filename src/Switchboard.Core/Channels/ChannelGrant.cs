@@ -66,7 +66,9 @@ public readonly record struct ChannelAuthResult(ChannelGrant? Grant, ChannelAuth
 /// </summary>
 public interface IChannelAuthorizer
 {
+    /// <summary>Judges a token: a grant, or the reason it is refused.</summary>
     /// <param name="token">The token the client presented, or null when it presented none.</param>
+    /// <param name="cancellationToken">Ends a lookup (a JWKS fetch) when the request is gone.</param>
     ValueTask<ChannelAuthResult> AuthorizeAsync(string? token, CancellationToken cancellationToken = default);
 }
 

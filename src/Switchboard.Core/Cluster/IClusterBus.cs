@@ -68,8 +68,10 @@ public interface IClusterSink
 }
 
 /// <summary>A publication on its way into the cluster: the channels that keep it, and every room it is emitted to.</summary>
+/// <param name="Namespace">The Socket.IO namespace the publication belongs to.</param>
 /// <param name="Rooms">Every room targeted (a Socket.IO emit's rooms, socket id rooms included).</param>
 /// <param name="Channels">The rooms that are channels with history, with their history policies.</param>
+/// <param name="Publication">The publication itself.</param>
 public sealed record ClusterPublication(string Namespace, IReadOnlyList<string> Rooms, IReadOnlyList<(string Channel, HistoryPolicy Policy)> Channels, Publication Publication);
 
 /// <summary>What a durable publication got: its sequence number (and epoch) and its place in each channel.</summary>
@@ -82,8 +84,12 @@ public sealed record ClusterDelivery(string Namespace, string SequenceEpoch, IRe
 public sealed record ClusterBroadcast(string Namespace, EncodedPacket Packet, BroadcastOptions Options);
 
 /// <summary>A request from one node to the others (cluster-wide operations: fetch, join, leave, disconnect, acks, server-side emits).</summary>
+/// <param name="Namespace">The Socket.IO namespace the request is about.</param>
+/// <param name="Id">The request's id, which its replies carry.</param>
+/// <param name="Origin">The id of the node that asks, where the replies go.</param>
 /// <param name="Kind">What is asked; the body's format depends on it (<see cref="ClusterWire"/>).</param>
 /// <param name="Rooms">The rooms whose member nodes are asked; none asks every node.</param>
+/// <param name="Body">The request's arguments, encoded as <see cref="ClusterWire"/> says for its kind.</param>
 public sealed record ClusterRequest(string Namespace, string Id, string Origin, string Kind, IReadOnlyCollection<string> Rooms, ReadOnlyMemory<byte> Body);
 
 /// <summary>An answer to a request, sent to the node that asked (<paramref name="To"/>); a request may get several from one node.</summary>

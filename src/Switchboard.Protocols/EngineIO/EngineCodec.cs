@@ -116,7 +116,7 @@ public static class EngineCodec
 
     /// <summary>
     /// Writes one packet as a record of a polling payload, preceded by a separator unless it is the first.
-    /// <paramref name="encodedText"/> packets already hold their type digit.
+    /// Text packets in <paramref name="encoded"/> already hold their type digit.
     /// </summary>
     public static void WritePayloadRecord(IBufferWriter<byte> output, ReadOnlySpan<byte> encoded, bool isBinary, bool first)
     {

@@ -34,7 +34,7 @@ public static class SocketJson
 
     /// <summary>
     /// While alive on the current thread, binary values written by the serializer become placeholders
-    /// collected into <see cref="Attachments"/>, and placeholders read resolve against the given list.
+    /// collected into the list given to <see cref="ForWriting"/>, and placeholders read resolve against the given list.
     /// </summary>
     public ref struct AttachmentScope
     {
