@@ -68,6 +68,7 @@ public sealed class JwtChannelAuthorizer : IChannelAuthorizer
     /// <summary>Whether any key is configured (without one, only anonymous access works).</summary>
     public bool HasKeys { get; }
 
+    /// <inheritdoc/>
     public async ValueTask<ChannelAuthResult> AuthorizeAsync(string? token, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(token))

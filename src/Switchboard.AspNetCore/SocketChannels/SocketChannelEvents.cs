@@ -17,8 +17,11 @@ namespace Switchboard.AspNetCore.SocketChannels;
 /// </summary>
 public sealed class SocketChannelEvents
 {
+    /// <summary>The event a client subscribes with.</summary>
     public const string Subscribe = "subscribe";
+    /// <summary>The event a client unsubscribes with.</summary>
     public const string Unsubscribe = "unsubscribe";
+    /// <summary>The event a client publishes with.</summary>
     public const string Publish = "publish";
 
     /// <summary>The <see cref="Socket.Data"/> key of the socket's grant; kept with the data across connection state recovery.</summary>
@@ -27,6 +30,9 @@ public sealed class SocketChannelEvents
     private readonly IChannelAuthorizer _authorizer;
     private readonly ILogger _logger;
 
+    /// <summary>The channel events, with grants from <paramref name="authorizer"/>.</summary>
+    /// <param name="authorizer">Turns the client's token into a grant.</param>
+    /// <param name="logger">Where failures are logged; none when null.</param>
     public SocketChannelEvents(IChannelAuthorizer authorizer, ILogger? logger = null)
     {
         _authorizer = authorizer;
@@ -204,6 +210,7 @@ public sealed class SocketChannelEvents
     }
 }
 
+/// <summary>Serving channels to Socket.IO clients.</summary>
 public static class SocketChannelEventsExtensions
 {
     /// <summary>

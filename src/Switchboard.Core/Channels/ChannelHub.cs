@@ -57,6 +57,7 @@ public sealed class ChannelHub
     /// </summary>
     public string Epoch => _epoch;
 
+    /// <summary>Where the namespace's channel history is kept.</summary>
     public IChannelStore Store => _store;
 
     /// <summary>The namespace's channel settings.</summary>
@@ -399,6 +400,7 @@ public sealed class ChannelHub
         }
     }
 
+    /// <summary>Stops delivering <paramref name="channel"/> to <paramref name="subscriber"/>.</summary>
     public void Unsubscribe(string channel, IChannelSubscriber subscriber)
     {
         var removed = false;
@@ -584,6 +586,7 @@ public sealed class ChannelHub
         }
     }
 
+    /// <summary>Forgets a connection that has ended.</summary>
     public void Unregister(IChannelConnection connection) =>
         _connections.TryRemove(new KeyValuePair<string, IChannelConnection>(connection.ConnectionId, connection));
 
@@ -681,6 +684,7 @@ public sealed class ChannelHub
         return members;
     }
 
+    /// <summary>Reads up to <paramref name="limit"/> publications of <paramref name="channel"/> after <paramref name="since"/> (the newest when null).</summary>
     public ValueTask<HistoryRead> HistoryAsync(string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default) =>
         _store.ReadAsync(_namespace.Name, channel, since, limit, cancellationToken);
 

@@ -58,12 +58,16 @@ public interface IClusterBus
 /// <summary>Where a bus delivers what it receives, in the cluster's order, one message at a time.</summary>
 public interface IClusterSink
 {
+    /// <summary>A durable publication reached this node: deliver it to local subscribers in sequence order.</summary>
     ValueTask OnPublicationAsync(ClusterDelivery delivery);
 
+    /// <summary>A non-durable broadcast from another node: deliver it to local sockets.</summary>
     void OnBroadcast(ClusterBroadcast broadcast);
 
+    /// <summary>A request from another node: carry it out and reply.</summary>
     void OnRequest(ClusterRequest request);
 
+    /// <summary>A reply to a request this node made.</summary>
     void OnReply(ClusterReply reply);
 }
 

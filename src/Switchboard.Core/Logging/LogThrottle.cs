@@ -32,6 +32,7 @@ public sealed partial class LogThrottle
     /// <summary>Logs every line: for tests that await each refusal's log line.</summary>
     public static LogThrottle None { get; } = new(TimeSpan.Zero);
 
+    /// <summary>At most one line per kind in this time.</summary>
     public TimeSpan Interval { get; }
 
     /// <summary>

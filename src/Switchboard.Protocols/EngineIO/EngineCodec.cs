@@ -10,7 +10,9 @@ namespace Switchboard.Protocols.EngineIO;
 /// </summary>
 public static class EngineCodec
 {
+    /// <summary>The byte between two packets of a polling payload (0x1E, the record separator).</summary>
     public const byte RecordSeparator = 0x1E;
+    /// <summary>The prefix of a base64-encoded binary packet in a text payload (<c>b</c>).</summary>
     public const byte BinaryMarker = (byte)'b';
 
     /// <summary>Parses one text packet (a WebSocket text frame, or one record of a polling payload).</summary>
