@@ -56,6 +56,7 @@ install_system_tools() {
   find_bin openssl >/dev/null || wanted+=(openssl)
   find_bin redis-server >/dev/null || wanted+=(redis-server)
   find_bin afl-fuzz >/dev/null || wanted+=(afl++)
+  find_bin systemd-analyze >/dev/null || wanted+=(systemd)
   [ ${#wanted[@]} -eq 0 ] && return 0
 
   section "installing system packages"
@@ -202,6 +203,33 @@ for suite in tests/interop/*.test.mjs; do
   record node "$name" "$passed" "$failed" "$note"
 done
 
+# --- packages ------------------------------------------------------------------------------------
+# The four library packages as an application gets them (tests/pack/run.sh, docs/packages.md): packed
+# into a folder, their metadata checked, samples/PackageSmoke restored from that folder alone, run on a
+# loopback port with socket.io-client connected, stopped with SIGTERM; and deploy/switchboard.service
+# checked with systemd-analyze verify. It prints "N passed, N failed".
+
+section "pack"
+out="$RESULTS/pack"
+rm -rf "$out"
+mkdir -p "$out"
+PACK_SMOKE_OUT="$out/work" timeout -k 10 300 bash tests/pack/run.sh 2>&1 | tee "$out/pack.log"
+rc=${PIPESTATUS[0]}
+line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/pack.log" | tail -n 1)"
+if [ -z "$line" ]; then
+  unrunnable=1
+  record pack packages 0 1 "no summary line (exit $rc)"
+else
+  passed="${line%% passed*}"
+  failed="${line#*, }"
+  failed="${failed%% failed*}"
+  if [ $rc -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1
+    unrunnable=1
+  fi
+  record pack packages "$passed" "$failed"
+fi
+
 # --- benchmark smoke -----------------------------------------------------------------------------
 # Every benchmark scenario against Switchboard and the peers with a few hundred connections, so the
 # bench keeps working; it fails on things not working, never on the numbers (docs/performance.md).
@@ -343,6 +371,9 @@ for dir in "$RESULTS"/*/; do
     failures+=("$(basename "$dir"):"$'\n'"$(trx_failures "$dir")")
   fi
 done
+if grep -qs '^not ok ' "$RESULTS/pack/pack.log"; then
+  failures+=("pack:"$'\n'"$(grep '^not ok ' "$RESULTS/pack/pack.log" | head -n 10 | sed 's/^/  /')")
+fi
 if grep -qs '^fuzz-result [^ ]* fail' "$RESULTS/fuzz/fuzz.log"; then
   failures+=("fuzz:"$'\n'"$(grep -E '^(CRASH|input \(|fuzz-result [^ ]* fail)' "$RESULTS/fuzz/fuzz.log" | head -n 20 | sed 's/^/  /')")
 fi

@@ -13,6 +13,7 @@ using Switchboard.SocketIO;
 
 namespace Switchboard.AspNetCore;
 
+/// <summary>Mapping Socket.IO and Engine.IO endpoints.</summary>
 public static class SwitchboardEndpointRouteBuilderExtensions
 {
     /// <summary>

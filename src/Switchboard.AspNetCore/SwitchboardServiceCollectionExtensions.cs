@@ -10,6 +10,7 @@ using Switchboard.Logging;
 
 namespace Switchboard.AspNetCore;
 
+/// <summary>Registering Switchboard's services.</summary>
 public static class SwitchboardServiceCollectionExtensions
 {
     /// <summary>

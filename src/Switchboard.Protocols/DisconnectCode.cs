@@ -72,5 +72,6 @@ public sealed class DisconnectCode
     /// <summary>The code named <paramref name="code"/>, or null.</summary>
     public static DisconnectCode? Find(string? code) => All.FirstOrDefault(c => c.Code == code);
 
+    /// <summary>The code's wire name, e.g. <c>shutdown</c>.</summary>
     public override string ToString() => Code;
 }

@@ -15,8 +15,10 @@ public static class JsonLimits
     /// </summary>
     public const int MaxDepth = 64;
 
+    /// <summary>Reader options with <see cref="MaxDepth"/>.</summary>
     public static JsonReaderOptions ReaderOptions => new() { MaxDepth = MaxDepth };
 
+    /// <summary><see cref="JsonDocument"/> options with <see cref="MaxDepth"/>.</summary>
     public static JsonDocumentOptions DocumentOptions => new() { MaxDepth = MaxDepth };
 
     /// <summary>

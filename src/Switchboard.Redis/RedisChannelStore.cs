@@ -52,6 +52,7 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
     /// <summary>The connection the store uses.</summary>
     public IConnectionMultiplexer Redis { get; }
 
+    /// <summary>The key prefix and limits the store was made with.</summary>
     public RedisChannelStoreOptions Options { get; }
 
     /// <inheritdoc />
@@ -86,6 +87,7 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
         return parsed;
     }
 
+    /// <inheritdoc/>
     public async ValueTask<StreamPosition> AppendAsync(string nsp, string channel, Publication publication, HistoryPolicy policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(publication);
@@ -107,6 +109,7 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
         return new StreamPosition((long)result[1], (string)result[0]!);
     }
 
+    /// <inheritdoc/>
     public async ValueTask<HistoryRead> ReadAsync(string nsp, string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default)
     {
         var task = since is { } from
@@ -115,18 +118,21 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
         return ToHistoryRead(channel, await task.WaitAsync(cancellationToken).ConfigureAwait(false));
     }
 
+    /// <inheritdoc/>
     public async ValueTask<HistoryRead> ReadAfterSeqAsync(string nsp, string channel, long seq, CancellationToken cancellationToken = default)
     {
         var result = await ReadAsync(ChannelScripts.ReadAfterSeq, nsp, channel, [NewEpoch(), Now(), _idleExpiry, seq]).WaitAsync(cancellationToken).ConfigureAwait(false);
         return ToHistoryRead(channel, result);
     }
 
+    /// <inheritdoc/>
     public async ValueTask<StreamPosition> GetPositionAsync(string nsp, string channel, CancellationToken cancellationToken = default)
     {
         var result = (RedisResult[])(await ReadAsync(ChannelScripts.Position, nsp, channel, [NewEpoch(), Now(), _idleExpiry]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
         return new StreamPosition((long)result[1], (string)result[0]!);
     }
 
+    /// <summary>Closes the Redis connection when the store opened it itself.</summary>
     public void Dispose()
     {
         if (_ownsConnection)
@@ -135,6 +141,7 @@ public sealed class RedisChannelStore : IChannelStore, IDisposable, IAsyncDispos
         }
     }
 
+    /// <summary>Closes the Redis connection when the store opened it itself.</summary>
     public ValueTask DisposeAsync() => _ownsConnection ? Redis.DisposeAsync() : ValueTask.CompletedTask;
 
     private Task<RedisResult> EvaluateAsync(string script, string nsp, string channel, RedisValue[] argv)

@@ -38,6 +38,10 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     private Task? _heartbeatLoop;
     private int _disposed;
 
+    /// <summary>A cluster node over <paramref name="redis"/>; it registers and subscribes in the background (see <see cref="Ready"/>).</summary>
+    /// <param name="redis">The connection, owned by the caller.</param>
+    /// <param name="options">The node id, key prefix and timings; defaults when null.</param>
+    /// <param name="loggers">Where the bus logs; none when null.</param>
     public RedisClusterBus(IConnectionMultiplexer redis, RedisClusterOptions? options = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
@@ -57,11 +61,13 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         Store = new RedisChannelStore(redis, _options.Store) { Fence = new(_generationKey, () => _generation, EvaluateFencedAsync) };
     }
 
+    /// <inheritdoc/>
     public string NodeId { get; }
 
     /// <summary>The connection the bus uses (shared with what wraps it, such as the Socket.IO adapter bridge).</summary>
     internal IConnectionMultiplexer Connection => _redis;
 
+    /// <inheritdoc/>
     public IClusterSessionStore? Sessions { get; }
 
     /// <summary>The channel history the bus appends to; give it to <c>SocketServerOptions.ChannelStore</c>.</summary>
@@ -70,6 +76,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     /// <summary>Completes once the inbox is subscribed and the node registered (it retries until Redis answers).</summary>
     public Task Ready => _ready.Task;
 
+    /// <inheritdoc/>
     public void Attach(IClusterSink sink)
     {
         if (Interlocked.CompareExchange(ref _sink, sink, null) is not null)
@@ -81,6 +88,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         _heartbeatLoop = Task.Run(RunHeartbeatAsync);
     }
 
+    /// <inheritdoc/>
     public async ValueTask<ClusterPublished> PublishAsync(ClusterPublication publication, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -138,12 +146,15 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         return new ClusterPublished((string)result[0]!, (long)result[1], positions);
     }
 
+    /// <inheritdoc/>
     public async ValueTask BroadcastAsync(ClusterBroadcast broadcast, CancellationToken cancellationToken = default) =>
         await SendToMembersAsync(broadcast.Namespace, broadcast.Options.Rooms, ClusterMessage.Broadcast(broadcast), cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc/>
     public ValueTask<int> RequestAsync(ClusterRequest request, CancellationToken cancellationToken = default) =>
         SendToMembersAsync(request.Namespace, request.Rooms, ClusterMessage.Request(request), cancellationToken);
 
+    /// <inheritdoc/>
     public async ValueTask ReplyAsync(ClusterReply reply, CancellationToken cancellationToken = default) =>
         await _database.PublishAsync(RedisChannel.Literal(_inboxPrefix + reply.To), ClusterMessage.Reply(reply)).WaitAsync(cancellationToken).ConfigureAwait(false);
 
@@ -160,6 +171,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         return (int)reached;
     }
 
+    /// <inheritdoc/>
     public async ValueTask AddInterestAsync(string nsp, string channel)
     {
         lock (_interest)
@@ -169,6 +181,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.AddInterest, [InterestKey(nsp, channel), _nodeInterest], [NodeId]), "register the room").ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public void RemoveInterest(string nsp, string channel)
     {
         lock (_interest)
@@ -178,6 +191,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         _ = Observe(_database.ScriptEvaluateAsync(ClusterScripts.RemoveInterest, [InterestKey(nsp, channel), _nodeInterest], [NodeId]));
     }
 
+    /// <inheritdoc/>
     public async ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels)
     {
         var keys = new List<RedisKey>(2 + 2 * channels.Count) { SequenceKey(nsp) };
@@ -200,12 +214,14 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.RestartRewound, [.. keys], [.. argv]), "replace the epochs that went back").ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default)
     {
         var epoch = await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.SequenceEpoch, [SequenceKey(nsp)], [NewId()]), "read the sequence epoch").WaitAsync(cancellationToken).ConfigureAwait(false);
         return (string)epoch!;
     }
 
+    /// <summary>Leaves the cluster: unregisters the node and unsubscribes; the connection stays the caller's.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -3,6 +3,7 @@ using Switchboard.SocketIO;
 
 namespace Switchboard.Redis;
 
+/// <summary>Keeping channel history in Redis (<see cref="RedisChannelStore"/>).</summary>
 public static class RedisSocketServerOptionsExtensions
 {
     /// <summary>

@@ -9,6 +9,7 @@ namespace Switchboard.AspNetCore.Auth;
 /// </summary>
 public sealed class JwtAuthorizerOptions
 {
+    /// <summary>The configuration section the standalone server binds these options from.</summary>
     public const string SectionName = "Switchboard:Auth";
 
     /// <summary>The HS256 shared secret: its UTF-8 bytes are the key, at least 32 of them.</summary>
@@ -57,6 +58,7 @@ public sealed class JwtAuthorizerOptions
 /// </summary>
 public sealed class AnonymousAccess
 {
+    /// <summary>Whether clients without a token are let in at all.</summary>
     public bool Enabled { get; set; }
 
     /// <summary>Channel patterns (<c>*</c> any run of characters, <c>?</c> one) an anonymous client may subscribe to.</summary>

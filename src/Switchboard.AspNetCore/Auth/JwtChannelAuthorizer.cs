@@ -29,6 +29,10 @@ public sealed class JwtChannelAuthorizer : IChannelAuthorizer
     /// </summary>
     public LogThrottle Refusals { get; init; } = LogThrottle.None;
 
+    /// <summary>An authorizer that validates JWTs as <paramref name="options"/> say.</summary>
+    /// <param name="options">Keys, issuers, audiences and the anonymous grant.</param>
+    /// <param name="time">The clock tokens' lifetimes are checked against; the system clock when null.</param>
+    /// <param name="logger">Where refusals and key loading problems are logged; none when null.</param>
     /// <param name="baseDirectory">Where relative key file paths start (the content root); the current directory when null.</param>
     public JwtChannelAuthorizer(JwtAuthorizerOptions options, TimeProvider? time = null, ILogger<JwtChannelAuthorizer>? logger = null, string? baseDirectory = null)
     {
@@ -64,6 +68,7 @@ public sealed class JwtChannelAuthorizer : IChannelAuthorizer
     /// <summary>Whether any key is configured (without one, only anonymous access works).</summary>
     public bool HasKeys { get; }
 
+    /// <inheritdoc/>
     public async ValueTask<ChannelAuthResult> AuthorizeAsync(string? token, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(token))

@@ -12,7 +12,9 @@ namespace Switchboard.AspNetCore.Auth;
 /// </summary>
 public sealed class JwtSigningKeys
 {
+    /// <summary>The shortest HS256 secret accepted, in bytes.</summary>
     public const int MinSecretBytes = 32;
+    /// <summary>The smallest RSA key accepted, in bits.</summary>
     public const int MinRsaBits = 2048;
 
     private JwtSigningKeys(IReadOnlyList<SecurityKey> keys, IReadOnlyList<string> algorithms, IReadOnlyList<string> skipped)
@@ -22,8 +24,10 @@ public sealed class JwtSigningKeys
         Skipped = skipped;
     }
 
+    /// <summary>The keys a token's signature is checked against.</summary>
     public IReadOnlyList<SecurityKey> Keys { get; }
 
+    /// <summary>The algorithms allowed, one per kind of key present.</summary>
     public IReadOnlyList<string> Algorithms { get; }
 
     /// <summary>JWKS entries left out (encryption keys, other key types or curves), each with the reason.</summary>

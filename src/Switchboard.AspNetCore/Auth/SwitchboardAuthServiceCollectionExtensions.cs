@@ -9,6 +9,7 @@ using Switchboard.Logging;
 
 namespace Switchboard.AspNetCore.Auth;
 
+/// <summary>Registering the JWT channel authorizer.</summary>
 public static class SwitchboardAuthServiceCollectionExtensions
 {
     /// <summary>

@@ -15,6 +15,7 @@ namespace Switchboard.AspNetCore.Channels;
 /// </summary>
 public static class ChannelCursor
 {
+    /// <summary>The cursor format's version prefix.</summary>
     public const string Version = "v1";
     private const char SegmentSeparator = '~';
     private const char EpochMark = '.';
@@ -23,6 +24,7 @@ public static class ChannelCursor
     private const int MaxLongDigits = 20; // what a long can take when written, sign included
     private const int MaxEpochLength = 256;
 
+    /// <summary>The cursor of the given positions, in the order the request listed its channels.</summary>
     public static string Format(ReadOnlySpan<StreamPosition> positions)
     {
         var length = MaxLength(positions);

@@ -13,9 +13,12 @@ namespace Switchboard.AspNetCore.Channels;
 /// </summary>
 public static class ChannelRequestAuth
 {
+    /// <summary>The query parameter a token may come in.</summary>
     public const string QueryParameter = "token";
+    /// <summary>The cookie a token may come in.</summary>
     public const string CookieName = "sb_token";
 
+    /// <summary>The request's token (header, then query, then cookie), or null.</summary>
     public static string? ReadToken(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
@@ -31,6 +34,7 @@ public static class ChannelRequestAuth
         return request.Cookies.TryGetValue(CookieName, out var cookie) && cookie.Length > 0 ? cookie : null;
     }
 
+    /// <summary>The grant of the request's token from the registered authorizer (everything allowed when none is registered).</summary>
     public static ValueTask<ChannelAuthResult> AuthorizeAsync(HttpContext context)
     {
         var authorizer = context.RequestServices.GetService<IChannelAuthorizer>() ?? new AllowAllChannelAuthorizer();

@@ -33,6 +33,13 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     private CloseInfo? _close;
 
 
+    /// <summary>A connection of the plain WebSocket protocol over an accepted <paramref name="socket"/>.</summary>
+    /// <param name="nsp">The namespace whose channels it reaches.</param>
+    /// <param name="grant">What the client may subscribe to and publish on.</param>
+    /// <param name="socket">The accepted WebSocket.</param>
+    /// <param name="options">Queue budget, send timeout and heartbeat.</param>
+    /// <param name="logger">Where the connection's problems are logged.</param>
+    /// <param name="time">The clock for the heartbeat and send timeout.</param>
     /// <param name="abort">Drops the underlying connection (<c>HttpContext.Abort</c>): the one thing that frees a send blocked by a client that stopped reading.</param>
     public PlainWebSocketConnection(Namespace nsp, ChannelGrant grant, WebSocket socket, PlainWebSocketOptions options, ILogger logger, TimeProvider time, Action abort)
         : base(nsp.Channels, "websocket", grant)

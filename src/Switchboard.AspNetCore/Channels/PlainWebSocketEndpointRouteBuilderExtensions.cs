@@ -9,6 +9,7 @@ using Switchboard.SocketIO;
 
 namespace Switchboard.AspNetCore;
 
+/// <summary>Mapping the plain WebSocket channel protocol (docs/protocols/websocket.md).</summary>
 public static class PlainWebSocketEndpointRouteBuilderExtensions
 {
     /// <summary>

@@ -10,6 +10,7 @@ namespace Switchboard.AspNetCore.Limits;
 /// <summary>Why a new connection was refused, or that it was admitted.</summary>
 public enum Admission
 {
+    /// <summary>The connection may open.</summary>
     Admitted,
 
     /// <summary>The server holds <see cref="LimitOptions.MaxConnections"/> connections.</summary>
@@ -45,6 +46,10 @@ public sealed partial class ConnectionLimiter : IDisposable
     private readonly long[] _lastLog = new long[4];
     private int _connections;
 
+    /// <summary>A limiter enforcing <paramref name="options"/>.</summary>
+    /// <param name="options">The connection limits.</param>
+    /// <param name="time">The clock of the handshake rate.</param>
+    /// <param name="logger">Where refusals are logged (throttled).</param>
     public ConnectionLimiter(LimitOptions options, TimeProvider time, ILogger logger)
     {
         _options = options;
@@ -179,6 +184,7 @@ public sealed partial class ConnectionLimiter : IDisposable
         _ => "",
     };
 
+    /// <summary>The message a refused client is given for <paramref name="admission"/>.</summary>
     public static string Message(Admission admission) => admission switch
     {
         Admission.TooManyConnections => "the server holds as many connections as it may; retry later",
@@ -244,6 +250,7 @@ public sealed partial class ConnectionLimiter : IDisposable
         }
     }
 
+    /// <summary>Stops the periodic sweep of idle per-address entries.</summary>
     public void Dispose() => _sweeper.Dispose();
 
     private sealed class Address

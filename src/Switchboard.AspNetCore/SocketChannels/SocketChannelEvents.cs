@@ -17,8 +17,11 @@ namespace Switchboard.AspNetCore.SocketChannels;
 /// </summary>
 public sealed class SocketChannelEvents
 {
+    /// <summary>The event a client subscribes with.</summary>
     public const string Subscribe = "subscribe";
+    /// <summary>The event a client unsubscribes with.</summary>
     public const string Unsubscribe = "unsubscribe";
+    /// <summary>The event a client publishes with.</summary>
     public const string Publish = "publish";
 
     /// <summary>
@@ -34,6 +37,9 @@ public sealed class SocketChannelEvents
     private readonly IChannelAuthorizer _authorizer;
     private readonly ILogger _logger;
 
+    /// <summary>The channel events, with grants from <paramref name="authorizer"/>.</summary>
+    /// <param name="authorizer">Turns the client's token into a grant.</param>
+    /// <param name="logger">Where failures are logged; none when null.</param>
     public SocketChannelEvents(IChannelAuthorizer authorizer, ILogger? logger = null)
     {
         _authorizer = authorizer;
@@ -220,6 +226,7 @@ public sealed class SocketChannelEvents
     }
 }
 
+/// <summary>Serving channels to Socket.IO clients.</summary>
 public static class SocketChannelEventsExtensions
 {
     /// <summary>

@@ -37,5 +37,6 @@ public sealed record SocketChannelError(string Code, string Message)
     /// <summary>The socket already has <c>Limits:MaxSubscriptionsPerSocket</c> subscriptions: unsubscribe from some first.</summary>
     public const string TooManySubscriptions = "too_many_subscriptions";
 
+    /// <summary>A <c>bad_request</c> error with <paramref name="message"/>.</summary>
     public static SocketChannelError BadRequest(string message) => new(BadRequestCode, message);
 }

@@ -3,6 +3,7 @@ using Switchboard.Protocols;
 
 namespace Switchboard.Channels;
 
+/// <summary>What a <see cref="ChannelMessage"/> queued for a channel connection carries.</summary>
 public enum ChannelMessageKind
 {
     /// <summary>A publication (live or replayed).</summary>
@@ -60,6 +61,11 @@ public abstract class ChannelConnection : IChannelConnection, Connections.IConne
     private int _closed;
     private int _signalled;
 
+    /// <summary>A connection of <paramref name="protocol"/> on <paramref name="hub"/>'s channels.</summary>
+    /// <param name="hub">The namespace's channel hub.</param>
+    /// <param name="protocol">The protocol's name, for logs and presence.</param>
+    /// <param name="grant">What the client may subscribe to and publish on.</param>
+    /// <param name="connectionId">The id; a new one when null.</param>
     protected ChannelConnection(ChannelHub hub, string protocol, ChannelGrant grant, string? connectionId = null)
     {
         Hub = hub;
@@ -100,19 +106,25 @@ public abstract class ChannelConnection : IChannelConnection, Connections.IConne
 
     string Connections.IConnection.Id => ConnectionId;
 
+    /// <summary>The hub of the namespace whose channels the connection reaches.</summary>
     public ChannelHub Hub { get; }
 
+    /// <summary>The protocol's name (<c>sse</c>, <c>websocket</c>, <c>longpoll</c>), for logs and presence.</summary>
     public string Protocol { get; }
 
+    /// <summary>What the client may subscribe to and publish on.</summary>
     public ChannelGrant Grant { get; }
 
+    /// <summary>The connection's id, unique on this node.</summary>
     public string ConnectionId { get; }
 
+    /// <summary>The user the grant names, or null for an anonymous client.</summary>
     public string? UserId => Grant.UserId;
 
     /// <summary>The most messages that may wait in the queue before the connection is dropped as a slow consumer.</summary>
     public int MaxQueued { get; init; } = 10_000;
 
+    /// <summary>Whether the connection was closed (by either side).</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>
@@ -122,6 +134,7 @@ public abstract class ChannelConnection : IChannelConnection, Connections.IConne
     /// </summary>
     public ValueTask<bool> WaitAsync(CancellationToken cancellationToken = default) => _queue.WaitToReadAsync(cancellationToken);
 
+    /// <summary>The channels the connection is subscribed to now.</summary>
     public IReadOnlyCollection<string> Channels
     {
         get
@@ -214,6 +227,7 @@ public abstract class ChannelConnection : IChannelConnection, Connections.IConne
         }
     }
 
+    /// <summary>Stops delivering <paramref name="channel"/> to this connection; nothing happens when it was not subscribed.</summary>
     public void Unsubscribe(string channel)
     {
         lock (_channels)

@@ -9,8 +9,10 @@ public sealed record ChannelGrant(IReadOnlyList<string> Subscribe, IReadOnlyList
     /// <summary>Everything allowed (the library's default when no authorizer is configured).</summary>
     public static readonly ChannelGrant All = new(["*"], ["*"]);
 
+    /// <summary>Whether the grant lets the client subscribe to <paramref name="channel"/>.</summary>
     public bool CanSubscribe(string channel) => Matches(Subscribe, channel);
 
+    /// <summary>Whether the grant lets the client publish on <paramref name="channel"/>.</summary>
     public bool CanPublish(string channel) => Matches(Publish, channel);
 
     private static bool Matches(IReadOnlyList<string> patterns, string channel)
@@ -39,6 +41,7 @@ public enum ChannelAuthFailure
     Invalid,
 }
 
+/// <summary>The wire names of <see cref="ChannelAuthFailure"/>.</summary>
 public static class ChannelAuthFailures
 {
     /// <summary>The error code every channel protocol uses for a refused credential.</summary>
@@ -53,10 +56,13 @@ public static class ChannelAuthFailures
 /// <summary>The outcome of checking a client's credential: a grant, or the reason for refusal.</summary>
 public readonly record struct ChannelAuthResult(ChannelGrant? Grant, ChannelAuthFailure? Failure, string? Message = null)
 {
+    /// <summary>Whether the credential was accepted (<see cref="Grant"/> is set).</summary>
     public bool Succeeded => Grant is not null;
 
+    /// <summary>An accepted credential with its grant.</summary>
     public static ChannelAuthResult Allow(ChannelGrant grant) => new(grant, null);
 
+    /// <summary>A refused credential, with the reason and a message for the client.</summary>
     public static ChannelAuthResult Refuse(ChannelAuthFailure failure, string message) => new(null, failure, message);
 }
 
@@ -66,13 +72,16 @@ public readonly record struct ChannelAuthResult(ChannelGrant? Grant, ChannelAuth
 /// </summary>
 public interface IChannelAuthorizer
 {
+    /// <summary>Judges a token: a grant, or the reason it is refused.</summary>
     /// <param name="token">The token the client presented, or null when it presented none.</param>
+    /// <param name="cancellationToken">Ends a lookup (a JWKS fetch) when the request is gone.</param>
     ValueTask<ChannelAuthResult> AuthorizeAsync(string? token, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Allows everything to everyone: the default when nothing else is registered.</summary>
 public sealed class AllowAllChannelAuthorizer : IChannelAuthorizer
 {
+    /// <inheritdoc/>
     public ValueTask<ChannelAuthResult> AuthorizeAsync(string? token, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(ChannelAuthResult.Allow(ChannelGrant.All));
 }

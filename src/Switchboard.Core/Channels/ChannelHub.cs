@@ -61,6 +61,7 @@ public sealed class ChannelHub
     /// </summary>
     public string Epoch => _epoch;
 
+    /// <summary>Where the namespace's channel history is kept.</summary>
     public IChannelStore Store => _store;
 
     /// <summary>The namespace's channel settings.</summary>
@@ -209,9 +210,8 @@ public sealed class ChannelHub
     /// shows the same: whatever of the new epoch came before it was missed (published before this node
     /// had registered again, or before its inbox subscription was restored), and is read from the
     /// epoch's start. Subscribers that joined within the new epoch have their floors, so they are not
-    /// sent what they already have.
-    /// </summary>
-    /// Returns the channels whose offsets went back within their epoch, with that epoch (null: none).
+    /// sent what they already have. Returns the channels whose offsets went back within their epoch, with
+    /// that epoch (null: none).
     /// </summary>
     private async ValueTask<List<(string Channel, string Epoch)>?> FillGapsAsync(IReadOnlyDictionary<string, StreamPosition> positions, DateTimeOffset publishedAt)
     {
@@ -450,6 +450,7 @@ public sealed class ChannelHub
         }
     }
 
+    /// <summary>Stops delivering <paramref name="channel"/> to <paramref name="subscriber"/>.</summary>
     public void Unsubscribe(string channel, IChannelSubscriber subscriber)
     {
         var removed = false;
@@ -635,6 +636,7 @@ public sealed class ChannelHub
         }
     }
 
+    /// <summary>Forgets a connection that has ended.</summary>
     public void Unregister(IChannelConnection connection) =>
         _connections.TryRemove(new KeyValuePair<string, IChannelConnection>(connection.ConnectionId, connection));
 
@@ -732,6 +734,7 @@ public sealed class ChannelHub
         return members;
     }
 
+    /// <summary>Reads up to <paramref name="limit"/> publications of <paramref name="channel"/> after <paramref name="since"/> (the newest when null).</summary>
     public ValueTask<HistoryRead> HistoryAsync(string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default) =>
         _store.ReadAsync(_namespace.Name, channel, since, limit, cancellationToken);
 

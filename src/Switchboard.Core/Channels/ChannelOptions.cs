@@ -9,8 +9,10 @@ public sealed class HistoryPolicy
     /// <summary>The default of <see cref="MaxBytes"/>: 1 MiB.</summary>
     public const long DefaultMaxBytes = 1 << 20;
 
+    /// <summary>The most publications kept. Default 100.</summary>
     public int Size { get; set; } = 100;
 
+    /// <summary>How long a publication is kept. Default 5 minutes.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Bytes of publications kept (their payloads and a fixed overhead each, in memory); 0 or less: no byte cap. Default 1 MiB.</summary>
@@ -20,12 +22,16 @@ public sealed class HistoryPolicy
 /// <summary>A history policy for the channels whose name matches <see cref="Pattern"/> (<c>*</c> any run of characters, <c>?</c> one).</summary>
 public sealed class ChannelHistoryRule
 {
+    /// <summary>The channel names the rule applies to (<c>*</c> any run of characters, <c>?</c> one).</summary>
     public string Pattern { get; set; } = "*";
 
+    /// <summary>The most publications kept. Default 100.</summary>
     public int Size { get; set; } = 100;
 
+    /// <summary>How long a publication is kept. Default 5 minutes.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The most bytes of publications kept. Default 1 MiB.</summary>
     public long MaxBytes { get; set; } = HistoryPolicy.DefaultMaxBytes;
 
     internal HistoryPolicy Policy => new() { Size = Size, Ttl = Ttl, MaxBytes = MaxBytes };
@@ -38,8 +44,10 @@ public sealed class ChannelHistoryRule
 /// </summary>
 public sealed class ChannelOptions
 {
+    /// <summary>The history of a channel no rule of <see cref="History"/> matches.</summary>
     public HistoryPolicy DefaultHistory { get; } = new();
 
+    /// <summary>History rules by channel pattern; the first that matches wins.</summary>
     public List<ChannelHistoryRule> History { get; } = [];
 
     /// <summary>
@@ -84,6 +92,7 @@ public sealed class ChannelOptions
         return SlowConsumerRule.Default;
     }
 
+    /// <summary>The history policy of <paramref name="channel"/>: the first matching rule's, or <see cref="DefaultHistory"/>.</summary>
     public HistoryPolicy PolicyFor(string channel)
     {
         foreach (var rule in History)
@@ -100,6 +109,7 @@ public sealed class ChannelOptions
 /// <summary>Glob matching for channel names: <c>*</c> matches any run of characters, <c>?</c> one character.</summary>
 public static class ChannelPattern
 {
+    /// <summary>Whether <paramref name="name"/> matches <paramref name="pattern"/> (<c>*</c> any run of characters, <c>?</c> one).</summary>
     public static bool IsMatch(ReadOnlySpan<char> pattern, ReadOnlySpan<char> name)
     {
         int p = 0, n = 0, star = -1, mark = 0;

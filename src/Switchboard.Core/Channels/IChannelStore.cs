@@ -6,6 +6,7 @@ namespace Switchboard.Channels;
 /// False when the requested position cannot be continued exactly: another epoch, or publications after
 /// it already trimmed. Then <paramref name="Entries"/> is empty and the reader must be told so.
 /// </param>
+/// <param name="Entries">The publications after the requested position, oldest first.</param>
 public sealed record HistoryRead(StreamPosition Top, bool Continuous, IReadOnlyList<ChannelEntry> Entries);
 
 /// <summary>

@@ -61,6 +61,7 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
         }
     }
 
+    /// <summary>Stops the periodic sweep of expired publications.</summary>
     public void Dispose() => _sweeper.Dispose();
 
     private ChannelLog Log(string nsp, string channel)
@@ -87,6 +88,7 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public ValueTask<StreamPosition> AppendAsync(string nsp, string channel, Publication publication, HistoryPolicy policy, CancellationToken cancellationToken = default)
     {
         var log = Log(nsp, channel);
@@ -110,6 +112,7 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
         return ValueTask.FromResult(position);
     }
 
+    /// <inheritdoc/>
     public ValueTask<HistoryRead> ReadAsync(string nsp, string channel, StreamPosition? since, int limit, CancellationToken cancellationToken = default)
     {
         var log = Log(nsp, channel);
@@ -131,6 +134,7 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public ValueTask<HistoryRead> ReadAfterSeqAsync(string nsp, string channel, long seq, CancellationToken cancellationToken = default)
     {
         var log = Log(nsp, channel);
@@ -146,6 +150,7 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public ValueTask<StreamPosition> GetPositionAsync(string nsp, string channel, CancellationToken cancellationToken = default)
     {
         var log = Log(nsp, channel);

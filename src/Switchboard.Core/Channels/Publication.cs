@@ -27,6 +27,7 @@ public sealed partial class Publication
     /// <summary>The namespace-wide sequence number: publications of a namespace are totally ordered by it.</summary>
     public long Seq { get; }
 
+    /// <summary>The event name subscribers receive it as.</summary>
     public string Event { get; }
 
     /// <summary>Rooms whose members do not receive this publication (Socket.IO's <c>except</c>).</summary>
@@ -35,6 +36,7 @@ public sealed partial class Publication
     /// <summary>A connection id that does not receive this publication (the HTTP API's exclude option).</summary>
     public string? PublisherId { get; }
 
+    /// <summary>When it was published.</summary>
     public DateTimeOffset Time { get; }
 
     /// <summary>The arguments as given to the emit (a <see cref="SocketArguments"/> or values).</summary>
@@ -212,5 +214,6 @@ public sealed partial class Publication
 /// <summary>A publication at its place in one channel.</summary>
 public readonly record struct ChannelEntry(string Channel, long Offset, string Epoch, Publication Publication)
 {
+    /// <summary>The entry's place in its channel: offset and epoch.</summary>
     public StreamPosition Position => new(Offset, Epoch);
 }

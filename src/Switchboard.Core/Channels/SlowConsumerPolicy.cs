@@ -31,8 +31,10 @@ public enum SlowConsumerPolicy
 /// <summary>The slow-consumer policy of the channels whose name matches <see cref="Pattern"/> (first match wins).</summary>
 public sealed class SlowConsumerRule
 {
+    /// <summary>The channel names the rule applies to (<c>*</c> any run of characters, <c>?</c> one).</summary>
     public string Pattern { get; set; } = "*";
 
+    /// <summary>What a subscriber of these channels that falls behind gets.</summary>
     public SlowConsumerPolicy Policy { get; set; } = SlowConsumerPolicy.Disconnect;
 
     /// <summary>With <see cref="SlowConsumerPolicy.LatestPerKey"/>: the top-level field of the data that keys a publication (e.g. <c>symbol</c>, <c>id</c>); null keys by channel.</summary>

@@ -7,5 +7,6 @@ namespace Switchboard.Channels;
 /// </summary>
 public readonly record struct StreamPosition(long Offset, string Epoch)
 {
+    /// <summary><c>epoch:offset</c>, for logs.</summary>
     public override string ToString() => $"{Epoch}:{Offset}";
 }

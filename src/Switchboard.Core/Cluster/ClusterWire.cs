@@ -60,6 +60,7 @@ public static class ClusterWire
         return (JsonDocument.Parse(body[..newline]), body[(newline + 1)..]);
     }
 
+    /// <summary>The broadcast targets (<c>rooms</c>, <c>except</c>, <c>flags</c>) of a message header.</summary>
     public static BroadcastOptions ReadOptions(JsonElement header) =>
         new(Strings(header, "rooms"), Strings(header, "except"), header.TryGetProperty("flags", out var f) ? (BroadcastFlags)f.GetInt32() : BroadcastFlags.None);
 
@@ -81,9 +82,11 @@ public static class ClusterWire
         return new EncodedPacket(rest[..lengths[0]].ToArray(), attachments);
     }
 
+    /// <summary>The string array <paramref name="name"/> of a header, or an empty one.</summary>
     public static string[] Strings(JsonElement header, string name) =>
         header.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray().Select(x => x.GetString()!)] : [];
 
+    /// <summary>Writes <paramref name="values"/> as the string array <paramref name="name"/>.</summary>
     public static void WriteStrings(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IEnumerable<string> values)
     {
         writer.WriteStartArray(name);

@@ -67,24 +67,32 @@ public interface IClusterBus
 /// <summary>Where a bus delivers what it receives, in the cluster's order, one message at a time.</summary>
 public interface IClusterSink
 {
+    /// <summary>A durable publication reached this node: deliver it to local subscribers in sequence order.</summary>
     ValueTask OnPublicationAsync(ClusterDelivery delivery);
 
+    /// <summary>A non-durable broadcast from another node: deliver it to local sockets.</summary>
     void OnBroadcast(ClusterBroadcast broadcast);
 
+    /// <summary>A request from another node: carry it out and reply.</summary>
     void OnRequest(ClusterRequest request);
 
+    /// <summary>A reply to a request this node made.</summary>
     void OnReply(ClusterReply reply);
 }
 
 /// <summary>A publication on its way into the cluster: the channels that keep it, and every room it is emitted to.</summary>
+/// <param name="Namespace">The Socket.IO namespace the publication belongs to.</param>
 /// <param name="Rooms">Every room targeted (a Socket.IO emit's rooms, socket id rooms included).</param>
 /// <param name="Channels">The rooms that are channels with history, with their history policies.</param>
+/// <param name="Publication">The publication itself.</param>
 /// <param name="Seen">The highest positions the publishing node has seen of the namespace and of these channels: a
 /// backend that is behind them (a promoted replica that lacked the last writes) starts new epochs instead of reusing them.</param>
 public sealed record ClusterPublication(string Namespace, IReadOnlyList<string> Rooms, IReadOnlyList<(string Channel, HistoryPolicy Policy)> Channels, Publication Publication,
     ClusterHighWater? Seen = null);
 
 /// <summary>The highest sequence number (with its epoch) and channel positions a node has seen.</summary>
+/// <param name="Sequence">The namespace's highest sequence number seen, as an offset in the sequence epoch.</param>
+/// <param name="Channels">Each channel's highest position seen.</param>
 public sealed record ClusterHighWater(StreamPosition Sequence, IReadOnlyDictionary<string, StreamPosition> Channels);
 
 /// <summary>What a durable publication got: its sequence number (and epoch) and its place in each channel.</summary>
@@ -97,8 +105,12 @@ public sealed record ClusterDelivery(string Namespace, string SequenceEpoch, IRe
 public sealed record ClusterBroadcast(string Namespace, EncodedPacket Packet, BroadcastOptions Options);
 
 /// <summary>A request from one node to the others (cluster-wide operations: fetch, join, leave, disconnect, acks, server-side emits).</summary>
+/// <param name="Namespace">The Socket.IO namespace the request is about.</param>
+/// <param name="Id">The request's id, which its replies carry.</param>
+/// <param name="Origin">The id of the node that asks, where the replies go.</param>
 /// <param name="Kind">What is asked; the body's format depends on it (<see cref="ClusterWire"/>).</param>
 /// <param name="Rooms">The rooms whose member nodes are asked; none asks every node.</param>
+/// <param name="Body">The request's arguments, encoded as <see cref="ClusterWire"/> says for its kind.</param>
 public sealed record ClusterRequest(string Namespace, string Id, string Origin, string Kind, IReadOnlyCollection<string> Rooms, ReadOnlyMemory<byte> Body);
 
 /// <summary>An answer to a request, sent to the node that asked (<paramref name="To"/>); a request may get several from one node.</summary>

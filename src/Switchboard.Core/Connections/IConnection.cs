@@ -26,6 +26,7 @@ public interface IConnection
     /// <summary>Whether a write to the client is under way (timed against the send time limit).</summary>
     bool IsSending { get; }
 
+    /// <summary>Whether the connection has ended.</summary>
     bool IsClosed { get; }
 
     /// <summary>Ends the connection from the server side with <paramref name="code"/>, telling the client where the protocol can; the first call wins.</summary>

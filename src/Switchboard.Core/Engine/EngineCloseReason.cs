@@ -32,6 +32,7 @@ public enum EngineCloseReason
     SlowConsumer,
 }
 
+/// <summary>The disconnect codes of <see cref="EngineCloseReason"/>.</summary>
 public static class EngineCloseReasons
 {
     /// <summary>The reason's row in the one table of disconnect codes (docs/disconnect-reasons.md).</summary>

@@ -35,9 +35,12 @@ public enum EngineCookieSameSite
     /// <summary>No SameSite attribute.</summary>
     Unspecified,
 
+    /// <summary><c>SameSite=None</c> (browsers then require <c>Secure</c>).</summary>
     None,
 
+    /// <summary><c>SameSite=Lax</c>.</summary>
     Lax,
 
+    /// <summary><c>SameSite=Strict</c>.</summary>
     Strict,
 }

@@ -17,6 +17,11 @@ public sealed partial class EngineServer : IDisposable
     private readonly DeadlineScheduler _scheduler;
     private readonly Action<EngineSession> _onConnection;
 
+    /// <summary>An Engine.IO server that calls <paramref name="onConnection"/> for each new session.</summary>
+    /// <param name="options">Heartbeat, transports and limits.</param>
+    /// <param name="onConnection">Runs for every session once its handshake is answered; it sets the session's handler.</param>
+    /// <param name="logger">Where the server logs; none when null.</param>
+    /// <param name="time">The clock; the system clock when null.</param>
     public EngineServer(EngineOptions options, Action<EngineSession> onConnection, ILogger? logger = null, TimeProvider? time = null)
     {
         options.Validate();
@@ -54,10 +59,13 @@ public sealed partial class EngineServer : IDisposable
     /// <summary>How long a session the client closed while no poll was held stays findable for that poll.</summary>
     internal static readonly TimeSpan ClientCloseDrain = TimeSpan.FromSeconds(2);
 
+    /// <summary>The options the server was made with.</summary>
     public EngineOptions Options { get; }
 
+    /// <summary>The clock of heartbeats and timeouts.</summary>
     public TimeProvider Time { get; }
 
+    /// <summary>How many sessions are open.</summary>
     public int SessionCount => _sessions.Count;
 
     internal EngineLog Log { get; }
@@ -129,6 +137,7 @@ public sealed partial class EngineServer : IDisposable
         public void OnDeadline(int token, long due) => server.Remove(session);
     }
 
+    /// <summary>The open sessions.</summary>
     public IEnumerable<EngineSession> Sessions => _sessions.Values;
 
     /// <summary>
@@ -157,6 +166,7 @@ public sealed partial class EngineServer : IDisposable
     /// <summary>20 URL-safe characters from 15 random bytes (base64url without padding).</summary>
     internal static string NewSessionId() => SessionIds.Next();
 
+    /// <summary>Stops the heartbeat scan.</summary>
     public void Dispose()
     {
         CloseAll();

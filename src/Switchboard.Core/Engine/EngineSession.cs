@@ -3,9 +3,12 @@ using Switchboard.Timing;
 
 namespace Switchboard.Engine;
 
+/// <summary>The transport of an Engine.IO session.</summary>
 public enum EngineTransportKind
 {
+    /// <summary>HTTP long-polling.</summary>
     Polling,
+    /// <summary>WebSocket.</summary>
     WebSocket,
 }
 
@@ -37,18 +40,25 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         _protocol = ProtocolOf(request);
     }
 
+    /// <summary>The session id (<c>sid</c>).</summary>
     public string Id { get; }
 
+    /// <summary>The handshake request.</summary>
     public EngineRequest Request { get; }
 
+    /// <summary>The transport the session uses now.</summary>
     public EngineTransportKind Transport { get; private set; }
 
+    /// <summary>The server that holds the session.</summary>
     public EngineServer Server => _server;
 
+    /// <summary>What receives the session's messages and its close.</summary>
     public IEngineSessionHandler? Handler { get; set; }
 
+    /// <summary>Whether the session has closed.</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>Why the session closed, once it has.</summary>
     public EngineCloseReason? CloseReason { get; private set; }
 
     /// <summary>
@@ -148,6 +158,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
     /// <summary>Queues a text message, adding the message type digit.</summary>
     public bool SendText(ReadOnlySpan<byte> utf8) => Send(OutboundFrame.Text(EngineCodec.EncodeText(EnginePacketType.Message, utf8)));
 
+    /// <summary>Queues a binary MESSAGE; false when the session is closed or over its byte budget.</summary>
     public bool SendBinary(ReadOnlyMemory<byte> data) => Send(OutboundFrame.Binary(data));
 
     /// <summary>Hands one incoming packet to the session. Returns false if it closed the session.</summary>

@@ -16,8 +16,10 @@ public readonly record struct OutboundFrame(ReadOnlyMemory<byte> Data, bool IsBi
     internal static readonly OutboundFrame Noop = new("6"u8.ToArray(), false);
     internal static readonly OutboundFrame ClosePacket = new("1"u8.ToArray(), false);
 
+    /// <summary>A text packet (already holding its type digit), with the binary attachments that follow it.</summary>
     public static OutboundFrame Text(ReadOnlyMemory<byte> encodedPacket, ReadOnlyMemory<byte>[]? attachments = null) =>
         new(encodedPacket, false, attachments is { Length: > 0 } ? attachments : null);
 
+    /// <summary>A binary message.</summary>
     public static OutboundFrame Binary(ReadOnlyMemory<byte> message) => new(message, true);
 }

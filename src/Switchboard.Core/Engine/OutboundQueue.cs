@@ -140,6 +140,8 @@ internal class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWorkItem
     /// replies only: a loop over many sessions should queue, so that no connection's send delays the others.
     /// Refused when the queue is completed, or when the frame would take it past its byte budget.
     /// </summary>
+    /// <param name="frame">The frame to send.</param>
+    /// <param name="direct">Send on this thread when nothing else is queued or being sent.</param>
     /// <param name="force">Queues even past the budget (what is owed, such as a replay, or a policy's own signal).</param>
     public QueueWrite Write(in T frame, bool direct = false, bool force = false)
     {

@@ -19,7 +19,9 @@ public sealed partial class LogThrottle
     private readonly TimeProvider _time;
     private readonly long _intervalTicks;
 
+    /// <summary>A throttle that lets one line per kind through per <paramref name="interval"/>.</summary>
     /// <param name="interval">At most one line per kind in this time; zero (or less) logs every line.</param>
+    /// <param name="time">The clock; the system clock when null.</param>
     public LogThrottle(TimeSpan interval, TimeProvider? time = null)
     {
         Interval = interval;
@@ -30,6 +32,7 @@ public sealed partial class LogThrottle
     /// <summary>Logs every line: for tests that await each refusal's log line.</summary>
     public static LogThrottle None { get; } = new(TimeSpan.Zero);
 
+    /// <summary>At most one line per kind in this time.</summary>
     public TimeSpan Interval { get; }
 
     /// <summary>

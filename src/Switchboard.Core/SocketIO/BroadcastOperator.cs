@@ -14,6 +14,7 @@ public readonly struct BroadcastOperator
     private readonly BroadcastFlags _flags;
     private readonly TimeSpan? _timeout;
 
+    /// <summary>A broadcast to every socket of <paramref name="nsp"/>.</summary>
     public BroadcastOperator(Namespace nsp)
         : this(nsp, [], [], BroadcastFlags.None, null)
     {
@@ -28,20 +29,28 @@ public readonly struct BroadcastOperator
         _timeout = timeout;
     }
 
+    /// <summary>Also targets the sockets in <paramref name="room"/>.</summary>
     public BroadcastOperator To(string room) => new(_namespace, [.. _rooms, room], _except, _flags, _timeout);
 
+    /// <summary>Also targets the sockets in any of <paramref name="rooms"/>.</summary>
     public BroadcastOperator To(IEnumerable<string> rooms) => new(_namespace, [.. _rooms, .. rooms], _except, _flags, _timeout);
 
+    /// <summary>The same as <see cref="To(string)"/>.</summary>
     public BroadcastOperator In(string room) => To(room);
 
+    /// <summary>The same as <see cref="To(IEnumerable{string})"/>.</summary>
     public BroadcastOperator In(IEnumerable<string> rooms) => To(rooms);
 
+    /// <summary>Leaves out the sockets in <paramref name="room"/>.</summary>
     public BroadcastOperator Except(string room) => new(_namespace, _rooms, [.. _except, room], _flags, _timeout);
 
+    /// <summary>Leaves out the sockets in any of <paramref name="rooms"/>.</summary>
     public BroadcastOperator Except(IEnumerable<string> rooms) => new(_namespace, _rooms, [.. _except, .. rooms], _flags, _timeout);
 
+    /// <summary>Skips recipients that cannot take the packet right now (socket.io's <c>volatile</c>).</summary>
     public BroadcastOperator Volatile => new(_namespace, _rooms, _except, _flags | BroadcastFlags.Volatile, _timeout);
 
+    /// <summary>Only this node's sockets (socket.io's <c>local</c>).</summary>
     public BroadcastOperator Local => new(_namespace, _rooms, _except, _flags | BroadcastFlags.Local, _timeout);
 
     /// <summary>
@@ -57,6 +66,7 @@ public readonly struct BroadcastOperator
     /// <summary>How long <see cref="EmitWithAckAsync"/> waits for every recipient's acknowledgement.</summary>
     public BroadcastOperator Timeout(TimeSpan timeout) => new(_namespace, _rooms, _except, _flags, timeout);
 
+    /// <summary>The targets and flags, as the adapter receives them.</summary>
     public BroadcastOptions Options => new(_rooms, _except, _flags);
 
     /// <summary>
@@ -145,12 +155,16 @@ public readonly struct BroadcastOperator
     public void EmitWithAck(string eventName, Action<Exception?, IReadOnlyList<SocketArguments>?> ack, params EmitArgs args) =>
         Socket.Callback(EmitWithAckAsync(eventName, args), ack);
 
+    /// <summary>The targeted sockets, on every node (socket.io's <c>fetchSockets</c>).</summary>
     public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => _namespace.Adapter.FetchSocketsAsync(Options);
 
+    /// <summary>Makes the targeted sockets join <paramref name="rooms"/>, on every node.</summary>
     public ValueTask SocketsJoinAsync(params string[] rooms) => _namespace.Adapter.AddSocketsAsync(Options, rooms);
 
+    /// <summary>Makes the targeted sockets leave <paramref name="rooms"/>, on every node.</summary>
     public ValueTask SocketsLeaveAsync(params string[] rooms) => _namespace.Adapter.DelSocketsAsync(Options, rooms);
 
+    /// <summary>Disconnects the targeted sockets, on every node; with <paramref name="close"/>, their whole connection.</summary>
     public ValueTask DisconnectSocketsAsync(bool close = false) => _namespace.Adapter.DisconnectSocketsAsync(Options, close);
 
     /// <summary>

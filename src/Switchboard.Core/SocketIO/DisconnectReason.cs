@@ -41,8 +41,10 @@ public enum DisconnectReason
     SlowConsumer,
 }
 
+/// <summary>The wire names of <see cref="DisconnectReason"/>.</summary>
 public static class DisconnectReasons
 {
+    /// <summary>The reason as socket.io names it, e.g. <c>transport close</c>.</summary>
     public static string ToWireName(this DisconnectReason reason) => reason switch
     {
         DisconnectReason.ServerNamespaceDisconnect => "server namespace disconnect",

@@ -32,15 +32,19 @@ public readonly struct EmitArgs : IEnumerable<object?>
     /// <summary>Each item of <paramref name="values"/> as its own argument (JavaScript's <c>...values</c>).</summary>
     public static EmitArgs Spread(IEnumerable<object?> values) => new([.. values]);
 
+    /// <summary>How many arguments.</summary>
     public int Count => _values?.Length ?? 0;
 
+    /// <summary>The argument at <paramref name="index"/>.</summary>
     public object? this[int index] => (_values ?? [])[index];
 
+    /// <summary>The arguments as a span.</summary>
     public ReadOnlySpan<object?> AsSpan() => _values;
 
     /// <summary>The arguments as an array (the same array each time: do not change it).</summary>
     internal object?[] Values => _values ?? [];
 
+    /// <summary>Enumerates the arguments.</summary>
     public IEnumerator<object?> GetEnumerator() => ((IEnumerable<object?>)Values).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

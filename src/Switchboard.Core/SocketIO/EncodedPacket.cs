@@ -7,13 +7,16 @@ namespace Switchboard.SocketIO;
 /// </summary>
 public sealed class EncodedPacket(byte[] text, ReadOnlyMemory<byte>[] attachments, string? eventName = null, object?[]? arguments = null)
 {
+    /// <summary>The Engine.IO message: <c>4</c> followed by the Socket.IO packet.</summary>
     public byte[] Text { get; } = text;
 
+    /// <summary>The binary attachments sent after <see cref="Text"/>, in order.</summary>
     public ReadOnlyMemory<byte>[] Attachments { get; } = attachments;
 
     /// <summary>For outgoing catch-all listeners: the event name and arguments this packet was made from.</summary>
     public string? EventName { get; } = eventName;
 
+    /// <summary>For outgoing catch-all listeners: the arguments, as they were given.</summary>
     public object?[]? Arguments { get; } = arguments;
 
     /// <summary>

@@ -34,10 +34,13 @@ public sealed class Namespace
 
     internal RecoverySessionStore? Recovery { get; }
 
+    /// <summary>The namespace's name, e.g. <c>/</c> or <c>/admin</c>.</summary>
     public string Name { get; }
 
+    /// <summary>The server the namespace belongs to.</summary>
     public SocketServer Server { get; }
 
+    /// <summary>The adapter that broadcasts for this namespace (and reaches the cluster).</summary>
     public SocketAdapter Adapter { get; }
 
     /// <summary>The dynamic namespace this one was created from, if any.</summary>
@@ -64,6 +67,7 @@ public sealed class Namespace
     /// <summary>Runs for every socket that connects, after the CONNECT reply is queued.</summary>
     public Namespace OnConnection(Func<Socket, ValueTask> handler) => AddConnectionHandler(handler, handler);
 
+    /// <inheritdoc cref="OnConnection(Func{Socket, ValueTask})"/>
     public Namespace OnConnection(Action<Socket> handler) =>
         AddConnectionHandler(handler, socket => { handler(socket); return ValueTask.CompletedTask; });
 
@@ -117,6 +121,7 @@ public sealed class Namespace
         return this;
     }
 
+    /// <inheritdoc cref="On(string, Func{SocketEvent, ValueTask})"/>
     public Namespace On(string eventName, Action<SocketEvent> handler)
     {
         _sharedHandlers.Add(eventName, handler, e => { handler(e); return ValueTask.CompletedTask; });
@@ -310,26 +315,37 @@ public sealed class Namespace
     }
 
     // Broadcast operators, as on socket.io's Namespace.
+    /// <inheritdoc cref="BroadcastOperator.To(string)"/>
     public BroadcastOperator To(string room) => new BroadcastOperator(this).To(room);
 
+    /// <inheritdoc cref="BroadcastOperator.To(IEnumerable{string})"/>
     public BroadcastOperator To(IEnumerable<string> rooms) => new BroadcastOperator(this).To(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.In(string)"/>
     public BroadcastOperator In(string room) => To(room);
 
+    /// <inheritdoc cref="BroadcastOperator.In(IEnumerable{string})"/>
     public BroadcastOperator In(IEnumerable<string> rooms) => To(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.Except(string)"/>
     public BroadcastOperator Except(string room) => new BroadcastOperator(this).Except(room);
 
+    /// <inheritdoc cref="BroadcastOperator.Except(IEnumerable{string})"/>
     public BroadcastOperator Except(IEnumerable<string> rooms) => new BroadcastOperator(this).Except(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.Compress(bool)"/>
     public BroadcastOperator Compress(bool compress) => new BroadcastOperator(this).Compress(compress);
 
+    /// <inheritdoc cref="BroadcastOperator.Volatile"/>
     public BroadcastOperator Volatile => new BroadcastOperator(this).Volatile;
 
+    /// <inheritdoc cref="BroadcastOperator.Local"/>
     public BroadcastOperator Local => new BroadcastOperator(this).Local;
 
+    /// <inheritdoc cref="BroadcastOperator.Timeout(TimeSpan)"/>
     public BroadcastOperator Timeout(TimeSpan timeout) => new BroadcastOperator(this).Timeout(timeout);
 
+    /// <inheritdoc cref="BroadcastOperator.EmitAsync(string, EmitArgs)"/>
     public ValueTask EmitAsync(string eventName, params EmitArgs args) => new BroadcastOperator(this).EmitAsync(eventName, args);
 
     /// <summary>Sends a <c>message</c> event to every socket of the namespace (socket.io's <c>nsp.send</c>).</summary>
@@ -338,13 +354,18 @@ public sealed class Namespace
     /// <summary>socket.io's <c>nsp.write</c>, the same as <see cref="SendAsync"/>.</summary>
     public ValueTask WriteAsync(params EmitArgs args) => EmitAsync("message", args);
 
+    /// <inheritdoc cref="BroadcastOperator.FetchSocketsAsync"/>
     public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => new BroadcastOperator(this).FetchSocketsAsync();
 
+    /// <inheritdoc cref="BroadcastOperator.SocketsJoinAsync(string[])"/>
     public ValueTask SocketsJoinAsync(params string[] rooms) => new BroadcastOperator(this).SocketsJoinAsync(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.SocketsLeaveAsync(string[])"/>
     public ValueTask SocketsLeaveAsync(params string[] rooms) => new BroadcastOperator(this).SocketsLeaveAsync(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.DisconnectSocketsAsync(bool)"/>
     public ValueTask DisconnectSocketsAsync(bool close = false) => new BroadcastOperator(this).DisconnectSocketsAsync(close);
 
+    /// <summary><c>Namespace /name</c>, for logs.</summary>
     public override string ToString() => $"Namespace {Name}";
 }

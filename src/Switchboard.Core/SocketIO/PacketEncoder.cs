@@ -22,9 +22,11 @@ public static class PacketEncoder
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_body;
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
 
+    /// <summary>Encodes an EVENT (or BINARY_EVENT) packet once, asking for an acknowledgement when <paramref name="ackId"/> is set.</summary>
     public static EncodedPacket Event(string nsp, string eventName, ReadOnlySpan<object?> args, long ackId = SocketPacket.NoAck) =>
         Encode(SocketPacketType.Event, nsp, eventName, args, ackId, keepArguments: true);
 
+    /// <summary>Encodes an ACK (or BINARY_ACK) packet.</summary>
     public static EncodedPacket Ack(string nsp, long ackId, ReadOnlySpan<object?> args) =>
         Encode(SocketPacketType.Ack, nsp, null, args, ackId, keepArguments: false);
 

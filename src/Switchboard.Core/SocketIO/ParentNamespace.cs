@@ -44,6 +44,7 @@ public sealed class ParentNamespace
 
     internal HandlerTable.Entry[]? SharedHandlers(string eventName) => _sharedHandlers.Get(eventName);
 
+    /// <summary>Adds connection middleware to every namespace this parent makes.</summary>
     public ParentNamespace Use(Func<Socket, Func<ValueTask>, ValueTask> middleware)
     {
         lock (_middleware)
@@ -53,6 +54,7 @@ public sealed class ParentNamespace
         return this;
     }
 
+    /// <summary>Runs for every socket that connects to a namespace this parent makes.</summary>
     public ParentNamespace OnConnection(Func<Socket, ValueTask> handler)
     {
         lock (_connectionHandlers)
@@ -62,15 +64,18 @@ public sealed class ParentNamespace
         return this;
     }
 
+    /// <inheritdoc cref="OnConnection(Func{Socket, ValueTask})"/>
     public ParentNamespace OnConnection(Action<Socket> handler) =>
         OnConnection(socket => { handler(socket); return ValueTask.CompletedTask; });
 
+    /// <summary>Listens for an event from any socket of the namespaces this parent makes.</summary>
     public ParentNamespace On(string eventName, Func<SocketEvent, ValueTask> handler)
     {
         _sharedHandlers.Add(eventName, handler, handler);
         return this;
     }
 
+    /// <inheritdoc cref="On(string, Func{SocketEvent, ValueTask})"/>
     public ParentNamespace On(string eventName, Action<SocketEvent> handler)
     {
         _sharedHandlers.Add(eventName, handler, e => { handler(e); return ValueTask.CompletedTask; });

@@ -24,8 +24,10 @@ public sealed class RemoteSocket
     internal static RemoteSocket Of(Socket socket) =>
         new(socket.Namespace, socket.Id, socket.Rooms, new Dictionary<string, object?>(socket.Data), socket.Handshake, socket);
 
+    /// <summary>The socket's id.</summary>
     public string Id { get; }
 
+    /// <summary>The rooms it was in when fetched.</summary>
     public IReadOnlyCollection<string> Rooms { get; }
 
     /// <summary><c>socket.data</c> when fetched; from another node, each value is a <see cref="JsonElement"/>.</summary>
@@ -40,13 +42,18 @@ public sealed class RemoteSocket
     /// <summary>The socket itself when it is on this node; null when it is on another one.</summary>
     public Socket? Local { get; }
 
+    /// <summary>Sends an event to this socket, wherever it is.</summary>
     public ValueTask EmitAsync(string eventName, params EmitArgs args) => _namespace.To(Id).EmitAsync(eventName, args);
 
+    /// <summary>Makes the socket join <paramref name="rooms"/>, wherever it is.</summary>
     public ValueTask JoinAsync(params string[] rooms) => _namespace.In(Id).SocketsJoinAsync(rooms);
 
+    /// <summary>Makes the socket leave <paramref name="rooms"/>, wherever it is.</summary>
     public ValueTask LeaveAsync(params string[] rooms) => _namespace.In(Id).SocketsLeaveAsync(rooms);
 
+    /// <summary>Disconnects the socket, wherever it is; with <paramref name="close"/>, its whole connection.</summary>
     public ValueTask DisconnectAsync(bool close = false) => _namespace.In(Id).DisconnectSocketsAsync(close);
 
+    /// <summary><c>Socket id on /namespace</c>, for logs.</summary>
     public override string ToString() => $"Socket {Id} on {_namespace.Name}" + (Local is null ? " (remote)" : "");
 }

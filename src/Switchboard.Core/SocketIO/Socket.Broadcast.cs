@@ -6,14 +6,19 @@ public sealed partial class Socket
     /// <summary>Targets a room; the sender itself is excluded, as in socket.io.</summary>
     public BroadcastOperator To(string room) => Broadcast.To(room);
 
+    /// <summary>Broadcasts to the sockets in any of <paramref name="rooms"/>, this one left out.</summary>
     public BroadcastOperator To(IEnumerable<string> rooms) => Broadcast.To(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.In(string)"/>
     public BroadcastOperator In(string room) => To(room);
 
+    /// <inheritdoc cref="BroadcastOperator.In(IEnumerable{string})"/>
     public BroadcastOperator In(IEnumerable<string> rooms) => To(rooms);
 
+    /// <summary>Broadcasts to everyone but this socket and the sockets in <paramref name="room"/>.</summary>
     public BroadcastOperator Except(string room) => Broadcast.Except(room);
 
+    /// <summary>Broadcasts to everyone but this socket and the sockets in any of <paramref name="rooms"/>.</summary>
     public BroadcastOperator Except(IEnumerable<string> rooms) => Broadcast.Except(rooms);
 
 
@@ -54,17 +59,23 @@ public readonly struct SocketEmitter
         _uncompressed = !compress;
     }
 
+    /// <summary>How long an emit with an acknowledgement waits for it.</summary>
     public SocketEmitter Timeout(TimeSpan timeout) => new(_socket, timeout, _volatile, _cancellation, !_uncompressed);
 
+    /// <summary>Drops the packet if the connection cannot take it right now.</summary>
     public SocketEmitter Volatile => new(_socket, _timeout, true, _cancellation, !_uncompressed);
 
+    /// <summary>Ends the wait for an acknowledgement when <paramref name="cancellationToken"/> is cancelled.</summary>
     public SocketEmitter WithCancellation(CancellationToken cancellationToken) => new(_socket, _timeout, _volatile, cancellationToken, !_uncompressed);
 
+    /// <summary>Whether the packet may be compressed (socket.io's <c>compress</c>).</summary>
     public SocketEmitter Compress(bool compress) => new(_socket, _timeout, _volatile, _cancellation, compress);
 
+    /// <summary>Sends an event and waits for the client's acknowledgement.</summary>
     public Task<SocketArguments> EmitWithAckAsync(string eventName, params EmitArgs args) =>
         _socket.EmitWithAckAsync(eventName, args, _timeout, _cancellation);
 
+    /// <summary>Sends an event and waits for the client's acknowledgement, read as a <typeparamref name="T"/>.</summary>
     public Task<T?> EmitWithAckAsync<T>(string eventName, params EmitArgs args) =>
         Socket.FirstAs<T>(_socket.EmitWithAckAsync(eventName, args, _timeout, _cancellation));
 
@@ -72,6 +83,7 @@ public readonly struct SocketEmitter
     public void EmitWithAck(string eventName, Action<Exception?, SocketArguments?> ack, params EmitArgs args) =>
         Socket.Callback(_socket.EmitWithAckAsync(eventName, args, _timeout, _cancellation), ack);
 
+    /// <summary>Sends an event to this socket.</summary>
     public void Emit(string eventName, params EmitArgs args)
     {
         if (_volatile && !_socket.Connection.IsWritable)

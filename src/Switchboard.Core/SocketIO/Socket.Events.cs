@@ -198,7 +198,7 @@ public sealed partial class Socket
     /// <summary>Sends a <c>message</c> event (socket.io's <c>socket.send(...)</c>).</summary>
     public void Send(params EmitArgs args) => Emit("message", args);
 
-    /// <summary>socket.io's <c>socket.write</c>, the same as <see cref="Send"/>.</summary>
+    /// <summary>socket.io's <c>socket.write</c>, the same as <see cref="Send(EmitArgs)"/>.</summary>
     public void Write(params EmitArgs args) => Emit("message", args);
 
     /// <summary>An ack is one reply to one socket: it may go out on this thread (<see cref="EngineSession.SendDirect"/>).</summary>

@@ -18,6 +18,7 @@ public sealed partial class Socket
     /// <summary>Listens for an event. The handler may acknowledge through <see cref="SocketEvent.Ack"/>.</summary>
     public Socket On(string eventName, Func<SocketEvent, ValueTask> handler) => AddListener(eventName, new Listener(handler, handler, false));
 
+    /// <inheritdoc cref="On(string, Func{SocketEvent, ValueTask})"/>
     public Socket On(string eventName, Action<SocketEvent> handler) => AddListener(eventName, new Listener(handler, Wrap(handler), false));
 
     /// <summary>Listens for an event whose first argument is a <typeparamref name="T"/>.</summary>
@@ -35,6 +36,7 @@ public sealed partial class Socket
     /// <summary>Listens for the next occurrence of an event only (socket.io's <c>once</c>).</summary>
     public Socket Once(string eventName, Func<SocketEvent, ValueTask> handler) => AddListener(eventName, new Listener(handler, handler, true));
 
+    /// <inheritdoc cref="Once(string, Func{SocketEvent, ValueTask})"/>
     public Socket Once(string eventName, Action<SocketEvent> handler) => AddListener(eventName, new Listener(handler, Wrap(handler), true));
 
     /// <summary>Removes every listener of an event.</summary>
@@ -89,11 +91,13 @@ public sealed partial class Socket
     /// <summary>Listens for every incoming event, before the event's own listeners.</summary>
     public Socket OnAny(Func<SocketEvent, ValueTask> handler) => AddAny(new Listener(handler, handler, false), prepend: false);
 
+    /// <inheritdoc cref="OnAny(Func{SocketEvent, ValueTask})"/>
     public Socket OnAny(Action<SocketEvent> handler) => AddAny(new Listener(handler, Wrap(handler), false), prepend: false);
 
     /// <summary>Like <see cref="OnAny(Func{SocketEvent, ValueTask})"/>, but runs before the catch-all listeners already added.</summary>
     public Socket PrependAny(Func<SocketEvent, ValueTask> handler) => AddAny(new Listener(handler, handler, false), prepend: true);
 
+    /// <inheritdoc cref="PrependAny(Func{SocketEvent, ValueTask})"/>
     public Socket PrependAny(Action<SocketEvent> handler) => AddAny(new Listener(handler, Wrap(handler), false), prepend: true);
 
     /// <summary>Removes one catch-all listener, or all of them when <paramref name="handler"/> is null.</summary>
@@ -131,6 +135,7 @@ public sealed partial class Socket
         return this;
     }
 
+    /// <summary>The outgoing catch-all listeners, in the order they run.</summary>
     public IReadOnlyList<Action<string, object?[]>> ListenersAnyOutgoing()
     {
         lock (_handlersLock)

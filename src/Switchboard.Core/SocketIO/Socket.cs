@@ -63,8 +63,10 @@ public sealed partial class Socket
         StartRecoverySession();
     }
 
+    /// <summary>The namespace the socket is connected to.</summary>
     public Namespace Namespace { get; }
 
+    /// <summary>The request that opened the connection, and the CONNECT packet's auth.</summary>
     public SocketHandshake Handshake { get; }
 
     internal SocketClient Client { get; }
@@ -75,6 +77,7 @@ public sealed partial class Socket
     /// <summary>Free-form data attached to the socket (<c>socket.data</c>).</summary>
     public IDictionary<string, object?> Data => RecoverySession?.Data ?? (_data ??= new Dictionary<string, object?>(StringComparer.Ordinal));
 
+    /// <summary>Whether the socket is connected.</summary>
     public bool Connected => System.Threading.Volatile.Read(ref _connected) == 1;
 
     /// <summary>Fires once when the socket is disconnected, with the reason.</summary>
@@ -169,6 +172,7 @@ public sealed partial class Socket
         await Namespace.Channels.RoomReadyAsync(room).ConfigureAwait(false);
     }
 
+    /// <summary>Joins every room of <paramref name="rooms"/>.</summary>
     public void Join(IEnumerable<string> rooms)
     {
         foreach (var room in rooms)
@@ -177,6 +181,7 @@ public sealed partial class Socket
         }
     }
 
+    /// <summary>Leaves <paramref name="room"/>.</summary>
     public void Leave(string room)
     {
         Namespace.Adapter.Leave(this, room);
@@ -275,5 +280,6 @@ public sealed partial class Socket
         or DisconnectReason.TransportError or DisconnectReason.PingTimeout or DisconnectReason.ForcedClose or DisconnectReason.ServerShuttingDown
         or DisconnectReason.SlowConsumer;
 
+    /// <summary><c>Socket id on /namespace</c>, for logs.</summary>
     public override string ToString() => $"Socket {Id} on {Namespace.Name}";
 }

@@ -14,6 +14,7 @@ public class SocketAdapter(Namespace nsp)
     private readonly Dictionary<Socket, HashSet<string>> _socketRooms = [];
     private readonly Lock _lock = new();
 
+    /// <summary>The namespace the adapter broadcasts for.</summary>
     public Namespace Namespace { get; } = nsp;
 
     /// <summary>Every room with at least one local member (socket id rooms included).</summary>
@@ -28,6 +29,7 @@ public class SocketAdapter(Namespace nsp)
         }
     }
 
+    /// <summary>How many of this node's sockets are in <paramref name="room"/>.</summary>
     public int RoomSize(string room)
     {
         lock (_lock)
@@ -50,6 +52,7 @@ public class SocketAdapter(Namespace nsp)
 
     private bool Observed => RoomCreated is not null || RoomDeleted is not null || RoomJoined is not null || RoomLeft is not null;
 
+    /// <summary>Adds <paramref name="socket"/> to <paramref name="room"/>.</summary>
     public virtual void Join(Socket socket, string room)
     {
         bool created, joined;
@@ -78,6 +81,7 @@ public class SocketAdapter(Namespace nsp)
         }
     }
 
+    /// <summary>Removes <paramref name="socket"/> from <paramref name="room"/>.</summary>
     public virtual void Leave(Socket socket, string room)
     {
         (bool Left, bool Deleted) change;
@@ -92,6 +96,7 @@ public class SocketAdapter(Namespace nsp)
         RaiseLeft(room, socket.Id, change);
     }
 
+    /// <summary>Removes <paramref name="socket"/> from every room.</summary>
     public virtual void LeaveAll(Socket socket)
     {
         List<(string Room, (bool Left, bool Deleted) Change)>? changes = null;
@@ -198,6 +203,7 @@ public class SocketAdapter(Namespace nsp)
         }
     }
 
+    /// <summary>The rooms <paramref name="socket"/> is in, on this node.</summary>
     public IReadOnlyCollection<string> RoomsOf(Socket socket)
     {
         lock (_lock)
@@ -264,6 +270,7 @@ public class SocketAdapter(Namespace nsp)
         return sockets;
     }
 
+    /// <summary>Makes the sockets <paramref name="options"/> target join <paramref name="rooms"/>, on every node.</summary>
     public virtual async ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
     {
         foreach (var socket in Snapshot(options))
@@ -280,6 +287,7 @@ public class SocketAdapter(Namespace nsp)
         }
     }
 
+    /// <summary>Makes the sockets <paramref name="options"/> target leave <paramref name="rooms"/>, on every node.</summary>
     public virtual async ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
     {
         foreach (var socket in Snapshot(options))
@@ -295,6 +303,7 @@ public class SocketAdapter(Namespace nsp)
         }
     }
 
+    /// <summary>Disconnects the sockets <paramref name="options"/> targets, on every node; with <paramref name="close"/>, their whole connection.</summary>
     public virtual async ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close)
     {
         foreach (var socket in Snapshot(options))

@@ -11,6 +11,7 @@ namespace Switchboard.SocketIO;
 /// </summary>
 public sealed class SocketArguments
 {
+    /// <summary>No argument.</summary>
     public static readonly SocketArguments Empty = new("[]"u8.ToArray(), 0, 0, 0, []);
 
     private readonly ReadOnlyMemory<byte> _array;
@@ -31,6 +32,7 @@ public sealed class SocketArguments
     /// <summary>Binary attachments, referenced from the JSON by <c>{"_placeholder":true,"num":N}</c>.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Attachments { get; }
 
+    /// <summary>How many arguments.</summary>
     public int Count => Root.GetArrayLength() - _skip;
 
     /// <summary>The argument as a JSON element (binary arguments appear as their placeholder).</summary>
@@ -66,6 +68,7 @@ public sealed class SocketArguments
 
     private JsonElement Root => (_document ??= JsonDocument.Parse(_array, JsonLimits.DocumentOptions)).RootElement;
 
+    /// <summary>The arguments as JSON, for logs.</summary>
     public override string ToString() => "[" + System.Text.Encoding.UTF8.GetString(Raw.Span) + "]";
 
     /// <summary>Reads the arguments of an event array (<c>["name", ...]</c>) or an ack array (<c>[...]</c>).</summary>

@@ -15,10 +15,13 @@ public sealed class SocketEvent
         AckId = ackId;
     }
 
+    /// <summary>The socket the event came from.</summary>
     public Socket Socket { get; }
 
+    /// <summary>The event name.</summary>
     public string Name { get; }
 
+    /// <summary>The arguments, as the client sent them.</summary>
     public SocketArguments Args { get; }
 
     internal long AckId { get; }

@@ -19,6 +19,10 @@ public sealed class SocketServer : IDisposable
     private readonly ConcurrentDictionary<string, Namespace> _namespaces = new(StringComparer.Ordinal);
     private readonly List<ParentNamespace> _parents = [];
 
+    /// <summary>A Socket.IO server with <paramref name="options"/>; <c>AddSwitchboard</c> makes the application's one.</summary>
+    /// <param name="options">Engine, namespaces, channels, limits and cluster.</param>
+    /// <param name="loggers">Where the server logs; none when null.</param>
+    /// <param name="time">The clock; the system clock when null.</param>
     public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null)
     {
         Options = options;
@@ -48,15 +52,19 @@ public sealed class SocketServer : IDisposable
 
     internal ClusterOperations? ClusterOperations { get; }
 
+    /// <summary>The options the server was made with.</summary>
     public SocketServerOptions Options { get; }
 
+    /// <summary>The Engine.IO server under it (socket.io's <c>io.engine</c>).</summary>
     public EngineServer Engine { get; }
 
+    /// <summary>The clock of heartbeats, timeouts and recovery.</summary>
     public TimeProvider Time { get; }
 
     /// <summary>The main namespace, <c>/</c>.</summary>
     public Namespace Main { get; }
 
+    /// <summary>The namespaces that exist now.</summary>
     public IEnumerable<Namespace> Namespaces => _namespaces.Values;
 
     internal Func<Namespace, SocketAdapter> AdapterFactory { get; }
@@ -86,6 +94,7 @@ public sealed class SocketServer : IDisposable
     /// <summary>Gets or creates a namespace and adds a connection handler to it (socket.io's <c>io.of(name, fn)</c>).</summary>
     public Namespace Of(string name, Action<Socket> onConnection) => Of(name).OnConnection(onConnection);
 
+    /// <summary>The namespace <paramref name="name"/>, with <paramref name="onConnection"/> added to it.</summary>
     public Namespace Of(string name, Func<Socket, ValueTask> onConnection) => Of(name).OnConnection(onConnection);
 
     private Namespace GetOrCreate(string name, ParentNamespace? parent)
@@ -186,50 +195,73 @@ public sealed class SocketServer : IDisposable
     }
 
     // The main namespace's members, as on socket.io's io object.
+    /// <inheritdoc cref="Namespace.Use(Func{Socket, Func{ValueTask}, ValueTask})"/>
     public Namespace Use(Func<Socket, Func<ValueTask>, ValueTask> middleware) => Main.Use(middleware);
 
+    /// <inheritdoc cref="Namespace.OnConnection(Func{Socket, ValueTask})"/>
     public Namespace OnConnection(Func<Socket, ValueTask> handler) => Main.OnConnection(handler);
 
+    /// <inheritdoc cref="Namespace.OnConnection(Func{Socket, ValueTask})"/>
     public Namespace OnConnection(Action<Socket> handler) => Main.OnConnection(handler);
 
+    /// <inheritdoc cref="Namespace.OffConnection(Delegate)"/>
     public Namespace OffConnection(Delegate? handler = null) => Main.OffConnection(handler);
 
+    /// <inheritdoc cref="BroadcastOperator.To(string)"/>
     public BroadcastOperator To(string room) => Main.To(room);
 
+    /// <inheritdoc cref="BroadcastOperator.To(IEnumerable{string})"/>
     public BroadcastOperator To(IEnumerable<string> rooms) => Main.To(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.In(string)"/>
     public BroadcastOperator In(string room) => Main.To(room);
 
+    /// <inheritdoc cref="BroadcastOperator.In(IEnumerable{string})"/>
     public BroadcastOperator In(IEnumerable<string> rooms) => Main.To(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.Except(string)"/>
     public BroadcastOperator Except(string room) => Main.Except(room);
 
+    /// <inheritdoc cref="BroadcastOperator.Except(IEnumerable{string})"/>
     public BroadcastOperator Except(IEnumerable<string> rooms) => Main.Except(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.Compress(bool)"/>
     public BroadcastOperator Compress(bool compress) => Main.Compress(compress);
 
+    /// <inheritdoc cref="BroadcastOperator.Volatile"/>
     public BroadcastOperator Volatile => Main.Volatile;
 
+    /// <inheritdoc cref="BroadcastOperator.Local"/>
     public BroadcastOperator Local => Main.Local;
 
+    /// <inheritdoc cref="BroadcastOperator.Timeout(TimeSpan)"/>
     public BroadcastOperator Timeout(TimeSpan timeout) => Main.Timeout(timeout);
 
+    /// <inheritdoc cref="BroadcastOperator.EmitAsync(string, EmitArgs)"/>
     public ValueTask EmitAsync(string eventName, params EmitArgs args) => Main.EmitAsync(eventName, args);
 
+    /// <inheritdoc cref="BroadcastOperator.SendAsync(EmitArgs)"/>
     public ValueTask SendAsync(params EmitArgs args) => Main.SendAsync(args);
 
+    /// <inheritdoc cref="BroadcastOperator.SendAsync(EmitArgs)"/>
     public ValueTask WriteAsync(params EmitArgs args) => Main.SendAsync(args);
 
+    /// <inheritdoc cref="Namespace.ServerSideEmitAsync(string, EmitArgs)"/>
     public ValueTask ServerSideEmitAsync(string eventName, params EmitArgs args) => Main.ServerSideEmitAsync(eventName, args);
 
+    /// <inheritdoc cref="Namespace.ServerSideEmitWithAckAsync(string, EmitArgs)"/>
     public Task<IReadOnlyList<SocketArguments>> ServerSideEmitWithAckAsync(string eventName, params EmitArgs args) => Main.ServerSideEmitWithAckAsync(eventName, args);
 
+    /// <inheritdoc cref="BroadcastOperator.FetchSocketsAsync"/>
     public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => Main.FetchSocketsAsync();
 
+    /// <inheritdoc cref="BroadcastOperator.SocketsJoinAsync(string[])"/>
     public ValueTask SocketsJoinAsync(params string[] rooms) => Main.SocketsJoinAsync(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.SocketsLeaveAsync(string[])"/>
     public ValueTask SocketsLeaveAsync(params string[] rooms) => Main.SocketsLeaveAsync(rooms);
 
+    /// <inheritdoc cref="BroadcastOperator.DisconnectSocketsAsync(bool)"/>
     public ValueTask DisconnectSocketsAsync(bool close = false) => Main.DisconnectSocketsAsync(close);
 
     /// <summary>Closes every connection; sockets see <see cref="DisconnectReason.ServerShuttingDown"/>.</summary>

@@ -10,7 +10,9 @@ namespace Switchboard.Protocols.EngineIO;
 /// </summary>
 public static class EngineCodec
 {
+    /// <summary>The byte between two packets of a polling payload (0x1E, the record separator).</summary>
     public const byte RecordSeparator = 0x1E;
+    /// <summary>The prefix of a base64-encoded binary packet in a text payload (<c>b</c>).</summary>
     public const byte BinaryMarker = (byte)'b';
 
     /// <summary>Parses one text packet (a WebSocket text frame, or one record of a polling payload).</summary>
@@ -116,7 +118,7 @@ public static class EngineCodec
 
     /// <summary>
     /// Writes one packet as a record of a polling payload, preceded by a separator unless it is the first.
-    /// <paramref name="encodedText"/> packets already hold their type digit.
+    /// Text packets in <paramref name="encoded"/> already hold their type digit.
     /// </summary>
     public static void WritePayloadRecord(IBufferWriter<byte> output, ReadOnlySpan<byte> encoded, bool isBinary, bool first)
     {

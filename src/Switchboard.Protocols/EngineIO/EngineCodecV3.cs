@@ -23,6 +23,7 @@ namespace Switchboard.Protocols.EngineIO;
 /// </summary>
 public static class EngineCodecV3
 {
+    /// <summary>The prefix of a base64-encoded binary packet in a v3 text payload (<c>b</c>, before the type digit).</summary>
     public const byte BinaryMarker = (byte)'b';
     private const byte LengthEnd = 0xFF;
     private const byte TextRecord = 0;

@@ -26,6 +26,7 @@ public readonly record struct EngineHandshake(string Sid, bool CanUpgradeToWebSo
         json.WriteEndObject();
     }
 
+    /// <summary>The OPEN packet (<c>0</c> followed by the handshake's JSON) as UTF-8 bytes.</summary>
     public byte[] EncodeOpenPacket()
     {
         var buffer = new ArrayBufferWriter<byte>(128);

@@ -34,6 +34,7 @@ public enum PlainErrorCode
 /// <summary>Why a request was refused; <see cref="Id"/> is the request's raw id when it could be read.</summary>
 public readonly record struct PlainError(PlainErrorCode Code, string Message, ReadOnlyMemory<byte> Id = default);
 
+/// <summary>The wire names of <see cref="PlainErrorCode"/>.</summary>
 public static class PlainErrorCodeExtensions
 {
     /// <summary>The code as it appears on the wire, e.g. <c>bad_request</c>.</summary>

@@ -20,11 +20,17 @@ public static class PlainProtocol
 /// <summary>What a client asks for.</summary>
 public enum PlainOp
 {
+    /// <summary>Subscribe to a channel, optionally from a position.</summary>
     Subscribe,
+    /// <summary>Stop receiving a channel.</summary>
     Unsubscribe,
+    /// <summary>Publish on a channel.</summary>
     Publish,
+    /// <summary>Read a channel's history.</summary>
     History,
+    /// <summary>Ask who is subscribed to a channel.</summary>
     Presence,
+    /// <summary>An application-level ping, answered with a pong.</summary>
     Ping,
 }
 

@@ -18,6 +18,7 @@ public static class PlainRequestReader
     private static readonly string[] ReservedEvents =
         ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 
+    /// <summary>Reads one frame; false with <paramref name="error"/> set when it is not a valid request.</summary>
     public static bool TryRead(ReadOnlyMemory<byte> message, out PlainRequest request, out PlainError error)
     {
         request = default;

@@ -13,6 +13,7 @@ namespace Switchboard.Protocols.SocketIO;
 /// </summary>
 public static class SocketJson
 {
+    /// <summary>The serializer options for Socket.IO payloads (JavaScript semantics for strings and numbers, binary placeholders).</summary>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     private static JsonSerializerOptions CreateOptions()
@@ -34,7 +35,7 @@ public static class SocketJson
 
     /// <summary>
     /// While alive on the current thread, binary values written by the serializer become placeholders
-    /// collected into <see cref="Attachments"/>, and placeholders read resolve against the given list.
+    /// collected into the list given to <see cref="ForWriting"/>, and placeholders read resolve against the given list.
     /// </summary>
     public ref struct AttachmentScope
     {
@@ -52,14 +53,17 @@ public static class SocketJson
             t_reading = reading;
         }
 
+        /// <summary>Collects the binary values written on this thread into <paramref name="collector"/> until disposed.</summary>
         public static AttachmentScope ForWriting(List<ReadOnlyMemory<byte>> collector) => new(collector, t_reading);
 
+        /// <summary>Resolves placeholders read on this thread against <paramref name="attachments"/> until disposed.</summary>
         public static AttachmentScope ForReading(IReadOnlyList<ReadOnlyMemory<byte>> attachments) => new(t_writing, attachments);
 
         internal static List<ReadOnlyMemory<byte>>? Writing => t_writing;
 
         internal static IReadOnlyList<ReadOnlyMemory<byte>>? Reading => t_reading;
 
+        /// <summary>Restores the thread's previous scope.</summary>
         public readonly void Dispose()
         {
             t_writing = _previousWriting;

@@ -11,9 +11,12 @@ public readonly record struct SocketPacket(
     int AttachmentCount,
     ReadOnlyMemory<byte> Data)
 {
+    /// <summary>The <see cref="AckId"/> of a packet that asks for no acknowledgement.</summary>
     public const long NoAck = -1;
 
+    /// <summary>Whether the packet carries an ack id.</summary>
     public bool HasAck => AckId >= 0;
 
+    /// <summary>Whether the packet is followed by binary attachments.</summary>
     public bool IsBinary => Type is SocketPacketType.BinaryEvent or SocketPacketType.BinaryAck;
 }

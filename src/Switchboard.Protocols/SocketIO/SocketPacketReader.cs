@@ -25,6 +25,7 @@ public static class SocketPacketReader
     /// <summary>Whether an event name is one Socket.IO keeps for itself (neither side may emit it).</summary>
     public static bool IsReservedEvent(string eventName) => Array.IndexOf(ReservedEvents, eventName) >= 0;
 
+    /// <summary>Parses the text of one Socket.IO packet; false with <paramref name="error"/> set when it is malformed.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> text, out SocketPacket packet, out string? error)
     {
         packet = default;

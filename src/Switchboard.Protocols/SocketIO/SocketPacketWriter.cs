@@ -10,6 +10,7 @@ namespace Switchboard.Protocols.SocketIO;
 /// </summary>
 public static class SocketPacketWriter
 {
+    /// <summary>Writes the header into <paramref name="output"/>.</summary>
     public static void WriteHeader(IBufferWriter<byte> output, SocketPacketType type, string nsp, long ackId = SocketPacket.NoAck, int attachments = 0)
     {
         var span = output.GetSpan(GetHeaderLength(nsp, ackId, attachments));
@@ -17,9 +18,11 @@ public static class SocketPacketWriter
         output.Advance(n);
     }
 
+    /// <summary>The most bytes a header with these parts can take.</summary>
     public static int GetHeaderLength(string nsp, long ackId, int attachments) =>
         1 + (attachments > 0 ? 11 : 0) + (nsp == "/" ? 0 : Encoding.UTF8.GetMaxByteCount(nsp.Length) + 1) + (ackId >= 0 ? 20 : 0);
 
+    /// <summary>Writes the header into <paramref name="span"/> (at least <see cref="GetHeaderLength"/> bytes) and returns its length.</summary>
     public static int WriteHeader(Span<byte> span, SocketPacketType type, string nsp, long ackId, int attachments)
     {
         if (attachments > 0)

@@ -33,6 +33,11 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
     private ChannelMessageQueue? _broadcasts;
     private Task? _subscribing;
 
+    /// <summary>A bus that forwards to <paramref name="inner"/> and also speaks @socket.io/redis-adapter's protocol over <paramref name="redis"/>.</summary>
+    /// <param name="inner">The Switchboard cluster bus every operation goes through first.</param>
+    /// <param name="redis">The connection the adapter's channels are published and subscribed on.</param>
+    /// <param name="options">The adapter's channel prefix; <c>socket.io</c> by default.</param>
+    /// <param name="loggers">Where the bridge logs; none when null.</param>
     public SocketIORedisAdapterBridge(IClusterBus inner, IConnectionMultiplexer redis, SocketIORedisAdapterOptions? options = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -47,8 +52,10 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
     /// <summary>This node's uid in adapter messages.</summary>
     public string Uid { get; }
 
+    /// <inheritdoc/>
     public string NodeId => _inner.NodeId;
 
+    /// <inheritdoc/>
     public IClusterSessionStore? Sessions => _inner.Sessions;
 
     /// <summary>The bus that links the Switchboard nodes.</summary>
@@ -57,6 +64,7 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
     /// <summary>Completes once this node receives what Node servers and emitters publish.</summary>
     public Task Ready => _ready.Task;
 
+    /// <inheritdoc/>
     public void Attach(IClusterSink sink)
     {
         if (Interlocked.CompareExchange(ref _sink, sink, null) is not null)
@@ -67,6 +75,7 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
         _subscribing = Task.Run(SubscribeAsync);
     }
 
+    /// <inheritdoc/>
     public async ValueTask<ClusterPublished> PublishAsync(ClusterPublication publication, CancellationToken cancellationToken = default)
     {
         var published = await _inner.PublishAsync(publication, cancellationToken).ConfigureAwait(false);
@@ -76,12 +85,14 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
         return published;
     }
 
+    /// <inheritdoc/>
     public async ValueTask BroadcastAsync(ClusterBroadcast broadcast, CancellationToken cancellationToken = default)
     {
         await _inner.BroadcastAsync(broadcast, cancellationToken).ConfigureAwait(false);
         await MirrorAsync(broadcast.Namespace, broadcast.Packet, broadcast.Options.Rooms, broadcast.Options.Except, broadcast.Options.Flags).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public ValueTask<int> RequestAsync(ClusterRequest request, CancellationToken cancellationToken = default) =>
         _inner.RequestAsync(request, cancellationToken);
 
@@ -89,17 +100,21 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
     public ValueTask ReplyAsync(ClusterReply reply, CancellationToken cancellationToken = default) =>
         reply.To == AdapterOrigin ? OnAdapterReplyAsync(reply) : _inner.ReplyAsync(reply, cancellationToken);
 
+    /// <inheritdoc/>
     public ValueTask AddInterestAsync(string nsp, string channel)
     {
         ServeNamespace(nsp);
         return _inner.AddInterestAsync(nsp, channel);
     }
 
+    /// <inheritdoc/>
     public void RemoveInterest(string nsp, string channel) => _inner.RemoveInterest(nsp, channel);
 
+    /// <inheritdoc/>
     public ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default) =>
         _inner.GetSequenceEpochAsync(nsp, cancellationToken);
 
+    /// <inheritdoc/>
     public ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels) =>
         _inner.RestartRewoundAsync(nsp, sequenceEpoch, channels);
 
@@ -188,6 +203,7 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
         }
     }
 
+    /// <summary>Stops listening to the adapter's channels; the inner bus is the caller's to dispose.</summary>
     public async ValueTask DisposeAsync()
     {
         // The host disposes it when it stops, and the container once per service type it is registered as.

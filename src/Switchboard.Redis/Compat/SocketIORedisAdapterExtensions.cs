@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Switchboard.Redis.Compat;
 
+/// <summary>Sharing a cluster with Node socket.io servers that use <c>@socket.io/redis-adapter</c> (docs/redis-adapter-compat.md).</summary>
 public static class SocketIORedisAdapterExtensions
 {
     /// <summary>

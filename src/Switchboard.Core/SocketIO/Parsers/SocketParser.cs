@@ -36,6 +36,7 @@ public abstract class SocketParser
         _ => null,
     };
 
+    /// <summary>The parser's name, as configured (<c>json</c>, <c>msgpack</c>).</summary>
     public override string ToString() => Name;
 
     /// <summary>Whether every packet is one Engine.IO message (no attachments following it).</summary>
