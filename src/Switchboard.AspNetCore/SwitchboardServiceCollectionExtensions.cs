@@ -15,7 +15,8 @@ public static class SwitchboardServiceCollectionExtensions
     /// <summary>
     /// Registers the Socket.IO server (<see cref="SocketServer"/>) as a singleton configured through
     /// <see cref="SocketServerOptions"/>, and WebSocket support. Map it with
-    /// <see cref="SwitchboardEndpointRouteBuilderExtensions.MapSocketIO"/>.
+    /// <see cref="SwitchboardEndpointRouteBuilderExtensions.MapSocketIO"/>. The options are validated
+    /// on start (<see cref="SocketServerOptionsValidator"/>).
     /// </summary>
     public static IServiceCollection AddSwitchboard(this IServiceCollection services, Action<SocketServerOptions>? configure = null)
     {
@@ -24,6 +25,9 @@ public static class SwitchboardServiceCollectionExtensions
         {
             options.Configure(configure);
         }
+        // A bad setting ends the start with a message naming it, not the first connection (docs/operations.md).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketServerOptions>, SocketServerOptionsValidator>());
+        options.ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new SocketServer(
             sp.GetRequiredService<IOptions<SocketServerOptions>>().Value,
