@@ -21,7 +21,8 @@ using Switchboard.Server.Demos;
 using Switchboard.Server.Hosting;
 using Switchboard.SocketIO;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(ContentRoot.BuilderOptions(args));
+builder.AddOperations();
 builder.UseDefaultListenAddress();
 
 var settings = builder.Configuration.GetSection("Switchboard");
@@ -36,6 +37,7 @@ builder.Services.AddSingleton<ChatApp>();
 builder.AddDemos();
 
 var app = builder.Build();
+app.MapOperations();
 
 if (behindProxy)
 {
