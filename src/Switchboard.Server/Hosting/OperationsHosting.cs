@@ -22,6 +22,7 @@ internal static class OperationsHosting
     {
         ValidateSettings(app.Services);
         app.Lifetime.ApplicationStarted.Register(StartupFailure.MarkStarted);
+        app.Lifetime.ApplicationStopping.Register(StartupFailure.MarkStopping);
         app.MapHealth();
     }
 

@@ -14,6 +14,7 @@ namespace Switchboard.Server.Hosting;
 /// </summary>
 internal sealed partial class StartupFailure(int exitCode, string message, Exception? inner = null) : Exception(message, inner)
 {
+    public const int Stopped = 0;
     public const int CannotRun = 1;
     public const int BadSettings = 2;
 
@@ -22,6 +23,7 @@ internal sealed partial class StartupFailure(int exitCode, string message, Excep
     private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
 
     private static volatile bool s_started;
+    private static volatile bool s_stopping;
 
     public int ExitCode { get; } = exitCode;
 
@@ -30,7 +32,8 @@ internal sealed partial class StartupFailure(int exitCode, string message, Excep
     {
         AppDomain.CurrentDomain.UnhandledException += (_, e) =>
         {
-            if (e.ExceptionObject is Exception ex && Classify(ex) is { } failure)
+            // Once started, a crash is a bug whatever it looks like: keep its stack trace.
+            if (!s_started && e.ExceptionObject is Exception ex && Classify(ex) is { } failure)
             {
                 Console.Error.WriteLine($"Switchboard cannot start: {failure.Message}");
                 Console.Error.Flush();
@@ -59,10 +62,14 @@ internal sealed partial class StartupFailure(int exitCode, string message, Excep
     /// <summary>From now on the host's errors are logged as usual.</summary>
     public static void MarkStarted() => s_started = true;
 
+    /// <summary>A stop was asked for (SIGTERM, Ctrl+C): a start it cancels is no failure.</summary>
+    public static void MarkStopping() => s_stopping = true;
+
     /// <summary>The one-line failure an exception stands for, or null when it is not a known start failure.</summary>
     public static StartupFailure? Classify(Exception ex) => ex switch
     {
         StartupFailure failure => failure,
+        OperationCanceledException when s_stopping => new(Stopped, "stopped before it had started (asked to stop while starting).", ex),
         OptionsValidationException invalid => new(BadSettings, string.Join(" ", invalid.Failures.Select(f => Qualify(invalid.OptionsType, f))), ex),
         AggregateException many when many.InnerExceptions.Select(Classify).ToArray() is { Length: > 0 } parts && parts.All(p => p is not null) =>
             new(parts.Max(p => p!.ExitCode), string.Join(" ", parts.Select(p => p!.Message)), ex),
