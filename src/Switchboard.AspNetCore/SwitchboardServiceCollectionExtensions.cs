@@ -28,6 +28,9 @@ public static class SwitchboardServiceCollectionExtensions
         // A bad setting ends the start with a message naming it, not the first connection (docs/operations.md).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketServerOptions>, SocketServerOptionsValidator>());
         options.ValidateOnStart();
+        // Validation on start builds the options through IOptionsMonitor; IOptions hands out that same
+        // instance, so the configure callbacks (which may open connections) run once, not twice.
+        services.TryAddSingleton<IOptions<SocketServerOptions>>(sp => Options.Create(sp.GetRequiredService<IOptionsMonitor<SocketServerOptions>>().CurrentValue));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new SocketServer(
             sp.GetRequiredService<IOptions<SocketServerOptions>>().Value,

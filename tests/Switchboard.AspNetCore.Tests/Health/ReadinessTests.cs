@@ -39,6 +39,20 @@ public sealed class ReadinessTests
     }
 
     [Fact]
+    public async Task Validated_on_start_the_options_are_still_built_once()
+    {
+        var configured = 0;
+        await using var host = await TestHost.StartAsync(
+            builder => builder.Services.AddSwitchboard(_ => Interlocked.Increment(ref configured)),
+            app => app.MapSocketIO());
+
+        Assert.Same(
+            host.Services.GetRequiredService<IOptionsMonitor<Switchboard.SocketIO.SocketServerOptions>>().CurrentValue,
+            host.Services.GetRequiredService<IOptions<Switchboard.SocketIO.SocketServerOptions>>().Value);
+        Assert.Equal(1, configured);
+    }
+
+    [Fact]
     public async Task A_bad_option_stops_the_start_naming_the_setting()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestHost.StartAsync(
