@@ -16,7 +16,8 @@ public static class SwitchboardServiceCollectionExtensions
     /// <summary>
     /// Registers the Socket.IO server (<see cref="SocketServer"/>) as a singleton configured through
     /// <see cref="SocketServerOptions"/>, and WebSocket support. Map it with
-    /// <see cref="SwitchboardEndpointRouteBuilderExtensions.MapSocketIO"/>.
+    /// <see cref="SwitchboardEndpointRouteBuilderExtensions.MapSocketIO"/>. The options are validated
+    /// on start (<see cref="SocketServerOptionsValidator"/>).
     /// </summary>
     public static IServiceCollection AddSwitchboard(this IServiceCollection services, Action<SocketServerOptions>? configure = null)
     {
@@ -25,6 +26,12 @@ public static class SwitchboardServiceCollectionExtensions
         {
             options.Configure(configure);
         }
+        // A bad setting ends the start with a message naming it, not the first connection (docs/operations.md).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketServerOptions>, SocketServerOptionsValidator>());
+        options.ValidateOnStart();
+        // Validation on start builds the options through IOptionsMonitor; IOptions hands out that same
+        // instance, so the configure callbacks (which may open connections) run once, not twice.
+        services.TryAddSingleton<IOptions<SocketServerOptions>>(sp => Options.Create(sp.GetRequiredService<IOptionsMonitor<SocketServerOptions>>().CurrentValue));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new SocketServer(
             sp.GetRequiredService<IOptions<SocketServerOptions>>().Value,

@@ -12,20 +12,7 @@ public sealed partial class RedisClusterBus
     private string? _reportedPrimary;
 
     /// <summary>The primary this node's connection writes to now (<c>host:port</c>), or null while none is connected.</summary>
-    public string? Primary
-    {
-        get
-        {
-            foreach (var server in _redis.GetServers())
-            {
-                if (server.IsConnected && !server.IsReplica)
-                {
-                    return server.EndPoint.ToString();
-                }
-            }
-            return null;
-        }
-    }
+    public string? Primary => RedisFailure.Primary(_redis);
 
     private void WatchPrimary()
     {

@@ -271,7 +271,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     {
         ChannelMessageQueue? queue = null;
         var joined = false;
-        while (!joined)
+        for (var attempt = 1; !joined; attempt++)
         {
             try
             {
@@ -282,13 +282,11 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                // Redis is not there yet: keep serving local clients and try again.
-                Log.StartFailed(_log, NodeId, ex.Message);
-                try
-                {
-                    await Task.Delay(_options.HeartbeatInterval, _options.Store.TimeProvider, _stopping.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                // Redis is not there yet: keep serving local clients and try again, backing off, or at
+                // once when the connection comes up.
+                var wait = StartBackoff(attempt);
+                Log.StartFailed(_log, NodeId, attempt, RedisFailure.Describe(ex, _redis), wait.TotalSeconds);
+                if (!await WaitForRetryAsync(wait).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -341,6 +339,11 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
+                if (!_ready.Task.IsCompleted)
+                {
+                    // Still joining: the inbox loop tries and logs; a lease without an inbox would only mislead.
+                    continue;
+                }
                 try
                 {
                     if (await HeartbeatAsync().ConfigureAwait(false))
@@ -358,7 +361,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
                 {
-                    Log.HeartbeatFailed(_log, NodeId, ex.Message);
+                    Log.HeartbeatFailed(_log, NodeId, RedisFailure.Describe(ex, _redis));
                 }
             }
         }
@@ -368,8 +371,12 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     }
 
     /// <summary>Renews the lease; true when it had run out or was gone.</summary>
-    private async Task<bool> HeartbeatAsync() =>
-        (long)await _database.ScriptEvaluateAsync(ClusterScripts.Heartbeat, [_nodes], [NodeId, (long)_options.NodeLease.TotalMilliseconds]).ConfigureAwait(false) == 1;
+    private async Task<bool> HeartbeatAsync()
+    {
+        var expired = (long)await _database.ScriptEvaluateAsync(ClusterScripts.Heartbeat, [_nodes], [NodeId, (long)_options.NodeLease.TotalMilliseconds]).ConfigureAwait(false) == 1;
+        Interlocked.Exchange(ref _renewedAt, _options.Store.TimeProvider.GetTimestamp());
+        return expired;
+    }
 
     /// <summary>
     /// Raised once the node is registered again after Redis came back (lease, rooms, sessions) and its
@@ -384,6 +391,12 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         {
             return;
         }
+        Interlocked.Exchange(ref _connectionUp, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        if (!Joined)
+        {
+            // Not joined yet: the signal above wakes the inbox loop, which joins in full.
+            return;
+        }
         _ = Task.Run(async () =>
         {
             try
@@ -393,7 +406,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                Log.HeartbeatFailed(_log, NodeId, ex.Message);
+                Log.HeartbeatFailed(_log, NodeId, RedisFailure.Describe(ex, _redis));
             }
         });
     }
@@ -498,8 +511,8 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
         [LoggerMessage(1, LogLevel.Information, "Cluster node {Node} joined: inbox subscribed, lease taken")]
         public static partial void Started(ILogger logger, string node);
 
-        [LoggerMessage(2, LogLevel.Warning, "Cluster node {Node} cannot reach Redis yet: {Reason}")]
-        public static partial void StartFailed(ILogger logger, string node, string reason);
+        [LoggerMessage(2, LogLevel.Warning, "Cluster node {Node} cannot reach Redis yet (attempt {Attempt}, next in {Seconds:0.#} s): {Reason}")]
+        public static partial void StartFailed(ILogger logger, string node, int attempt, string reason, double seconds);
 
         [LoggerMessage(3, LogLevel.Warning, "Cluster node {Node} dropped an inbox message it could not read or deliver")]
         public static partial void BadMessage(ILogger logger, string node, Exception exception);

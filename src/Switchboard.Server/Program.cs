@@ -22,7 +22,8 @@ using Switchboard.Server.Demos;
 using Switchboard.Server.Hosting;
 using Switchboard.SocketIO;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(ContentRoot.BuilderOptions(args));
+builder.AddOperations();
 builder.UseDefaultListenAddress();
 
 var settings = builder.Configuration.GetSection("Switchboard");
@@ -37,6 +38,7 @@ builder.Services.AddSingleton<ChatApp>();
 builder.AddDemos();
 
 var app = builder.Build();
+app.MapOperations();
 
 // First, so the connection limits (Switchboard:Limits) count the client's address, not the proxy's, and
 // every endpoint also answers under Switchboard:PathBase (docs/proxies.md).

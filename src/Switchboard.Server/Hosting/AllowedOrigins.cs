@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Switchboard.Engine;
 
 namespace Switchboard.Server.Hosting;
@@ -61,8 +62,8 @@ internal sealed class AllowedOrigins
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || uri.PathAndQuery != "/")
         {
-            throw new InvalidOperationException(
-                $"{path}: '{value}' is not an origin; write it as scheme://host[:port], e.g. https://chat.example.com.");
+            throw new OptionsValidationException(path, typeof(AllowedOrigins),
+                [$"{path}: '{value}' is not an origin; write it as scheme://host[:port], e.g. https://chat.example.com."]);
         }
         return uri.GetLeftPart(UriPartial.Authority);
     }

@@ -21,6 +21,14 @@ internal static class ForwardedHeadersHosting
         var trustLoopback = section.GetValue("TrustLoopback", true);
         var allowedHosts = (builder.Configuration["AllowedHosts"] ?? "")
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // Checked here, so a typo stops the start with the setting's name (docs/operations.md).
+        var bad = proxies.Where(p => !IPAddress.TryParse(p, out _)).Select(p => $"{section.Path}:KnownProxies: '{p}' is not an IP address.")
+            .Concat(networks.Where(n => !System.Net.IPNetwork.TryParse(n, out _)).Select(n => $"{section.Path}:KnownNetworks: '{n}' is not a network (CIDR, e.g. 10.0.0.0/8)."))
+            .ToArray();
+        if (bad.Length > 0)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException(section.Path, typeof(ForwardedHeadersOptions), bad);
+        }
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             options.KnownProxies.Clear();

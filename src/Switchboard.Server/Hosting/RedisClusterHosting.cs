@@ -15,7 +15,10 @@ namespace Switchboard.Server.Hosting;
 /// <c>Switchboard:Redis:NodeAddress</c> is where the other nodes forward its long-polling requests
 /// (default: the first address the server listens on). <c>Switchboard:Redis:Compat:SocketIO=true</c> also speaks
 /// <c>@socket.io/redis-adapter</c>'s protocol (docs/redis-adapter-compat.md),
-/// <c>Switchboard:Redis:Compat:SocketIOKey</c> being its channel prefix.
+/// <c>Switchboard:Redis:Compat:SocketIOKey</c> being its channel prefix. The start waits
+/// <c>Switchboard:Redis:StartTimeout</c> (default 20 s) for the node to join, then goes on serving local
+/// clients, not ready, while it keeps trying; with <c>Switchboard:Redis:FailFast=true</c> it gives up
+/// instead and the process ends with exit code 1 (docs/operations.md).
 /// </summary>
 public static class RedisClusterHosting
 {
@@ -28,7 +31,10 @@ public static class RedisClusterHosting
         }
         var store = new RedisChannelStoreOptions { KeyPrefix = section["KeyPrefix"] ?? "sb:" };
         var options = new RedisClusterOptions { Store = store, NodeId = section["NodeId"] };
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(RedisChannelStore.ParseConfiguration(configuration)));
+        var start = ClusterStart.Read(section);
+        builder.Services.AddSingleton(start);
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(start.Connection));
+        builder.Services.AddHealthChecks().AddSwitchboardRedis();
         builder.Services.AddSingleton(sp => new RedisClusterBus(sp.GetRequiredService<IConnectionMultiplexer>(), options, sp.GetRequiredService<ILoggerFactory>()));
         var compat = section.GetSection("Compat");
         if (compat.GetValue<bool>("SocketIO"))
@@ -52,8 +58,11 @@ public static class RedisClusterHosting
         builder.Services.AddHostedService<ClusterStartup>();
     }
 
-    /// <summary>Waits for the node to join the cluster before the server takes connections (at most a while: it keeps trying after that).</summary>
-    private sealed class ClusterStartup(RedisClusterBus bus, IClusterBus cluster, SocketServer server, ILogger<ClusterStartup> log) : IHostedService
+    /// <summary>
+    /// Waits for the node to join the cluster before the server reports started (at most
+    /// <see cref="ClusterStart.Timeout"/>: it keeps trying after that, or with <see cref="ClusterStart.FailFast"/> gives up).
+    /// </summary>
+    private sealed class ClusterStartup(RedisClusterBus bus, IClusterBus cluster, SocketServer server, ClusterStart start, ILogger<ClusterStartup> log) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -61,16 +70,38 @@ public static class RedisClusterHosting
             bridge?.ServeRequests(server);
             try
             {
-                await bus.Ready.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+                await bus.Ready.WaitAsync(start.Timeout, cancellationToken);
                 if (bridge is not null)
                 {
-                    await bridge.Ready.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+                    await bridge.Ready.WaitAsync(start.Timeout, cancellationToken);
                 }
                 log.LogInformation("Cluster node {Node} is ready", bus.NodeId);
             }
+            catch (TimeoutException) when (start.FailFast)
+            {
+                throw new StartupFailure(StartupFailure.CannotRun,
+                    $"Redis ({bus.Endpoint}) was not reached within {start.Timeout.TotalSeconds:0.#} s and Switchboard:Redis:FailFast is on: {await WhyAsync()}");
+            }
             catch (TimeoutException)
             {
-                log.LogWarning("Cluster node {Node} has not reached Redis yet; serving local clients while it keeps trying", bus.NodeId);
+                log.LogWarning("Cluster node {Node} has not reached Redis yet; serving local clients, not ready, while it keeps trying", bus.NodeId);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped while starting (SIGTERM): nothing to wait for any more.
+            }
+        }
+
+        private async Task<string> WhyAsync()
+        {
+            try
+            {
+                await bus.PingAsync().WaitAsync(TimeSpan.FromSeconds(2));
+                return "it answers now, but the node could not join";
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                return RedisFailure.Describe(ex);
             }
         }
 
@@ -82,5 +113,28 @@ public static class RedisClusterHosting
             }
             await bus.DisposeAsync();
         }
+    }
+}
+
+/// <summary>How the node starts with Redis: the parsed connection string, how long to wait, whether to give up.</summary>
+internal sealed record ClusterStart(ConfigurationOptions Connection, TimeSpan Timeout, bool FailFast)
+{
+    public static ClusterStart Read(IConfigurationSection section)
+    {
+        ConfigurationOptions connection;
+        try
+        {
+            connection = RedisChannelStore.ParseConfiguration(section["Configuration"]!);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new StartupFailure(StartupFailure.BadSettings, $"{section.Path}:Configuration: {ex.Message}", ex);
+        }
+        var timeout = section.GetValue("StartTimeout", TimeSpan.FromSeconds(20));
+        if (timeout < TimeSpan.Zero)
+        {
+            throw new StartupFailure(StartupFailure.BadSettings, $"{section.Path}:StartTimeout must not be negative (it is {timeout}).");
+        }
+        return new ClusterStart(connection, timeout, section.GetValue<bool>("FailFast"));
     }
 }

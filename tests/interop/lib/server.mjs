@@ -41,9 +41,9 @@ const listeningLine = /Now listening on:\s*(https?:\/\/\S+)/;
 const ansi = /\u001b\[[0-9;]*m/g;
 
 /**
- * Spawns `dotnet <dll> --urls http://127.0.0.1:0 ...args` and resolves once Kestrel reports the
- * address it bound. Rejects with the captured output if the process exits first or the line does
- * not appear within timeoutMs.
+ * Spawns `dotnet <dll> --urls http://127.0.0.1:0 ...args` (in the project directory unless `cwd` is
+ * given) and resolves once Kestrel reports the address it bound. Rejects with the captured output if
+ * the process exits first or the line does not appear within timeoutMs.
  */
 export function startServer({
   project = 'samples/ProtocolConformance',
@@ -51,6 +51,7 @@ export function startServer({
   args = [],
   env = {},
   timeoutMs = 30_000,
+  cwd: workingDirectory,
 } = {}) {
   if (!existsSync(dll)) {
     return Promise.reject(new Error(
@@ -58,7 +59,7 @@ export function startServer({
   }
   // Run from the project directory as `dotnet run` would, so content-root files resolve the same.
   const projectDir = path.join(repoRoot, project);
-  const cwd = existsSync(projectDir) ? projectDir : path.dirname(dll);
+  const cwd = workingDirectory ?? (existsSync(projectDir) ? projectDir : path.dirname(dll));
   const child = spawn('dotnet', [dll, '--urls', 'http://127.0.0.1:0', ...args], {
     cwd,
     env: {
