@@ -584,6 +584,9 @@ public sealed class ChannelHub
         }
     }
 
+    /// <summary>The channel-protocol connections open on this node now (SSE streams, held long-polls, plain WebSockets).</summary>
+    public IEnumerable<IChannelConnection> Connections => _connections.Values;
+
     public void Unregister(IChannelConnection connection) =>
         _connections.TryRemove(new KeyValuePair<string, IChannelConnection>(connection.ConnectionId, connection));
 
