@@ -394,7 +394,8 @@ describe('a rolling restart of three nodes behind a balancer, every protocol con
       assert.ok(r.times.every((t) => t !== undefined), `every client of ${r.id} was disconnected: ${report}`);
       const spread = Math.max(...r.times) - Math.min(...r.times);
       assert.ok(spread >= WINDOW_MS / 2, `${r.id}: first and last disconnect ${spread} ms apart, at least half the window: ${report}`);
-      assert.ok(Math.max(...r.times) - r.signalled <= WINDOW_MS + 1_000, `${r.id}: all within the window: ${report}`);
+      // A polling client learns of its close with its next poll, and a loaded machine delays everyone: some slack.
+      assert.ok(Math.max(...r.times) - r.signalled <= WINDOW_MS + 2_500, `${r.id}: all within the window: ${report}`);
     }
     // Every client was on some node, so each was moved at least once, and came back as its protocol promises.
     for (const c of clients) {
