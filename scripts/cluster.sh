@@ -111,7 +111,7 @@ for ((i = 1; i <= nodes; i++)); do
     --Switchboard:Recovery:MaxDisconnectionDuration=00:02:00 --Switchboard:Api:Keys:0="$api_key" \
     "${ticker[@]}") >"$DIR/n$i.log" 2>&1 &
   pids+=($!)
-  servers+="    server 127.0.0.1:$node_port;"$'\n'
+  servers+="    server 127.0.0.1:$node_port max_fails=1 fail_timeout=2s;"$'\n'
 done
 for ((i = 1; i <= nodes; i++)); do
   if ! wait_for_port "${node_ports[$((i - 1))]}" "${pids[$i]}"; then

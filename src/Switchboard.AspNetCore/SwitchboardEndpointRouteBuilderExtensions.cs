@@ -26,8 +26,10 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         var server = endpoints.ServiceProvider.GetService<SocketServer>()
             ?? throw new InvalidOperationException("Call services.AddSwitchboard() before MapSocketIO.");
         configure?.Invoke(server);
-        // Long-lived requests (held polls, WebSockets) would hold up a graceful shutdown: end them first.
-        endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(() => server.Engine.CloseAll());
+        // Long-lived requests (held polls, WebSockets) would hold up a graceful shutdown: the drain ends
+        // them, spread over its window, when the host begins to stop (docs/drain.md).
+        var drain = Drain.ConnectionDrain.Of(endpoints.ServiceProvider);
+        drain.Add(server.Engine);
         var forwarder = server.Cluster is null ? null
             : new Cluster.PollingForwarder(server, (endpoints.ServiceProvider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Cluster"));
         if (server.Cluster is not null && server.Options.NodeAddress is null)
@@ -38,7 +40,7 @@ public static class SwitchboardEndpointRouteBuilderExtensions
                 server.Options.NodeAddress ??= Cluster.NodeAddress.FromListening(
                     endpoints.ServiceProvider.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses));
         }
-        return MapEngine(endpoints, pattern, server.Engine, "Socket.IO", forwarder);
+        return MapEngine(endpoints, pattern, server.Engine, "Socket.IO", drain, forwarder);
     }
 
     /// <summary>
@@ -52,11 +54,14 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         var loggers = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         var server = new EngineServer(options, onConnection, loggers.CreateLogger("Switchboard.EngineIO"), services.GetService<TimeProvider>());
-        services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(server.Dispose);
-        return MapEngine(endpoints, pattern, server, "Engine.IO");
+        // Its sessions are closed by the drain as the host begins to stop; its timers go once it has stopped.
+        var drain = Drain.ConnectionDrain.Of(services);
+        drain.Add(server);
+        services.GetService<IHostApplicationLifetime>()?.ApplicationStopped.Register(server.Dispose);
+        return MapEngine(endpoints, pattern, server, "Engine.IO", drain);
     }
 
-    private static IEndpointConventionBuilder MapEngine(IEndpointRouteBuilder endpoints, string pattern, EngineServer server, string name, Cluster.PollingForwarder? forwarder = null)
+    private static IEndpointConventionBuilder MapEngine(IEndpointRouteBuilder endpoints, string pattern, EngineServer server, string name, Drain.ConnectionDrain drain, Cluster.PollingForwarder? forwarder = null)
     {
         var loggers = endpoints.ServiceProvider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         // One limiter for every endpoint of the app (docs/protection.md); none when AddSwitchboard was not called.
@@ -65,7 +70,7 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         {
             server.SessionRemoved += session => EngineEndpoint.ReleaseSession(limiter, session);
         }
-        var endpoint = new EngineEndpoint(server, loggers.CreateLogger("Switchboard.Transports"), forwarder, limiter);
+        var endpoint = new EngineEndpoint(server, loggers.CreateLogger("Switchboard.Transports"), forwarder, limiter, drain);
         pattern = pattern.TrimEnd('/');
         return endpoints.Map(pattern, endpoint.HandleAsync).WithDisplayName($"{name} {pattern}");
     }

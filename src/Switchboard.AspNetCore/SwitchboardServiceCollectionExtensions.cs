@@ -41,6 +41,12 @@ public static class SwitchboardServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SocketServerOptions>>().Value.Limits,
             sp.GetRequiredService<TimeProvider>(),
             (sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Switchboard.Limits")));
+        // The paced drain of every endpoint's connections when the host stops (docs/drain.md).
+        services.TryAddSingleton(sp => new Drain.ConnectionDrain(
+            sp.GetRequiredService<IOptions<SocketServerOptions>>().Value.Drain,
+            sp.GetRequiredService<TimeProvider>(),
+            (sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger(Drain.ConnectionDrain.Category)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, Drain.DrainHostedService>());
         services.TryAddSingleton<IChannelAuthorizer, AllowAllChannelAuthorizer>();
         // One throttle of refusal log lines for every protocol (EngineOptions.RefusalLogInterval).
         services.TryAddSingleton(sp => sp.GetRequiredService<SocketServer>().Engine.Refusals);

@@ -29,6 +29,7 @@ builder.UseDefaultListenAddress();
 var settings = builder.Configuration.GetSection("Switchboard");
 builder.Services.AddSwitchboard();
 builder.Services.Configure<SocketServerOptions>(settings);
+builder.AllowTimeToDrain(); // Switchboard:Drain: connections closed over a window on shutdown (docs/drain.md)
 builder.Services.AddSwitchboardJwt(settings.GetSection("Auth"));
 builder.AddRedisCluster(settings.GetSection("Redis"));
 var origins = builder.AddOriginPolicy(settings.GetSection("Cors"));

@@ -27,10 +27,10 @@ public static class ChannelEndpointRouteBuilderExtensions
         var options = new ServerSentEventsOptions();
         configure?.Invoke(options);
         options.Validate();
-        var (server, logger, stopping) = Resolve(endpoints, nameof(MapServerSentEvents));
+        var (server, logger, drain) = Resolve(endpoints, nameof(MapServerSentEvents), ns);
         var heartbeat = new HeartbeatTicker(options.HeartbeatInterval, server.Time);
         endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopped.Register(heartbeat.Dispose);
-        var endpoint = new ServerSentEventsEndpoint(server.Of(ns).Channels, options, heartbeat, stopping, logger);
+        var endpoint = new ServerSentEventsEndpoint(server.Of(ns).Channels, options, heartbeat, drain, logger);
         return endpoints.MapGet(pattern, Limited(endpoints, endpoint.HandleAsync)).WithDisplayName($"Server-Sent Events {pattern} ({ns})");
     }
 
@@ -43,8 +43,8 @@ public static class ChannelEndpointRouteBuilderExtensions
         var options = new LongPollOptions();
         configure?.Invoke(options);
         options.Validate();
-        var (server, logger, stopping) = Resolve(endpoints, nameof(MapLongPoll));
-        var endpoint = new LongPollEndpoint(server.Of(ns).Channels, options, server.Time, stopping, logger);
+        var (server, logger, drain) = Resolve(endpoints, nameof(MapLongPoll), ns);
+        var endpoint = new LongPollEndpoint(server.Of(ns).Channels, options, server.Time, drain, logger);
         // A poll with a cursor continues a client's stream, as an Engine.IO poll with its sid does: it
         // holds a connection slot but takes no handshake token, so a client on a busy channel is not
         // throttled for polling as fast as it is answered.
@@ -63,7 +63,7 @@ public static class ChannelEndpointRouteBuilderExtensions
         var options = new ChannelApiOptions();
         configure(options);
         options.Validate();
-        var (server, logger, _) = Resolve(endpoints, nameof(MapChannelApi));
+        var (server, logger, _) = Resolve(endpoints, nameof(MapChannelApi), ns: null);
         var api = new ChannelApiEndpoint(server.Of(ns).Channels, options, server.Time, logger);
         var group = endpoints.MapGroup(pattern);
         group.MapPost("/publish", (RequestDelegate)api.PublishAsync).WithDisplayName($"Channel API publish {pattern} ({ns})");
@@ -77,14 +77,19 @@ public static class ChannelEndpointRouteBuilderExtensions
     internal static RequestDelegate Limited(IEndpointRouteBuilder endpoints, RequestDelegate handler, Func<HttpContext, bool>? continues = null) =>
         endpoints.ServiceProvider.GetService<Limits.ConnectionLimiter>() is { } limiter ? limiter.Wrap(handler, continues) : handler;
 
-    private static (SocketServer Server, ILogger Logger, CancellationToken Stopping) Resolve(IEndpointRouteBuilder endpoints, string method)
+    private static (SocketServer Server, ILogger Logger, Drain.ConnectionDrain Drain) Resolve(IEndpointRouteBuilder endpoints, string method, string? ns)
     {
         var services = endpoints.ServiceProvider;
         var server = services.GetService<SocketServer>()
             ?? throw new InvalidOperationException($"Call services.AddSwitchboard() before {method}.");
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(ChannelEndpointLog.Category);
-        // Streams and held polls would hold up a graceful shutdown: they end when the host starts stopping.
-        var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
-        return (server, logger, stopping);
+        // Streams and held polls would hold up a graceful shutdown: the drain ends them, spread over its
+        // window, when the host begins to stop, and refuses new ones meanwhile (docs/drain.md).
+        var drain = Drain.ConnectionDrain.Of(services);
+        if (ns is not null)
+        {
+            drain.Add(server.Of(ns).Channels);
+        }
+        return (server, logger, drain);
     }
 }

@@ -13,7 +13,7 @@ namespace Switchboard.AspNetCore.Channels;
 /// cursor, and unsubscribes. The cursor carries everything between polls, so a publication made while no
 /// poll is held is replayed by the next one, and one already answered is never answered again.
 /// </summary>
-internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, TimeProvider time, CancellationToken stopping, ILogger logger)
+internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, TimeProvider time, Drain.ConnectionDrain drain, ILogger logger)
 {
     public const string Protocol = "longpoll";
     private const string Name = "Long-poll";
@@ -25,6 +25,14 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
             return;
         }
         var (channels, grant) = accepted;
+        if (drain.IsDraining)
+        {
+            // Held polls are answered by the drain; a new one goes to another node (docs/drain.md).
+            context.Response.Headers.RetryAfter = drain.RetryAfter;
+            await new RequestProblem(StatusCodes.Status503ServiceUnavailable, "shutting_down", "the server is shutting down: poll again with the same cursor")
+                .WriteAsync(context, logger, Name).ConfigureAwait(false);
+            return;
+        }
         if (ReadTimeout(context.Request, options) is not { } timeout)
         {
             await new RequestProblem(StatusCodes.Status400BadRequest, "invalid_timeout", "timeout must be a whole number of seconds, 0 or more")
@@ -59,7 +67,6 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
     private async Task<Answer?> CollectAnswerAsync(HttpContext context, HttpChannelConnection connection, string[] channels, TimeSpan timeout)
     {
         var aborted = context.RequestAborted;
-        using var stop = stopping.Register(() => connection.Disconnect(DisconnectCode.Shutdown));
         using var timer = new CancellationTokenSource(timeout, time);
         using var held = CancellationTokenSource.CreateLinkedTokenSource(aborted, timer.Token);
         var publications = new List<ChannelEntry>();

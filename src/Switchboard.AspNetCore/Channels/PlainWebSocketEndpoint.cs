@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Protocols;
@@ -14,15 +13,15 @@ namespace Switchboard.AspNetCore.Channels;
 /// </summary>
 internal sealed class PlainWebSocketEndpoint : IDisposable
 {
-    private readonly ConcurrentDictionary<PlainWebSocketConnection, byte> _connections = new();
     private readonly Namespace _namespace;
     private readonly PlainWebSocketOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private volatile bool _stopping;
+    private readonly Drain.ConnectionDrain _drain;
 
-    public PlainWebSocketEndpoint(Namespace nsp, PlainWebSocketOptions options, ILogger logger, TimeProvider time)
+    public PlainWebSocketEndpoint(Namespace nsp, PlainWebSocketOptions options, ILogger logger, TimeProvider time, Drain.ConnectionDrain drain)
     {
+        _drain = drain;
         _namespace = nsp;
         _options = options;
         _logger = logger;
@@ -60,8 +59,10 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
             await ChannelRequestAuth.WriteAuthFailureAsync(context, auth).ConfigureAwait(false);
             return;
         }
-        if (_stopping)
+        if (_drain.IsDraining)
         {
+            // Open connections are closed by the drain; a new one goes to another node (docs/drain.md).
+            context.Response.Headers.RetryAfter = _drain.RetryAfter;
             await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "shutting_down", "the server is shutting down").ConfigureAwait(false);
             return;
         }
@@ -80,29 +81,12 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
             SendTimeout = _options.SendTimeout ?? _namespace.Channels.Options.SendTimeout,
             MaxQueuedBytes = _options.MaxQueuedBytes ?? _namespace.Channels.Options.MaxQueuedBytes,
         };
-        _connections[connection] = 0;
-        try
+        if (_drain.IsDraining)
         {
-            if (_stopping)
-            {
-                connection.Close(DisconnectCode.Shutdown, "the server is shutting down");
-            }
-            await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-        finally
-        {
-            _connections.TryRemove(connection, out _);
-        }
-    }
-
-    /// <summary>Closes every connection with <c>shutdown</c> (1001) and refuses new ones.</summary>
-    public void Shutdown()
-    {
-        _stopping = true;
-        foreach (var connection in _connections.Keys)
-        {
+            // Accepted as the drain began, possibly after its last look: closed like the others.
             connection.Close(DisconnectCode.Shutdown, "the server is shutting down");
         }
+        await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     public void Dispose()

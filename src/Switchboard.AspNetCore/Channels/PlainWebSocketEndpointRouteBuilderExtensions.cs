@@ -29,11 +29,12 @@ public static class PlainWebSocketEndpointRouteBuilderExtensions
         configure?.Invoke(options);
         options.Validate();
         var loggers = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
-        var endpoint = new PlainWebSocketEndpoint(server.Of(ns), options, loggers.CreateLogger(PlainWebSocketLog.Category), server.Time);
-        // Open WebSockets would hold up a graceful shutdown: close them first.
-        var lifetime = services.GetService<IHostApplicationLifetime>();
-        lifetime?.ApplicationStopping.Register(endpoint.Shutdown);
-        lifetime?.ApplicationStopped.Register(endpoint.Dispose);
+        // Open WebSockets would hold up a graceful shutdown: the drain closes them, spread over its window,
+        // when the host begins to stop, and refuses new ones meanwhile (docs/drain.md).
+        var drain = Drain.ConnectionDrain.Of(services);
+        drain.Add(server.Of(ns).Channels);
+        var endpoint = new PlainWebSocketEndpoint(server.Of(ns), options, loggers.CreateLogger(PlainWebSocketLog.Category), server.Time, drain);
+        services.GetService<IHostApplicationLifetime>()?.ApplicationStopped.Register(endpoint.Dispose);
         return endpoints.Map(pattern, ChannelEndpointRouteBuilderExtensions.Limited(endpoints, endpoint.HandleAsync)).WithDisplayName($"Channels WebSocket {pattern}");
     }
 }

@@ -13,7 +13,7 @@ namespace Switchboard.AspNetCore.Channels;
 /// The SSE endpoint of one namespace's channels: <c>GET ?channel=a&amp;channel=b</c> opens a stream of
 /// the channels' publications, each event's id the cursor over all of them (docs/protocols/sse.md).
 /// </summary>
-internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsOptions options, HeartbeatTicker heartbeat, CancellationToken stopping, ILogger logger)
+internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsOptions options, HeartbeatTicker heartbeat, Drain.ConnectionDrain drain, ILogger logger)
 {
     public const string Protocol = "sse";
     private const string Name = "SSE";
@@ -29,6 +29,11 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
             return;
         }
         var (channels, grant) = accepted;
+        if (drain.IsDraining)
+        {
+            await GoElsewhereAsync(context).ConfigureAwait(false);
+            return;
+        }
         var connection = new HttpChannelConnection(hub, Protocol, grant, context.Abort, logger) { MaxQueued = options.MaxQueuedMessages };
         string reason;
         try
@@ -43,11 +48,43 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
         ChannelEndpointLog.SseEnded(logger, connection.ConnectionId, reason);
     }
 
+    /// <summary>
+    /// A new stream while the server drains (docs/drain.md). Not a 503: an <c>EventSource</c> gives up for
+    /// good on any status but 200, and would never come back. The stream is opened and ended at once with
+    /// the usual <c>retry:</c> and a <c>close</c> event <c>shutdown</c>: the client reconnects after the
+    /// retry delay, with its <c>Last-Event-ID</c>, through the balancer to another node.
+    /// </summary>
+    private async Task GoElsewhereAsync(HttpContext context)
+    {
+        if (ChannelEndpointLog.ShouldLogRefusal(context, logger, Name, StatusCodes.Status200OK, "shutdown"))
+        {
+            ChannelEndpointLog.RequestRefused(logger, Name, StatusCodes.Status200OK, "shutdown", "the server is draining: stream ended at once",
+                context.Connection.RemoteIpAddress?.ToString());
+        }
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache, no-transform";
+        response.Headers.RetryAfter = drain.RetryAfter;
+        var body = new ArrayBufferWriter<byte>(256);
+        ServerSentEventsFormat.WriteRetry(body, options.RetryInterval);
+        var json = new ArrayBufferWriter<byte>(128);
+        using (var writer = ChannelJson.CreateWriter(json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("code"u8, DisconnectCode.Shutdown.Code);
+            writer.WriteString("reason"u8, ChannelConnection.Describe(DisconnectCode.Shutdown));
+            writer.WriteBoolean("reconnect"u8, true);
+            writer.WriteEndObject();
+        }
+        ServerSentEventsFormat.WriteEvent(body, "close", null, json.WrittenSpan);
+        await response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
     /// <summary>Subscribes, starts the response and streams until either side ends it; returns why it ended.</summary>
     private async Task<string> ServeAsync(HttpContext context, HttpChannelConnection connection, string[] channels)
     {
         var aborted = context.RequestAborted;
-        using var stop = stopping.Register(() => connection.Disconnect(DisconnectCode.Shutdown));
         try
         {
             var cursor = ChannelSubscription.ReadCursor(context.Request, "lastEventId", lastEventIdHeader: true);

@@ -10,7 +10,8 @@ namespace Switchboard.AspNetCore.Transports;
 /// The HTTP entry point of one Engine.IO server: validates the query, answers the protocol's errors,
 /// and hands the request to the polling or WebSocket transport.
 /// </summary>
-internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger, Cluster.PollingForwarder? forwarder = null, Limits.ConnectionLimiter? limiter = null)
+internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger, Cluster.PollingForwarder? forwarder = null, Limits.ConnectionLimiter? limiter = null,
+    Drain.ConnectionDrain? drain = null)
 {
     private readonly PollingTransport _polling = new(server, logger);
     private readonly WebSocketTransport _webSocket = new(server, logger);
@@ -58,6 +59,10 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
             if (!HttpMethods.IsGet(context.Request.Method))
             {
                 return Refuse(context, EngineError.BadHandshakeMethod, context.Request.Method);
+            }
+            if (drain is { IsDraining: true })
+            {
+                return RefuseDrainingAsync(context, drain);
             }
             if (isWebSocket)
             {
@@ -147,6 +152,25 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
             limiter.Release(session.Request.RemoteAddress);
         }
     }
+
+    /// <summary>
+    /// A handshake while the server drains (docs/drain.md): 503 with <c>Retry-After</c>, so a balancer passes
+    /// it to another node and a client tries again (socket.io-client reconnects after a handshake error).
+    /// Requests of sessions already open go on until the drain closes them.
+    /// </summary>
+    private Task RefuseDrainingAsync(HttpContext context, Drain.ConnectionDrain drain)
+    {
+        context.Response.Headers.RetryAfter = drain.RetryAfter;
+        EngineEvents.OnRefused(server, context, EngineError.BadRequest, "draining", ShuttingDown);
+        if (server.Refusals.ShouldLog(logger, "engine.io refused shutting_down"))
+        {
+            LogRefused(logger, EngineError.BadRequest, "the server is draining: " + ShuttingDown, context.Connection.RemoteIpAddress?.ToString());
+        }
+        return EngineErrorResponse.WriteAsync(context, EngineError.BadRequest, ShuttingDown, StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>The message of a handshake refused during the drain.</summary>
+    internal const string ShuttingDown = "shutting_down";
 
     /// <summary>A valid polling request for a session this node does not hold: another node of the cluster may.</summary>
     private async Task ForwardOrRefuseAsync(HttpContext context, string sid)

@@ -21,6 +21,9 @@ public sealed class ChannelHub
     private readonly ClusterInterest? _interest;
     private readonly SocketFloors _socketFloors = new();
     private readonly Dictionary<string, StreamPosition> _delivered = new(StringComparer.Ordinal);
+    // Guarded by _delivered: channels whose delivery position was set by a subscription's read of history
+    // (NoteSubscribedAt), ahead of this node's inbox, which has not caught up with it yet.
+    private readonly HashSet<string> _readAhead = new(StringComparer.Ordinal);
     // Guarded by _delivered: when the last publication delivered on each channel was made.
     private readonly Dictionary<string, DateTimeOffset> _deliveredAt = new(StringComparer.Ordinal);
     private readonly HighWaterMarks? _highWater;
@@ -228,6 +231,17 @@ public sealed class ChannelHub
             lock (_delivered)
             {
                 var known = _delivered.TryGetValue(channel, out last);
+                if (known && _readAhead.Contains(channel))
+                {
+                    if (last.Epoch == position.Epoch && position.Offset <= last.Offset)
+                    {
+                        // A subscription read the history up to `last` while this publication waited in the
+                        // inbox: the inbox is catching up, offsets did not go back. Subscribers' floors keep
+                        // it from those that had it in their replay.
+                        continue;
+                    }
+                    _readAhead.Remove(channel);
+                }
                 lastAt = _deliveredAt.GetValueOrDefault(channel, publishedAt);
                 _delivered[channel] = position;
                 _deliveredAt[channel] = publishedAt;
@@ -348,6 +362,7 @@ public sealed class ChannelHub
         {
             if (_delivered.TryAdd(channel, top))
             {
+                _readAhead.Add(channel);
                 _deliveredAt[channel] = Time.GetUtcNow();
             }
         }
@@ -487,6 +502,7 @@ public sealed class ChannelHub
             {
                 _delivered.Remove(channel);
                 _deliveredAt.Remove(channel);
+                _readAhead.Remove(channel);
             }
         }
     }
@@ -635,6 +651,9 @@ public sealed class ChannelHub
             ScanSendsWithin(channelConnection.SendTimeout);
         }
     }
+
+    /// <summary>The channel-protocol connections open on this node now (SSE streams, held long-polls, plain WebSockets).</summary>
+    public IEnumerable<IChannelConnection> Connections => _connections.Values;
 
     /// <summary>Forgets a connection that has ended.</summary>
     public void Unregister(IChannelConnection connection) =>

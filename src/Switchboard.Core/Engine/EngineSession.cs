@@ -240,7 +240,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
             // backstop for a poll that is aborted instead.
             _server.ScheduleDrainExpiry(this, clientClose: false);
         }
-        else if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose or EngineCloseReason.ClientClose)
+        else if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose or EngineCloseReason.ServerShutdown or EngineCloseReason.ClientClose)
         {
             // Nobody is polling right now: keep the session findable until the next poll has taken the
             // queued packets and the close packet (or until a heartbeat's time has passed). A client

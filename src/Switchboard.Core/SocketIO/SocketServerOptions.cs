@@ -30,6 +30,9 @@ public sealed class SocketServerOptions
     /// <summary>Connection, rate, subscription and room limits (docs/protection.md).</summary>
     public LimitOptions Limits { get; } = new();
 
+    /// <summary>How connections are let go when the host stops: refused, then closed over a window (docs/drain.md).</summary>
+    public DrainOptions Drain { get; } = new();
+
     /// <summary>Channel history settings (per channel name pattern).</summary>
     public ChannelOptions Channels { get; } = new();
 

@@ -261,6 +261,59 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task A_publication_still_in_the_inbox_when_a_new_subscription_read_it_from_history_is_not_a_discontinuity_nor_sent_twice()
+    {
+        // Found by the rolling restart (tests/interop/drain.test.mjs): long-polls subscribe and leave all
+        // the time, so a node forgets where its delivery of a channel stood while publications of it are
+        // still on their way in its inbox; the next subscription reads them from history first.
+        var (a, _) = await NodeAsync();
+        var (b, _) = await NodeAsync();
+        var first = new Recorder("b0");
+        await b.Main.Channels.SubscribeAsync("feed", first);
+        // B's inbox is held up behind a delivery of another namespace.
+        using var gate = new SemaphoreSlim(0);
+        var blocker = new Blocker(gate);
+        await b.Of("/gate").Channels.SubscribeAsync("gate", blocker);
+        await a.Of("/gate").Channels.PublishAsync(["gate"], "m", [0]);
+        await blocker.Blocked.WaitAsync(Timeout);
+        var one = await a.Main.Channels.PublishAsync(["feed"], "m", [1]);
+        b.Main.Channels.Unsubscribe("feed", first);
+
+        // Records discontinuities rather than failing on them: a failure would drop the delivery and hide a duplicate.
+        var second = new Recorder("b1", expectDiscontinuity: true);
+        await b.Main.Channels.SubscribeAsync("feed", second, new StreamPosition(0, one.Positions["feed"].Epoch));
+        Assert.Single(second.Entries);
+        gate.Release();
+        await a.Main.Channels.PublishAsync(["feed"], "m", [2]);
+        await a.Main.Channels.PublishAsync(["feed"], "m", [3]);
+
+        var seen = await second.WaitForAsync(3);
+        Assert.Equal(["1", "2", "3"], seen.Select(Text));
+        Assert.Equal([1L, 2, 3], seen.Select(e => e.Offset));
+        Assert.Empty(second.Discontinuities);
+    }
+
+    /// <summary>A subscriber whose first delivery blocks (the node's inbox with it) until the gate opens.</summary>
+    private sealed class Blocker(SemaphoreSlim gate) : IChannelSubscriber
+    {
+        private readonly TaskCompletionSource _blocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Blocked => _blocked.Task;
+
+        public string ConnectionId => "blocker";
+
+        public void Deliver(in ChannelEntry entry)
+        {
+            _blocked.TrySetResult();
+            gate.Wait(Timeout);
+        }
+
+        public void Discontinuity(string channel, StreamPosition top)
+        {
+        }
+    }
+
+    [Fact]
     public async Task A_node_whose_lease_ran_out_registers_its_rooms_again_and_receives_again()
     {
         var (a, _) = await NodeAsync(TimeSpan.FromMilliseconds(200));

@@ -97,7 +97,7 @@ export function startNginx({ upstream, refuseWebSocket = false, timeoutMs = 10_0
  */
 export function startBalancer({ upstreams, timeoutMs = 10_000, attempts = 3 }) {
   const template = readFileSync(path.join(repoRoot, 'deploy', 'nginx-cluster.conf'), 'utf8');
-  const servers = upstreams.map((url) => `    server ${new URL(url).host};`).join('\n');
+  const servers = upstreams.map((url) => `    server ${new URL(url).host} max_fails=1 fail_timeout=2s;`).join('\n');
   const render = ({ dir, binary, port, logPort }) => template
     .replaceAll('@DIR@', dir)
     .replaceAll('@LISTEN@', `127.0.0.1:${port}`)
