@@ -51,6 +51,10 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         var loggers = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         var server = new EngineServer(options, onConnection, loggers.CreateLogger("Switchboard.EngineIO"), services.GetService<TimeProvider>());
+        if (services.GetService<Diagnostics.SwitchboardMetrics>() is { } metrics)
+        {
+            server.UseMetrics(metrics, "engine.io");
+        }
         services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(server.Dispose);
         return MapEngine(endpoints, pattern, server, "Engine.IO");
     }

@@ -88,6 +88,7 @@ public sealed partial class EngineServer : IDisposable
             id = null;
         }
         while (!_sessions.TryAdd(session.Id, session));
+        session.CountOpened();
         session.StartHeartbeat();
         Log.SessionOpened(session.Id, transport);
         try
@@ -160,6 +161,7 @@ public sealed partial class EngineServer : IDisposable
     public void Dispose()
     {
         CloseAll();
+        Metrics?.Forget(this);
         _sendScan.Dispose();
         _scheduler.Dispose();
     }
