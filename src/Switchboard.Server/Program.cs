@@ -12,7 +12,7 @@
 // the trusted proxies whose X-Forwarded-For gives the client's address, Switchboard:Parser the Socket.IO
 // parser every client must use (json, the default, or msgpack for socket.io-msgpack-parser; docs/parsers.md). It listens
 // on http://127.0.0.1:8080 unless an address is configured. With Switchboard:Redis:Configuration set,
-// the node joins a cluster over Redis (docs/cluster.md).
+// the node joins a cluster over Redis (docs/cluster.md). Metrics are scraped at /metrics (Switchboard:Telemetry, docs/metrics.md).
 using Switchboard.AspNetCore;
 using Switchboard.AspNetCore.Auth;
 using Switchboard.AspNetCore.SocketChannels;
@@ -34,6 +34,7 @@ var behindProxy = builder.AddTrustedProxies(settings.GetSection("ForwardedHeader
 var apiKeys = ConfiguredList.Read(settings.GetSection("Api:Keys"));
 builder.Services.AddSingleton<ChatApp>();
 builder.AddDemos();
+builder.AddTelemetry(settings.GetSection("Telemetry"));
 
 var app = builder.Build();
 
