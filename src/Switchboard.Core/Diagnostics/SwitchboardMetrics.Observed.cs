@@ -23,6 +23,17 @@ public interface IMetricsSource
     void ObserveRefusals(ICollection<Measurement<long>> refusals)
     {
     }
+
+    /// <summary>The live nodes of the cluster as the source last saw them; null when it does not know.</summary>
+    long? ObserveClusterNodes() => null;
+
+    /// <summary>
+    /// The source is observed by <paramref name="metrics"/>: one that records as it goes (a round trip it
+    /// times) keeps it. Called once, by <see cref="SwitchboardMetrics.Observe"/>.
+    /// </summary>
+    void Attach(SwitchboardMetrics metrics)
+    {
+    }
 }
 
 /// <summary>Queued outbound bytes, summed and maxed per protocol, while the observable instruments are collected.</summary>
@@ -61,6 +72,7 @@ public sealed partial class SwitchboardMetrics
         {
             _sources.Add(new WeakReference<IMetricsSource>(source));
         }
+        source.Attach(this);
     }
 
     /// <summary>Stops reading <paramref name="source"/>.</summary>
@@ -89,6 +101,11 @@ public sealed partial class SwitchboardMetrics
         return live;
     }
 
+    private ObservableGauge<long>? _clusterNodes;
+
+    /// <summary>Whether anyone listens to <c>switchboard.cluster.nodes</c>: a source need not count nodes otherwise.</summary>
+    public bool ClusterNodesObserved => _clusterNodes?.Enabled == true;
+
     private void CreateObservables()
     {
         Meter.CreateObservableGauge("switchboard.outbound.queued", () => ObserveQueues(max: false), "By",
@@ -101,6 +118,8 @@ public sealed partial class SwitchboardMetrics
             "Channels with history in the in-memory store.");
         Meter.CreateObservableCounter("switchboard.limits.refusals", ObserveRefusals, "{refusal}",
             "Refusals of the connection and rate limits, by switchboard.limit (docs/protection.md).");
+        _clusterNodes = Meter.CreateObservableGauge("switchboard.cluster.nodes", ObserveClusterNodes, "{node}",
+            "Live nodes of the cluster (leases not run out), as this node last read them; absent on a single node.");
     }
 
     private IEnumerable<Measurement<long>> ObserveQueues(bool max)
@@ -126,6 +145,18 @@ public sealed partial class SwitchboardMetrics
             source.ObserveHistory(history);
         }
         return history;
+    }
+
+    private IEnumerable<Measurement<long>> ObserveClusterNodes()
+    {
+        foreach (var source in Sources())
+        {
+            if (source.ObserveClusterNodes() is { } nodes)
+            {
+                return [new Measurement<long>(nodes)];
+            }
+        }
+        return [];
     }
 
     private List<Measurement<long>> ObserveRefusals()

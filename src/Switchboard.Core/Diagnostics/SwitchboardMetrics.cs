@@ -60,7 +60,21 @@ public sealed partial class SwitchboardMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         SlowConsumers = Meter.CreateCounter<long>("switchboard.slow_consumers", "{event}",
             "Connections found over their outbound budget or send timeout, by protocol and the action taken (disconnect, drop_oldest).");
+        RedisRoundTrip = Meter.CreateHistogram("switchboard.redis.round_trip", "s",
+            "Round trips to Redis of the cluster's periodic heartbeat, by switchboard.redis.operation.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         CreateObservables();
+    }
+
+    internal Histogram<double> RedisRoundTrip { get; }
+
+    /// <summary>A round trip to Redis took <paramref name="elapsed"/> (the cluster's heartbeat: docs/metrics.md).</summary>
+    public void RecordRedisRoundTrip(string operation, TimeSpan elapsed)
+    {
+        if (RedisRoundTrip.Enabled)
+        {
+            RedisRoundTrip.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("switchboard.redis.operation", operation));
+        }
     }
 
     /// <summary>The meter every instrument is on.</summary>

@@ -43,6 +43,10 @@ public sealed partial class SocketServer : IDisposable
         }
         Cluster = options.Cluster;
         Metrics.Observe(this);
+        if (Cluster is Diagnostics.IMetricsSource clusterSource)
+        {
+            Metrics.Observe(clusterSource);
+        }
         Main = Of("/");
         if (Cluster is not null)
         {
@@ -245,6 +249,10 @@ public sealed partial class SocketServer : IDisposable
     {
         Engine.Dispose();
         Metrics.Forget(this);
+        if (Cluster is Diagnostics.IMetricsSource clusterSource)
+        {
+            Metrics.Forget(clusterSource);
+        }
         if (_ownsMetrics)
         {
             Metrics.Dispose();
