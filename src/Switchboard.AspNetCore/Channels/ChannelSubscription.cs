@@ -79,14 +79,16 @@ internal sealed class ChannelSubscription
     /// <summary>
     /// Checks the request: a valid token (401), 1 to <paramref name="maxChannels"/> valid distinct
     /// channels (400), each of which the grant may subscribe to (403). Returns the channels and grant, or
-    /// null after answering the refusal.
+    /// null after answering the refusal, which <paramref name="metrics"/> counts as a refused handshake of
+    /// <paramref name="protocol"/>.
     /// </summary>
-    public static async Task<(string[] Channels, ChannelGrant Grant)?> AcceptAsync(HttpContext context, ChannelHub hub, string protocol, int maxChannels, string endpoint, ILogger logger)
+    public static async Task<(string[] Channels, ChannelGrant Grant)?> AcceptAsync(HttpContext context, int maxChannels, string endpoint, ILogger logger,
+        Diagnostics.SwitchboardMetrics? metrics = null, string protocol = "")
     {
         var auth = await ChannelRequestAuth.AuthorizeAsync(context).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
-            hub.Metrics.HandshakeRefused(protocol, protocol, "unauthorized");
+            metrics?.HandshakeRefused(protocol, protocol, "unauthorized");
             if (ChannelEndpointLog.ShouldLogRefusal(context, logger, endpoint, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth)))
             {
                 ChannelEndpointLog.RequestRefused(logger, endpoint, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth), auth.Message ?? "", context.Connection.RemoteIpAddress?.ToString());
@@ -97,7 +99,7 @@ internal sealed class ChannelSubscription
         var channels = ChannelNames.FromQuery(context.Request.Query["channel"]);
         if (ChannelNames.CheckList(channels, maxChannels) is { } problem)
         {
-            hub.Metrics.HandshakeRefused(protocol, protocol, "invalid_channel");
+            metrics?.HandshakeRefused(protocol, protocol, "invalid_channel");
             await problem.WriteAsync(context, logger, endpoint).ConfigureAwait(false);
             return null;
         }
@@ -105,7 +107,7 @@ internal sealed class ChannelSubscription
         {
             if (!auth.Grant!.CanSubscribe(channel))
             {
-                hub.Metrics.HandshakeRefused(protocol, protocol, "forbidden");
+                metrics?.HandshakeRefused(protocol, protocol, "forbidden");
                 await new RequestProblem(StatusCodes.Status403Forbidden, "forbidden", $"not allowed to subscribe to '{channel}'").WriteAsync(context, logger, endpoint).ConfigureAwait(false);
                 return null;
             }

@@ -20,7 +20,7 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (await ChannelSubscription.AcceptAsync(context, hub, Protocol, options.MaxChannels, Name, logger).ConfigureAwait(false) is not { } accepted)
+        if (await ChannelSubscription.AcceptAsync(context, options.MaxChannels, Name, logger, hub.Metrics, Protocol).ConfigureAwait(false) is not { } accepted)
         {
             return;
         }

@@ -24,7 +24,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (await ChannelSubscription.AcceptAsync(context, hub, Protocol, options.MaxChannels, Name, logger).ConfigureAwait(false) is not { } accepted)
+        if (await ChannelSubscription.AcceptAsync(context, options.MaxChannels, Name, logger, hub.Metrics, Protocol).ConfigureAwait(false) is not { } accepted)
         {
             return;
         }

@@ -595,8 +595,7 @@ public sealed partial class ChannelHub
         }
     }
 
-    public void Unregister(IChannelConnection connection) =>
-        _connections.TryRemove(new KeyValuePair<string, IChannelConnection>(connection.ConnectionId, connection));
+    public void Unregister(IChannelConnection connection) => UnregisterCounted(connection);
 
     /// <summary>
     /// Disconnects a connection by id: a channel-protocol connection, or a Socket.IO socket of this

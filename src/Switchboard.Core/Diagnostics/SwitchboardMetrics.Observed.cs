@@ -24,6 +24,11 @@ public interface IMetricsSource
     {
     }
 
+    /// <summary>Adds what the source's connections (live and gone) were sent, per protocol and transport.</summary>
+    void ObserveTraffic(TrafficObservation traffic)
+    {
+    }
+
     /// <summary>The live nodes of the cluster as the source last saw them; null when it does not know.</summary>
     long? ObserveClusterNodes() => null;
 
@@ -102,12 +107,24 @@ public sealed partial class SwitchboardMetrics
     }
 
     private ObservableGauge<long>? _clusterNodes;
+    private ObservableCounter<long>? _messagesSent;
+    private ObservableCounter<long>? _bytesSent;
+
+    /// <summary>
+    /// Whether anyone listens to the sent messages or bytes: connections keep their counts only then (a
+    /// listener sees what was sent from the moment it subscribed).
+    /// </summary>
+    internal bool TrafficObserved => _messagesSent?.Enabled == true || _bytesSent?.Enabled == true;
 
     /// <summary>Whether anyone listens to <c>switchboard.cluster.nodes</c>: a source need not count nodes otherwise.</summary>
     public bool ClusterNodesObserved => _clusterNodes?.Enabled == true;
 
     private void CreateObservables()
     {
+        _messagesSent = Meter.CreateObservableCounter("switchboard.messages.sent", () => ObserveTraffic(bytes: false), "{message}",
+            "Messages written to clients (WebSocket messages, polling packets, SSE events, long-poll publications), by protocol and transport.");
+        _bytesSent = Meter.CreateObservableCounter("switchboard.io.sent", () => ObserveTraffic(bytes: true), "By",
+            "Payload bytes written to clients, before WebSocket or HTTP framing and compression, by protocol and transport.");
         Meter.CreateObservableGauge("switchboard.outbound.queued", () => ObserveQueues(max: false), "By",
             "Bytes waiting in connections' outbound queues, by protocol (docs/protection.md).");
         Meter.CreateObservableGauge("switchboard.outbound.queued.max", () => ObserveQueues(max: true), "By",
@@ -133,6 +150,21 @@ public sealed partial class SwitchboardMetrics
         foreach (var (protocol, entry) in queues.ByProtocol)
         {
             measurements.Add(new Measurement<long>(max ? entry.Max : entry.Sum, new KeyValuePair<string, object?>(ProtocolTag, protocol)));
+        }
+        return measurements;
+    }
+
+    private List<Measurement<long>> ObserveTraffic(bool bytes)
+    {
+        var traffic = new TrafficObservation();
+        foreach (var source in Sources())
+        {
+            source.ObserveTraffic(traffic);
+        }
+        var measurements = new List<Measurement<long>>(traffic.ByWire.Count);
+        foreach (var (wire, sent) in traffic.ByWire.Values)
+        {
+            measurements.Add(new Measurement<long>(bytes ? sent.Bytes : sent.Messages, wire));
         }
         return measurements;
     }

@@ -44,12 +44,8 @@ public sealed partial class SwitchboardMetrics : IDisposable
             "Connection attempts, by protocol and transport; refused ones carry error.type.");
         Disconnects = Meter.CreateCounter<long>("switchboard.disconnects", "{disconnect}",
             "Connections ended, by protocol, transport, namespace and disconnect code (docs/disconnect-reasons.md).");
-        MessagesSent = Meter.CreateCounter<long>("switchboard.messages.sent", "{message}",
-            "Messages written to clients (WebSocket messages, polling packets, SSE events, long-poll publications), by protocol and transport.");
         MessagesReceived = Meter.CreateCounter<long>("switchboard.messages.received", "{message}",
             "Messages received from clients, by protocol and transport.");
-        BytesSent = Meter.CreateCounter<long>("switchboard.io.sent", "By",
-            "Payload bytes written to clients, before WebSocket or HTTP framing and compression, by protocol and transport.");
         BytesReceived = Meter.CreateCounter<long>("switchboard.io.received", "By",
             "Payload bytes received from clients, by protocol and transport.");
         FanOut = Meter.CreateHistogram("switchboard.broadcast.deliveries", "{delivery}",
@@ -90,11 +86,7 @@ public sealed partial class SwitchboardMetrics : IDisposable
 
     internal Counter<long> Disconnects { get; }
 
-    internal Counter<long> MessagesSent { get; }
-
     internal Counter<long> MessagesReceived { get; }
-
-    internal Counter<long> BytesSent { get; }
 
     internal Counter<long> BytesReceived { get; }
 
@@ -153,19 +145,6 @@ public sealed partial class SwitchboardMetrics : IDisposable
         {
             Handshakes.Add(1, new KeyValuePair<string, object?>(ProtocolTag, protocol), new KeyValuePair<string, object?>(TransportTag, transport),
                 new KeyValuePair<string, object?>(ErrorTag, error));
-        }
-    }
-
-    /// <summary>A batch of messages went out to one client (one WebSocket drain, one poll answer, one SSE flush).</summary>
-    internal void Sent(ConnectionTags tags, long messages, long bytes)
-    {
-        if (MessagesSent.Enabled)
-        {
-            MessagesSent.Add(messages, tags.Wire);
-        }
-        if (BytesSent.Enabled)
-        {
-            BytesSent.Add(bytes, tags.Wire);
         }
     }
 

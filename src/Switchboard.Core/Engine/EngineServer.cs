@@ -140,7 +140,7 @@ public sealed partial class EngineServer : IDisposable
 
     internal void Remove(EngineSession session)
     {
-        if (_sessions.TryRemove(new KeyValuePair<string, EngineSession>(session.Id, session)))
+        if (RemoveCounted(session))
         {
             SessionRemoved?.Invoke(session);
         }

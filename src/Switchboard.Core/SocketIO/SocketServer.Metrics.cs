@@ -19,6 +19,14 @@ public sealed partial class SocketServer : IMetricsSource
         }
     }
 
+    void IMetricsSource.ObserveTraffic(TrafficObservation traffic)
+    {
+        foreach (var nsp in Namespaces)
+        {
+            nsp.Channels.ObserveTraffic(traffic);
+        }
+    }
+
     void IMetricsSource.ObserveHistory(HistoryObservation history)
     {
         if (ChannelStore is InMemoryChannelStore store)
