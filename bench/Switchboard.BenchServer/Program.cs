@@ -2,6 +2,7 @@ using StackExchange.Redis;
 using Switchboard.AspNetCore;
 using Switchboard.Bench;
 using Switchboard.Redis;
+using OpenTelemetry.Metrics;
 using Switchboard.SocketIO;
 
 // The bench app on Switchboard: namespace "/" with join(room, ack), publish(room, payload) and
@@ -39,7 +40,23 @@ builder.Services.AddSwitchboard(options =>
     }
 });
 
+// With Switchboard:Telemetry=prometheus (e.g. --server-env Switchboard__Telemetry=prometheus) an
+// OpenTelemetry MeterProvider listens to Switchboard's, ASP.NET Core's and the runtime's meters, as in
+// the standalone server, and serves /metrics: the "metrics on" side of docs/performance.md's Metrics.
+var telemetry = builder.Configuration["Switchboard:Telemetry"] == "prometheus";
+if (telemetry)
+{
+    builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        .AddMeter(Switchboard.Diagnostics.SwitchboardMetrics.MeterName)
+        .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing", "System.Runtime")
+        .AddPrometheusExporter());
+}
+
 var app = builder.Build();
+if (telemetry)
+{
+    app.UseOpenTelemetryPrometheusScrapingEndpoint();
+}
 app.MapSocketIO("/socket.io", io =>
 {
     io.Main.On("join", e =>

@@ -54,6 +54,10 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         var loggers = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         var server = new EngineServer(options, onConnection, loggers.CreateLogger("Switchboard.EngineIO"), services.GetService<TimeProvider>());
+        if (services.GetService<Diagnostics.SwitchboardMetrics>() is { } metrics)
+        {
+            server.UseMetrics(metrics, "engine.io");
+        }
         // Its sessions are closed by the drain as the host begins to stop; its timers go once it has stopped.
         var drain = Drain.ConnectionDrain.Of(services);
         drain.Add(server);

@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using System.Diagnostics.Metrics;
 using Switchboard.Channels;
+using Switchboard.Diagnostics;
 using Switchboard.SocketIO;
 using Switchboard.Logging;
 
@@ -33,14 +35,22 @@ public static class SwitchboardServiceCollectionExtensions
         // instance, so the configure callbacks (which may open connections) run once, not twice.
         services.TryAddSingleton<IOptions<SocketServerOptions>>(sp => Options.Create(sp.GetRequiredService<IOptionsMonitor<SocketServerOptions>>().CurrentValue));
         services.TryAddSingleton(TimeProvider.System);
+        // One meter per host, from its IMeterFactory (docs/metrics.md).
+        services.TryAddSingleton(sp => new SwitchboardMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton(sp => new SocketServer(
             sp.GetRequiredService<IOptions<SocketServerOptions>>().Value,
             sp.GetService<ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new Limits.ConnectionLimiter(
-            sp.GetRequiredService<IOptions<SocketServerOptions>>().Value.Limits,
             sp.GetRequiredService<TimeProvider>(),
-            (sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Switchboard.Limits")));
+            sp.GetRequiredService<SwitchboardMetrics>()));
+        services.TryAddSingleton(sp =>
+        {
+            var limiter = new Limits.ConnectionLimiter(
+                sp.GetRequiredService<IOptions<SocketServerOptions>>().Value.Limits,
+                sp.GetRequiredService<TimeProvider>(),
+                (sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Switchboard.Limits"));
+            sp.GetRequiredService<SwitchboardMetrics>().Observe(limiter);
+            return limiter;
+        });
         // The paced drain of every endpoint's connections when the host stops (docs/drain.md).
         services.TryAddSingleton(sp => new Drain.ConnectionDrain(
             sp.GetRequiredService<IOptions<SocketServerOptions>>().Value.Drain,

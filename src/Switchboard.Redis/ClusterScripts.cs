@@ -181,6 +181,13 @@ internal static class ClusterScripts
     /// leaves rooms nobody publishes to as well; drops nodes dead for an hour from the table. Returns 1
     /// when the node's own lease had run out or was gone (others may have dropped it from their rooms' sets).
     /// </summary>
+    /// <summary>KEYS[1] the nodes' lease set: how many leases have not run out, by Redis' clock.</summary>
+    public const string LiveNodes = """
+        local t = redis.call('TIME')
+        local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        return redis.call('ZCOUNT', KEYS[1], '(' .. nowMs, '+inf')
+        """;
+
     public const string Heartbeat = """
         local t = redis.call('TIME')
         local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -346,7 +346,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
                 }
                 try
                 {
-                    if (await HeartbeatAsync().ConfigureAwait(false))
+                    if (await TimedHeartbeatAsync().ConfigureAwait(false))
                     {
                         // The lease had run out (heartbeats failed for a while): others may have dropped
                         // this node from its rooms' sets while the connection stayed up.

@@ -13,7 +13,7 @@
 // Switchboard:PathBase a prefix the server also answers under (docs/proxies.md), Switchboard:Parser the Socket.IO
 // parser every client must use (json, the default, or msgpack for socket.io-msgpack-parser; docs/parsers.md). It listens
 // on http://127.0.0.1:8080 unless an address is configured. With Switchboard:Redis:Configuration set,
-// the node joins a cluster over Redis (docs/cluster.md).
+// the node joins a cluster over Redis (docs/cluster.md). Metrics are scraped at /metrics (Switchboard:Telemetry, docs/metrics.md).
 using Switchboard.AspNetCore;
 using Switchboard.AspNetCore.Auth;
 using Switchboard.AspNetCore.SocketChannels;
@@ -37,6 +37,7 @@ builder.AddTrustedProxies(settings.GetSection("ForwardedHeaders"));
 var apiKeys = ConfiguredList.Read(settings.GetSection("Api:Keys"));
 builder.Services.AddSingleton<ChatApp>();
 builder.AddDemos();
+builder.AddTelemetry(settings.GetSection("Telemetry"));
 
 var app = builder.Build();
 app.MapOperations();

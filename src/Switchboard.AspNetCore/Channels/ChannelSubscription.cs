@@ -23,6 +23,9 @@ internal sealed class HttpChannelConnection(ChannelHub hub, string protocol, Cha
 
     public void EndWrite() => EndSend();
 
+    /// <summary>A flush or an answer carried <paramref name="messages"/> messages of <paramref name="bytes"/> bytes.</summary>
+    public void Wrote(long messages, long bytes) => CountSent(messages, bytes);
+
     /// <summary>The client stopped reading: told why (if it ever reads again), and the connection dropped, which frees the write.</summary>
     protected override void OnSendTimeout()
     {
@@ -76,13 +79,16 @@ internal sealed class ChannelSubscription
     /// <summary>
     /// Checks the request: a valid token (401), 1 to <paramref name="maxChannels"/> valid distinct
     /// channels (400), each of which the grant may subscribe to (403). Returns the channels and grant, or
-    /// null after answering the refusal.
+    /// null after answering the refusal, which <paramref name="metrics"/> counts as a refused handshake of
+    /// <paramref name="protocol"/>.
     /// </summary>
-    public static async Task<(string[] Channels, ChannelGrant Grant)?> AcceptAsync(HttpContext context, int maxChannels, string endpoint, ILogger logger)
+    public static async Task<(string[] Channels, ChannelGrant Grant)?> AcceptAsync(HttpContext context, int maxChannels, string endpoint, ILogger logger,
+        Diagnostics.SwitchboardMetrics? metrics = null, string protocol = "")
     {
         var auth = await ChannelRequestAuth.AuthorizeAsync(context).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
+            metrics?.HandshakeRefused(protocol, protocol, "unauthorized");
             if (ChannelEndpointLog.ShouldLogRefusal(context, logger, endpoint, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth)))
             {
                 ChannelEndpointLog.RequestRefused(logger, endpoint, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth), auth.Message ?? "", context.Connection.RemoteIpAddress?.ToString());
@@ -93,6 +99,7 @@ internal sealed class ChannelSubscription
         var channels = ChannelNames.FromQuery(context.Request.Query["channel"]);
         if (ChannelNames.CheckList(channels, maxChannels) is { } problem)
         {
+            metrics?.HandshakeRefused(protocol, protocol, "invalid_channel");
             await problem.WriteAsync(context, logger, endpoint).ConfigureAwait(false);
             return null;
         }
@@ -100,6 +107,7 @@ internal sealed class ChannelSubscription
         {
             if (!auth.Grant!.CanSubscribe(channel))
             {
+                metrics?.HandshakeRefused(protocol, protocol, "forbidden");
                 await new RequestProblem(StatusCodes.Status403Forbidden, "forbidden", $"not allowed to subscribe to '{channel}'").WriteAsync(context, logger, endpoint).ConfigureAwait(false);
                 return null;
             }

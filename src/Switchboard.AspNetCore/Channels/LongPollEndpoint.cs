@@ -20,7 +20,7 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (await ChannelSubscription.AcceptAsync(context, options.MaxChannels, Name, logger).ConfigureAwait(false) is not { } accepted)
+        if (await ChannelSubscription.AcceptAsync(context, options.MaxChannels, Name, logger, hub.Metrics, Protocol).ConfigureAwait(false) is not { } accepted)
         {
             return;
         }
@@ -57,7 +57,8 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
             return;
         }
         ChannelEndpointLog.PollAnswered(logger, connection.ConnectionId, channels, answer.Publications.Count, answer.Discontinuities.Count);
-        await WriteAnswerAsync(context.Response, answer).ConfigureAwait(false);
+        var bytes = await WriteAnswerAsync(context.Response, answer).ConfigureAwait(false);
+        connection.Wrote(answer.Publications.Count + answer.Discontinuities.Count, bytes);
     }
 
     /// <summary>What a poll answers: the publications, the discontinuities, and the cursor after them.</summary>
@@ -142,11 +143,13 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
         }
     }
 
-    private static async Task WriteAnswerAsync(HttpResponse response, Answer answer)
+    /// <summary>Writes the answer; returns its length in bytes.</summary>
+    private static async Task<long> WriteAnswerAsync(HttpResponse response, Answer answer)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.Headers.CacheControl = "no-store";
+        long bytes;
         using (var writer = ChannelJson.CreateWriter(response.BodyWriter))
         {
             writer.WriteStartObject();
@@ -164,8 +167,11 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
             }
             writer.WriteEndArray();
             writer.WriteEndObject();
+            writer.Flush();
+            bytes = writer.BytesCommitted;
         }
         await response.BodyWriter.FlushAsync(response.HttpContext.RequestAborted).ConfigureAwait(false);
+        return bytes;
     }
 
     /// <summary>The poll's timeout: the <c>timeout</c> query parameter in seconds (capped), or the default; null when malformed.</summary>

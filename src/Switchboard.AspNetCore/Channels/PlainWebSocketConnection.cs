@@ -129,6 +129,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
                 // The server is closing: requests are no longer served, only the client's close frame is awaited.
                 return true;
             }
+            connection.CountReceived(1, message.Data.Length);
             if (await connection.HandleAsync(message).ConfigureAwait(false))
             {
                 return true;
@@ -288,6 +289,8 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         }
 
         public ValueTask SendAsync(ChannelMessage item, bool last) => connection.SendMessageAsync(item);
+
+        public void OnSent(long messages, long bytes) => connection.CountSent(messages, bytes);
 
         // Each message is timed as it is sent (SendFrameAsync).
         public void BeginSend()

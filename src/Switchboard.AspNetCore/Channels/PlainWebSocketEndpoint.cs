@@ -52,6 +52,7 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
         var auth = await ChannelRequestAuth.AuthorizeAsync(context).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
+            _namespace.Server.Metrics.HandshakeRefused("websocket", "websocket", "unauthorized");
             if (ChannelEndpointLog.Refusals(context).ShouldLog(_logger, $"plain websocket refused 401 {ChannelRequestAuth.FailureCode(auth)}"))
             {
                 PlainWebSocketLog.Refused(_logger, context.Request.Path, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth), auth.Message ?? "");

@@ -24,7 +24,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (await ChannelSubscription.AcceptAsync(context, options.MaxChannels, Name, logger).ConfigureAwait(false) is not { } accepted)
+        if (await ChannelSubscription.AcceptAsync(context, options.MaxChannels, Name, logger, hub.Metrics, Protocol).ConfigureAwait(false) is not { } accepted)
         {
             return;
         }
@@ -165,6 +165,10 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
         private byte[] _id = new byte[64];
         private Utf8JsonWriter? _writer;
 
+        // Events and bytes written since the last flush: counted once per flush (docs/metrics.md).
+        private long _unflushedEvents;
+        private long _unflushedBytes;
+
         /// <summary>Returns why the stream ended; throws when the client went away.</summary>
         public async Task<string> RunAsync(TimeSpan retry, CancellationToken cancellationToken)
         {
@@ -203,6 +207,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                                     // One ping per tick, however many ticks passed since the last.
                                     heartbeats = ticks;
                                     ServerSentEventsFormat.WriteComment(_batch, "ping");
+                                    _unflushedEvents++;
                                 }
                                 break;
                             default:
@@ -257,6 +262,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                 return;
             }
             WritePublication(_batch, message.Entry, subscription.Positions, ref _id);
+            _unflushedEvents++;
         }
 
         // Not a lambda in RunAsync: one capturing the message there would cost an object per message.
@@ -286,12 +292,14 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
             data(_writer);
             _writer.Flush();
             ServerSentEventsFormat.WriteEvent(_batch, eventName, id, _json.WrittenSpan);
+            _unflushedEvents++;
         }
 
         private void MoveBatch()
         {
             if (_batch.WrittenCount > 0)
             {
+                _unflushedBytes += _batch.WrittenCount;
                 response.Write(_batch.WrittenSpan);
                 ResetBatch();
             }
@@ -316,6 +324,7 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
             if (_batch.WrittenCount > 0 && response.UnflushedBytes == 0)
             {
                 // The usual case, one batch: one write that flushes, cheaper in Kestrel than writing into its buffer and flushing.
+                _unflushedBytes += _batch.WrittenCount;
                 result = await response.WriteAsync(_batch.WrittenMemory, cancellationToken).ConfigureAwait(false);
                 ResetBatch();
             }
@@ -325,6 +334,12 @@ internal sealed class ServerSentEventsEndpoint(ChannelHub hub, ServerSentEventsO
                 result = await response.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
             connection.EndWrite();
+            if (_unflushedEvents > 0)
+            {
+                connection.Wrote(_unflushedEvents, _unflushedBytes);
+                _unflushedEvents = 0;
+                _unflushedBytes = 0;
+            }
             if (result.IsCanceled || result.IsCompleted)
             {
                 throw new OperationCanceledException("The client went away.");

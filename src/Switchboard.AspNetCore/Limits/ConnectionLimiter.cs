@@ -31,7 +31,7 @@ public enum Admission
 /// from <c>X-Forwarded-For</c> when the app trusts its proxy. A connection holds its slot until it really
 /// ends: the request or WebSocket completes, or, for an Engine.IO polling session, the session closes.
 /// </summary>
-public sealed partial class ConnectionLimiter : IDisposable
+public sealed partial class ConnectionLimiter : IDisposable, Diagnostics.IMetricsSource
 {
     /// <summary>The shortest time between two log lines of one kind of refusal.</summary>
     public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
@@ -252,6 +252,15 @@ public sealed partial class ConnectionLimiter : IDisposable
 
     /// <summary>Stops the periodic sweep of idle per-address entries.</summary>
     public void Dispose() => _sweeper.Dispose();
+
+    /// <summary>The refusals counted so far, under their codes (<c>switchboard.limits.refusals</c>, docs/metrics.md).</summary>
+    void Diagnostics.IMetricsSource.ObserveRefusals(ICollection<System.Diagnostics.Metrics.Measurement<long>> refusals)
+    {
+        foreach (var admission in (ReadOnlySpan<Admission>)[Admission.TooManyConnections, Admission.TooManyConnectionsPerIp, Admission.RateLimited])
+        {
+            refusals.Add(new(Refused(admission), new KeyValuePair<string, object?>("switchboard.limit", Code(admission))));
+        }
+    }
 
     private sealed class Address
     {

@@ -114,6 +114,7 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
         {
             context.Response.Headers.RetryAfter = Limits.ConnectionLimiter.RetryAfter(admission);
             EngineEvents.OnRefused(server, context, EngineError.BadRequest, "connection limit", Limits.ConnectionLimiter.Code(admission));
+            server.Metrics?.HandshakeRefused(server.PollingTags.Protocol, webSocket ? "websocket" : "polling", Limits.ConnectionLimiter.Code(admission));
             return EngineErrorResponse.WriteAsync(context, EngineError.BadRequest, Limits.ConnectionLimiter.Code(admission), Limits.ConnectionLimiter.Status(admission));
         }
         if (webSocket)
@@ -184,6 +185,7 @@ internal sealed partial class EngineEndpoint(EngineServer server, ILogger logger
     private Task Refuse(HttpContext context, EngineError error, StringValues detail, int status = StatusCodes.Status400BadRequest, string? name = null)
     {
         EngineEvents.OnRefused(server, context, error, detail.ToString(), name);
+        CountRefusedHandshake(context, error);
         if (server.Refusals.ShouldLog(logger, $"engine.io refused {error}"))
         {
             LogRefused(logger, error, detail.ToString(), context.Connection.RemoteIpAddress?.ToString());

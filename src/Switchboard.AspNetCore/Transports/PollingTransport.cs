@@ -172,6 +172,8 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
     private static bool DrainInto(EngineSession session, ArrayBufferWriter<byte> buffer, bool first)
     {
         var wrote = false;
+        var start = buffer.WrittenCount;
+        var messages = 0;
         while (session.Outbound.TryRead(out var frame))
         {
             EngineCodec.WritePayloadRecord(buffer, frame.Data.Span, frame.IsBinary, first);
@@ -181,6 +183,12 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             }
             first = false;
             wrote = true;
+            messages += 1 + (frame.Attachments?.Length ?? 0);
+        }
+        if (wrote)
+        {
+            // Once per poll answer, not per packet.
+            session.CountSent(messages, buffer.WrittenCount - start);
         }
         return wrote;
     }

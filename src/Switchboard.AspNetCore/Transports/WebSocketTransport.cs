@@ -254,6 +254,8 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
         public ValueTask SendAsync(OutboundFrame item, bool last) => SendFrameAsync(socket, stream, item, last, compressThreshold, connection.Framing);
 
+        public void OnSent(long messages, long bytes) => connection.Session.CountSent(messages, bytes);
+
         public void BeginSend() => connection.BeginSend();
 
         public void EndSend() => connection.EndSend();
@@ -301,8 +303,12 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             return Task.CompletedTask;
         }
 
+        public EngineSession Session => session;
+
         public ValueTask Send(in OutboundFrame frame)
         {
+            var bytes = Weigh(frame, out var messages);
+            session.CountSent(messages, bytes);
             session.BeginSend();
             var sent = SendFrameAsync(socket, stream, frame, last: true, CompressThreshold, Framing);
             if (sent.IsCompleted)

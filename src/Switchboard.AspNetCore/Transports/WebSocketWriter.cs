@@ -22,6 +22,9 @@ internal interface IWebSocketOutbound<T>
     /// <summary>Sends one item (one or more WebSocket messages); <paramref name="last"/> ends a batch.</summary>
     ValueTask SendAsync(T item, bool last);
 
+    /// <summary>A drain of the queue is written: <paramref name="messages"/> messages, <paramref name="bytes"/> bytes (counted once per drain, not per message).</summary>
+    void OnSent(long messages, long bytes);
+
     /// <summary>A write to the client starts (the send scan times it).</summary>
     void BeginSend();
 
@@ -89,11 +92,16 @@ internal static class WebSocketWriter
                 }
                 var messages = 0;
                 var bytes = 0L;
+                var sentMessages = 0L;
+                var sentBytes = 0L;
                 outbound.BeginSend();
                 while (true)
                 {
-                    bytes += outbound.Weigh(item, out var count);
+                    var weight = outbound.Weigh(item, out var count);
+                    bytes += weight;
                     messages += count;
+                    sentBytes += weight;
+                    sentMessages += count;
                     var full = messages >= MaxBatchMessages || bytes >= MaxBatchBytes;
                     await outbound.SendAsync(item, last: !more || full);
                     if (!more)
@@ -113,6 +121,7 @@ internal static class WebSocketWriter
                         }
                     }
                 }
+                outbound.OnSent(sentMessages, sentBytes);
                 outbound.EndSend();
             }
             await outbound.OnDrainedAsync();

@@ -43,7 +43,7 @@ public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEnt
 /// a write that takes longer than <see cref="SendTimeout"/> drops the connection, so it can never hold up
 /// a publisher or other subscribers, nor cost more than its budget.
 /// </summary>
-public abstract class ChannelConnection : IChannelConnection, Connections.IConnection, IAsyncDisposable
+public abstract partial class ChannelConnection : IChannelConnection, Connections.IConnection, IAsyncDisposable
 {
     private readonly ChannelMessageQueue _queue = new();
 
@@ -75,6 +75,7 @@ public abstract class ChannelConnection : IChannelConnection, Connections.IConne
         _queue.MaxBytes = hub.Options.MaxQueuedBytes;
         _sendTimeout = hub.Options.SendTimeout;
         hub.Register(this);
+        CountOpened();
     }
 
     /// <summary>The most bytes that may wait for the client (see <see cref="ChannelOptions.MaxQueuedBytes"/>); the namespace's setting unless changed.</summary>
@@ -255,8 +256,10 @@ public abstract class ChannelConnection : IChannelConnection, Connections.IConne
         {
             return;
         }
+        _closeCode = code;
         if (code == DisconnectCode.SlowConsumer)
         {
+            Hub.Metrics.SlowConsumer(Protocol, "disconnect");
             OnSlowConsumer();
             // What waits will never be read: released at once, only the close goes out.
             _queue.Clear();
@@ -294,6 +297,7 @@ public abstract class ChannelConnection : IChannelConnection, Connections.IConne
         }
         if (rule?.Policy == SlowConsumerPolicy.DropOldest && DropQueued(message.Channel!))
         {
+            Hub.Metrics.SlowConsumer(Protocol, "drop_oldest");
             _queue.Write(message, force: true);
             return;
         }
@@ -436,6 +440,7 @@ public abstract class ChannelConnection : IChannelConnection, Connections.IConne
             Hub.Unsubscribe(channel, this);
         }
         Hub.Unregister(this);
+        CountClosed();
         GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
     }

@@ -9,7 +9,7 @@ namespace Switchboard.Channels;
 /// sequence number and the next offset of each channel, is stored in history, and is delivered to the
 /// channel's Socket.IO room members and to its other subscribers, in that one order for everybody.
 /// </summary>
-public sealed class ChannelHub
+public sealed partial class ChannelHub
 {
     private readonly Namespace _namespace;
     private readonly IChannelStore _store;
@@ -120,9 +120,17 @@ public sealed class ChannelHub
         IReadOnlyCollection<string>? except = null, string? publisherId = null, CancellationToken cancellationToken = default)
     {
         except ??= [];
+        var startedAt = Metrics.StartPublish();
         if (_cluster is not null)
         {
-            return await PublishToClusterAsync(_cluster, channels, eventName, args, except, publisherId, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await PublishToClusterAsync(_cluster, channels, eventName, args, except, publisherId, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Metrics.Published(startedAt, _namespace.Name);
+            }
         }
         await _order.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -147,6 +155,7 @@ public sealed class ChannelHub
         finally
         {
             _order.Release();
+            Metrics.Published(startedAt, _namespace.Name);
         }
     }
 
@@ -381,7 +390,7 @@ public sealed class ChannelHub
         var offset = _namespace.Server.Options.Recovery is null ? null : FormatOffset(publication.Seq);
         // The everyone channel's members are all the namespace's sockets: no room to target.
         IReadOnlyCollection<string> targets = rooms.Count == 1 && rooms.Contains(EveryoneChannel) ? [] : rooms;
-        _namespace.Adapter.DeliverLocal(publication.SocketPacket(_namespace.Name, offset), new BroadcastOptions(targets, socketExcept));
+        var delivered = _namespace.Adapter.DeliverLocal(publication.SocketPacket(_namespace.Name, offset), new BroadcastOptions(targets, socketExcept));
 
         lock (_subscribers)
         {
@@ -399,10 +408,12 @@ public sealed class ChannelHub
                     if ((publisherId is null || subscriber.ConnectionId != publisherId) && (floor.Epoch != position.Epoch || position.Offset > floor.Offset))
                     {
                         subscriber.Deliver(entry);
+                        delivered++;
                     }
                 }
             }
         }
+        Metrics.Delivered(delivered, _namespace.Name);
     }
 
     /// <summary>
@@ -656,8 +667,7 @@ public sealed class ChannelHub
     public IEnumerable<IChannelConnection> Connections => _connections.Values;
 
     /// <summary>Forgets a connection that has ended.</summary>
-    public void Unregister(IChannelConnection connection) =>
-        _connections.TryRemove(new KeyValuePair<string, IChannelConnection>(connection.ConnectionId, connection));
+    public void Unregister(IChannelConnection connection) => UnregisterCounted(connection);
 
     /// <summary>
     /// Disconnects a connection by id: a channel-protocol connection, or a Socket.IO socket of this

@@ -96,6 +96,7 @@ public sealed partial class EngineServer : IDisposable
             id = null;
         }
         while (!_sessions.TryAdd(session.Id, session));
+        session.CountOpened();
         session.StartHeartbeat();
         Log.SessionOpened(session.Id, transport);
         try
@@ -148,7 +149,7 @@ public sealed partial class EngineServer : IDisposable
 
     internal void Remove(EngineSession session)
     {
-        if (_sessions.TryRemove(new KeyValuePair<string, EngineSession>(session.Id, session)))
+        if (RemoveCounted(session))
         {
             SessionRemoved?.Invoke(session);
         }
@@ -170,6 +171,7 @@ public sealed partial class EngineServer : IDisposable
     public void Dispose()
     {
         CloseAll();
+        Metrics?.Forget(this);
         _sendScan.Dispose();
         _scheduler.Dispose();
     }

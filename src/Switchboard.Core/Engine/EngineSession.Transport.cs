@@ -52,6 +52,7 @@ public sealed partial class EngineSession
         {
             Transport = EngineTransportKind.WebSocket;
             Upgrading = false;
+            CountUpgraded();
         }
         _upgradeSettled?.TrySetResult();
         RaiseUpgradeEvent(Upgraded, "upgrade");

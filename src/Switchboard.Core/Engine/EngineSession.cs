@@ -175,6 +175,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         switch (packet.Type)
         {
             case EnginePacketType.Message:
+                CountReceived(1, packet.Data.Length);
                 lock (_receiveLock)
                 {
                     Handler?.OnMessage(this, packet);
@@ -223,6 +224,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         {
             _heartbeatToken++;
             CancelHeartbeatDeadline();
+            CountClosed(reason);
         }
         // A server close still delivers what is queued (the DISCONNECT packets); any other end releases the queue at once.
         var graceful = reason is EngineCloseReason.ServerClose or EngineCloseReason.ServerShutdown;

@@ -294,6 +294,7 @@ public sealed class Namespace
     private void Register(Socket socket)
     {
         _sockets[socket.Id] = socket;
+        Server.Metrics.SocketConnected(Name, 1);
         Adapter.Join(socket, socket.Id);
         if (socket.Recovered && socket.RecoverySession is { } session)
         {
@@ -306,7 +307,10 @@ public sealed class Namespace
 
     internal void Remove(Socket socket)
     {
-        _sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Id, socket));
+        if (_sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Id, socket)))
+        {
+            Server.Metrics.SocketConnected(Name, -1);
+        }
         Adapter.LeaveAll(socket);
         if (Parent is not null && _sockets.IsEmpty && Server.Options.CleanupEmptyChildNamespaces)
         {

@@ -219,7 +219,7 @@ public class SocketAdapter(Namespace nsp)
     /// </summary>
     public virtual ValueTask BroadcastAsync(EncodedPacket packet, BroadcastOptions options)
     {
-        DeliverLocal(packet, options);
+        Namespace.Server.Metrics.Delivered(DeliverLocal(packet, options), Namespace.Name);
         if (Namespace.Server.Cluster is { } cluster && !options.IsLocal)
         {
             return cluster.BroadcastAsync(new ClusterBroadcast(Namespace.Name, packet, options));
@@ -319,9 +319,10 @@ public class SocketAdapter(Namespace nsp)
     /// <summary>The cluster's operations when an operation must reach the other nodes too.</summary>
     private ClusterOperations? Operations(BroadcastOptions options) => options.IsLocal ? null : Namespace.Server.ClusterOperations;
 
-    /// <summary>Local delivery, shared by every adapter: no per-recipient allocation.</summary>
-    protected internal void DeliverLocal(EncodedPacket packet, BroadcastOptions options)
+    /// <summary>Local delivery, shared by every adapter: no per-recipient allocation. Returns how many sockets were sent the packet.</summary>
+    protected internal int DeliverLocal(EncodedPacket packet, BroadcastOptions options)
     {
+        var delivered = 0;
         lock (_lock)
         {
             if (options.Rooms.Count == 1 && options.Except.Count == 0)
@@ -331,13 +332,23 @@ public class SocketAdapter(Namespace nsp)
                 {
                     foreach (var socket in members)
                     {
-                        Deliver(socket, packet, options);
+                        if (Deliver(socket, packet, options))
+                        {
+                            delivered++;
+                        }
                     }
                 }
-                return;
+                return delivered;
             }
         }
-        ForEachTarget(options, socket => Deliver(socket, packet, options));
+        ForEachTarget(options, socket =>
+        {
+            if (Deliver(socket, packet, options))
+            {
+                delivered++;
+            }
+        });
+        return delivered;
     }
 
     private static bool Deliver(Socket socket, EncodedPacket packet, BroadcastOptions options)

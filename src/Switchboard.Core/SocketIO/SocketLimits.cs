@@ -92,3 +92,18 @@ public sealed partial class SocketLimits
 
 /// <summary>Thrown by <see cref="Socket.Join(string)"/> when the socket is already in <see cref="LimitOptions.MaxRoomsPerSocket"/> rooms.</summary>
 public sealed class SocketLimitException(string message) : InvalidOperationException(message);
+
+public sealed partial class SocketLimits
+{
+    /// <summary>Adds each kind's count so far to <paramref name="refusals"/>, under its <c>switchboard.limit</c> name.</summary>
+    internal void Observe(ICollection<System.Diagnostics.Metrics.Measurement<long>> refusals)
+    {
+        refusals.Add(Measure(EventsDropped, "socketio_event_rate"));
+        refusals.Add(Measure(ConnectionsClosed, "socketio_connection_rate"));
+        refusals.Add(Measure(JoinsRefused, "socketio_rooms_per_socket"));
+        refusals.Add(Measure(SubscriptionsRefused, "socketio_subscriptions_per_socket"));
+    }
+
+    internal static System.Diagnostics.Metrics.Measurement<long> Measure(long count, string limit) =>
+        new(count, new KeyValuePair<string, object?>("switchboard.limit", limit));
+}

@@ -14,24 +14,28 @@ namespace Switchboard.SocketIO;
 /// A Socket.IO server (socket.io's <c>io</c>): its namespaces, and the Engine.IO server under them. The
 /// members that socket.io puts on <c>io</c> act on the main namespace <c>/</c>.
 /// </summary>
-public sealed class SocketServer : IDisposable
+public sealed partial class SocketServer : IDisposable
 {
     private readonly ConcurrentDictionary<string, Namespace> _namespaces = new(StringComparer.Ordinal);
     private readonly List<ParentNamespace> _parents = [];
 
     /// <summary>A Socket.IO server with <paramref name="options"/>; <c>AddSwitchboard</c> makes the application's one.</summary>
-    /// <param name="options">Engine, namespaces, channels, limits and cluster.</param>
-    /// <param name="loggers">Where the server logs; none when null.</param>
-    /// <param name="time">The clock; the system clock when null.</param>
-    public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null)
+    /// <param name="options">The server's options.</param>
+    /// <param name="loggers">Where it logs; nowhere when null.</param>
+    /// <param name="time">Its clock; the system's when null.</param>
+    /// <param name="metrics">Where it counts (docs/metrics.md); a meter of its own when null.</param>
+    public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, Diagnostics.SwitchboardMetrics? metrics = null)
     {
         Options = options;
         Time = time ?? TimeProvider.System;
+        Metrics = metrics ?? new Diagnostics.SwitchboardMetrics();
+        _ownsMetrics = metrics is null;
         loggers ??= NullLoggerFactory.Instance;
         Log = new SocketLog(loggers.CreateLogger("Switchboard.SocketIO"));
         Limits = new SocketLimits(loggers.CreateLogger("Switchboard.Limits"), Time);
         AdapterFactory = options.AdapterFactory;
         Engine = new EngineServer(options.Engine, session => _ = new SocketClient(this, session), loggers.CreateLogger("Switchboard.EngineIO"), Time);
+        Engine.UseMetrics(Metrics, "socket.io");
         ConnectTimeoutLane = Engine.CreateLane(options.ConnectTimeout);
         ChannelStore = options.ChannelStore ?? new InMemoryChannelStore(Time, options.Channels, loggers.CreateLogger("Switchboard.Limits"));
         if (options.Recovery is { } recovery)
@@ -39,6 +43,11 @@ public sealed class SocketServer : IDisposable
             RecoveryLane = Engine.CreateLane(recovery.MaxDisconnectionDuration);
         }
         Cluster = options.Cluster;
+        Metrics.Observe(this);
+        if (Cluster is Diagnostics.IMetricsSource clusterSource)
+        {
+            Metrics.Observe(clusterSource);
+        }
         Main = Of("/");
         if (Cluster is not null)
         {
@@ -268,6 +277,15 @@ public sealed class SocketServer : IDisposable
     public void Dispose()
     {
         Engine.Dispose();
+        Metrics.Forget(this);
+        if (Cluster is Diagnostics.IMetricsSource clusterSource)
+        {
+            Metrics.Forget(clusterSource);
+        }
+        if (_ownsMetrics)
+        {
+            Metrics.Dispose();
+        }
         if (Options.ChannelStore is null && ChannelStore is IDisposable owned)
         {
             owned.Dispose();
@@ -281,7 +299,13 @@ internal sealed class ClusterSink(SocketServer server) : IClusterSink
     public ValueTask OnPublicationAsync(ClusterDelivery delivery) =>
         server.TryGetNamespace(delivery.Namespace) is { } nsp ? nsp.Channels.DeliverAsync(delivery) : ValueTask.CompletedTask;
 
-    public void OnBroadcast(ClusterBroadcast broadcast) => server.TryGetNamespace(broadcast.Namespace)?.Adapter.DeliverLocal(broadcast.Packet, broadcast.Options);
+    public void OnBroadcast(ClusterBroadcast broadcast)
+    {
+        if (server.TryGetNamespace(broadcast.Namespace) is { } nsp)
+        {
+            server.Metrics.Delivered(nsp.Adapter.DeliverLocal(broadcast.Packet, broadcast.Options), nsp.Name);
+        }
+    }
 
     public void OnRequest(ClusterRequest request) => server.ClusterOperations!.OnRequest(request);
 

@@ -13,7 +13,7 @@ internal sealed class TestNodes(RedisServer redis) : IAsyncDisposable
 
     /// <summary>Starts a node and waits until it has joined (inbox subscribed, lease taken).</summary>
     public async Task<(SocketServer Server, RedisClusterBus Bus)> StartAsync(RedisClusterOptions options, TimeSpan timeout, Action<ConfigurationOptions>? configure = null,
-        Action<SocketServerOptions>? configureServer = null)
+        Action<SocketServerOptions>? configureServer = null, Diagnostics.SwitchboardMetrics? metrics = null)
     {
         var configuration = RedisChannelStore.ParseConfiguration(redis.Endpoint);
         configure?.Invoke(configuration);
@@ -21,7 +21,7 @@ internal sealed class TestNodes(RedisServer redis) : IAsyncDisposable
         var bus = new RedisClusterBus(connection, options);
         var serverOptions = new SocketServerOptions { Cluster = bus, ChannelStore = bus.Store };
         configureServer?.Invoke(serverOptions);
-        var server = new SocketServer(serverOptions);
+        var server = new SocketServer(serverOptions, metrics: metrics);
         _owned.Add(connection);
         _owned.Add(new Disposer(server.Dispose));
         _owned.Add(bus);
