@@ -9,7 +9,7 @@ namespace Switchboard.Channels;
 /// sequence number and the next offset of each channel, is stored in history, and is delivered to the
 /// channel's Socket.IO room members and to its other subscribers, in that one order for everybody.
 /// </summary>
-public sealed class ChannelHub
+public sealed partial class ChannelHub
 {
     private readonly Namespace _namespace;
     private readonly IChannelStore _store;
