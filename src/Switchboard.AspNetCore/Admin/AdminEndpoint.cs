@@ -69,7 +69,7 @@ internal sealed partial class AdminEndpoint(SocketServer server, SwitchboardAdmi
         await using (stream.ConfigureAwait(false))
         {
             context.Response.ContentType = asset.ContentType;
-            context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
             await stream.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
         }
     }

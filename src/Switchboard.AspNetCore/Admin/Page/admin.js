@@ -40,7 +40,7 @@ function renderNodes(s) {
 }
 
 function renderProtocols(s) {
-  for (const card of document.querySelectorAll('[data-protocol]')) {
+  for (const card of document.querySelectorAll('.card[data-protocol]')) {
     card.querySelector('.count').textContent = String(s.protocols[card.dataset.protocol] ?? 0);
   }
   $('#engine-detail').textContent = `${s.engine.websocket} websocket, ${s.engine.polling} polling`;
