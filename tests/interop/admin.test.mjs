@@ -38,6 +38,27 @@ test('without Switchboard:Admin, /admin is 404 and the start-up log says the pag
   }
 });
 
+test('under a path base, /base/admin goes to /base/admin/ and the endpoints answer there', { timeout: 40_000 }, async () => {
+  const server = await startServer({ project: PROJECT, args: [`--Switchboard:Admin:Keys=${KEY}`, '--Switchboard:PathBase=/base'] });
+  try {
+    const redirect = await fetch(`${server.url}/base/admin`, { redirect: 'manual', headers: { 'X-Admin-Key': KEY } });
+    assert.equal(redirect.status, 302);
+    assert.equal(redirect.headers.get('location'), '/base/admin/');
+    const page = await fetch(`${server.url}/base/admin/`, { headers: { 'X-Admin-Key': KEY } });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type'), /^text\/html/);
+    const detail = await fetch(`${server.url}/base/admin/channel?channel=a`, { headers: { 'X-Admin-Key': KEY } });
+    assert.equal(detail.status, 200);
+    // Keys only: no Basic challenge to answer.
+    const refused = await fetch(`${server.url}/base/admin/`);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('www-authenticate'), null);
+    assert.match(server.output(), /The admin page \(\/admin\) is on, with keys only/);
+  } finally {
+    await server.stop();
+  }
+});
+
 describe('admin page with a credential', () => {
   let server;
   let browser;
