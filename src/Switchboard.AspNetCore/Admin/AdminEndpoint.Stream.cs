@@ -64,7 +64,7 @@ internal sealed partial class AdminEndpoint
         var sessions = server.Engine.Sessions.ToList();
         var byProtocol = new SortedDictionary<string, int>(StringComparer.Ordinal) { ["socket.io"] = sessions.Count, ["sse"] = 0, ["websocket"] = 0, ["longpoll"] = 0 };
         var connections = new List<(string Id, string Protocol, string Ns, string? Detail, string? User)>();
-        var channels = new List<(string Ns, string Channel, int Subscribers)>();
+        var channels = new List<(string Ns, string Channel, int Subscribers, ChannelHub Hub)>();
         var namespaces = new List<(string Name, int Sockets)>();
         foreach (var nsp in server.Namespaces)
         {
@@ -81,16 +81,17 @@ internal sealed partial class AdminEndpoint
             }
             foreach (var (channel, subscribers) in nsp.Channels.LocalChannels())
             {
-                channels.Add((nsp.Name, channel, subscribers));
+                channels.Add((nsp.Name, channel, subscribers, nsp.Channels));
             }
         }
         var listed = channels.OrderByDescending(c => c.Subscribers).ThenBy(c => c.Channel, StringComparer.Ordinal).Take(options.MaxListed).ToList();
         var now = time.GetTimestamp();
         var rates = new List<(StreamPosition Top, double? Rate)>(listed.Count);
         var sampled = new HashSet<(string, string)>();
-        foreach (var (ns, channel, _) in listed)
+        foreach (var (ns, channel, _, hub) in listed)
         {
-            var top = await server.Of(ns).Channels.Store.GetPositionAsync(ns, channel, cancellationToken).ConfigureAwait(false);
+            // The hub read above, not server.Of(ns): that would bring back a namespace removed meanwhile.
+            var top = await hub.Store.GetPositionAsync(ns, channel, cancellationToken).ConfigureAwait(false);
             double? rate = null;
             if (sampler.TryGetValue((ns, channel), out var before) && before.Position.Epoch == top.Epoch && top.Offset >= before.Position.Offset)
             {
@@ -146,7 +147,7 @@ internal sealed partial class AdminEndpoint
             w.WriteStartArray("channels"u8);
             for (var i = 0; i < listed.Count; i++)
             {
-                var (ns, channel, subscribers) = listed[i];
+                var (ns, channel, subscribers, _) = listed[i];
                 w.WriteStartObject();
                 w.WriteString("ns"u8, ns);
                 w.WriteString("name"u8, channel);

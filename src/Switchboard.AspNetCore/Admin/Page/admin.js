@@ -87,7 +87,8 @@ function renderConnections(s) {
     const protocol = c.transport ? `${c.protocol} (${c.transport})` : c.protocol;
     const actions = document.createElement('td');
     actions.append(button);
-    tr.append(cell(c.id, 'id'), cell(protocol, 'protocol'), cell(c.ns), cell(c.user ?? ''), actions);
+    // The button before the namespace and user, so it shows on a narrow screen without scrolling.
+    tr.append(cell(c.id, 'id'), cell(protocol, 'protocol'), actions, cell(c.ns), cell(c.user ?? ''));
     body.append(tr);
   }
 }
