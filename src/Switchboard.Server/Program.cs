@@ -67,5 +67,6 @@ else
     app.Logger.LogInformation("The HTTP API (/api) is off: no key in Switchboard:Api:Keys");
 }
 app.MapDemos();
+app.MapAdminPage(settings.GetSection("Admin"));
 
 app.Run();

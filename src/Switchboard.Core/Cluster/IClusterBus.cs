@@ -60,6 +60,13 @@ public interface IClusterBus
     /// <summary>The namespace's current sequence epoch (Socket.IO recovery offsets are <c>epoch-seq</c>).</summary>
     ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The ids of the cluster's live nodes, this one included (an admin view). A backend that does not
+    /// track its nodes answers with this node alone.
+    /// </summary>
+    ValueTask<IReadOnlyList<string>> GetLiveNodesAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<string>>([NodeId]);
+
     /// <summary>Recovery sessions kept for the whole cluster, so a client can recover on any node; null keeps them per node.</summary>
     IClusterSessionStore? Sessions { get; }
 }

@@ -524,6 +524,20 @@ public sealed class RedisClusterBusTests(RedisServer redis) : IClassFixture<Redi
         Assert.False(fromFirst.Continuous);
     }
 
+    [Fact]
+    public async Task Every_node_lists_the_live_nodes_of_its_cluster_itself_included()
+    {
+        var (_, busA) = await NodeAsync();
+        var (_, busB) = await NodeAsync();
+
+        // Through the contract, as the admin page asks it.
+        var seenByA = await ((Switchboard.Cluster.IClusterBus)busA).GetLiveNodesAsync();
+        var seenByB = await ((Switchboard.Cluster.IClusterBus)busB).GetLiveNodesAsync();
+
+        Assert.Equal(new[] { busA.NodeId, busB.NodeId }.Order(), seenByA.Order());
+        Assert.Equal(seenByA.Order(), seenByB.Order());
+    }
+
     private Task<(SocketServer Server, RedisClusterBus Bus)> NodeAsync(TimeSpan? heartbeat = null) =>
         _nodes.StartAsync(new RedisClusterOptions
         {
