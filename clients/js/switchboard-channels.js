@@ -74,6 +74,9 @@ function jwtExpiry(token) {
   }
 }
 
+// Switchboard's refusals of the request itself: retrying, or another transport, gets the same answer.
+const FATAL_CODES = new Set(['forbidden', 'channel_missing', 'invalid_channel', 'duplicate_channel', 'too_many_channels', 'invalid_timeout']);
+
 const isAuthCode = (code) => code === 'token_missing' || code === 'token_expired' || code === 'token_invalid';
 
 async function refusal(res, transport) {
@@ -84,13 +87,16 @@ async function refusal(res, transport) {
     if (body?.error?.code) ({ code, message } = body.error);
   } catch { /* no JSON body */ }
   const retryAfter = Number(res.headers.get('retry-after'));
+  const fatal = FATAL_CODES.has(code);
   return new SwitchboardError(code, message, {
     status: res.status,
     transport,
     retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-    // 429/503 are the server's limits: another transport would hit them too.
-    fallback: res.status !== 429 && res.status !== 503 && res.status !== 401 && res.status !== 403,
-    fatal: res.status === 403 || (res.status === 400 && code !== `http_400`),
+    // 429/503 are the server's limits and 401 its verdict on the token: another transport would get
+    // the same. Anything else that is not Switchboard's own refusal (a proxy's 403, a 404 where the
+    // endpoint is not mapped) may work on the next transport.
+    fallback: !fatal && !isAuthCode(code) && res.status !== 429 && res.status !== 503,
+    fatal,
   });
 }
 
@@ -672,7 +678,7 @@ export class ChannelClient extends Emitter {
       this.#flushQueued = false;
       if (this.#state === 'closed') return;
       if (this.#state === 'connected') this.#transport.update();
-      else if (this.#state === 'idle') this.connect();
+      else if (this.#state === 'idle') this.connect().catch(() => { /* reported as 'error' */ });
     });
   }
 
