@@ -139,6 +139,7 @@ export class Subscription extends Emitter {
   #queue = [];
   #waiters = [];
   #ended = false;
+  #iterated = false; // items are queued only for an iterator, so callback-only use keeps nothing
 
   constructor(client, channel) {
     super();
@@ -158,7 +159,7 @@ export class Subscription extends Emitter {
 
   _push(item) {
     this.emit(item.type, item);
-    if (this.#ended) return;
+    if (this.#ended || !this.#iterated) return;
     const waiter = this.#waiters.shift();
     if (waiter) waiter.resolve({ value: item, done: false });
     else this.#queue.push(item);
@@ -174,7 +175,9 @@ export class Subscription extends Emitter {
     this.error = error;
   }
 
+  /** Yields what arrives from now on; leaving the loop (break, return, throw) unsubscribes. */
   [Symbol.asyncIterator]() {
+    this.#iterated = true;
     return {
       next: () => {
         if (this.#queue.length) return Promise.resolve({ value: this.#queue.shift(), done: false });

@@ -136,16 +136,19 @@ describe('JS channels client in Node', () => {
     const channel = `chat.${randomUUID()}`;
     const subscription = c.subscribe(channel);
     await next(subscription, 'subscribed');
+    // The iterator yields what arrives once it exists: start it before publishing.
+    const seen = [];
+    const consumed = withTimeout((async () => {
+      for await (const item of subscription) {
+        seen.push(item);
+        if (seen.length === 5) break; // return() unsubscribes
+      }
+    })(), TIMEOUT, 'the iterator');
     const acks = [];
     for (let i = 1; i <= 5; i++) acks.push(await c.publish(channel, { i }, { event: 'said' }));
     assert.deepEqual(acks.map((a) => a.offset), [1, 2, 3, 4, 5]);
     assert.ok(acks.every((a) => a.channel === channel && a.epoch === acks[0].epoch));
-
-    const seen = [];
-    for await (const item of subscription) {
-      seen.push(item);
-      if (seen.length === 5) break; // return() unsubscribes
-    }
+    await consumed;
     assert.deepEqual(seen.map((p) => [p.type, p.offset, p.event, p.data.i]), [1, 2, 3, 4, 5].map((i) => ['publication', i, 'said', i]));
     assert.equal(c.transport, 'ws');
     await assert.rejects(c.publish('prices.AAPL', 1), { code: 'forbidden' }, 'the anonymous grant publishes on chat.* only');
