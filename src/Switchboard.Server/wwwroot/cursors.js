@@ -5,9 +5,16 @@
 // The server conflates 'cursors.*' by the data's id (appsettings.json: LatestPerKey), so a reader that
 // falls behind gets each participant's newest position, never a backlog. Who is here: whoever was heard
 // from in the last 10 s (a participant that left without a 'leave' fades out); the presence op counts
-// the connections. window.cursors exposes the page's state for tests.
-(() => {
-  'use strict';
+// the connections. The connection is the channels client's (clients/js), on the WebSocket transport
+// only: it reconnects with backoff and jitter by itself. window.cursors exposes the page's state for tests.
+import { ChannelClient } from './lib/switchboard-channels.js';
+
+// Relative to the page, so the demos work under a path prefix too.
+const RELATIVE_PATHS = { ws: 'ws', sse: 'sse', poll: 'poll', api: 'api' };
+// Failures of a publish or presence request that only mean the connection went away (it comes back).
+const TRANSIENT = new Set(['rate_limited', 'connection_closed', 'not_connected', 'timeout', 'closed']);
+
+{
 
   const SEND_EVERY_MS = 33;
   const HEARTBEAT_MS = 3_000;
@@ -43,9 +50,8 @@
   document.getElementById('channel').textContent = state.channel;
   document.title = `Switchboard · cursors · ${room}`;
 
-  let ws = null;
-  let requestId = 0;
-  let attempt = 0;
+  const client = new ChannelClient(new URL('.', location.href), { transports: ['ws'], paths: RELATIVE_PATHS, backoff: { max: 10_000 } });
+  state.client = client;
   let moved = false; // a position waits to be published
   let lastSent = 0;
   let receivedThisSecond = 0;
@@ -57,16 +63,23 @@
     el.status.dataset.state = kind;
   }
 
-  function send(request) {
-    if (ws?.readyState !== WebSocket.OPEN) return false;
-    ws.send(JSON.stringify({ id: ++requestId, ...request }));
-    return true;
+  function refused(err) {
+    if (!TRANSIENT.has(err.code)) el.meta.textContent = `Refused: ${err.message}`;
   }
 
   function publish(event) {
+    if (client.transport !== 'ws') return;
     const data = event === 'leave' ? { id: me.id } : { ...me, x: state.x, y: state.y };
     // echo: false, this page draws its own pointer already.
-    if (send({ op: 'publish', channel: state.channel, event, data, echo: false })) state.published++;
+    client.publish(state.channel, data, { event, echo: false }).catch(refused);
+    state.published++;
+  }
+
+  function askPresence() {
+    client.request('presence', { channel: state.channel }).then((reply) => {
+      state.connections = reply.count;
+      renderMeta();
+    }, refused);
   }
 
   // --- this page's pointer -------------------------------------------------------------------------
@@ -178,7 +191,7 @@
     }
   }, HEARTBEAT_MS);
 
-  setInterval(() => { if (state.connected) send({ op: 'presence', channel: state.channel }); }, PRESENCE_MS);
+  setInterval(() => { if (state.connected) askPresence(); }, PRESENCE_MS);
 
   setInterval(() => {
     state.rate = receivedThisSecond;
@@ -189,48 +202,30 @@
   // --- the connection ------------------------------------------------------------------------------
 
   function connect() {
-    const socket = new WebSocket(new URL('ws', location.href).href.replace(/^http/, 'ws'), 'switchboard.v1');
-    ws = socket;
-    let closing = null; // the server's close push, saying whether to reconnect
-    socket.addEventListener('message', (e) => {
-      const frame = JSON.parse(e.data);
-      if (frame.type === 'welcome') {
-        send({ op: 'subscribe', channel: state.channel });
-      } else if (frame.type === 'pub' && frame.channel === state.channel) {
-        state.received++;
-        receivedThisSecond++;
-        if (frame.event === 'move') upsert(frame.data);
-        else if (frame.event === 'leave' && typeof frame.data?.id === 'string') remove(frame.data.id);
-      } else if (frame.type === 'close') {
-        closing = frame;
-      } else if (frame.ok === true && frame.channel === state.channel && frame.count !== undefined) {
-        state.connections = frame.count;
-        renderMeta();
-      } else if (frame.ok === true && frame.channel === state.channel && frame.epoch !== undefined && !state.connected) {
-        state.connected = true; // the subscribe reply
-        attempt = 0;
-        setStatus('live', 'connected');
-        publish('move');
-        send({ op: 'presence', channel: state.channel });
-      } else if (frame.ok === false && frame.error.code !== 'rate_limited') {
-        el.meta.textContent = `Refused: ${frame.error.message}`;
-      }
+    const subscription = client.subscribe(state.channel);
+    subscription.on('publication', (p) => {
+      state.received++;
+      receivedThisSecond++;
+      if (p.event === 'move') upsert(p.data);
+      else if (p.event === 'leave' && typeof p.data?.id === 'string') remove(p.data.id);
     });
-    socket.addEventListener('close', (e) => {
+    client.on('error', refused);
+    client.on('connected', () => {
+      state.connected = true;
+      setStatus('live', 'connected');
+      publish('move');
+      askPresence();
+    });
+    client.on('disconnected', ({ code, reason, reconnect }) => {
       state.connected = false;
       for (const id of [...state.others.keys()]) remove(id);
-      // 4500-4999, or a close push that says so: do not reconnect by ourselves (docs/protocols/websocket.md).
-      if (closing?.reconnect === false || (e.code >= 4500 && e.code <= 4999)) {
-        setStatus(`disconnected: ${closing?.reason ?? e.reason ?? e.code}`, 'disconnected');
-        return;
-      }
-      const delay = Math.min(10_000, 500 * 2 ** attempt++) * (0.5 + Math.random());
-      setStatus(closing?.code === 'slow_consumer' ? 'too slow, reconnecting…' : 'reconnecting…', 'connecting');
-      setTimeout(connect, delay);
+      // 4500-4999, or a close push that says so: the client does not reconnect (docs/protocols/websocket.md).
+      if (!reconnect) setStatus(`disconnected: ${reason || code}`, 'disconnected');
+      else setStatus(code === 'slow_consumer' ? 'too slow, reconnecting…' : 'reconnecting…', 'connecting');
     });
   }
 
   addEventListener('pagehide', () => publish('leave'));
   renderPeople();
   connect();
-})();
+}

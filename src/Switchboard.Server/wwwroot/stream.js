@@ -1,10 +1,15 @@
 // The token-stream demo. POST /demo/answers starts an answer and returns its channel and the SSE cursor
-// of its beginning; the page reads the channel with EventSource (/sse), appending each token. After every
-// token it saves the text and the event id (the cursor) in sessionStorage under the answer's id, which
-// is also in the URL (?answer=<id>): a reload reopens the stream from that cursor (the lastEventId query
-// parameter) and the server replays exactly the tokens after it. window.streamDemo exposes the state.
-(() => {
-  'use strict';
+// of its beginning; the page reads the channel over Server-Sent Events (/sse) with the channels client
+// (clients/js), appending each token. After every token it saves the text and the cursor of the channel's
+// position in sessionStorage under the answer's id, which is also in the URL (?answer=<id>): a reload
+// subscribes again from that position (the client sends it as the lastEventId query parameter) and the
+// server replays exactly the tokens after it. window.streamDemo exposes the state.
+import { ChannelClient, formatCursor, parseCursor } from './lib/switchboard-channels.js';
+
+// Relative to the page, so the demos work under a path prefix too.
+const RELATIVE_PATHS = { ws: 'ws', sse: 'sse', poll: 'poll', api: 'api' };
+
+{
 
   const storageKey = (id) => `switchboard.answer.${id}`;
   const demo = { state: null, source: null, resumed: false, errors: [] };
@@ -52,40 +57,39 @@
 
   function open() {
     const s = demo.state;
-    const source = new EventSource(`sse?channel=${encodeURIComponent(s.channel)}&lastEventId=${encodeURIComponent(s.lastEventId)}`);
-    demo.source = source;
-    const payload = (e) => JSON.parse(e.data).data;
+    const client = new ChannelClient(new URL('.', location.href), { transports: ['sse'], paths: RELATIVE_PATHS });
+    demo.source = client;
+    const subscription = client.subscribe(s.channel, { since: parseCursor(s.lastEventId)[0] });
 
-    source.addEventListener('subscribed', () => setStatus('streaming', 'connected'));
-    source.addEventListener('token', (e) => {
-      const { i, text } = payload(e);
-      if (i !== s.count) {
+    client.on('state', ({ state }) => {
+      if (demo.source !== client) return;
+      if (state === 'connected') setStatus('streaming', 'connected');
+      // A dropped connection: the client reconnects by itself and resumes from the last token.
+      else if (state === 'reconnecting') setStatus('reconnecting…', 'connecting');
+    });
+    subscription.on('publication', (p) => {
+      if (p.event === 'token') {
+        const { i, text } = p.data;
+        if (i !== s.count) {
+          stop();
+          showError(`Expected token ${s.count} but got ${i}.`);
+          return;
+        }
+        s.text += text;
+        s.count++;
+      } else if (p.event === 'done') {
+        s.done = true;
         stop();
-        showError(`Expected token ${s.count} but got ${i}.`);
-        return;
+        setStatus('done', 'connected');
       }
-      s.text += text;
-      s.count++;
-      s.lastEventId = e.lastEventId;
+      s.lastEventId = formatCursor([subscription.position]);
       save();
       render();
     });
-    source.addEventListener('done', (e) => {
-      s.done = true;
-      s.lastEventId = e.lastEventId;
-      save();
-      stop();
-      render();
-      setStatus('done', 'connected');
-    });
-    source.addEventListener('discontinuity', () => {
+    subscription.on('discontinuity', () => {
       stop();
       showError('This answer is no longer available on the server.');
       setStatus('gone', 'disconnected');
-    });
-    // Anything else (a dropped connection) EventSource retries by itself, with the last event id.
-    source.addEventListener('error', () => {
-      if (demo.source === source) setStatus('reconnecting…', 'connecting');
     });
   }
 
@@ -133,4 +137,4 @@
     render();
     if (demo.state.done) setStatus('done', 'connected'); else open();
   }
-})();
+}
