@@ -145,7 +145,10 @@ public sealed partial class ClientSocket
         if (_pid is not null)
         {
             payload["pid"] = _pid;
-            payload["offset"] = _lastOffset;
+            if (_lastOffset is not null)
+            {
+                payload["offset"] = _lastOffset;
+            }
         }
         if (_auth is not null)
         {
