@@ -127,7 +127,10 @@ public sealed partial class ClientSocket
         {
             if (!IsConnected)
             {
-                _receiveBuffer.Add(e);
+                if (Active)
+                {
+                    _receiveBuffer.Add(e);
+                }
                 return;
             }
         }

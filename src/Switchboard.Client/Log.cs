@@ -30,4 +30,7 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Warning, "Namespace {Namespace} refused the connection: {Message}")]
     public static partial void ConnectRefused(this ILogger logger, string @namespace, string message);
+
+    [LoggerMessage(10, LogLevel.Error, "The connection loop failed")]
+    public static partial void LoopFailed(this ILogger logger, Exception exception);
 }

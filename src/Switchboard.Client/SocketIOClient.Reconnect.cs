@@ -21,9 +21,24 @@ public sealed partial class SocketIOClient
 
     private async Task RunAsync()
     {
+        try
+        {
+            await RunLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A bug, not a network failure: say so, and let the next ConnectAsync start afresh.
+            Logger.LoopFailed(ex);
+            _connection?.Close(DisconnectReason.TransportError);
+            Stopped();
+        }
+    }
+
+    private async Task RunLoopAsync()
+    {
         var backoff = new ReconnectBackoff(Options.ReconnectionDelay, Options.ReconnectionDelayMax, Options.RandomizationFactor, Options.Random);
         var stop = _disposed.Token;
-        while (!stop.IsCancellationRequested && AnyActive)
+        while (!TryStop())
         {
             EngineConnection? connection = null;
             try
@@ -32,6 +47,7 @@ public sealed partial class SocketIOClient
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
+                Stopped();
                 return;
             }
             catch (Exception ex)
@@ -85,12 +101,14 @@ public sealed partial class SocketIOClient
             if (!Options.Reconnection || stop.IsCancellationRequested || !AnyActive)
             {
                 GiveUp(null);
+                Stopped();
                 return;
             }
             if (backoff.Attempts >= Options.ReconnectionAttempts)
             {
                 Logger.ReconnectFailed(backoff.Attempts);
                 GiveUp(backoff.Attempts);
+                Stopped();
                 return;
             }
             var delay = backoff.Next();
@@ -104,8 +122,31 @@ public sealed partial class SocketIOClient
             }
             catch (OperationCanceledException)
             {
+                Stopped();
                 return;
             }
+        }
+    }
+
+    /// <summary>Whether the loop ends now (disposed, or no socket wants a connection); decided under the lock <see cref="EnsureRunning"/> takes.</summary>
+    private bool TryStop()
+    {
+        lock (_gate)
+        {
+            if (!_disposed.IsCancellationRequested && AnyActive)
+            {
+                return false;
+            }
+            _running = false;
+            return true;
+        }
+    }
+
+    private void Stopped()
+    {
+        lock (_gate)
+        {
+            _running = false;
         }
     }
 

@@ -26,6 +26,7 @@ public sealed partial class SocketIOClient : IAsyncDisposable
     private readonly Lock _gate = new();
     private EngineConnection? _connection;
     private Task? _loop;
+    private bool _running;
     private PendingBinary? _pendingBinary;
 
     public SocketIOClient(Uri server, SocketIOClientOptions? options = null)
@@ -46,7 +47,7 @@ public sealed partial class SocketIOClient : IAsyncDisposable
     public string? EngineId => _connection?.Sid;
 
     /// <summary>
-    /// The socket of a namespace (the same object for the same name). <paramref name="auth"/> is the CONNECT
+    /// The socket of a namespace (the same object for the same name; the auth of the first call stays). <paramref name="auth"/> is the CONNECT
     /// payload (serialized as JSON; an object); it is sent again on every reconnection.
     /// </summary>
     public ClientSocket Socket(string nsp = "/", object? auth = null)
@@ -83,13 +84,12 @@ public sealed partial class SocketIOClient : IAsyncDisposable
             {
                 throw new ObjectDisposedException(nameof(SocketIOClient));
             }
-            if (_loop is null || _loop.IsCompleted)
+            // The loop clears _running under this lock when it finds no active socket, so a socket that
+            // became active just before is either seen by the loop or starts a new one here.
+            if (!_running)
             {
+                _running = true;
                 _loop = Task.Run(RunAsync);
-            }
-            else if (_connection is { } open && !open.Closed.IsCompleted)
-            {
-                return;
             }
         }
     }
