@@ -33,4 +33,10 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Error, "The connection loop failed")]
     public static partial void LoopFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Debug, "Engine.IO session {Sid} upgraded to WebSocket")]
+    public static partial void EngineUpgraded(this ILogger logger, string sid);
+
+    [LoggerMessage(12, LogLevel.Information, "Engine.IO session {Sid}: the upgrade to WebSocket failed")]
+    public static partial void UpgradeFailed(this ILogger logger, string sid, Exception? exception);
 }

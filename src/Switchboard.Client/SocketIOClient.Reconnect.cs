@@ -69,6 +69,7 @@ public sealed partial class SocketIOClient
                 }
                 var attempts = backoff.Attempts;
                 backoff.Reset();
+                connection.Upgraded = () => Raise(Upgraded);
                 connection.Start(OnEnginePacket);
                 if (stop.IsCancellationRequested)
                 {

@@ -46,6 +46,12 @@ public sealed partial class SocketIOClient : IAsyncDisposable
     /// <summary>The Engine.IO session id of the current connection, or null while disconnected.</summary>
     public string? EngineId => _connection?.Sid;
 
+    /// <summary>The transport of the current connection (it changes from polling to WebSocket on an upgrade), or null while disconnected.</summary>
+    public ClientTransport? Transport => _connection?.Transport;
+
+    /// <summary>The connection moved from HTTP long-polling to WebSocket.</summary>
+    public event Action? Upgraded;
+
     /// <summary>
     /// The socket of a namespace (the same object for the same name; the auth of the first call stays). <paramref name="auth"/> is the CONNECT
     /// payload (serialized as JSON; an object); it is sent again on every reconnection.

@@ -12,6 +12,16 @@ public sealed record SocketIOClientOptions
     /// <summary>The Engine.IO endpoint path on the server. Default <c>/socket.io</c>.</summary>
     public string Path { get; init; } = "/socket.io";
 
+    /// <summary>
+    /// The first transport. Default <see cref="ClientTransport.WebSocket"/> (socket.io-client with
+    /// <c>transports: ["websocket"]</c>); <see cref="ClientTransport.Polling"/> starts with HTTP long-polling,
+    /// as socket.io-client's default, for networks that refuse WebSockets.
+    /// </summary>
+    public ClientTransport Transport { get; init; } = ClientTransport.WebSocket;
+
+    /// <summary>Whether a polling connection moves to WebSocket when the server offers it. Default true.</summary>
+    public bool Upgrade { get; init; } = true;
+
     /// <summary>Extra query parameters of the handshake request.</summary>
     public IReadOnlyDictionary<string, string>? Query { get; init; }
 
@@ -59,4 +69,13 @@ public sealed record SocketIOClientOptions
     /// How many events <see cref="ClientSocket.ReadEventsAsync"/> holds for a slow reader before it drops the oldest. Default 10 000.
     /// </summary>
     public int EventStreamCapacity { get; init; } = 10_000;
+}
+
+/// <summary>An Engine.IO transport.</summary>
+public enum ClientTransport
+{
+    WebSocket,
+
+    /// <summary>HTTP long-polling.</summary>
+    Polling,
 }

@@ -4,7 +4,7 @@ using Switchboard.Client.Tests.Infrastructure;
 
 namespace Switchboard.Client.Tests;
 
-/// <summary>The heartbeat and malformed input, against a <see cref="ScriptedServer"/> (ping interval and timeout 100 ms).</summary>
+/// <summary>The heartbeat and malformed input, against a <see cref="ScriptedServer"/>.</summary>
 public sealed class HeartbeatAndBadInputTests
 {
     private static async Task<(SocketIOClient Client, ClientSocket Socket, Task<DisconnectReason> Disconnected)> ConnectAsync(ScriptedServer server, ILogger? logger = null)
@@ -22,24 +22,25 @@ public sealed class HeartbeatAndBadInputTests
     {
         await using var server = await ScriptedServer.StartAsync(async (ws, self) =>
         {
-            // Five pings 80 ms apart (400 ms, twice the 200 ms deadline), each answered before the next.
-            for (var i = 0; i < 5; i++)
+            // Ten pings 100 ms apart (1 s, past the 600 ms deadline: the client would be gone without
+            // them), each answered before the next.
+            for (var i = 0; i < 10; i++)
             {
-                await Task.Delay(80);
+                await Task.Delay(100);
                 await ScriptedServer.SendAsync(ws, "2");
                 if (await self.ReceiveAsync(ws) != "3")
                 {
                     return;
                 }
             }
-            await ScriptedServer.SendAsync(ws, """42["pongs",5]""");
-        });
+            await ScriptedServer.SendAsync(ws, """42["pongs",10]""");
+        }, pingIntervalMs: 300, pingTimeoutMs: 300);
         var (client, socket, disconnected) = await ConnectAsync(server);
         await using var _ = client;
         var pongs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         socket.On<int>("pongs", n => pongs.TrySetResult(n));
 
-        Assert.Equal(5, await pongs.Task.Within());
+        Assert.Equal(10, await pongs.Task.Within());
         Assert.False(disconnected.IsCompleted, "the heartbeat deadline moves on every ping");
         Assert.True(socket.IsConnected);
     }

@@ -5,15 +5,15 @@ namespace Switchboard.Client.Tests;
 
 /// <summary>
 /// The client on real wires, each case against Switchboard and against Node's socket.io 4.8 running the
-/// same handlers (<see cref="TestServers"/>).
+/// same handlers (<see cref="TestServers"/>), over WebSocket and over long-polling with the upgrade.
 /// </summary>
 public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>, IAsyncLifetime
 {
     private readonly List<SocketIOClient> _clients = [];
 
-    private SocketIOClient NewClient(string server, SocketIOClientOptions? options = null)
+    private SocketIOClient NewClient(string server, ClientTransport transport, SocketIOClientOptions? options = null)
     {
-        var client = new SocketIOClient(servers[server], options);
+        var client = new SocketIOClient(servers[server], (options ?? new SocketIOClientOptions()) with { Transport = transport });
         _clients.Add(client);
         return client;
     }
@@ -29,10 +29,10 @@ public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>,
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
-    public async Task Connect_sends_the_auth_payload_and_gets_a_socket_id(string server)
+    [MemberData(nameof(TestServers.BothOverBothTransports), MemberType = typeof(TestServers))]
+    public async Task Connect_sends_the_auth_payload_and_gets_a_socket_id(string server, ClientTransport transport)
     {
-        var socket = NewClient(server).Socket("/", new { user = "ada" });
+        var socket = NewClient(server, transport).Socket("/", new { user = "ada" });
         var connected = 0;
         socket.Connected += () => Interlocked.Increment(ref connected);
 
@@ -47,10 +47,10 @@ public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>,
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
-    public async Task A_refused_connect_surfaces_the_servers_connect_error(string server)
+    [MemberData(nameof(TestServers.BothOverBothTransports), MemberType = typeof(TestServers))]
+    public async Task A_refused_connect_surfaces_the_servers_connect_error(string server, ClientTransport transport)
     {
-        var socket = NewClient(server).Socket("/", new { refuse = true });
+        var socket = NewClient(server, transport).Socket("/", new { refuse = true });
         var raised = new TaskCompletionSource<SocketConnectErrorException>(TaskCreationOptions.RunContinuationsAsynchronously);
         socket.ConnectError += e => raised.TrySetResult(e);
 
@@ -65,10 +65,10 @@ public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>,
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
-    public async Task Emit_with_ack_round_trips_every_argument_and_events_reach_handlers(string server)
+    [MemberData(nameof(TestServers.BothOverBothTransports), MemberType = typeof(TestServers))]
+    public async Task Emit_with_ack_round_trips_every_argument_and_events_reach_handlers(string server, ClientTransport transport)
     {
-        var socket = NewClient(server).Socket();
+        var socket = NewClient(server, transport).Socket();
         var echoed = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         socket.On<string>("echo-event", value => echoed.TrySetResult(value));
         await socket.ConnectAsync().Within();
@@ -89,10 +89,10 @@ public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>,
     private sealed record Nested(byte[] Data, string Name);
 
     [Theory]
-    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
-    public async Task Binary_arguments_round_trip_as_attachments(string server)
+    [MemberData(nameof(TestServers.BothOverBothTransports), MemberType = typeof(TestServers))]
+    public async Task Binary_arguments_round_trip_as_attachments(string server, ClientTransport transport)
     {
-        var socket = NewClient(server).Socket();
+        var socket = NewClient(server, transport).Socket();
         await socket.ConnectAsync().Within();
         var first = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
         var second = new byte[] { 0xFF, 0x00, 0x1E, 0x34 };
@@ -118,10 +118,10 @@ public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>,
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
-    public async Task Namespaces_share_one_connection_and_leave_independently(string server)
+    [MemberData(nameof(TestServers.BothOverBothTransports), MemberType = typeof(TestServers))]
+    public async Task Namespaces_share_one_connection_and_leave_independently(string server, ClientTransport transport)
     {
-        var client = NewClient(server);
+        var client = NewClient(server, transport);
         var main = client.Socket();
         var chat = client.Socket("/chat");
         Assert.Same(chat, client.Socket("chat"));
@@ -141,10 +141,10 @@ public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>,
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
-    public async Task The_client_acknowledges_a_servers_emit_with_ack(string server)
+    [MemberData(nameof(TestServers.BothOverBothTransports), MemberType = typeof(TestServers))]
+    public async Task The_client_acknowledges_a_servers_emit_with_ack(string server, ClientTransport transport)
     {
-        var socket = NewClient(server).Socket("/chat");
+        var socket = NewClient(server, transport).Socket("/chat");
         socket.On("question", e => e.Ack(e.Args.Get<int>(0) * 2));
         await socket.ConnectAsync().Within();
 
@@ -152,10 +152,10 @@ public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>,
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
-    public async Task An_unanswered_emit_times_out_and_a_cancelled_one_stops_waiting(string server)
+    [MemberData(nameof(TestServers.BothOverBothTransports), MemberType = typeof(TestServers))]
+    public async Task An_unanswered_emit_times_out_and_a_cancelled_one_stops_waiting(string server, ClientTransport transport)
     {
-        var socket = NewClient(server).Socket();
+        var socket = NewClient(server, transport).Socket();
         await socket.ConnectAsync().Within();
 
         await Assert.ThrowsAsync<SocketAckTimeoutException>(() => socket.Timeout(TimeSpan.FromMilliseconds(100)).EmitWithAckAsync("nobody-listens").Within());
@@ -169,10 +169,10 @@ public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>,
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
-    public async Task Emits_before_connecting_wait_in_the_offline_buffer_up_to_its_bound(string server)
+    [MemberData(nameof(TestServers.BothOverBothTransports), MemberType = typeof(TestServers))]
+    public async Task Emits_before_connecting_wait_in_the_offline_buffer_up_to_its_bound(string server, ClientTransport transport)
     {
-        var socket = NewClient(server, new SocketIOClientOptions { OfflineBufferLimit = 3 }).Socket();
+        var socket = NewClient(server, transport, new SocketIOClientOptions { OfflineBufferLimit = 3 }).Socket();
         var acks = Enumerable.Range(0, 3).Select(i => socket.EmitWithAckAsync<int>("echo", i)).ToArray();
 
         var full = Assert.Throws<OfflineBufferFullException>(() => socket.Emit("echo", 3));
@@ -184,13 +184,13 @@ public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>,
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
-    public async Task A_killed_transport_reconnects_recovers_and_delivers_missed_events_once(string server)
+    [MemberData(nameof(TestServers.BothOverBothTransports), MemberType = typeof(TestServers))]
+    public async Task A_killed_transport_reconnects_recovers_and_delivers_missed_events_once(string server, ClientTransport transport)
     {
         var options = new SocketIOClientOptions { ReconnectionDelay = TimeSpan.FromMilliseconds(500), RandomizationFactor = 0 };
-        var subscriber = NewClient(server, options);
+        var subscriber = NewClient(server, transport, options);
         var sub = subscriber.Socket();
-        var pub = NewClient(server).Socket();
+        var pub = NewClient(server, transport).Socket();
         var room = "news-" + Guid.NewGuid().ToString("N");
         var news = new List<int>();
         var gotNews = new SemaphoreSlim(0);
@@ -243,5 +243,47 @@ public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>,
         {
             Assert.Equal([1, 2, 3, 4], news);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
+    public async Task Polling_without_upgrade_carries_acks_and_binary(string server)
+    {
+        var client = NewClient(server, ClientTransport.Polling, new SocketIOClientOptions { Upgrade = false });
+        var socket = client.Socket();
+        var echoed = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.On<byte[]>("echo-event", value => echoed.TrySetResult(value));
+        await socket.ConnectAsync().Within();
+        Assert.Equal(ClientTransport.Polling, client.Transport);
+        var bytes = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
+
+        var ack = await socket.EmitWithAckAsync("echo", bytes, "text").Within();
+        socket.Emit("echo-event", bytes);
+
+        Assert.Equal(bytes, ack.Get<byte[]>(0));
+        Assert.Equal("text", ack.Get<string>(1));
+        Assert.Equal(bytes, await echoed.Task.Within());
+        Assert.Equal(ClientTransport.Polling, client.Transport);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
+    public async Task Polling_upgrades_to_websocket_in_the_same_session_without_losing_packets(string server)
+    {
+        var client = NewClient(server, ClientTransport.Polling);
+        var upgraded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Upgraded += () => upgraded.TrySetResult();
+        var socket = client.Socket();
+        await socket.ConnectAsync().Within();
+        var session = client.EngineId;
+
+        // Emits in flight while the upgrade happens: each is answered once, whichever transport carried it.
+        var acks = Enumerable.Range(0, 50).Select(i => socket.EmitWithAckAsync<int>("echo", i)).ToArray();
+        await upgraded.Task.Within();
+        var more = Enumerable.Range(50, 10).Select(i => socket.EmitWithAckAsync<int>("echo", i)).ToArray();
+
+        Assert.Equal(Enumerable.Range(0, 60), await Task.WhenAll(acks.Concat(more)).Within());
+        Assert.Equal(ClientTransport.WebSocket, client.Transport);
+        Assert.Equal(session, client.EngineId);
     }
 }

@@ -13,7 +13,7 @@ namespace Switchboard.Client.Tests.Infrastructure;
 /// <summary>
 /// An Engine.IO endpoint that follows a script instead of the protocol, for what no real server does:
 /// stop pinging, or send bytes that are not a packet. It answers the handshake (ping interval and timeout
-/// 100 ms) and the main namespace's CONNECT, then runs the script.
+/// 100 ms unless given) and the main namespace's CONNECT, then runs the script.
 /// </summary>
 public sealed class ScriptedServer : IAsyncDisposable
 {
@@ -30,7 +30,7 @@ public sealed class ScriptedServer : IAsyncDisposable
     /// <summary>Texts the client sent, in order.</summary>
     public List<string> Received { get; } = [];
 
-    public static async Task<ScriptedServer> StartAsync(Func<WebSocket, ScriptedServer, Task> afterConnect)
+    public static async Task<ScriptedServer> StartAsync(Func<WebSocket, ScriptedServer, Task> afterConnect, int pingIntervalMs = 100, int pingTimeoutMs = 100)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -41,7 +41,7 @@ public sealed class ScriptedServer : IAsyncDisposable
         app.Map("/socket.io/", async (HttpContext context) =>
         {
             using var ws = await context.WebSockets.AcceptWebSocketAsync();
-            await SendAsync(ws, """0{"sid":"scripted","upgrades":[],"pingInterval":100,"pingTimeout":100,"maxPayload":1000000}""");
+            await SendAsync(ws, $$"""0{"sid":"scripted","upgrades":[],"pingInterval":{{pingIntervalMs}},"pingTimeout":{{pingTimeoutMs}},"maxPayload":1000000}""");
             var connect = await self!.ReceiveAsync(ws);
             if (connect == "40")
             {

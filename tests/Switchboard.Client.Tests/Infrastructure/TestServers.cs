@@ -22,11 +22,21 @@ public sealed class TestServers : IAsyncLifetime
 {
     private WebApplication? _switchboard;
     private Process? _node;
+    private Task<string>? _nodeErrors;
 
     public const string Switchboard = "switchboard";
     public const string Node = "node";
 
     public static TheoryData<string> Both => [Switchboard, Node];
+
+    /// <summary>Each server over WebSocket, and over long-polling that upgrades to WebSocket.</summary>
+    public static TheoryData<string, ClientTransport> BothOverBothTransports => new()
+    {
+        { Switchboard, ClientTransport.WebSocket },
+        { Node, ClientTransport.WebSocket },
+        { Switchboard, ClientTransport.Polling },
+        { Node, ClientTransport.Polling },
+    };
 
     public Uri SwitchboardUri { get; private set; } = null!;
 
@@ -45,6 +55,11 @@ public sealed class TestServers : IAsyncLifetime
         {
             _node.Kill(entireProcessTree: true);
             await _node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        // DEBUG=engine* node-echo-server.mjs logs to stderr: CLIENT_TESTS_NODE_LOG=<file> keeps it.
+        if (Environment.GetEnvironmentVariable("CLIENT_TESTS_NODE_LOG") is { Length: > 0 } log && _nodeErrors is not null)
+        {
+            await File.WriteAllTextAsync(log, await _nodeErrors.WaitAsync(TimeSpan.FromSeconds(5)));
         }
         _node?.Dispose();
         if (_switchboard is not null)
@@ -117,7 +132,7 @@ public sealed class TestServers : IAsyncLifetime
         };
         var node = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
         _node = node;
-        var errors = node.StandardError.ReadToEndAsync();
+        var errors = _nodeErrors = node.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
