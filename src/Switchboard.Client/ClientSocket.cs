@@ -196,7 +196,7 @@ public sealed partial class ClientSocket
             _connecting = null;
         }
         connecting?.TrySetException(new SocketConnectErrorException(
-            attempts is { } n ? $"Gave up reconnecting after {n} attempt(s)." : "The connection could not be opened and reconnection is off.",
+            attempts is { } n ? $"Gave up reconnecting after {n} attempt(s)." : "The connection failed or closed before the namespace was joined, and reconnection is off.",
             null,
             isServerRefusal: false));
     }

@@ -1,4 +1,6 @@
 using System.Net.WebSockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging;
 using Switchboard.Client.Tests.Infrastructure;
 
@@ -7,9 +9,9 @@ namespace Switchboard.Client.Tests;
 /// <summary>The heartbeat and malformed input, against a <see cref="ScriptedServer"/>.</summary>
 public sealed class HeartbeatAndBadInputTests
 {
-    private static async Task<(SocketIOClient Client, ClientSocket Socket, Task<DisconnectReason> Disconnected)> ConnectAsync(ScriptedServer server, ILogger? logger = null)
+    private static async Task<(SocketIOClient Client, ClientSocket Socket, Task<DisconnectReason> Disconnected)> ConnectAsync(ScriptedServer server, ILogger? logger = null, TimeProvider? time = null)
     {
-        var client = new SocketIOClient(server.Uri, new SocketIOClientOptions { Reconnection = false, Logger = logger ?? new ListLogger() });
+        var client = new SocketIOClient(server.Uri, new SocketIOClientOptions { Reconnection = false, Logger = logger ?? new ListLogger(), TimeProvider = time ?? TimeProvider.System });
         var socket = client.Socket();
         var disconnected = new TaskCompletionSource<DisconnectReason>(TaskCreationOptions.RunContinuationsAsynchronously);
         socket.Disconnected += r => disconnected.TrySetResult(r);
@@ -18,43 +20,53 @@ public sealed class HeartbeatAndBadInputTests
     }
 
     [Fact]
-    public async Task The_client_answers_every_ping_and_stays_connected_past_the_deadline()
+    public async Task The_client_answers_pings_and_each_ping_moves_the_deadline_on_a_fake_clock()
     {
+        var pingRequests = Channel.CreateUnbounded<bool>();
+        var pongs = Channel.CreateUnbounded<string?>();
         await using var server = await ScriptedServer.StartAsync(async (ws, self) =>
         {
-            // Ten pings 100 ms apart (1 s, past the 600 ms deadline: the client would be gone without
-            // them), each answered before the next.
-            for (var i = 0; i < 10; i++)
+            await foreach (var _ in pingRequests.Reader.ReadAllAsync())
             {
-                await Task.Delay(100);
                 await ScriptedServer.SendAsync(ws, "2");
-                if (await self.ReceiveAsync(ws) != "3")
-                {
-                    return;
-                }
+                await pongs.Writer.WriteAsync(await self.ReceiveAsync(ws));
             }
-            await ScriptedServer.SendAsync(ws, """42["pongs",10]""");
-        }, pingIntervalMs: 300, pingTimeoutMs: 300);
-        var (client, socket, disconnected) = await ConnectAsync(server);
+        });
+        var time = new FakeTimeProvider();
+        var (client, socket, disconnected) = await ConnectAsync(server, time: time);
         await using var _ = client;
-        var pongs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        socket.On<int>("pongs", n => pongs.TrySetResult(n));
 
-        Assert.Equal(10, await pongs.Task.Within());
-        Assert.False(disconnected.IsCompleted, "the heartbeat deadline moves on every ping");
+        // The deadline is ping interval + ping timeout = 200 ms. Five pings 150 ms apart: 750 ms in all.
+        for (var i = 0; i < 5; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(150));
+            Assert.True(pingRequests.Writer.TryWrite(true));
+            // The pong leaves after the client moved its deadline, so once it is here the deadline moved.
+            Assert.Equal("3", await pongs.Reader.ReadAsync().AsTask().Within());
+        }
+        Assert.False(disconnected.IsCompleted, "every ping moves the deadline");
         Assert.True(socket.IsConnected);
+
+        // Then silence: gone exactly at interval + timeout after the last ping.
+        time.Advance(TimeSpan.FromMilliseconds(199));
+        Assert.False(disconnected.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(DisconnectReason.PingTimeout, await disconnected.Within());
+        pingRequests.Writer.TryComplete();
     }
 
     [Fact]
-    public async Task A_server_that_stops_pinging_is_gone_after_interval_plus_timeout()
+    public async Task A_server_that_never_pings_is_gone_after_interval_plus_timeout_on_a_fake_clock()
     {
         await using var server = await ScriptedServer.StartAsync((_, _) => Task.CompletedTask);
-        var started = DateTime.UtcNow;
-        var (client, socket, disconnected) = await ConnectAsync(server);
+        var time = new FakeTimeProvider();
+        var (client, socket, disconnected) = await ConnectAsync(server, time: time);
         await using var _ = client;
 
+        time.Advance(TimeSpan.FromMilliseconds(199));
+        Assert.False(disconnected.IsCompleted, "not before ping interval + ping timeout");
+        time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(DisconnectReason.PingTimeout, await disconnected.Within());
-        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(190), "not before ping interval + ping timeout");
         Assert.False(socket.IsConnected);
     }
 
@@ -78,7 +90,8 @@ public sealed class HeartbeatAndBadInputTests
             }
         });
         var logger = new ListLogger();
-        var (client, socket, disconnected) = await ConnectAsync(server, logger);
+        // A fake clock that never moves: the 200 ms heartbeat cannot end the connection first on a loaded machine.
+        var (client, socket, disconnected) = await ConnectAsync(server, logger, new FakeTimeProvider());
         await using var _ = client;
 
         Assert.Equal(DisconnectReason.ParseError, await disconnected.Within());
