@@ -12,7 +12,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-PROJECTS=(Switchboard.Protocols Switchboard.Core Switchboard.AspNetCore Switchboard.Redis)
+PROJECTS=(Switchboard.Protocols Switchboard.Core Switchboard.AspNetCore Switchboard.Redis Switchboard.Client)
 ship=0
 for arg in "$@"; do
   case "$arg" in

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The packages as an application gets them: packs the four library projects into a folder, checks their
+# The packages as an application gets them: packs the five library projects into a folder, checks their
 # metadata, restores samples/PackageSmoke from that folder alone (package references, not project
 # references), runs it on a loopback port, connects the official socket.io-client to it, stops it with
 # SIGTERM, and checks deploy/switchboard.service with systemd-analyze verify. One "ok" / "not ok" line
@@ -16,7 +16,9 @@ cd "$ROOT" || exit 1
 CONFIGURATION="${SWITCHBOARD_CONFIGURATION:-Release}"
 OUT="${PACK_SMOKE_OUT:-$ROOT/.test-results/pack}"
 SAMPLE="$ROOT/samples/PackageSmoke"
-PROJECTS=(Switchboard.Protocols Switchboard.Core Switchboard.AspNetCore Switchboard.Redis)
+PROJECTS=(Switchboard.Protocols Switchboard.Core Switchboard.AspNetCore Switchboard.Redis Switchboard.Client)
+# The server libraries the sample app uses (the client package is packed and checked, not used by it).
+SAMPLE_PROJECTS=(Switchboard.Protocols Switchboard.Core Switchboard.AspNetCore Switchboard.Redis)
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 MSBUILDDISABLENODEREUSE=1
 
 passed=0
@@ -81,7 +83,7 @@ else
   finish
 fi
 # project.assets.json says where each library came from: every Switchboard one must be a package.
-python3 - "$SAMPLE/obj/project.assets.json" "$VERSION" "${PROJECTS[@]}" <<'PY' | tally
+python3 - "$SAMPLE/obj/project.assets.json" "$VERSION" "${SAMPLE_PROJECTS[@]}" <<'PY' | tally
 import json, sys
 assets, version, ids = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3:]
 libs = assets["libraries"]
