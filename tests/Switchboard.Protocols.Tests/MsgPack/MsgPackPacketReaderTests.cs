@@ -105,6 +105,8 @@ public sealed class MsgPackPacketReaderTests
     [InlineData("83a47479706502a36e7370a12fa46461746190", "invalid payload")] // event []
     [InlineData("83a47479706502a36e7370a12fa46461746191aa646973636f6e6e656374", "invalid payload")] // ["disconnect"]
     [InlineData("83a47479706502a36e7370a12fa46461746191c0", "invalid payload")] // [null]
+    [InlineData("83a47479706502a36e7370a12fa46461746191cb7ff8000000000000", "invalid payload")] // [NaN]: JSON null, no name (fuzz)
+    [InlineData("83a47479706502a36e7370a12fa46461746191ca7f800000", "invalid payload")] // [Infinity] as float32
     [InlineData("82a47479706502a36e7370a12f", "invalid payload")] // event without data
     [InlineData("83a47479706501a36e7370a12fa46461746180", "invalid payload")] // disconnect with data
     [InlineData("83a47479706500a36e7370a12fa464617461c0", "invalid payload")] // connect data null

@@ -198,7 +198,10 @@ public static class MsgPackPacketReader
         return true;
     }
 
-    /// <summary>The first element of an event array is its name: a number, or a string that is not a reserved event.</summary>
+    /// <summary>
+    /// The first element of an event array is its name: a number (a finite one: NaN and the infinities are
+    /// written as JSON null, which names nothing), or a string that is not a reserved event.
+    /// </summary>
     private static bool HasValidEventName(MessagePackReader reader)
     {
         try
@@ -209,8 +212,10 @@ public static class MsgPackPacketReader
             }
             switch (reader.NextMessagePackType)
             {
-                case MessagePackType.Integer or MessagePackType.Float:
+                case MessagePackType.Integer:
                     return true;
+                case MessagePackType.Float:
+                    return double.IsFinite(reader.NextCode == MessagePackCode.Float32 ? reader.ReadSingle() : reader.ReadDouble());
                 case MessagePackType.String:
                     var name = reader.ReadString();
                     return name is not null && Array.IndexOf(SocketPacketReader.ReservedEvents, name) < 0;
