@@ -120,17 +120,7 @@ internal sealed partial class AdminEndpoint(SocketServer server, SwitchboardAdmi
                 w.WriteStartObject("presence"u8);
                 w.WriteNumber("connections"u8, presence.Connections);
                 w.WriteNumber("users"u8, presence.Users);
-                w.WriteStartArray("members"u8);
-                foreach (var member in presence.Members.Take(options.MaxListed))
-                {
-                    w.WriteStartObject();
-                    w.WriteString("connectionId"u8, member.ConnectionId);
-                    w.WriteString("userId"u8, member.UserId);
-                    w.WriteString("protocol"u8, member.Protocol);
-                    w.WriteString("node"u8, member.Node);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                Channels.ChannelJson.WriteMembers(w, presence.Members.Take(options.MaxListed));
                 w.WriteEndObject();
             }
             else

@@ -100,17 +100,7 @@ internal sealed partial class ChannelApiEndpoint
             w.WriteString("channel"u8, channel);
             w.WriteNumber("connections"u8, presence.Connections);
             w.WriteNumber("users"u8, presence.Users);
-            w.WriteStartArray("members"u8);
-            foreach (var member in presence.Members)
-            {
-                w.WriteStartObject();
-                w.WriteString("connectionId"u8, member.ConnectionId);
-                w.WriteString("userId"u8, member.UserId);
-                w.WriteString("protocol"u8, member.Protocol);
-                w.WriteString("node"u8, member.Node);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            ChannelJson.WriteMembers(w, presence.Members);
             w.WriteEndObject();
         }).ConfigureAwait(false);
     }

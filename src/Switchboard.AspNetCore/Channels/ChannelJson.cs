@@ -12,6 +12,22 @@ namespace Switchboard.AspNetCore.Channels;
 /// </summary>
 internal static class ChannelJson
 {
+    /// <summary>Presence members as the HTTP API and the admin page write them: <c>"members":[{connectionId, userId, protocol, node}]</c>.</summary>
+    public static void WriteMembers(System.Text.Json.Utf8JsonWriter w, IEnumerable<PresenceMember> members)
+    {
+        w.WriteStartArray("members"u8);
+        foreach (var member in members)
+        {
+            w.WriteStartObject();
+            w.WriteString("connectionId"u8, member.ConnectionId);
+            w.WriteString("userId"u8, member.UserId);
+            w.WriteString("protocol"u8, member.Protocol);
+            w.WriteString("node"u8, member.Node);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = SocketJson.Options.Encoder, SkipValidation = true };
 
     public static Utf8JsonWriter CreateWriter(IBufferWriter<byte> output) => new(output, WriterOptions);
