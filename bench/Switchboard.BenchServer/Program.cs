@@ -43,13 +43,23 @@ builder.Services.AddSwitchboard(options =>
 // With Switchboard:Telemetry=prometheus (e.g. --server-env Switchboard__Telemetry=prometheus) an
 // OpenTelemetry MeterProvider listens to Switchboard's, ASP.NET Core's and the runtime's meters, as in
 // the standalone server, and serves /metrics: the "metrics on" side of docs/performance.md's Metrics.
-var telemetry = builder.Configuration["Switchboard:Telemetry"] == "prometheus";
+// "switchboard" listens to Switchboard's meter alone, "platform" to the others alone: the split of the cost.
+var telemetryMode = builder.Configuration["Switchboard:Telemetry"];
+var telemetry = telemetryMode is "prometheus" or "switchboard" or "platform";
 if (telemetry)
 {
-    builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-        .AddMeter(Switchboard.Diagnostics.SwitchboardMetrics.MeterName)
-        .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing", "System.Runtime")
-        .AddPrometheusExporter());
+    builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+    {
+        if (telemetryMode != "platform")
+        {
+            metrics.AddMeter(Switchboard.Diagnostics.SwitchboardMetrics.MeterName);
+        }
+        if (telemetryMode != "switchboard")
+        {
+            metrics.AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing", "System.Runtime");
+        }
+        metrics.AddPrometheusExporter();
+    });
 }
 
 var app = builder.Build();
