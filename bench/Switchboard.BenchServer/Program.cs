@@ -67,6 +67,17 @@ if (telemetry)
 {
     app.UseOpenTelemetryPrometheusScrapingEndpoint();
 }
+if (telemetryMode == "toggle")
+{
+    var toggle = new Switchboard.Bench.Server.TelemetryToggle();
+    string[] meters = [Switchboard.Diagnostics.SwitchboardMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing", "System.Runtime"];
+    app.MapPost("/bench/telemetry/{state}", (string state) =>
+    {
+        toggle.Set(state == "on", meters);
+        return Results.Text(toggle.On ? "on" : "off");
+    });
+    app.Lifetime.ApplicationStopping.Register(toggle.Dispose);
+}
 app.MapSocketIO("/socket.io", io =>
 {
     io.Main.On("join", e =>
