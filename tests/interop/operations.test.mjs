@@ -10,7 +10,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { projectDll, startServer, withTimeout } from './lib/server.mjs';
-import { freePort, startRedis } from './lib/redis.mjs';
+import { freePort } from './lib/processes.mjs';
+import { startRedis } from './lib/redis.mjs';
 
 const PROJECT = 'src/Switchboard.Server';
 const DLL = projectDll(PROJECT);

@@ -1,35 +1,15 @@
 // Starts Debian's HAProxy in the foreground (-db) with a config of the caller's, in its own temp
 // directory, so nothing system-wide is touched. Ready once its port accepts connections.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { findBinary, freePort, terminate, track } from './processes.mjs';
 
 /** test.sh exports HAPROXY_PATH; otherwise Debian's location. */
 export function haproxyPath() {
-  for (const candidate of [process.env.HAPROXY_PATH, '/usr/sbin/haproxy', '/usr/bin/haproxy']) {
-    if (candidate && existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-const running = new Set();
-process.once('exit', () => {
-  for (const child of running) {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
-  }
-});
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
+  return findBinary(process.env.HAPROXY_PATH, '/usr/sbin/haproxy', '/usr/bin/haproxy');
 }
 
 function accepts(port) {
@@ -52,23 +32,16 @@ export async function startHaproxy({ render, timeoutMs = 10_000 }) {
   const conf = path.join(dir, 'haproxy.cfg');
   writeFileSync(conf, render({ dir, port }));
   const child = spawn(binary, ['-db', '-f', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
+  const exited = track(child);
   let output = '';
   child.stdout.on('data', (chunk) => { output += chunk; });
   child.stderr.on('data', (chunk) => { output += chunk; });
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => { running.delete(child); resolve({ code, signal }); });
-  });
   const proxy = {
     url: `https://127.0.0.1:${port}`,
     port,
     output: () => output,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited.finally(() => clearTimeout(timer));
-      }
+      await terminate(child, exited);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -5,36 +5,15 @@
 // is a socket, which nginx cannot open as /dev/stdout), so entries arrive as events and can be awaited.
 import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { findBinary, freePort, terminate, track } from './processes.mjs';
 import { repoRoot, withTimeout } from './server.mjs';
 
 /** test.sh exports NGINX_PATH; otherwise Debian's location. */
 export function nginxPath() {
-  for (const candidate of [process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/bin/nginx']) {
-    if (candidate && existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-const running = new Set();
-process.once('exit', () => {
-  for (const child of running) {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
-  }
-});
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
+  return findBinary(process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/bin/nginx');
 }
 
 /** Temp-path directives for the modules this nginx was built with (nginx-light lacks some). */
@@ -146,14 +125,11 @@ async function startOnce({ binary, render, timeoutMs, port }) {
   const logPort = logSocket.address().port;
   writeFileSync(conf, render({ dir, binary, port, logPort }));
   const child = spawn(binary, ['-p', `${dir}/`, '-c', conf, '-e', 'stderr'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  running.add(child);
+  const exited = track(child);
 
   let errors = '';
   const access = [];
   const waiters = new Set();
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => { running.delete(child); resolve({ code, signal }); });
-  });
   const cleanUp = () => {
     logSocket.close();
     rmSync(dir, { recursive: true, force: true });
@@ -187,11 +163,7 @@ async function startOnce({ binary, render, timeoutMs, port }) {
         .finally(() => waiters.delete(waiter));
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited.finally(() => clearTimeout(timer));
-      }
+      await terminate(child, exited);
       cleanUp();
     },
   };

@@ -6,14 +6,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { findBinary, freePort, track } from './processes.mjs';
 import { withTimeout } from './server.mjs';
 
 /** test.sh exports REDIS_SERVER_PATH; otherwise Debian's location. */
 export function redisServerPath() {
-  for (const candidate of [process.env.REDIS_SERVER_PATH, '/usr/bin/redis-server', '/usr/local/bin/redis-server']) {
-    if (candidate && existsSync(candidate)) return candidate;
-  }
-  return null;
+  return findBinary(process.env.REDIS_SERVER_PATH, '/usr/bin/redis-server', '/usr/local/bin/redis-server');
 }
 
 /** redis-cli from the same package (redis-tools), next to redis-server or on the PATH. */
@@ -21,24 +19,6 @@ function redisCliPath() {
   const server = redisServerPath();
   const sibling = server && path.join(path.dirname(server), 'redis-cli');
   return sibling && existsSync(sibling) ? sibling : 'redis-cli';
-}
-
-const running = new Set();
-process.once('exit', () => {
-  for (const child of running) {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
-  }
-});
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -95,11 +75,8 @@ function launch({ binary, dir, port, args = [], timeoutMs }) {
  */
 export function spawnRedis({ binary = redisServerPath(), args, ready, timeoutMs = 10_000 }) {
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
+  const exited = track(child);
   let output = '';
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => { running.delete(child); resolve({ code, signal }); });
-  });
   const handle = {
     output: () => output,
     async kill() {

@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { freePort, redisCli, redisServerPath, spawnRedis, startRedis } from './redis.mjs';
+import { freePort } from './processes.mjs';
+import { redisCli, redisServerPath, spawnRedis, startRedis } from './redis.mjs';
 
 export const MASTER_NAME = 'mymaster';
 const POLL_MS = 50;
