@@ -8,7 +8,8 @@
 // connect to node 1 and the HTTP API is called on node 2, so every publication, presence count and
 // disconnect crosses the cluster.
 import { existsSync } from 'node:fs';
-import { after, before, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { registerConformance } from './conformance/register.mjs';
 import { makeTarget, targetFromEnv } from './conformance/target.mjs';
 import { closePublisher } from './conformance/wire.mjs';
@@ -50,6 +51,8 @@ if (external) {
       await server?.stop();
     });
     registerConformance(target);
+    // Bad input is logged (Information), never an error or a crash.
+    test('the server logged no error while the cases ran', () => assertNoErrors([server]));
   });
 
   describe('cluster over Redis: clients on node 1, HTTP API on node 2', { skip: existsSync(redisServerPath()) ? false : 'no redis-server' }, () => {
@@ -69,5 +72,14 @@ if (external) {
       await redis?.dispose();
     });
     registerConformance(target);
+    test('no node logged an error while the cases ran', () => assertNoErrors(nodes));
   });
+}
+
+function assertNoErrors(servers) {
+  assert.ok(servers.length > 0 && servers.every(Boolean), 'the servers were started');
+  for (const server of servers) {
+    assert.doesNotMatch(server.output(), /^(fail|crit):/m, `the server logged errors:\n${server.output()}`);
+    assert.equal(server.process.exitCode, null, 'the server is still running');
+  }
 }
