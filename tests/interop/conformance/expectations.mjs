@@ -138,7 +138,7 @@ export const clientScenarios = [
     transport: 'sse',
     channel: 'prices',
     connections: [
-      { events: [frames.sse.subscribed, { ...frames.sse.publication, data: 'a' }], then: 'drop' },
+      { events: [frames.sse.subscribed, { ...frames.sse.publication, json: { ...frames.sse.publication.json, data: 'a' } }], then: 'drop' },
       { expectCursor: `v1~42.${E}`, events: [{ ...frames.sse.subscribed, id: `v1~42.${E}`, json: { ...frames.sse.subscribed.json, resumed: true, channels: [{ channel: 'prices', epoch: E, offset: 42 }] } }, { event: 'tick', id: `v1~43.${E}`, json: { ...frames.sse.publication.json, offset: 43, data: 'b' } }] },
     ],
     expect: { publications: [[42, 'a'], [43, 'b']], discontinuities: [] },
@@ -149,7 +149,7 @@ export const clientScenarios = [
     transport: 'sse',
     channel: 'prices',
     connections: [
-      { events: [frames.sse.subscribed, { ...frames.sse.publication, data: 'a' }], then: 'drop' },
+      { events: [frames.sse.subscribed, { ...frames.sse.publication, json: { ...frames.sse.publication.json, data: 'a' } }], then: 'drop' },
       { expectCursor: `v1~42.${E}`, events: [{ ...frames.sse.subscribed, json: { ...frames.sse.subscribed.json, resumed: true } }, frames.sse.discontinuity, { event: 'tick', id: 'v1~58.Zp0_x1Lm', json: { ...frames.sse.publication.json, offset: 58, epoch: 'Zp0_x1Lm', data: 'c' } }] },
     ],
     expect: { publications: [[42, 'a'], [58, 'c']], discontinuities: [{ channel: 'prices', offset: 57, epoch: 'Zp0_x1Lm' }] },
@@ -170,8 +170,8 @@ export const clientScenarios = [
     transport: 'poll',
     channel: 'prices',
     connections: [
-      { answer: { publications: [], cursor: `v1~41.${E}`, discontinuities: [] } },
-      { expectCursor: `v1~41.${E}`, answer: frames.poll.answer },
+      { answer: { publications: [], cursor: `v1~42.${E}`, discontinuities: [] } },
+      { expectCursor: `v1~42.${E}`, answer: frames.poll.answer },
       { expectCursor: `v1~43.${E}`, answer: { ...frames.poll.discontinuity, publications: [{ channel: 'prices', offset: 58, epoch: 'Zp0_x1Lm', event: 'tick', data: 'c' }], cursor: 'v1~58.Zp0_x1Lm' } },
       { expectCursor: 'v1~58.Zp0_x1Lm', answer: 'hold' },
     ],
