@@ -81,6 +81,8 @@ export const httpApiCases = [
         await published(target, { channel, data: 'for all' });
         assert.deepEqual([(await other.next()).data, (await other.next()).data], ['not for you', 'for all']);
         assert.equal((await excluded.next()).data, 'for all', 'the excluded connection got only the second');
+        const history = await api(target, 'GET', `history?channel=${encodeURIComponent(channel)}`);
+        assert.deepEqual(history.body.publications.map((p) => p.data), ['not for you', 'for all']);
       } finally {
         excluded.terminate();
         other.terminate();

@@ -78,7 +78,7 @@ export const sseCases = [
     },
   },
   {
-    section: 'sse.md#framing', name: 'a publication named like a stream event (close, subscribed, empty) arrives as event: message with its real name in the object',
+    section: 'sse.md#framing', name: 'a publication named like a stream event (close, discontinuity) arrives as event: message with its real name in the object',
     async run(target) {
       const channel = freshChannel(target, 'sse');
       const { stream } = await subscribe(target, { channels: [channel] });
