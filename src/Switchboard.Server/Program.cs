@@ -6,6 +6,7 @@
 // environment variables and the command line, all under "Switchboard": the section itself binds onto
 // SocketServerOptions (e.g. Switchboard__Engine__PingInterval or --Switchboard:ConnectTimeout=00:00:10),
 // Switchboard:WebSocket binds onto the plain WebSocket endpoint's options (e.g. its PerMessageDeflate),
+// Switchboard:Sse and Switchboard:LongPoll onto those of /sse (e.g. HeartbeatInterval) and /poll (e.g. MaxTimeout),
 // Switchboard:Auth holds the token settings (docs/auth.md), Switchboard:Api:Keys the HTTP API's keys,
 // Switchboard:Cors:Origins the other origins allowed to connect, Switchboard:Demos the demos',
 // Switchboard:Limits the connection and rate limits (docs/protection.md), Switchboard:ForwardedHeaders
@@ -55,8 +56,8 @@ app.MapSocketIO("/socket.io", io =>
     chat.Attach(io.Main);
     io.UseChannelEvents(app.Services);
 }).RequireOriginPolicy(origins);
-app.MapServerSentEvents("/sse").RequireOriginPolicy(origins);
-app.MapLongPoll("/poll").RequireOriginPolicy(origins);
+app.MapServerSentEvents("/sse", configure: o => settings.GetSection("Sse").Bind(o)).RequireOriginPolicy(origins);
+app.MapLongPoll("/poll", configure: o => settings.GetSection("LongPoll").Bind(o)).RequireOriginPolicy(origins);
 app.MapChannelWebSocket("/ws", configure: o => settings.GetSection("WebSocket").Bind(o)).RequireWebSocketOrigin();
 if (apiKeys.Length > 0)
 {
