@@ -52,6 +52,10 @@ public sealed class TestHost : IAsyncDisposable
     /// <summary>Stops the host (graceful shutdown, bounded by the host's shutdown timeout).</summary>
     public Task StopAsync() => _app.StopAsync();
 
+    /// <summary>
+    /// Stops the host, then fails the test if the server logged an error the test did not take
+    /// (<see cref="LogCollector.TakeErrors"/>): an unexpected error is a failure even when every assertion held.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
@@ -62,6 +66,7 @@ public sealed class TestHost : IAsyncDisposable
         {
             await _app.DisposeAsync();
         }
+        Logs.AssertNoErrors();
     }
 }
 
