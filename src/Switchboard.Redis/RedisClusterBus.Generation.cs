@@ -17,6 +17,13 @@ public sealed partial class RedisClusterBus
     private ConnectionMultiplexer? _sentinels;
     private readonly SemaphoreSlim _sentinelGate = new(1, 1);
 
+    // The sentinels' last answer and when it came, so a flood of refused scripts during a failover asks
+    // them once a second, not once per publication; concurrent refusals share one question.
+    private static readonly TimeSpan SentinelAnswerReuse = TimeSpan.FromSeconds(1);
+    private readonly Lock _sentinelAnswerLock = new();
+    private (EndPoint Primary, long At)? _sentinelAnswer;
+    private Task<EndPoint?>? _sentinelQuestion;
+
     // While an old primary is back, every publication that reaches it is refused: one line per 10 s.
     private readonly Logging.LogThrottle _fencedLog = new(Logging.LogThrottle.DefaultInterval);
 
@@ -134,8 +141,29 @@ public sealed partial class RedisClusterBus
         }
     }
 
-    /// <summary>The primary the sentinels name; null when none answers.</summary>
-    private async Task<EndPoint?> SentinelPrimaryAsync(ConfigurationOptions configuration)
+    /// <summary>
+    /// The primary the sentinels name; null when none answers. An answer is reused for a second: a
+    /// primary that changed meanwhile refuses the script (no generation, or READONLY), which fails the
+    /// caller rather than writing anywhere unfenced.
+    /// </summary>
+    private Task<EndPoint?> SentinelPrimaryAsync(ConfigurationOptions configuration)
+    {
+        var time = _options.Store.TimeProvider;
+        lock (_sentinelAnswerLock)
+        {
+            if (_sentinelAnswer is { } answer && time.GetElapsedTime(answer.At) < SentinelAnswerReuse)
+            {
+                return Task.FromResult<EndPoint?>(answer.Primary);
+            }
+            if (_sentinelQuestion is { IsCompleted: false } asking)
+            {
+                return asking;
+            }
+            return _sentinelQuestion = AskSentinelsAsync(configuration);
+        }
+    }
+
+    private async Task<EndPoint?> AskSentinelsAsync(ConfigurationOptions configuration)
     {
         await _sentinelGate.WaitAsync().ConfigureAwait(false);
         try
@@ -152,6 +180,10 @@ public sealed partial class RedisClusterBus
             {
                 if (await _sentinels.GetServer(endpoint).SentinelGetMasterAddressByNameAsync(configuration.ServiceName!).ConfigureAwait(false) is { } primary)
                 {
+                    lock (_sentinelAnswerLock)
+                    {
+                        _sentinelAnswer = (primary, _options.Store.TimeProvider.GetTimestamp());
+                    }
                     return primary;
                 }
             }
