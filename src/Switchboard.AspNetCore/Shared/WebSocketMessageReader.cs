@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Shared;
 
 internal enum WebSocketReadKind
 {

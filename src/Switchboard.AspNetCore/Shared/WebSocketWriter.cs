@@ -1,4 +1,4 @@
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>
 /// What the one WebSocket write loop (<see cref="WebSocketWriter"/>) needs from the connection it writes

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>
 /// Long-polling for Engine.IO v3 clients (docs/engine-io-v3.md): the same requests, but payloads framed

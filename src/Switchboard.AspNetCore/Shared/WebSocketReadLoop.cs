@@ -1,4 +1,4 @@
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>How the one WebSocket read loop ended.</summary>
 internal enum WebSocketReadEnd

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Net.Http.Headers;
 using Switchboard.Engine;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>
 /// What a session keeps of its request. Header and query values are the request's own strings (no

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Switchboard.Protocols.EngineIO;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>Engine.IO's error answer: <c>{"code":N,"message":"..."}</c> with status 400 (or 403).</summary>
 internal static class EngineErrorResponse

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Primitives;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>
 /// The HTTP entry point of one Engine.IO server: validates the query, answers the protocol's errors,

@@ -6,8 +6,9 @@ using Microsoft.Extensions.Logging;
 using Switchboard.Engine;
 using Switchboard.Protocols;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.AspNetCore.Shared;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>
 /// Engine.IO over WebSocket (RFC 6455 by System.Net.WebSockets): one packet per message, binary

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Primitives;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>
 /// Raises the Engine.IO server's request-level events (<see cref="EngineServer.ConnectionError"/>,

@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.Net.Http.Headers;
 using Switchboard.Engine;
+using Switchboard.AspNetCore.Shared;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>
 /// Accepts an Engine.IO WebSocket. On HTTP/1.1 it answers the upgrade itself (RFC 6455 §4.2.2) so the

@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.AspNetCore.Shared;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>How an Engine.IO WebSocket frames binary messages.</summary>
 internal enum WebSocketFraming : byte

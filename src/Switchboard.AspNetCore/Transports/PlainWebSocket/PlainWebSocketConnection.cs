@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
-using Switchboard.AspNetCore.Transports;
 using Switchboard.Channels;
 using Switchboard.Protocols;
 using Switchboard.Protocols.Plain;
 using Switchboard.SocketIO;
+using Switchboard.AspNetCore.Shared;
 
 namespace Switchboard.AspNetCore.Channels;
 

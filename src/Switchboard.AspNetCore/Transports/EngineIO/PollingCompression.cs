@@ -4,7 +4,7 @@ using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Switchboard.Engine;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>
 /// engine.io's <c>httpCompression</c> for long-polling responses: a body of at least the threshold is

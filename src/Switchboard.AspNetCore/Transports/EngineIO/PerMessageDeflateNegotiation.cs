@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Primitives;
 using Switchboard.Engine;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>
 /// The server's side of permessage-deflate negotiation (RFC 7692 §5, §7.1) for the WebSockets that

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>
 /// Engine.IO HTTP long-polling: a GET is held until the session has something to send and returns

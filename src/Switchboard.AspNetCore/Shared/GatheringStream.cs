@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>
 /// The stream under a server WebSocket that lets the writer send a batch of messages as one write to

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Switchboard.Engine;
 
-namespace Switchboard.AspNetCore.Transports;
+namespace Switchboard.AspNetCore.Transports.EngineIO;
 
 /// <summary>
 /// Sets <see cref="EngineOptions.Cookie"/> on a handshake response (the polling handshake's answer, or
