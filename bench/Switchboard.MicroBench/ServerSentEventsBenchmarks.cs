@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
+using Switchboard.AspNetCore.Transports.ServerSentEvents;
 using Switchboard.Channels;
 using Switchboard.SocketIO;
 

@@ -5,7 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.HttpApi;
+using Switchboard.AspNetCore.Shared;
+using Switchboard.AspNetCore.Transports.LongPoll;
+using Switchboard.AspNetCore.Transports.ServerSentEvents;
 using Switchboard.SocketIO;
 
 namespace Switchboard.AspNetCore;

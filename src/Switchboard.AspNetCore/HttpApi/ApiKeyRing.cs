@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Switchboard.Channels;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.HttpApi;
 
 /// <summary>Who called the HTTP API: which configured key (by index), and what it may do.</summary>
 internal sealed record ApiCaller(int KeyIndex, ChannelGrant Grant, bool Unrestricted);

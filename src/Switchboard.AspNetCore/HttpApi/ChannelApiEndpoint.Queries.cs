@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Switchboard.Channels;
+using Switchboard.AspNetCore.Shared;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.HttpApi;
 
 internal sealed partial class ChannelApiEndpoint
 {

@@ -3,8 +3,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
+using Switchboard.AspNetCore.Shared;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.HttpApi;
 
 /// <summary>
 /// The HTTP API for backends over one namespace's channels (docs/protocols/http-api.md): publish, history,

@@ -1,6 +1,6 @@
 using Switchboard.Channels;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.HttpApi;
 
 /// <summary>Settings of the HTTP API for backends (<c>MapChannelApi</c>); docs/protocols/http-api.md.</summary>
 public sealed class ChannelApiOptions

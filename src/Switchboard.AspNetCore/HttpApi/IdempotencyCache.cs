@@ -1,4 +1,4 @@
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.HttpApi;
 
 /// <summary>
 /// The answers of publishes that carried an idempotency key, kept for a window and bounded in number

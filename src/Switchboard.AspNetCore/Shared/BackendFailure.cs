@@ -1,6 +1,6 @@
 using Switchboard.Cluster;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>
 /// Tells a failure of the backend that stores and spreads publications (the cluster bus, a channel

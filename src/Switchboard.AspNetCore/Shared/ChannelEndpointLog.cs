@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Logging;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>The log lines of the channel endpoints (SSE, long-poll, HTTP API), category <c>Switchboard.Channels</c>.</summary>
 internal static partial class ChannelEndpointLog

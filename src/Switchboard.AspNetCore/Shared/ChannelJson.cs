@@ -3,7 +3,7 @@ using System.Text.Json;
 using Switchboard.Channels;
 using Switchboard.Protocols.SocketIO;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>
 /// The JSON objects the channel endpoints share (docs/protocols/http-api.md, "Objects"): a publication at

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Primitives;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>
 /// What every protocol accepts as a channel name (Socket.IO channel events, SSE, long-poll, the plain

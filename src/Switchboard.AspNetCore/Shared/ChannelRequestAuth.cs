@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Channels;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>
 /// Finds a client's token in an HTTP request, the same way for every channel protocol: the

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
 using Switchboard.Protocols;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>A channel connection of the HTTP protocols (SSE, long-poll): the base class does all the work.</summary>
 /// <summary>An SSE stream's or a long-poll session's connection; <paramref name="abort"/> drops the HTTP connection under it.</summary>

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Switchboard.Protocols;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>Reads a JSON request body of at most a given size: 413 beyond it (checked before reading when the length is declared), 400 when it is not JSON.</summary>
 internal static class JsonRequestBody

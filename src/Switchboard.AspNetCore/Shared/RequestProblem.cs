@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>Why a channel endpoint refuses a request: the HTTP status, and the code and message of the JSON error body.</summary>
 internal readonly record struct RequestProblem(int Status, string Code, string Message)

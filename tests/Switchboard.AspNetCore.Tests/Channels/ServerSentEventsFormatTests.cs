@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Transports.ServerSentEvents;
 
 namespace Switchboard.AspNetCore.Tests.Channels;
 

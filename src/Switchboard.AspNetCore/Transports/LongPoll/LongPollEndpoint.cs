@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
 using Switchboard.Protocols;
+using Switchboard.AspNetCore.Shared;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.LongPoll;
 
 /// <summary>
 /// The long-poll endpoint of one namespace's channels (docs/protocols/longpoll.md): <c>GET

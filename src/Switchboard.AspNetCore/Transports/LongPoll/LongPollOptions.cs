@@ -1,4 +1,4 @@
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.LongPoll;
 
 /// <summary>Settings of a long-poll endpoint (<c>MapLongPoll</c>); docs/protocols/longpoll.md.</summary>
 public sealed class LongPollOptions

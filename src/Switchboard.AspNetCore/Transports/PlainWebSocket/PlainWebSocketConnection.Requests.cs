@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Switchboard.Channels;
 using Switchboard.Protocols.Plain;
+using Switchboard.AspNetCore.Shared;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
 
 /// <summary>The requests of the plain WebSocket protocol: each returns the encoded reply.</summary>
 internal sealed partial class PlainWebSocketConnection

@@ -7,7 +7,7 @@ using Switchboard.Protocols.Plain;
 using Switchboard.SocketIO;
 using Switchboard.AspNetCore.Shared;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
 
 /// <summary>
 /// One client of the plain WebSocket protocol (docs/protocols/websocket.md). The read loop carries out

@@ -3,8 +3,9 @@ using Microsoft.Extensions.Logging;
 using Switchboard.Protocols;
 using Switchboard.Protocols.Plain;
 using Switchboard.SocketIO;
+using Switchboard.AspNetCore.Shared;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
 
 /// <summary>
 /// The HTTP side of the plain WebSocket protocol: refuses what is not a WebSocket for this protocol, or

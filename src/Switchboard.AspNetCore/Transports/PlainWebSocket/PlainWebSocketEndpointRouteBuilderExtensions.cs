@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Transports.PlainWebSocket;
 using Switchboard.SocketIO;
 
 namespace Switchboard.AspNetCore;

@@ -2,7 +2,7 @@ using System.Buffers;
 using Switchboard.Channels;
 using Switchboard.Protocols.Plain;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
 
 /// <summary>
 /// Encode once, write many: the <c>pub</c> frame of a publication in a channel is encoded the first time a

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
 
 /// <summary>Log messages of the plain WebSocket endpoint (category <c>Switchboard.PlainWebSocket</c>).</summary>
 internal static partial class PlainWebSocketLog

@@ -1,4 +1,5 @@
-namespace Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
+namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
 
 /// <summary>Limits and heartbeat of one plain WebSocket endpoint (<c>MapChannelWebSocket</c>).</summary>
 public sealed class PlainWebSocketOptions

@@ -1,4 +1,4 @@
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
 
 /// <summary>
 /// A token bucket: holds up to <c>burst</c> tokens and refills at <c>perSecond</c> (0: never). Not

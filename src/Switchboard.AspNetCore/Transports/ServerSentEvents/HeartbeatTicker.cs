@@ -1,6 +1,6 @@
 using Switchboard.Channels;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.ServerSentEvents;
 
 /// <summary>
 /// One timer for every connection of an endpoint: at each tick it counts <see cref="Ticks"/> and

@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
 using Switchboard.Protocols;
+using Switchboard.AspNetCore.Shared;
 
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.ServerSentEvents;
 
 /// <summary>
 /// The SSE endpoint of one namespace's channels: <c>GET ?channel=a&amp;channel=b</c> opens a stream of

@@ -1,4 +1,4 @@
-namespace Switchboard.AspNetCore.Channels;
+namespace Switchboard.AspNetCore.Transports.ServerSentEvents;
 
 /// <summary>Settings of an SSE endpoint (<c>MapServerSentEvents</c>); docs/protocols/sse.md.</summary>
 public sealed class ServerSentEventsOptions
