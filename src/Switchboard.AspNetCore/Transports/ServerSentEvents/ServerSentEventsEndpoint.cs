@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
 using Switchboard.Protocols;
 using Switchboard.AspNetCore.Shared;
+using Switchboard.Protocols.ServerSentEvents;
 
 namespace Switchboard.AspNetCore.Transports.ServerSentEvents;
 

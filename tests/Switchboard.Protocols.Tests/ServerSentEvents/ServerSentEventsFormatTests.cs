@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text;
-using Switchboard.AspNetCore.Transports.ServerSentEvents;
+using Switchboard.Protocols.ServerSentEvents;
 
-namespace Switchboard.AspNetCore.Tests.Channels;
+namespace Switchboard.Protocols.Tests.ServerSentEvents;
 
 /// <summary>The SSE framing codec (docs/protocols/sse.md, "Framing").</summary>
 public sealed class ServerSentEventsFormatTests
@@ -61,19 +61,6 @@ public sealed class ServerSentEventsFormatTests
 
         Assert.Equal("retry: 3000\n\n: ping\n\n", Encoding.UTF8.GetString(output.WrittenSpan));
     }
-
-    [Theory]
-    [InlineData("tick", "tick")]
-    [InlineData("message", "message")]
-    [InlineData("", "message")]
-    [InlineData("subscribed", "message")]
-    [InlineData("discontinuity", "message")]
-    [InlineData("close", "message")]
-    [InlineData("error", "message")]
-    [InlineData("open", "message")]
-    [InlineData("two\nlines", "message")]
-    public void A_publication_whose_name_the_stream_or_EventSource_reserves_is_sent_as_message(string name, string sent) =>
-        Assert.Equal(sent, ServerSentEventsEndpoint.EventName(name));
 
     [Theory]
     [InlineData("tick", "{\"x\":1}")]

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace Switchboard.AspNetCore.Transports.ServerSentEvents;
+namespace Switchboard.Protocols.ServerSentEvents;
 
 /// <summary>
 /// W3C Server-Sent Events framing (docs/protocols/sse.md): events with <c>event</c>, <c>id</c> and
