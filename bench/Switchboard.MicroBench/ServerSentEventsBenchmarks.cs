@@ -5,6 +5,7 @@ using Switchboard.AspNetCore.Shared;
 using Switchboard.AspNetCore.Transports.ServerSentEvents;
 using Switchboard.Channels;
 using Switchboard.Protocols.ServerSentEvents;
+using Switchboard.Protocols.SocketIO;
 using Switchboard.SocketIO;
 
 namespace Switchboard.MicroBench;

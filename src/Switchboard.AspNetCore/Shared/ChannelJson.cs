@@ -28,7 +28,7 @@ internal static class ChannelJson
         w.WriteEndArray();
     }
 
-    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = SocketJson.Options.Encoder, SkipValidation = true };
+    public static readonly JsonWriterOptions WriterOptions = SocketPacketEncoder.WriterOptions;
 
     public static Utf8JsonWriter CreateWriter(IBufferWriter<byte> output) => new(output, WriterOptions);
 

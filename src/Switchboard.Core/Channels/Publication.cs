@@ -166,7 +166,7 @@ public sealed partial class Publication
     private byte[] Encode(bool asArray)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = SocketJson.Options.Encoder, SkipValidation = true }))
+        using (var writer = new Utf8JsonWriter(buffer, SocketPacketEncoder.WriterOptions))
         {
             var single = !asArray && _args.Length == 1 && _args[0] is not SocketArguments { Count: not 1 };
             if (!single)
@@ -177,9 +177,6 @@ public sealed partial class Publication
             {
                 switch (arg)
                 {
-                    case null:
-                        writer.WriteNullValue();
-                        break;
                     case SocketArguments { Attachments.Count: > 0 } binary:
                         // JSON has no bytes: each binary placeholder becomes its attachment in base64.
                         for (var i = 0; i < binary.Count; i++)
@@ -194,11 +191,8 @@ public sealed partial class Publication
                             writer.WriteRawValue(raw.Raw.Span, skipInputValidation: true);
                         }
                         break;
-                    case JsonElement element:
-                        element.WriteTo(writer);
-                        break;
                     default:
-                        JsonSerializer.Serialize(writer, arg, arg.GetType(), SocketJson.Options);
+                        SocketPacketEncoder.WriteValue(writer, arg);
                         break;
                 }
             }

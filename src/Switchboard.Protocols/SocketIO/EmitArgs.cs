@@ -1,20 +1,22 @@
 using System.Collections;
 using System.Runtime.CompilerServices;
 
-namespace Switchboard.SocketIO;
+namespace Switchboard.Protocols.SocketIO;
 
 /// <summary>
 /// The arguments of an emit or an acknowledgement, as JavaScript's <c>socket.emit(name, ...args)</c>
-/// sees them: every value written after the event name is one argument, whatever its type. An array,
-/// a list or <c>null</c> is one argument (<c>Emit("e", new[] { "a", "b" })</c> sends one array, as
-/// Node does; <c>Emit("e", null)</c> sends one <c>null</c>). To spread a collection into several
-/// arguments, say so with a collection expression: <c>Emit("e", [.. items])</c>.
+/// sees them, on the server and in the client alike (docs/decisions/0006): every value written after
+/// the event name is one argument, whatever its type. An array, a list or <c>null</c> is one argument
+/// (<c>Emit("e", new[] { "a", "b" })</c> sends one array, as Node does; <c>Emit("e", null)</c> sends one
+/// <c>null</c>). To spread a collection into several arguments, say so with a collection expression:
+/// <c>Emit("e", [.. items])</c>. <c>byte[]</c> and <c>ReadOnlyMemory&lt;byte&gt;</c> values, at any depth,
+/// travel as binary attachments.
 /// </summary>
 /// <remarks>
 /// Only a collection expression or another <see cref="EmitArgs"/> converts to this type, so no value
-/// passed the ordinary way can be spread by accident. A <see cref="SocketArguments"/> (arguments
-/// received from a client) is one value that is written as the list it holds, so
-/// <c>Emit("e", e.Args)</c> forwards what a client sent, byte for byte.
+/// passed the ordinary way can be spread by accident. Arguments received from a peer
+/// (an <see cref="IForwardedArguments"/>) are one value that is written as the list it holds, so
+/// <c>Emit("e", e.Args)</c> forwards what was sent, byte for byte.
 /// </remarks>
 [CollectionBuilder(typeof(EmitArgs), nameof(Create))]
 public readonly struct EmitArgs : IEnumerable<object?>
