@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.Protocols.SocketIO;
 using Switchboard.SocketIO;
 
 namespace Switchboard.MicroBench;

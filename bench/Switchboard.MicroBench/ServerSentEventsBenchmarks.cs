@@ -1,8 +1,11 @@
 using System.Buffers;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
+using Switchboard.AspNetCore.Transports.ServerSentEvents;
 using Switchboard.Channels;
+using Switchboard.Protocols.ServerSentEvents;
+using Switchboard.Protocols.SocketIO;
 using Switchboard.SocketIO;
 
 namespace Switchboard.MicroBench;

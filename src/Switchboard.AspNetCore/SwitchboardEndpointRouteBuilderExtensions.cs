@@ -7,9 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Switchboard.AspNetCore.Transports;
 using Switchboard.Engine;
 using Switchboard.SocketIO;
+using Switchboard.AspNetCore.Transports.EngineIO;
 
 namespace Switchboard.AspNetCore;
 

@@ -1,3 +1,5 @@
+using Switchboard.Protocols.SocketIO;
+
 namespace Switchboard.Client;
 
 /// <summary>An event the server sent to a <see cref="ClientSocket"/>.</summary>

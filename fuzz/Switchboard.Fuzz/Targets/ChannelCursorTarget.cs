@@ -1,5 +1,5 @@
 using System.Text;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
 using static Switchboard.Fuzz.FuzzCheckException;
 
 namespace Switchboard.Fuzz.Targets;

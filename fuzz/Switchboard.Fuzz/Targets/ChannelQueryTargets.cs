@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchboard.AspNetCore.Auth;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
+using Switchboard.AspNetCore.Transports.LongPoll;
 using Switchboard.Channels;
 using static Switchboard.Fuzz.FuzzCheckException;
 

@@ -3,7 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
 using Switchboard.Channels;
 using Switchboard.SocketIO;
 
@@ -120,7 +120,7 @@ internal sealed partial class AdminEndpoint(SocketServer server, SwitchboardAdmi
                 w.WriteStartObject("presence"u8);
                 w.WriteNumber("connections"u8, presence.Connections);
                 w.WriteNumber("users"u8, presence.Users);
-                Channels.ChannelJson.WriteMembers(w, presence.Members.Take(options.MaxListed));
+                ChannelJson.WriteMembers(w, presence.Members.Take(options.MaxListed));
                 w.WriteEndObject();
             }
             else

@@ -158,7 +158,7 @@ public sealed partial class ConnectionLimiter : IDisposable, Diagnostics.IMetric
         if (admission != Admission.Admitted)
         {
             context.Response.Headers.RetryAfter = RetryAfter(admission);
-            await Channels.ChannelRequestAuth.WriteErrorAsync(context, Status(admission), Code(admission), Message(admission)).ConfigureAwait(false);
+            await Shared.ChannelRequestAuth.WriteErrorAsync(context, Status(admission), Code(admission), Message(admission)).ConfigureAwait(false);
             return;
         }
         try

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
 using Switchboard.Channels;
 using Switchboard.SocketIO;
 

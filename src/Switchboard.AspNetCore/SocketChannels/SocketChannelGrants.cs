@@ -1,4 +1,4 @@
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
 using Switchboard.SocketIO;
 
 namespace Switchboard.AspNetCore.SocketChannels;

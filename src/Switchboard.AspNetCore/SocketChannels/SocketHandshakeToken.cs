@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
 using Switchboard.SocketIO;
 
 namespace Switchboard.AspNetCore.SocketChannels;

@@ -11,7 +11,7 @@ namespace Switchboard.Channels;
 public sealed partial class Publication
 {
     private readonly object?[] _args;
-    private byte[]? _data;
+    private JsonForms? _json;
     private EncodedPacket? _socketPacket;
 
     internal Publication(long seq, string eventName, object?[] args, IReadOnlyCollection<string> except, string? publisherId, DateTimeOffset time)
@@ -47,13 +47,44 @@ public sealed partial class Publication
     /// long-poll, HTTP API): the single argument, or an array when there are none or several. Values
     /// made by the server write binary as base64 strings.
     /// </summary>
-    public ReadOnlyMemory<byte> Data => _data ??= Encode(asArray: false);
+    public ReadOnlyMemory<byte> Data => Json.Data;
 
     /// <summary>
     /// The arguments as one JSON array (<c>[arg1, arg2]</c>), for stores that keep publications outside
     /// this process; <see cref="FromStored"/> rebuilds the publication from it.
     /// </summary>
-    public ReadOnlyMemory<byte> ArgumentsJson => Encode(asArray: true);
+    public ReadOnlyMemory<byte> ArgumentsJson => Json.Array;
+
+    private JsonForms Json => Volatile.Read(ref _json) ?? EncodeJson();
+
+    /// <summary>
+    /// The arguments encoded as JSON once (docs/decisions/0011): the array, the data (the array or its
+    /// one element, a slice of the same bytes) and, when no argument holds binary, the array's inside,
+    /// which the Socket.IO packet splices in instead of serializing the values again.
+    /// </summary>
+    private sealed record JsonForms(ReadOnlyMemory<byte> Array, ReadOnlyMemory<byte> Data, ReadOnlyMemory<byte>? Inside);
+
+    private JsonForms EncodeJson()
+    {
+        // Written with an attachment scope: the bytes are the same as without one unless a value holds
+        // binary, and then Socket.IO (attachments) and JSON (base64) need two encodings anyway.
+        var attachments = new List<ReadOnlyMemory<byte>>(0);
+        byte[] array;
+        using (SocketJson.AttachmentScope.ForWriting(attachments))
+        {
+            array = EncodeArray();
+        }
+        if (attachments.Count > 0)
+        {
+            array = EncodeArray();
+        }
+        var binary = attachments.Count > 0 || Array.Exists(_args, a => a is SocketArguments { Attachments.Count: > 0 });
+        var single = _args.Length == 1 && _args[0] is not SocketArguments { Count: not 1 };
+        var memory = (ReadOnlyMemory<byte>)array;
+        var inside = memory[1..^1];
+        var forms = new JsonForms(memory, single ? inside : memory, binary ? (ReadOnlyMemory<byte>?)null : inside);
+        return Interlocked.CompareExchange(ref _json, forms, null) ?? forms;
+    }
 
     /// <summary>Rebuilds a publication read back from a store (see <see cref="ArgumentsJson"/>).</summary>
     public static Publication FromStored(long seq, string eventName, ReadOnlyMemory<byte> argumentsJson, IReadOnlyCollection<string> except, string? publisherId, DateTimeOffset time)
@@ -123,11 +154,40 @@ public sealed partial class Publication
     /// <summary>The Socket.IO event packet, with <paramref name="offset"/> appended as the last argument when given.</summary>
     internal EncodedPacket SocketPacket(string nsp, string? offset)
     {
+        if (_socketPacket is { } packet)
+        {
+            return packet;
+        }
+        if (Volatile.Read(ref _json)?.Inside is { } inside)
+        {
+            // Already encoded for the JSON protocols or the store, without binary: splice, don't serialize.
+            var spliced = new SplicedArguments(inside);
+            var text = offset is null
+                ? SocketPacketEncoder.Encode(SocketPacketType.Event, nsp, Event, [spliced], global::Switchboard.Protocols.SocketIO.SocketPacket.NoAck, out _)
+                : SocketPacketEncoder.Encode(SocketPacketType.Event, nsp, Event, [spliced, offset], global::Switchboard.Protocols.SocketIO.SocketPacket.NoAck, out _);
+            packet = offset is null
+                ? new EncodedPacket(text, [], Event, [.. _args])
+                : new EncodedPacket(text, [], Event, [.. _args, offset]).WithOffset(offset);
+            return _socketPacket = packet;
+        }
         if (offset is null)
         {
-            return _socketPacket ??= PacketEncoder.Event(nsp, Event, _args);
+            return _socketPacket = PacketEncoder.Event(nsp, Event, _args);
         }
-        return _socketPacket ??= PacketEncoder.Event(nsp, Event, [.. _args, offset]).WithOffset(offset);
+        return _socketPacket = PacketEncoder.Event(nsp, Event, [.. _args, offset]).WithOffset(offset);
+    }
+
+    /// <summary>The arguments' JSON, already encoded, spliced into a packet as received arguments are.</summary>
+    private sealed class SplicedArguments(ReadOnlyMemory<byte> raw) : IForwardedArguments
+    {
+        public ReadOnlyMemory<byte> Raw => raw;
+
+        public IReadOnlyList<ReadOnlyMemory<byte>> Attachments => [];
+
+        // Read only to renumber attachments, and these arguments have none.
+        public int Count => throw new NotSupportedException();
+
+        public JsonElement this[int index] => throw new NotSupportedException();
     }
 
     /// <summary>Writes a received value with each <c>{"_placeholder":true,"num":N}</c> replaced by attachment N in base64.</summary>
@@ -162,24 +222,17 @@ public sealed partial class Publication
         }
     }
 
-    /// <summary>Binary values made by the server are written as base64 strings (no attachment scope is active here).</summary>
-    private byte[] Encode(bool asArray)
+    /// <summary>The arguments as a JSON array; binary values are base64 strings unless an attachment scope is active.</summary>
+    private byte[] EncodeArray()
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = SocketJson.Options.Encoder, SkipValidation = true }))
+        using (var writer = new Utf8JsonWriter(buffer, SocketPacketEncoder.WriterOptions))
         {
-            var single = !asArray && _args.Length == 1 && _args[0] is not SocketArguments { Count: not 1 };
-            if (!single)
-            {
-                writer.WriteStartArray();
-            }
+            writer.WriteStartArray();
             foreach (var arg in _args)
             {
                 switch (arg)
                 {
-                    case null:
-                        writer.WriteNullValue();
-                        break;
                     case SocketArguments { Attachments.Count: > 0 } binary:
                         // JSON has no bytes: each binary placeholder becomes its attachment in base64.
                         for (var i = 0; i < binary.Count; i++)
@@ -194,18 +247,12 @@ public sealed partial class Publication
                             writer.WriteRawValue(raw.Raw.Span, skipInputValidation: true);
                         }
                         break;
-                    case JsonElement element:
-                        element.WriteTo(writer);
-                        break;
                     default:
-                        JsonSerializer.Serialize(writer, arg, arg.GetType(), SocketJson.Options);
+                        SocketPacketEncoder.WriteValue(writer, arg);
                         break;
                 }
             }
-            if (!single)
-            {
-                writer.WriteEndArray();
-            }
+            writer.WriteEndArray();
         }
         return buffer.ToArray();
     }

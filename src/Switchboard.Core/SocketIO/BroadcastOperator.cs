@@ -1,4 +1,5 @@
 using Switchboard.Channels;
+using Switchboard.Protocols.SocketIO;
 
 namespace Switchboard.SocketIO;
 

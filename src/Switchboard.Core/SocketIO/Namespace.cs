@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Switchboard.Channels;
+using Switchboard.Protocols.SocketIO;
 
 namespace Switchboard.SocketIO;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Switchboard.Protocols.SocketIO;
 
 namespace Switchboard.SocketIO;
 

@@ -1,3 +1,5 @@
+using Switchboard.Protocols.SocketIO;
+
 namespace Switchboard.SocketIO;
 
 /// <summary>Broadcasts that start from a socket: to rooms, or to everyone but this socket.</summary>

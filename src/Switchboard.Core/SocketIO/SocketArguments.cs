@@ -9,7 +9,7 @@ namespace Switchboard.SocketIO;
 /// its binary attachments) and read on demand. Passing a <see cref="SocketArguments"/> to an emit
 /// forwards every argument byte for byte.
 /// </summary>
-public sealed class SocketArguments
+public sealed class SocketArguments : IForwardedArguments
 {
     /// <summary>No argument.</summary>
     public static readonly SocketArguments Empty = new("[]"u8.ToArray(), 0, 0, 0, []);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Switchboard.Channels;
 using Switchboard.Cluster;
 using Switchboard.Engine;
+using Switchboard.Protocols.SocketIO;
 using Switchboard.Timing;
 
 namespace Switchboard.SocketIO;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
 using Switchboard.Channels;
 using Switchboard.SocketIO;
 

@@ -47,7 +47,7 @@ public sealed class ChannelAuthTests(ChannelsFixture fixture) : IClassFixture<Ch
         else
         {
             var answer = await fixture.Api.PollAsync($"{ChannelsFixture.Query(a, b)}&timeout=0", token: TestChannelAuthorizer.PublicOnly);
-            Assert.True(Switchboard.AspNetCore.Channels.ChannelCursor.TryParse(answer.GetProperty("cursor").GetString(), 2, out _));
+            Assert.True(Switchboard.AspNetCore.Shared.ChannelCursor.TryParse(answer.GetProperty("cursor").GetString(), 2, out _));
             Assert.Empty(answer.GetProperty("publications").EnumerateArray());
         }
     }

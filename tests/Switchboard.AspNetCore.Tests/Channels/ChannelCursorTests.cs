@@ -1,5 +1,5 @@
 using System.Buffers;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
 using Switchboard.Channels;
 
 namespace Switchboard.AspNetCore.Tests.Channels;

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Switchboard.AspNetCore.Channels;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Channels;
 using Switchboard.SocketIO;

@@ -1,4 +1,6 @@
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Transports.LongPoll;
+using Switchboard.AspNetCore.Transports.PlainWebSocket;
+using Switchboard.AspNetCore.Transports.ServerSentEvents;
 using Switchboard.Engine;
 
 namespace Switchboard.AspNetCore.Tests.Channels;

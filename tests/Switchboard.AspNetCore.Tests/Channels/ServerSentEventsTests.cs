@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Channels;
 

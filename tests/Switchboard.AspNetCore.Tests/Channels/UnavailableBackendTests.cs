@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Switchboard.AspNetCore.Channels;
 using Switchboard.AspNetCore.SocketChannels;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.AspNetCore.Tests.SocketChannels;

@@ -166,7 +166,7 @@ public sealed class EngineCompressionTests(CompressionFixture fixture) : IClassF
     [InlineData("permessage-deflate; unknown, permessage-deflate; server_max_window_bits=9", "permessage-deflate; server_max_window_bits=9")]
     public void An_acceptable_offer_is_answered(string offer, string expected)
     {
-        Assert.True(Transports.PerMessageDeflateNegotiation.TryNegotiate(offer, new PerMessageDeflateOptions { Enabled = true }, out var deflate, out var response));
+        Assert.True(Transports.EngineIO.PerMessageDeflateNegotiation.TryNegotiate(offer, new PerMessageDeflateOptions { Enabled = true }, out var deflate, out var response));
         Assert.Equal(expected, response);
         Assert.Equal(!expected.Contains("server_no_context_takeover", StringComparison.Ordinal), deflate.ServerContextTakeover);
         Assert.Equal(!expected.Contains("client_no_context_takeover", StringComparison.Ordinal), deflate.ClientContextTakeover);
@@ -185,7 +185,7 @@ public sealed class EngineCompressionTests(CompressionFixture fixture) : IClassF
     [InlineData("permessage-deflate; foo=bar")]
     public void An_offer_the_server_cannot_accept_is_declined(string offer)
     {
-        Assert.False(Transports.PerMessageDeflateNegotiation.TryNegotiate(offer, new PerMessageDeflateOptions { Enabled = true }, out _, out _));
+        Assert.False(Transports.EngineIO.PerMessageDeflateNegotiation.TryNegotiate(offer, new PerMessageDeflateOptions { Enabled = true }, out _, out _));
     }
 
     [Fact]
@@ -193,7 +193,7 @@ public sealed class EngineCompressionTests(CompressionFixture fixture) : IClassF
     {
         var options = new PerMessageDeflateOptions { Enabled = true, ServerMaxWindowBits = 10, DisableServerContextTakeover = true };
 
-        Assert.True(Transports.PerMessageDeflateNegotiation.TryNegotiate("permessage-deflate; server_max_window_bits=12", options, out var deflate, out var response));
+        Assert.True(Transports.EngineIO.PerMessageDeflateNegotiation.TryNegotiate("permessage-deflate; server_max_window_bits=12", options, out var deflate, out var response));
         Assert.Equal("permessage-deflate; server_no_context_takeover; server_max_window_bits=10", response);
         Assert.Equal(10, deflate.ServerMaxWindowBits);
         Assert.False(deflate.ServerContextTakeover);

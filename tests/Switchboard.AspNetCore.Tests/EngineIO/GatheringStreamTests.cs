@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
-using Switchboard.AspNetCore.Transports;
+using Switchboard.AspNetCore.Transports.EngineIO;
+using Switchboard.AspNetCore.Shared;
 
 namespace Switchboard.AspNetCore.Tests.EngineIO;
 

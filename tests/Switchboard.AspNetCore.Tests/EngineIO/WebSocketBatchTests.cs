@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Switchboard.AspNetCore.Tests.Infrastructure;
-using Switchboard.AspNetCore.Transports;
 using Switchboard.Engine;
+using Switchboard.AspNetCore.Shared;
 
 namespace Switchboard.AspNetCore.Tests.EngineIO;
 

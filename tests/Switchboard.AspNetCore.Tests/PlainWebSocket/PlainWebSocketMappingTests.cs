@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Transports.PlainWebSocket;
 
 namespace Switchboard.AspNetCore.Tests.PlainWebSocket;
 

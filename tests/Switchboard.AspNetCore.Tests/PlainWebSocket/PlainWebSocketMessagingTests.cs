@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using Switchboard.AspNetCore.Channels;
 using Switchboard.AspNetCore.Tests.Infrastructure;
+using Switchboard.AspNetCore.Transports.PlainWebSocket;
 using Switchboard.Channels;
 
 namespace Switchboard.AspNetCore.Tests.PlainWebSocket;

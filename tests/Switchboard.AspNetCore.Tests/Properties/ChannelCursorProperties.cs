@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using CsCheck;
-using Switchboard.AspNetCore.Channels;
+using Switchboard.AspNetCore.Shared;
 using Switchboard.Channels;
 
 namespace Switchboard.AspNetCore.Tests.Properties;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Switchboard.AspNetCore.Tests.Infrastructure;
+using Switchboard.Protocols.SocketIO;
 using Switchboard.SocketIO;
 
 namespace Switchboard.AspNetCore.Tests.SocketIO;

@@ -1,0 +1,49 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.Net.Http.Headers;
+using Switchboard.Engine;
+
+namespace Switchboard.AspNetCore.Transports.EngineIO;
+
+/// <summary>
+/// What a session keeps of its request. Header and query values are the request's own strings (no
+/// copies); they are kept in one compact array each, and the lower-case names of common headers come
+/// from a table instead of being lower-cased per request.
+/// </summary>
+internal static class EngineRequestFactory
+{
+    private static readonly FrozenDictionary<string, string> LowerCaseNames = new[]
+    {
+        HeaderNames.Accept, HeaderNames.AcceptEncoding, HeaderNames.AcceptLanguage, HeaderNames.Authorization,
+        HeaderNames.CacheControl, HeaderNames.Connection, HeaderNames.ContentLength, HeaderNames.ContentType,
+        HeaderNames.Cookie, HeaderNames.Host, HeaderNames.Origin, HeaderNames.Pragma, HeaderNames.Referer,
+        HeaderNames.SecWebSocketExtensions, HeaderNames.SecWebSocketKey, HeaderNames.SecWebSocketProtocol,
+        HeaderNames.SecWebSocketVersion, HeaderNames.Upgrade, HeaderNames.UserAgent, "X-Forwarded-For",
+        "X-Forwarded-Host", "X-Forwarded-Proto", "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site",
+    }.ToFrozenDictionary(name => name, name => name.ToLowerInvariant(), StringComparer.OrdinalIgnoreCase);
+
+    public static EngineRequest Create(HttpContext context, TimeProvider time)
+    {
+        var request = context.Request;
+        var query = new KeyValuePair<string, string>[request.Query.Count];
+        var i = 0;
+        foreach (var (key, value) in request.Query)
+        {
+            query[i++] = new(key, value.ToString());
+        }
+        var headers = new KeyValuePair<string, string>[request.Headers.Count];
+        i = 0;
+        foreach (var (key, value) in request.Headers)
+        {
+            headers[i++] = new(LowerCaseNames.GetValueOrDefault(key) ?? key.ToLowerInvariant(), value.ToString());
+        }
+        return new EngineRequest(
+            request.GetEncodedPathAndQuery(),
+            query.Length == 0 ? CompactDictionary.EmptyOrdinal : new CompactDictionary(query, StringComparer.Ordinal),
+            new CompactDictionary(headers, StringComparer.OrdinalIgnoreCase),
+            context.Connection.RemoteIpAddress,
+            request.IsHttps,
+            time.GetUtcNow());
+    }
+}
