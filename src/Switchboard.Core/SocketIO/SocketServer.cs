@@ -24,9 +24,14 @@ public sealed partial class SocketServer : IDisposable
     /// <param name="loggers">Where it logs; nowhere when null.</param>
     /// <param name="time">Its clock; the system's when null.</param>
     /// <param name="metrics">Where it counts (docs/metrics.md); a meter of its own when null.</param>
-    public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, Diagnostics.SwitchboardMetrics? metrics = null)
+    /// <param name="cluster">The bus to the other nodes of a cluster, which also owns the channels' history; null is a single node.</param>
+    public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, Diagnostics.SwitchboardMetrics? metrics = null,
+        IClusterBus? cluster = null)
     {
         Options = options;
+#pragma warning disable CS0618 // the obsolete option still works until it is removed
+        Cluster = cluster ?? options.Cluster;
+#pragma warning restore CS0618
         Time = time ?? TimeProvider.System;
         Metrics = metrics ?? new Diagnostics.SwitchboardMetrics();
         _ownsMetrics = metrics is null;
@@ -37,12 +42,12 @@ public sealed partial class SocketServer : IDisposable
         Engine = new EngineServer(options.Engine, session => _ = new SocketClient(this, session), loggers.CreateLogger("Switchboard.EngineIO"), Time);
         Engine.UseMetrics(Metrics, "socket.io");
         ConnectTimeoutLane = Engine.CreateLane(options.ConnectTimeout);
-        ChannelStore = options.ChannelStore ?? new InMemoryChannelStore(Time, options.Channels, loggers.CreateLogger("Switchboard.Limits"));
+        // In a cluster the history has one owner, the bus: every node reads the log the bus appends to.
+        ChannelStore = Cluster?.History ?? options.ChannelStore ?? new InMemoryChannelStore(Time, options.Channels, loggers.CreateLogger("Switchboard.Limits"));
         if (options.Recovery is { } recovery)
         {
             RecoveryLane = Engine.CreateLane(recovery.MaxDisconnectionDuration);
         }
-        Cluster = options.Cluster;
         Metrics.Observe(this);
         if (Cluster is Diagnostics.IMetricsSource clusterSource)
         {
@@ -286,7 +291,7 @@ public sealed partial class SocketServer : IDisposable
         {
             Metrics.Dispose();
         }
-        if (Options.ChannelStore is null && ChannelStore is IDisposable owned)
+        if (Cluster is null && Options.ChannelStore is null && ChannelStore is IDisposable owned)
         {
             owned.Dispose();
         }
