@@ -20,7 +20,8 @@ public static class SwitchboardServiceCollectionExtensions
     /// <see cref="SocketServerOptions"/>, and WebSocket support. Map it with
     /// <see cref="SwitchboardEndpointRouteBuilderExtensions.MapSocketIO"/>. The options are validated
     /// on start (<see cref="SocketServerOptionsValidator"/>). Backends plug into the returned builder:
-    /// <c>.AddRedis(...)</c> (Switchboard.Redis), <c>.AddInMemoryCluster(...)</c>, <c>.AddCluster(bus)</c>.
+    /// <c>.AddRedis(...)</c> (Switchboard.Redis), <c>.AddInMemoryCluster(...)</c>, <c>.AddCluster(bus)</c>,
+    /// <c>.AddChannelStore(...)</c>.
     /// </summary>
     public static ISwitchboardBuilder AddSwitchboard(this IServiceCollection services, Action<SocketServerOptions>? configure = null)
     {
@@ -44,7 +45,8 @@ public static class SwitchboardServiceCollectionExtensions
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<SwitchboardMetrics>(),
-            sp.GetService<Switchboard.Cluster.IClusterBus>()));
+            sp.GetService<Switchboard.Cluster.IClusterBus>(),
+            sp.GetService<IChannelStore>()));
         services.TryAddSingleton(sp =>
         {
             var limiter = new Limits.ConnectionLimiter(

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using Switchboard.Channels;
 using Switchboard.Cluster;
 using Switchboard.Redis.Compat;
 using Switchboard.SocketIO;
@@ -41,6 +42,19 @@ public static class SwitchboardRedisBuilderExtensions
         builder.Services.TryAddSingleton(_ => new RedisConnection(configuration));
         builder.Services.TryAddSingleton(sp => new RedisClusterBus(sp.GetRequiredService<RedisConnection>().Multiplexer, options, sp.GetService<ILoggerFactory>()));
         return builder.AddCluster(sp => sp.GetRequiredService<RedisClusterBus>());
+    }
+
+    /// <summary>
+    /// Keeps a single node's channel history in Redis (<see cref="RedisChannelStore"/>) on a connection of
+    /// its own, disposed with the host's services. A cluster does not need it: <c>AddRedis</c>'s bus keeps the history.
+    /// </summary>
+    /// <param name="builder">The Switchboard registration.</param>
+    /// <param name="configuration">The Redis server: <c>host:port,password=…</c>.</param>
+    /// <param name="options">Key prefix, database and expiry; defaults when null.</param>
+    public static ISwitchboardBuilder AddRedisChannelStore(this ISwitchboardBuilder builder, string configuration, RedisChannelStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return builder.AddChannelStore(_ => RedisChannelStore.Connect(configuration, options));
     }
 
     /// <summary>

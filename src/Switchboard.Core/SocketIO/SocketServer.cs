@@ -18,6 +18,7 @@ public sealed partial class SocketServer : IDisposable
 {
     private readonly ConcurrentDictionary<string, Namespace> _namespaces = new(StringComparer.Ordinal);
     private readonly List<ParentNamespace> _parents = [];
+    private readonly bool _ownsChannelStore;
 
     /// <summary>A Socket.IO server with <paramref name="options"/>; <c>AddSwitchboard</c> makes the application's one.</summary>
     /// <param name="options">The server's options.</param>
@@ -25,8 +26,9 @@ public sealed partial class SocketServer : IDisposable
     /// <param name="time">Its clock; the system's when null.</param>
     /// <param name="metrics">Where it counts (docs/metrics.md); a meter of its own when null.</param>
     /// <param name="cluster">The bus to the other nodes of a cluster, which also owns the channels' history; null is a single node.</param>
+    /// <param name="channelStore">Where a single node keeps channel history; in memory when null. Not used with a cluster (its bus owns the history).</param>
     public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, Diagnostics.SwitchboardMetrics? metrics = null,
-        IClusterBus? cluster = null)
+        IClusterBus? cluster = null, IChannelStore? channelStore = null)
     {
         Options = options;
 #pragma warning disable CS0618 // the obsolete option still works until it is removed
@@ -43,7 +45,11 @@ public sealed partial class SocketServer : IDisposable
         Engine.UseMetrics(Metrics, "socket.io");
         ConnectTimeoutLane = Engine.CreateLane(options.ConnectTimeout);
         // In a cluster the history has one owner, the bus: every node reads the log the bus appends to.
-        ChannelStore = Cluster?.History ?? options.ChannelStore ?? new InMemoryChannelStore(Time, options.Channels, loggers.CreateLogger("Switchboard.Limits"));
+#pragma warning disable CS0618 // the obsolete option still works until it is removed
+        var given = Cluster?.History ?? channelStore ?? options.ChannelStore;
+#pragma warning restore CS0618
+        _ownsChannelStore = given is null;
+        ChannelStore = given ?? new InMemoryChannelStore(Time, options.Channels, loggers.CreateLogger("Switchboard.Limits"));
         if (options.Recovery is { } recovery)
         {
             RecoveryLane = Engine.CreateLane(recovery.MaxDisconnectionDuration);
@@ -291,7 +297,7 @@ public sealed partial class SocketServer : IDisposable
         {
             Metrics.Dispose();
         }
-        if (Cluster is null && Options.ChannelStore is null && ChannelStore is IDisposable owned)
+        if (_ownsChannelStore && ChannelStore is IDisposable owned)
         {
             owned.Dispose();
         }
