@@ -70,6 +70,7 @@ public sealed class InMemoryCluster : IDisposable
                 members.Remove(node.NodeId);
             }
         }
+        Sessions.Orphan(node.NodeId);
     }
 
     internal void AddInterest(InMemoryClusterBus node, string nsp, string room)

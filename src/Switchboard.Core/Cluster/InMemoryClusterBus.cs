@@ -26,6 +26,7 @@ public sealed partial class InMemoryClusterBus : IClusterBus, IAsyncDisposable
         _cluster = cluster;
         NodeId = nodeId;
         _log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Cluster");
+        Sessions = cluster.Sessions.For(nodeId);
     }
 
     /// <inheritdoc/>
@@ -35,7 +36,7 @@ public sealed partial class InMemoryClusterBus : IClusterBus, IAsyncDisposable
     public IChannelStore History => _cluster.History;
 
     /// <inheritdoc/>
-    public IClusterSessionStore Sessions => _cluster.Sessions;
+    public IClusterSessionStore Sessions { get; }
 
     /// <inheritdoc/>
     public void Attach(IClusterSink sink)

@@ -5,30 +5,51 @@ namespace Switchboard.Cluster;
 /// <summary>
 /// Recovery sessions shared by the nodes of an <see cref="InMemoryCluster"/>. A session is kept as a copy
 /// (the socket keeps changing its own), so taking it on another node gives that node a session of its own,
-/// as reading it back from Redis does. A connected socket's session never expires: its node renews it for
-/// as long as it lives, and in one process a node cannot die without the cluster.
+/// as reading it back from Redis does. As with Redis, a connected socket's session lives as long as its
+/// node; when the node leaves, its connected sessions are kept for <see cref="OrphanLease"/>, so its clients
+/// can recover elsewhere. Expired sessions are dropped when met and by a sweep every 256 writes.
 /// </summary>
-internal sealed class InMemorySessionStore(TimeProvider time) : IClusterSessionStore
+internal sealed class InMemorySessionStore(TimeProvider time)
 {
-    private readonly Dictionary<(string Nsp, string Pid), (RecoverableSession Session, DateTimeOffset? Expires)> _sessions = [];
+    /// <summary>How long a connected socket's session outlives its node (Redis's <c>SessionLease</c> default).</summary>
+    public static readonly TimeSpan OrphanLease = TimeSpan.FromMinutes(1);
 
-    public void Save(string nsp, RecoverableSession session) => Write(nsp, session, null);
+    private readonly Dictionary<(string Nsp, string Pid), Entry> _sessions = [];
+    private int _writes;
 
-    public void Disconnected(string nsp, RecoverableSession session, TimeSpan keep) => Write(nsp, session, time.GetUtcNow() + keep);
+    /// <summary>The store as one node sees it: what it writes, it owns.</summary>
+    public IClusterSessionStore For(string node) => new NodeView(this, node);
 
-    public ValueTask<RecoverableSession?> TryTakeAsync(string nsp, string pid, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Take(nsp, pid));
+    /// <summary>The node left: its connected sockets' sessions now expire.</summary>
+    public void Orphan(string node)
+    {
+        var expires = time.GetUtcNow() + OrphanLease;
+        lock (_sessions)
+        {
+            foreach (var (key, entry) in _sessions.ToList())
+            {
+                if (entry.Owner == node && entry.Expires is null)
+                {
+                    _sessions[key] = entry with { Expires = expires };
+                }
+            }
+        }
+    }
 
-    private void Write(string nsp, RecoverableSession session, DateTimeOffset? expires)
+    private void Write(string node, string nsp, RecoverableSession session, DateTimeOffset? expires)
     {
         var copy = Copy(session);
         lock (_sessions)
         {
-            _sessions[(nsp, session.Pid)] = (copy, expires);
+            _sessions[(nsp, session.Pid)] = new Entry(copy, node, expires);
+            if (++_writes % 256 == 0)
+            {
+                Sweep();
+            }
         }
     }
 
-    public void Remove(string nsp, string pid)
+    private void Remove(string nsp, string pid)
     {
         lock (_sessions)
         {
@@ -36,7 +57,7 @@ internal sealed class InMemorySessionStore(TimeProvider time) : IClusterSessionS
         }
     }
 
-    private RecoverableSession? Take(string nsp, string pid)
+    private RecoverableSession? Take(string node, string nsp, string pid)
     {
         lock (_sessions)
         {
@@ -50,8 +71,20 @@ internal sealed class InMemorySessionStore(TimeProvider time) : IClusterSessionS
                 return null;
             }
             // The taking node owns it now and writes it again as the socket changes.
-            _sessions[(nsp, pid)] = (kept.Session, null);
+            _sessions[(nsp, pid)] = new Entry(kept.Session, node, null);
             return Copy(kept.Session);
+        }
+    }
+
+    private void Sweep()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (key, entry) in _sessions.ToList())
+        {
+            if (entry.Expires <= now)
+            {
+                _sessions.Remove(key);
+            }
         }
     }
 
@@ -69,4 +102,20 @@ internal sealed class InMemorySessionStore(TimeProvider time) : IClusterSessionS
         }
         return copy;
     }
+
+    private sealed record Entry(RecoverableSession Session, string Owner, DateTimeOffset? Expires);
+
+    private sealed class NodeView(InMemorySessionStore store, string node) : IClusterSessionStore
+    {
+        public void Save(string nsp, RecoverableSession session) => store.Write(node, nsp, session, null);
+
+        public void Disconnected(string nsp, RecoverableSession session, TimeSpan keep) => store.Write(node, nsp, session, store.Now + keep);
+
+        public void Remove(string nsp, string pid) => store.Remove(nsp, pid);
+
+        public ValueTask<RecoverableSession?> TryTakeAsync(string nsp, string pid, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(store.Take(node, nsp, pid));
+    }
+
+    private DateTimeOffset Now => time.GetUtcNow();
 }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Time.Testing;
+using Switchboard.SocketIO;
+
 namespace Switchboard.Cluster.Tests.Contract;
 
 /// <summary>The contract on <see cref="InMemoryClusterBus"/>: nodes of one <see cref="InMemoryCluster"/> in this process.</summary>
@@ -19,5 +22,28 @@ public sealed class InMemoryClusterBusContractTests : ClusterBusContract
     {
         await base.DisposeAsync();
         _cluster.Dispose();
+    }
+
+    [Fact]
+    public async Task A_connected_socket_s_session_outlives_its_node_for_a_minute_as_with_redis()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var cluster = new InMemoryCluster(time);
+        var a = cluster.Join("a");
+        var b = cluster.Join("b");
+        var c = cluster.Join("c");
+        a.Sessions.Save(Nsp, new RecoverableSession("p1", "s1"));
+        a.Sessions.Save(Nsp, new RecoverableSession("p2", "s2"));
+        time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal("s1", (await b.Sessions.TryTakeAsync(Nsp, "p1"))?.SocketId);
+
+        await a.DisposeAsync();
+        time.Advance(TimeSpan.FromSeconds(61));
+
+        // p2 was a's alone: gone a minute after a left. p1 is b's now, and b lives.
+        Assert.Null(await c.Sessions.TryTakeAsync(Nsp, "p2"));
+        Assert.Equal("s1", (await c.Sessions.TryTakeAsync(Nsp, "p1"))?.SocketId);
+        await b.DisposeAsync();
+        await c.DisposeAsync();
     }
 }
