@@ -13,10 +13,8 @@ public interface ISwitchboardBuilder
     IServiceCollection Services { get; }
 }
 
-/// <summary>The builder <c>AddSwitchboard</c> hands out.</summary>
-/// <param name="services">The services Switchboard is registered in.</param>
-public sealed class SwitchboardBuilder(IServiceCollection services) : ISwitchboardBuilder
+/// <summary>The builder <c>AddSwitchboard</c> hands out (Switchboard.AspNetCore sees Core's internals).</summary>
+internal sealed class SwitchboardBuilder(IServiceCollection services) : ISwitchboardBuilder
 {
-    /// <inheritdoc/>
-    public IServiceCollection Services { get; } = services ?? throw new ArgumentNullException(nameof(services));
+    public IServiceCollection Services { get; } = services;
 }
