@@ -1,5 +1,6 @@
 using StackExchange.Redis;
 using Switchboard.AspNetCore;
+using Switchboard.Cluster;
 using Switchboard.Bench;
 using Switchboard.Redis;
 using OpenTelemetry.Metrics;
@@ -21,7 +22,7 @@ if (!string.IsNullOrEmpty(redisEndpoint))
     var redis = ConnectionMultiplexer.Connect(RedisChannelStore.ParseConfiguration(redisEndpoint));
     bus = new RedisClusterBus(redis);
 }
-builder.Services.AddSwitchboard(options =>
+var switchboard = builder.Services.AddSwitchboard(options =>
 {
     builder.Configuration.GetSection("Switchboard:Engine").Bind(options.Engine);
     // Every load generator connection comes from one address (S1 holds 10k, S5 opens 10k at once), and
@@ -33,12 +34,11 @@ builder.Services.AddSwitchboard(options =>
     options.Limits.EventBurst = 10_000_000;
     options.Limits.EventBytesPerSecond = 10_000_000_000;
     builder.Configuration.GetSection("Switchboard:Limits").Bind(options.Limits);
-    if (bus is not null)
-    {
-        options.Cluster = bus;
-        options.ChannelStore = bus.Store;
-    }
 });
+if (bus is not null)
+{
+    switchboard.AddCluster(bus);
+}
 
 // With Switchboard:Telemetry=prometheus (e.g. --server-env Switchboard__Telemetry=prometheus) an
 // OpenTelemetry MeterProvider listens to Switchboard's, ASP.NET Core's and the runtime's meters, as in

@@ -19,10 +19,13 @@ public static class SwitchboardServiceCollectionExtensions
     /// Registers the Socket.IO server (<see cref="SocketServer"/>) as a singleton configured through
     /// <see cref="SocketServerOptions"/>, and WebSocket support. Map it with
     /// <see cref="SwitchboardEndpointRouteBuilderExtensions.MapSocketIO"/>. The options are validated
-    /// on start (<see cref="SocketServerOptionsValidator"/>).
+    /// on start (<see cref="SocketServerOptionsValidator"/>). Backends plug into the returned builder:
+    /// <c>.AddRedis(...)</c> (Switchboard.Redis), <c>.AddInMemoryCluster(...)</c>, <c>.AddCluster(bus)</c>,
+    /// <c>.AddChannelStore(...)</c>.
     /// </summary>
-    public static IServiceCollection AddSwitchboard(this IServiceCollection services, Action<SocketServerOptions>? configure = null)
+    public static ISwitchboardBuilder AddSwitchboard(this IServiceCollection services, Action<SocketServerOptions>? configure = null)
     {
+        ArgumentNullException.ThrowIfNull(services);
         var options = services.AddOptions<SocketServerOptions>();
         if (configure is not null)
         {
@@ -41,7 +44,9 @@ public static class SwitchboardServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SocketServerOptions>>().Value,
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<SwitchboardMetrics>()));
+            sp.GetRequiredService<SwitchboardMetrics>(),
+            sp.GetService<Switchboard.Cluster.IClusterBus>(),
+            sp.GetService<IChannelStore>()));
         services.TryAddSingleton(sp =>
         {
             var limiter = new Limits.ConnectionLimiter(
@@ -61,7 +66,7 @@ public static class SwitchboardServiceCollectionExtensions
         // One throttle of refusal log lines for every protocol (EngineOptions.RefusalLogInterval).
         services.TryAddSingleton(sp => sp.GetRequiredService<SocketServer>().Engine.Refusals);
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, WebSocketsStartupFilter>());
-        return services;
+        return new SwitchboardBuilder(services);
     }
 
     /// <summary>

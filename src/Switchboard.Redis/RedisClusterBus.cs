@@ -70,8 +70,11 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     /// <inheritdoc/>
     public IClusterSessionStore? Sessions { get; }
 
-    /// <summary>The channel history the bus appends to; give it to <c>SocketServerOptions.ChannelStore</c>.</summary>
+    /// <summary>The channel history the bus appends to (the Redis streams); the server reads it as <see cref="History"/>.</summary>
     public RedisChannelStore Store { get; }
+
+    /// <inheritdoc/>
+    public IChannelStore History => Store;
 
     /// <summary>Completes once the inbox is subscribed and the node registered (it retries until Redis answers).</summary>
     public Task Ready => _ready.Task;

@@ -28,11 +28,11 @@ builder.AddOperations();
 builder.UseDefaultListenAddress();
 
 var settings = builder.Configuration.GetSection("Switchboard");
-builder.Services.AddSwitchboard();
+var switchboard = builder.Services.AddSwitchboard();
 builder.Services.Configure<SocketServerOptions>(settings);
 builder.AllowTimeToDrain(); // Switchboard:Drain: connections closed over a window on shutdown (docs/drain.md)
 builder.Services.AddSwitchboardJwt(settings.GetSection("Auth"));
-builder.AddRedisCluster(settings.GetSection("Redis"));
+builder.AddRedisCluster(switchboard, settings.GetSection("Redis"));
 var origins = builder.AddOriginPolicy(settings.GetSection("Cors"));
 builder.AddTrustedProxies(settings.GetSection("ForwardedHeaders"));
 var apiKeys = ConfiguredList.Read(settings.GetSection("Api:Keys"));

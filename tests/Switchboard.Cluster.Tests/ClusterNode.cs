@@ -42,12 +42,7 @@ public sealed class ClusterNode : IAsyncDisposable
                 {
                     builder.WebHost.UseUrls(listen);
                 }
-                builder.Services.AddSwitchboard(options =>
-                {
-                    options.Cluster = bus;
-                    options.ChannelStore = bus.Store;
-                    configure?.Invoke(options);
-                });
+                builder.Services.AddSwitchboard(options => configure?.Invoke(options)).AddCluster(bus);
             },
             web => web.MapSocketIO("/socket.io", io => app?.Invoke(io.Main)));
         await bus.Ready.WaitAsync(Timeouts.Default);

@@ -177,12 +177,10 @@ public sealed class RedisChannelStoreTests(RedisServer redis) : IClassFixture<Re
     public async Task Two_nodes_on_one_redis_share_history_so_a_client_resumes_on_either()
     {
         var storeOptions = new RedisChannelStoreOptions { KeyPrefix = "nodes:" };
-        var nodeOptions = new SocketServerOptions();
-        var otherNodeOptions = new SocketServerOptions();
-        await using var store = nodeOptions.UseRedisChannelStore(redis.Endpoint, storeOptions);
-        var otherStore = otherNodeOptions.UseRedisChannelStore(redis.Connection, storeOptions);
-        using var node = new SocketServer(nodeOptions);
-        using var otherNode = new SocketServer(otherNodeOptions);
+        await using var store = RedisChannelStore.Connect(redis.Endpoint, storeOptions);
+        var otherStore = new RedisChannelStore(redis.Connection, storeOptions);
+        using var node = new SocketServer(new SocketServerOptions(), channelStore: store);
+        using var otherNode = new SocketServer(new SocketServerOptions(), channelStore: otherStore);
 
         var positions = new List<StreamPosition>();
         for (var i = 1; i <= 5; i++)

@@ -8,12 +8,21 @@ namespace Switchboard.Cluster;
 /// has local members of; the bus makes publications durable with a cluster-wide order and hands each
 /// one to every node with members, this node included, through <see cref="IClusterSink"/>, one at a
 /// time and in that order. Non-durable broadcasts (volatile, to everyone, to socket ids) go to the
-/// other nodes the same way, without history. The Redis implementation lives in Switchboard.Redis.
+/// other nodes the same way, without history. The bus owns the cluster's history (<see cref="History"/>):
+/// the server reads channel history and recovery replays from it, never from a store of its own.
+/// Implementations: <see cref="InMemoryClusterBus"/> (nodes in one process), the Redis bus in
+/// Switchboard.Redis; every one passes the same contract suite (tests/Switchboard.Cluster.Tests).
 /// </summary>
 public interface IClusterBus
 {
     /// <summary>This node's id in the cluster.</summary>
     string NodeId { get; }
+
+    /// <summary>
+    /// The cluster's channel history, the one log that <see cref="PublishAsync"/> appends to. A server on
+    /// this bus keeps no history of its own: it reads this one (history, resumes, recovery, gap filling).
+    /// </summary>
+    IChannelStore History { get; }
 
     /// <summary>Connects the bus to this node's server. Called once, by the <see cref="SocketServer"/>.</summary>
     void Attach(IClusterSink sink);
@@ -61,11 +70,10 @@ public interface IClusterBus
     ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The ids of the cluster's live nodes, this one included (an admin view). A backend that does not
-    /// track its nodes answers with this node alone.
+    /// The ids of the cluster's live nodes, this one included (an admin view): the nodes a request with no
+    /// rooms reaches, and this one.
     /// </summary>
-    ValueTask<IReadOnlyList<string>> GetLiveNodesAsync(CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<IReadOnlyList<string>>([NodeId]);
+    ValueTask<IReadOnlyList<string>> GetLiveNodesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Recovery sessions kept for the whole cluster, so a client can recover on any node; null keeps them per node.</summary>
     IClusterSessionStore? Sessions { get; }

@@ -19,15 +19,22 @@ public sealed partial class SocketServer : IDisposable
 {
     private readonly ConcurrentDictionary<string, Namespace> _namespaces = new(StringComparer.Ordinal);
     private readonly List<ParentNamespace> _parents = [];
+    private readonly bool _ownsChannelStore;
 
     /// <summary>A Socket.IO server with <paramref name="options"/>; <c>AddSwitchboard</c> makes the application's one.</summary>
     /// <param name="options">The server's options.</param>
     /// <param name="loggers">Where it logs; nowhere when null.</param>
     /// <param name="time">Its clock; the system's when null.</param>
     /// <param name="metrics">Where it counts (docs/metrics.md); a meter of its own when null.</param>
-    public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, Diagnostics.SwitchboardMetrics? metrics = null)
+    /// <param name="cluster">The bus to the other nodes of a cluster, which also owns the channels' history; null is a single node.</param>
+    /// <param name="channelStore">Where a single node keeps channel history; in memory when null. Not used with a cluster (its bus owns the history).</param>
+    public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, Diagnostics.SwitchboardMetrics? metrics = null,
+        IClusterBus? cluster = null, IChannelStore? channelStore = null)
     {
         Options = options;
+#pragma warning disable CS0618 // the obsolete option still works until it is removed
+        Cluster = cluster ?? options.Cluster;
+#pragma warning restore CS0618
         Time = time ?? TimeProvider.System;
         Metrics = metrics ?? new Diagnostics.SwitchboardMetrics();
         _ownsMetrics = metrics is null;
@@ -38,12 +45,16 @@ public sealed partial class SocketServer : IDisposable
         Engine = new EngineServer(options.Engine, session => _ = new SocketClient(this, session), loggers.CreateLogger("Switchboard.EngineIO"), Time);
         Engine.UseMetrics(Metrics, "socket.io");
         ConnectTimeoutLane = Engine.CreateLane(options.ConnectTimeout);
-        ChannelStore = options.ChannelStore ?? new InMemoryChannelStore(Time, options.Channels, loggers.CreateLogger("Switchboard.Limits"));
+        // In a cluster the history has one owner, the bus: every node reads the log the bus appends to.
+#pragma warning disable CS0618 // the obsolete option still works until it is removed
+        var given = Cluster?.History ?? channelStore ?? options.ChannelStore;
+#pragma warning restore CS0618
+        _ownsChannelStore = given is null;
+        ChannelStore = given ?? new InMemoryChannelStore(Time, options.Channels, loggers.CreateLogger("Switchboard.Limits"));
         if (options.Recovery is { } recovery)
         {
             RecoveryLane = Engine.CreateLane(recovery.MaxDisconnectionDuration);
         }
-        Cluster = options.Cluster;
         Metrics.Observe(this);
         if (Cluster is Diagnostics.IMetricsSource clusterSource)
         {
@@ -287,7 +298,7 @@ public sealed partial class SocketServer : IDisposable
         {
             Metrics.Dispose();
         }
-        if (Options.ChannelStore is null && ChannelStore is IDisposable owned)
+        if (_ownsChannelStore && ChannelStore is IDisposable owned)
         {
             owned.Dispose();
         }

@@ -36,7 +36,12 @@ public sealed class SocketServerOptions
     /// <summary>Channel history settings (per channel name pattern).</summary>
     public ChannelOptions Channels { get; } = new();
 
-    /// <summary>Where channel history is kept; null keeps it in memory.</summary>
+    /// <summary>
+    /// Where channel history is kept on a single node; null keeps it in memory. In a cluster the bus keeps it
+    /// (<see cref="Cluster.IClusterBus.History"/>) and this is not used. Replaced by <c>AddSwitchboard().AddChannelStore(...)</c>
+    /// (<c>.AddRedisChannelStore(...)</c> in Switchboard.Redis) or <see cref="SocketServer"/>'s <c>channelStore</c> parameter.
+    /// </summary>
+    [Obsolete("Use services.AddSwitchboard().AddChannelStore(...) / .AddRedisChannelStore(...), or SocketServer's channelStore parameter.")]
     public IChannelStore? ChannelStore { get; set; }
 
     /// <summary>Connection state recovery; null (the default, as in socket.io) turns it off.</summary>
@@ -44,8 +49,10 @@ public sealed class SocketServerOptions
 
     /// <summary>
     /// Links this node with the others of a cluster (docs/cluster.md); null, the default, is a single node.
-    /// The bus also keeps the channels' history, so <see cref="ChannelStore"/> must read the same store.
+    /// Replaced by the builder extensions (<c>AddSwitchboard().AddRedis(...)</c>, <c>.AddCluster(bus)</c>) or
+    /// <see cref="SocketServer"/>'s <c>cluster</c> parameter, which keep the options plain data.
     /// </summary>
+    [Obsolete("Use services.AddSwitchboard().AddRedis(...) / .AddCluster(bus), or SocketServer's cluster parameter.")]
     public Cluster.IClusterBus? Cluster { get; set; }
 
     /// <summary>

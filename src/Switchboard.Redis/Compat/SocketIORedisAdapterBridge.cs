@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
+using Switchboard.Channels;
 using Switchboard.Cluster;
 using Switchboard.Protocols.SocketIO;
 using Switchboard.SocketIO;
@@ -58,6 +59,9 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
     /// <inheritdoc/>
     public IClusterSessionStore? Sessions => _inner.Sessions;
 
+    /// <inheritdoc/>
+    public IChannelStore History => _inner.History;
+
     /// <summary>The bus that links the Switchboard nodes.</summary>
     public IClusterBus Inner => _inner;
 
@@ -109,6 +113,10 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
 
     /// <inheritdoc/>
     public void RemoveInterest(string nsp, string channel) => _inner.RemoveInterest(nsp, channel);
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<string>> GetLiveNodesAsync(CancellationToken cancellationToken = default) =>
+        _inner.GetLiveNodesAsync(cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default) =>

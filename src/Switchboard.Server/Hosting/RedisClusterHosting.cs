@@ -22,7 +22,7 @@ namespace Switchboard.Server.Hosting;
 /// </summary>
 public static class RedisClusterHosting
 {
-    public static void AddRedisCluster(this WebApplicationBuilder builder, IConfigurationSection section)
+    public static void AddRedisCluster(this WebApplicationBuilder builder, ISwitchboardBuilder switchboard, IConfigurationSection section)
     {
         var configuration = section["Configuration"];
         if (string.IsNullOrWhiteSpace(configuration))
@@ -30,31 +30,18 @@ public static class RedisClusterHosting
             return;
         }
         var store = new RedisChannelStoreOptions { KeyPrefix = section["KeyPrefix"] ?? "sb:" };
-        var options = new RedisClusterOptions { Store = store, NodeId = section["NodeId"] };
         var start = ClusterStart.Read(section);
         builder.Services.AddSingleton(start);
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(start.Connection));
         builder.Services.AddHealthChecks().AddSwitchboardRedis();
-        builder.Services.AddSingleton(sp => new RedisClusterBus(sp.GetRequiredService<IConnectionMultiplexer>(), options, sp.GetRequiredService<ILoggerFactory>()));
+        switchboard.AddRedis(start.Connection, new RedisClusterOptions { Store = store, NodeId = section["NodeId"] });
         var compat = section.GetSection("Compat");
         if (compat.GetValue<bool>("SocketIO"))
         {
-            var compatOptions = new SocketIORedisAdapterOptions { Key = compat["SocketIOKey"] ?? "socket.io" };
-            builder.Services.AddSingleton(sp => sp.GetRequiredService<RedisClusterBus>().WithSocketIORedisAdapter(compatOptions, sp.GetRequiredService<ILoggerFactory>()));
-            builder.Services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<SocketIORedisAdapterBridge>());
+            switchboard.AddRedisAdapterCompat(new SocketIORedisAdapterOptions { Key = compat["SocketIOKey"] ?? "socket.io" });
         }
-        else
-        {
-            builder.Services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<RedisClusterBus>());
-        }
-        builder.Services.AddSingleton<IConfigureOptions<SocketServerOptions>>(sp => new ConfigureOptions<SocketServerOptions>(o =>
-        {
-            o.Cluster = sp.GetRequiredService<IClusterBus>();
-            o.ChannelStore = sp.GetRequiredService<RedisClusterBus>().Store;
-            // Where other nodes forward this node's long-polling requests; unset, the first address it
-            // listens on (MapSocketIO reads it once Kestrel has started).
-            o.NodeAddress ??= section["NodeAddress"];
-        }));
+        // Where other nodes forward this node's long-polling requests; unset, the first address it
+        // listens on (MapSocketIO reads it once Kestrel has started).
+        builder.Services.Configure<SocketServerOptions>(o => o.NodeAddress ??= section["NodeAddress"]);
         builder.Services.AddHostedService<ClusterStartup>();
     }
 
@@ -62,12 +49,12 @@ public static class RedisClusterHosting
     /// Waits for the node to join the cluster before the server reports started (at most
     /// <see cref="ClusterStart.Timeout"/>: it keeps trying after that, or with <see cref="ClusterStart.FailFast"/> gives up).
     /// </summary>
-    private sealed class ClusterStartup(RedisClusterBus bus, IClusterBus cluster, SocketServer server, ClusterStart start, ILogger<ClusterStartup> log) : IHostedService
+    private sealed class ClusterStartup(RedisClusterBus bus, IClusterBus cluster, ClusterStart start, ILogger<ClusterStartup> log) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
+            // The bridge answers Node servers' requests from AddRedisAdapterCompat's own start.
             var bridge = cluster as SocketIORedisAdapterBridge;
-            bridge?.ServeRequests(server);
             try
             {
                 await bus.Ready.WaitAsync(start.Timeout, cancellationToken);

@@ -30,7 +30,7 @@ public sealed class JwtKeysOverTheWireTests(TestTokens tokens) : IClassFixture<T
             ["Switchboard:Auth:Issuer"] = "https://auth.example",
         }).Build();
         _host = await TestHost.StartAsync(
-            builder => builder.Services.AddSwitchboard().AddSwitchboardJwt(configuration.GetSection(JwtAuthorizerOptions.SectionName)),
+            builder => builder.Services.AddSwitchboard().Services.AddSwitchboardJwt(configuration.GetSection(JwtAuthorizerOptions.SectionName)),
             app => app.MapSocketIO("/socket.io", io => io.UseChannelEvents(app.Services)));
     }
 

@@ -13,12 +13,12 @@ public sealed class JwtRegistrationTests
     public void AddSwitchboardJwt_replaces_the_allow_all_authorizer_whichever_is_called_first()
     {
         var after = new ServiceCollection().AddLogging()
-            .AddSwitchboard()
+            .AddSwitchboard().Services
             .AddSwitchboardJwt(o => o.Secret = TestTokens.Secret)
             .BuildServiceProvider();
         var before = new ServiceCollection().AddLogging()
             .AddSwitchboardJwt(o => o.Secret = TestTokens.Secret)
-            .AddSwitchboard()
+            .AddSwitchboard().Services
             .BuildServiceProvider();
 
         Assert.IsType<JwtChannelAuthorizer>(after.GetRequiredService<IChannelAuthorizer>());
@@ -41,7 +41,7 @@ public sealed class JwtRegistrationTests
             ["Switchboard:Auth:Anonymous:Publish:0"] = "demo.*",
         }).Build();
         var services = new ServiceCollection().AddLogging()
-            .AddSwitchboard()
+            .AddSwitchboard().Services
             .AddSwitchboardJwt(configuration.GetSection(JwtAuthorizerOptions.SectionName))
             .BuildServiceProvider();
 
@@ -60,7 +60,7 @@ public sealed class JwtRegistrationTests
     public async Task A_host_with_a_bad_key_setting_does_not_start_and_says_which_setting()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestHost.StartAsync(
-            builder => builder.Services.AddSwitchboard().AddSwitchboardJwt(o => o.Secret = "short"),
+            builder => builder.Services.AddSwitchboard().Services.AddSwitchboardJwt(o => o.Secret = "short"),
             app => { }));
 
         Assert.Contains("Switchboard:Auth:Secret", error.Message);

@@ -35,7 +35,7 @@ public sealed class ChannelOptionsBindingTests
             """;
         var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
         using var services = new ServiceCollection().AddLogging()
-            .AddSwitchboard()
+            .AddSwitchboard().Services
             .Configure<SocketServerOptions>(configuration.GetSection("Switchboard"))
             .BuildServiceProvider();
 

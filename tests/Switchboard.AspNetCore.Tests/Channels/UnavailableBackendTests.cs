@@ -31,7 +31,7 @@ public sealed class UnavailableBackendFixture : IAsyncLifetime
                 builder.Logging.AddProvider(Logs);
                 builder.Logging.AddFilter<LogWatcher>(LogWatcher.Category, LogLevel.Debug);
                 builder.Services.AddSingleton<IChannelAuthorizer, TestChannelAuthorizer>();
-                builder.Services.AddSwitchboard(o => o.Cluster = new UnreachableCluster());
+                builder.Services.AddSwitchboard().AddCluster(new UnreachableCluster());
             },
             app =>
             {
@@ -54,6 +54,8 @@ public sealed class UnavailableBackendFixture : IAsyncLifetime
 
         public IClusterSessionStore? Sessions => null;
 
+        public IChannelStore History { get; } = new InMemoryChannelStore();
+
         public void Attach(IClusterSink sink)
         {
         }
@@ -74,6 +76,8 @@ public sealed class UnavailableBackendFixture : IAsyncLifetime
         }
 
         public ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default) => ValueTask.FromResult("epoch");
+
+        public ValueTask<IReadOnlyList<string>> GetLiveNodesAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult<IReadOnlyList<string>>([NodeId]);
     }
 }
 

@@ -8,7 +8,7 @@ namespace Switchboard.AspNetCore.Tests.PlainWebSocket;
 public sealed class PlainFailingStoreFixture : PlainWebSocketFixture
 {
     protected override void ConfigureServices(IServiceCollection services) =>
-        services.Configure<SocketServerOptions>(o => o.ChannelStore = new FailingStore());
+        services.AddSingleton<IChannelStore>(new FailingStore());
 
     private sealed class FailingStore : IChannelStore
     {

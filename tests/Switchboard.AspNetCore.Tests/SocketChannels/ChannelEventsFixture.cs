@@ -29,7 +29,7 @@ public class ChannelEventsFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Host = await TestHost.StartAsync(
-            builder => builder.Services.AddSwitchboard().AddSwitchboardJwt(options =>
+            builder => builder.Services.AddSwitchboard().Services.AddSwitchboardJwt(options =>
             {
                 options.Secret = TestTokens.Secret;
                 Configure(options);

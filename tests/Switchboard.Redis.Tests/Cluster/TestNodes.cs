@@ -19,9 +19,9 @@ internal sealed class TestNodes(RedisServer redis) : IAsyncDisposable
         configure?.Invoke(configuration);
         var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
         var bus = new RedisClusterBus(connection, options);
-        var serverOptions = new SocketServerOptions { Cluster = bus, ChannelStore = bus.Store };
+        var serverOptions = new SocketServerOptions();
         configureServer?.Invoke(serverOptions);
-        var server = new SocketServer(serverOptions, metrics: metrics);
+        var server = new SocketServer(serverOptions, metrics: metrics, cluster: bus);
         _owned.Add(connection);
         _owned.Add(new Disposer(server.Dispose));
         _owned.Add(bus);

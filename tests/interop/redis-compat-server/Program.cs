@@ -1,5 +1,6 @@
 // The Switchboard node tests/interop/redis-adapter.test.mjs runs next to the standalone server: it joins
-// the same Redis cluster through the library API (RedisClusterBus wrapped by WithSocketIORedisAdapter),
+// the same Redis cluster through the library API (RedisClusterBus wrapped by WithSocketIORedisAdapter, given
+// to AddSwitchboard().AddCluster), while the standalone server uses AddRedis().AddRedisAdapterCompat(),
 // so the suite covers both ways of turning the compatibility mode on. Start it with:
 //   dotnet tests/interop/redis-compat-server/bin/Release/net10.0/Switchboard.RedisCompatInteropServer.dll \
 //     --urls http://127.0.0.1:0 --Redis=127.0.0.1:6379
@@ -12,6 +13,7 @@
 //   server-side emit "ping"(text)   answers "pong <text>".
 using System.Text.Json;
 using Switchboard.AspNetCore;
+using Switchboard.Cluster;
 using Switchboard.Redis;
 using Switchboard.Redis.Compat;
 using Switchboard.SocketIO;
@@ -21,11 +23,7 @@ var configuration = builder.Configuration["Redis"] ?? throw new InvalidOperation
 var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(RedisChannelStore.ParseConfiguration(configuration));
 await using var bus = new RedisClusterBus(redis, new RedisClusterOptions { Store = new RedisChannelStoreOptions { KeyPrefix = "sb:" } });
 await using var bridge = bus.WithSocketIORedisAdapter();
-builder.Services.AddSwitchboard(options =>
-{
-    options.Cluster = bridge;
-    options.ChannelStore = bus.Store;
-});
+builder.Services.AddSwitchboard().AddCluster(bridge);
 
 var app = builder.Build();
 app.MapSocketIO("/socket.io", io =>
