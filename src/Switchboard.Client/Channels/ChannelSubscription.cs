@@ -37,8 +37,9 @@ public sealed class ChannelSubscription : IAsyncEnumerable<ChannelItem>, IAsyncD
     public ChannelPosition? Position => _client.GetPosition(Channel);
 
     /// <summary>
-    /// Completes with the channel's position once the server has confirmed the subscription (its replay,
-    /// if resuming, has been delivered); faults with the refusal when the server refuses it.
+    /// Completes with the channel's position once the server has first accepted the subscription; faults with
+    /// the refusal when the server refuses it. The WebSocket's reply comes after a resume's replay, so its
+    /// position includes it; SSE's <c>subscribed</c> event comes before, with the position resumed from.
     /// </summary>
     public Task<ChannelPosition> Subscribed => _subscribed.Task;
 

@@ -27,7 +27,7 @@ internal static class PublicationJson
         position = default;
         if (value.ValueKind != JsonValueKind.Object
             || !value.TryGetProperty("channel", out var c) || c.ValueKind != JsonValueKind.String
-            || !value.TryGetProperty("offset", out var o) || !o.TryGetInt64(out var offset) || offset < 0
+            || !value.TryGetProperty("offset", out var o) || o.ValueKind != JsonValueKind.Number || !o.TryGetInt64(out var offset) || offset < 0
             || !value.TryGetProperty("epoch", out var e) || e.ValueKind != JsonValueKind.String || e.GetString() is not { Length: > 0 } epoch)
         {
             return false;
