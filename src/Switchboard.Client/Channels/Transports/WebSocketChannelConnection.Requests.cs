@@ -8,6 +8,8 @@ namespace Switchboard.Client.Channels.Transports;
 internal sealed partial class WebSocketChannelConnection
 {
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _pending = new();
+    // Run by the read loop as the reply arrives, before any later push: a subscribe reply places its channel in order.
+    private readonly ConcurrentDictionary<long, Action<JsonElement>> _onReply = new();
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly SemaphoreSlim _sync = new(1, 1);
     private readonly HashSet<string> _subscribed = new(StringComparer.Ordinal);
@@ -45,10 +47,14 @@ internal sealed partial class WebSocketChannelConnection
     }
 
     /// <summary>Sends a request; returns once it is on the wire, with the task of its reply, so that requests leave in the order they were sent.</summary>
-    private async Task<(long Id, Task<JsonElement> Reply)> SendAsync(string op, Action<Utf8JsonWriter>? fields, CancellationToken cancellationToken)
+    private async Task<(long Id, Task<JsonElement> Reply)> SendAsync(string op, Action<Utf8JsonWriter>? fields, CancellationToken cancellationToken, Action<JsonElement>? onReply = null)
     {
         var id = Interlocked.Increment(ref _nextId);
         var reply = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (onReply is not null)
+        {
+            _onReply[id] = onReply;
+        }
         _pending[id] = reply;
         var body = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(body))
@@ -78,11 +84,13 @@ internal sealed partial class WebSocketChannelConnection
         catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException)
         {
             _pending.TryRemove(id, out _);
+            _onReply.TryRemove(id, out _);
             throw new ChannelClientException("connection_closed", "ws: " + ex.Message, Kind, inner: ex);
         }
         catch
         {
             _pending.TryRemove(id, out _);
+            _onReply.TryRemove(id, out _);
             throw;
         }
         return (id, reply.Task);
@@ -102,6 +110,7 @@ internal sealed partial class WebSocketChannelConnection
         finally
         {
             _pending.TryRemove(id, out _);
+            _onReply.TryRemove(id, out _);
         }
         if (reply.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True)
         {
@@ -174,7 +183,13 @@ internal sealed partial class WebSocketChannelConnection
                         w.WriteString("epoch", position.Epoch);
                         w.WriteEndObject();
                     }
-                }, _life.Token).ConfigureAwait(false);
+                }, _life.Token, answer =>
+                {
+                    if (answer.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True && PublicationJson.TryReadPosition(answer, out _, out var position))
+                    {
+                        Client.Confirmed(channel, position, always: false);
+                    }
+                }).ConfigureAwait(false);
                 _ = SubscribedAsync(channel, ReplyAsync(id, reply, "subscribe", _life.Token));
             }
         }
@@ -192,11 +207,7 @@ internal sealed partial class WebSocketChannelConnection
     {
         try
         {
-            var answer = await reply.ConfigureAwait(false);
-            if (PublicationJson.TryReadPosition(answer, out _, out var position))
-            {
-                Client.Confirmed(channel, position, always: false);
-            }
+            await reply.ConfigureAwait(false);
         }
         catch (ChannelClientException ex) when (ex.Code is not ("connection_closed" or "not_connected" or "timeout"))
         {

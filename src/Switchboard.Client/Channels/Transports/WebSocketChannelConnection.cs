@@ -192,9 +192,16 @@ internal sealed partial class WebSocketChannelConnection(ChannelClient client) :
             }
             return;
         }
-        if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var number) && _pending.TryRemove(number, out var pending))
+        if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var number))
         {
-            pending.TrySetResult(root.Clone());
+            if (_onReply.TryRemove(number, out var onReply))
+            {
+                onReply(root);
+            }
+            if (_pending.TryRemove(number, out var pending))
+            {
+                pending.TrySetResult(root.Clone());
+            }
         }
     }
 
