@@ -91,13 +91,26 @@ public sealed class ChannelServer : IAsyncDisposable
         var cut = 0;
         foreach (var (context, p) in _open)
         {
-            if (p == path)
+            if (p == path && TryAbort(context))
             {
-                context.Abort();
                 cut++;
             }
         }
         return cut;
+    }
+
+    /// <summary>Aborts a request's connection, unless the request has just ended.</summary>
+    private static bool TryAbort(HttpContext context)
+    {
+        try
+        {
+            context.Abort();
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Returns once a request is open on <paramref name="path"/> (e.g. a held poll to cut).</summary>
@@ -213,7 +226,7 @@ public sealed class ChannelServer : IAsyncDisposable
             // Held polls and streams would hold up the stop: cut them as a crash would.
             foreach (var context in _open.Keys)
             {
-                context.Abort();
+                TryAbort(context);
             }
             await app.StopAsync().WaitAsync(TimeSpan.FromSeconds(15));
             await app.DisposeAsync();
