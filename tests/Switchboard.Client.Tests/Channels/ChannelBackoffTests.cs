@@ -8,6 +8,7 @@ using Switchboard.Client.Tests.Infrastructure;
 namespace Switchboard.Client.Tests.Channels;
 
 /// <summary>Reconnection delays on a fake clock: 0.5 s doubling to the maximum, times the jitter's draw.</summary>
+[Collection(ChannelClientCollection.Name)]
 public sealed class ChannelBackoffTests
 {
     private static int ClosedPort()

@@ -15,6 +15,7 @@ using static Switchboard.Client.Tests.Channels.ChannelTestKit;
 namespace Switchboard.Client.Tests.Channels;
 
 /// <summary>What no real server sends: the client logs it, skips it or drops the connection, and never crashes. And bad arguments.</summary>
+[Collection(ChannelClientCollection.Name)]
 public sealed class ChannelBadInputTests
 {
     private static async Task<(WebApplication App, Uri Uri)> StartAsync(Action<WebApplication> map)

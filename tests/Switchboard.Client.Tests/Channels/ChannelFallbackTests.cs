@@ -6,6 +6,7 @@ using static Switchboard.Client.Tests.Channels.ChannelTestKit;
 namespace Switchboard.Client.Tests.Channels;
 
 /// <summary>Transport fallback: WebSocket refused → SSE; both refused → long-poll; and back to the WebSocket when it works again.</summary>
+[Collection(ChannelClientCollection.Name)]
 public sealed class ChannelFallbackTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using static Switchboard.Client.Tests.Channels.ChannelTestKit;
 namespace Switchboard.Client.Tests.Channels;
 
 /// <summary>Publishing with acknowledgement: over the plain WebSocket, or over the HTTP API with a key.</summary>
+[Collection(ChannelClientCollection.Name)]
 public sealed class ChannelPublishTests
 {
     [Fact]

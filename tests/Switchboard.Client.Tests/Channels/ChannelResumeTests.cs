@@ -6,6 +6,7 @@ using static Switchboard.Client.Tests.Channels.ChannelTestKit;
 namespace Switchboard.Client.Tests.Channels;
 
 /// <summary>Subscribing from a position, resuming after a cut or a restart, and discontinuities, on each transport against a real Switchboard.</summary>
+[Collection(ChannelClientCollection.Name)]
 public sealed class ChannelResumeTests
 {
     [Theory]

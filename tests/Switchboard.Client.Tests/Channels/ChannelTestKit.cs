@@ -64,3 +64,13 @@ public sealed class LogRecorder : ILogger
 
     public void AssertNoErrors() => Assert.DoesNotContain(Entries, e => e.Level >= LogLevel.Error);
 }
+
+/// <summary>
+/// The channel client's tests run on their own, after the others: each starts real servers and reconnects
+/// in a loop, and on a 2-core machine that load made the Socket.IO wire tests' timing flaky.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ChannelClientCollection
+{
+    public const string Name = "Channel client";
+}

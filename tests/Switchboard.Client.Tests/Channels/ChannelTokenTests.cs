@@ -7,6 +7,7 @@ using static Switchboard.Client.Tests.Channels.ChannelTestKit;
 namespace Switchboard.Client.Tests.Channels;
 
 /// <summary>JWTs (docs/auth.md) that expire: refreshed before a connect, after a 401, and mid-stream on long-poll.</summary>
+[Collection(ChannelClientCollection.Name)]
 public sealed class ChannelTokenTests
 {
     [Fact]
