@@ -145,4 +145,40 @@ public sealed class ChannelResumeTests
         }
         logs.AssertNoErrors();
     }
+    [Theory]
+    [MemberData(nameof(AllTransports), MemberType = typeof(ChannelTestKit))]
+    public async Task A_channel_added_or_left_while_connected_changes_nothing_for_the_others(ChannelTransport transport)
+    {
+        await using var server = await ChannelServer.StartAsync();
+        var logs = new LogRecorder();
+        await using var client = new ChannelClient(server.Uri, Options(transport, logs));
+        var drops = 0;
+        client.Disconnected += _ => Interlocked.Increment(ref drops);
+        var (a, b) = (ChannelServer.NewChannel(), ChannelServer.NewChannel());
+        var first = client.Subscribe(a);
+        await using var firstItems = first.GetAsyncEnumerator();
+        await first.Subscribed.Within();
+        var (_, epochA) = await server.PublishAsync(a, 1);
+        var seenA = await firstItems.TakeAsync(1);
+        var (_, epochB) = await server.PublishAsync(b, 1);
+
+        // SSE and long-poll reopen their request with the new channel (its position learnt first).
+        var second = client.Subscribe(b);
+        var secondItems = second.GetAsyncEnumerator();
+        Assert.Equal(new ChannelPosition(1, epochB), await second.Subscribed.Within());
+        await server.PublishAsync(a, 2);
+        await server.PublishAsync(b, 2);
+        seenA.AddRange(await firstItems.TakeAsync(1));
+        AssertOffsets(await secondItems.TakeAsync(1), epochB, 2);
+
+        await secondItems.DisposeAsync();
+        Assert.Null(client.GetPosition(b));
+        await server.PublishAsync(b, 3);
+        await server.PublishAsync(a, 3);
+        seenA.AddRange(await firstItems.TakeAsync(1));
+        AssertOffsets(seenA, epochA, 1, 2, 3);
+        Assert.Equal([a], client.GetPositions().Keys);
+        Assert.Equal(0, Volatile.Read(ref drops));
+        logs.AssertNoErrors();
+    }
 }

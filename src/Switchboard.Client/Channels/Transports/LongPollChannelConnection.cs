@@ -73,7 +73,7 @@ internal sealed class LongPollChannelConnection(ChannelClient client) : ChannelC
             {
                 return new ConnectionEnd("closed", null, Reconnect: false);
             }
-            catch (OperationCanceledException) when (changed.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
                 // The channel set changed: poll again with the new one (what the aborted poll held comes with it).
             }

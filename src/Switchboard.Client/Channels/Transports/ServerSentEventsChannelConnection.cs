@@ -154,7 +154,6 @@ internal sealed class ServerSentEventsChannelConnection(ChannelClient client) : 
     public override async Task<ConnectionEnd> RunAsync(CancellationToken cancellationToken)
     {
         using var life = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _life.Token);
-        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, Client.Options.TimeProvider);
         (string Code, string? Reason, bool Reconnect)? closing = null;
         while (true)
         {
@@ -165,6 +164,8 @@ internal sealed class ServerSentEventsChannelConnection(ChannelClient client) : 
                 stream = _stream;
                 version = _streamVersion;
             }
+            // One idle timer per stream: a stream reopened after a quiet spell starts afresh.
+            using var idle = new CancellationTokenSource(Client.Options.ServerSentEventsIdleTimeout, Client.Options.TimeProvider);
             try
             {
                 if (version != Client.Version)
@@ -197,13 +198,14 @@ internal sealed class ServerSentEventsChannelConnection(ChannelClient client) : 
             {
                 return new ConnectionEnd("idle_timeout", $"no data for {Client.Options.ServerSentEventsIdleTimeout}", Reconnect: true);
             }
-            catch (OperationCanceledException) when (stream.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
-                // The channel set changed: the next turn reopens the stream.
+                // The channel set changed (this stream's, or a newer one's token): the next turn reopens the stream.
             }
             catch (ChannelClientException ex)
             {
-                return new ConnectionEnd(ex.Code, ex.Message, !ex.Fatal && !ex.IsAuth, ex.Fatal || ex.IsAuth ? ex : null);
+                // A 401 here (a token that expired before a reopen) reconnects: the connect refreshes the token.
+                return new ConnectionEnd(ex.Code, ex.Message, !ex.Fatal, ex.Fatal ? ex : null);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or ObjectDisposedException)
             {
