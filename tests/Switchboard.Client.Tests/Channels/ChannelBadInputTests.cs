@@ -75,6 +75,62 @@ public sealed class ChannelBadInputTests
     }
 
     [Fact]
+    public async Task Unreadable_SSE_events_are_logged_and_skipped_and_the_next_good_one_is_delivered()
+    {
+        var (app, uri) = await StartAsync(app => app.MapGet("/sse", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("""
+                retry: 3000
+
+                event: subscribed
+                id: v1~0.e1
+                data: {"connectionId":"scripted","resumed":false,"channels":[{"channel":"prices","epoch":"e1","offset":0}]}
+
+                event: tick
+                data: not json
+
+                event: tick
+                data: {"channel":"prices"}
+
+                event: discontinuity
+                data: [1]
+
+                : a comment
+
+                event: tick
+                id: v1~1.e1
+                data: {"channel":"prices","offset":1,"epoch":"e1",
+                data: "event":"tick","data":1}
+
+
+                """.ReplaceLineEndings("\n"));
+            await context.Response.Body.FlushAsync();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }));
+        await using var _ = app;
+        var logs = new LogRecorder();
+        await using var client = new ChannelClient(uri, Options(ChannelTransport.ServerSentEvents, logs));
+        var subscription = client.Subscribe("prices");
+        await using var items = subscription.GetAsyncEnumerator();
+
+        var item = Assert.IsType<ChannelPublication>(Assert.Single(await items.TakeAsync(1)));
+        Assert.Equal((new ChannelPosition(1, "e1"), "tick", "1"), (item.Position, item.Event, item.Data.GetRawText()));
+        var problems = logs.Messages(105).ToList();
+        Assert.Equal(3, problems.Count);
+        Assert.Contains(problems, p => p.Contains("malformed JSON", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("not a JSON object", StringComparison.Ordinal));
+        Assert.Equal(ChannelClientState.Connected, client.State);
+        logs.AssertNoErrors();
+    }
+
+    [Fact]
     public async Task Answers_that_are_not_the_protocols_fail_the_transport_with_a_clear_code_and_the_client_retries()
     {
         var (app, uri) = await StartAsync(app =>
