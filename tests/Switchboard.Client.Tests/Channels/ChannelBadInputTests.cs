@@ -75,6 +75,51 @@ public sealed class ChannelBadInputTests
     }
 
     [Fact]
+    public async Task A_server_that_stops_answering_pings_is_dropped_after_the_request_timeout()
+    {
+        var pinged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (app, uri) = await StartAsync(app => app.Map("/ws", async (HttpContext context) =>
+        {
+            using var ws = await context.WebSockets.AcceptWebSocketAsync("switchboard.v1");
+            await SendAsync(ws, """{"type":"welcome","v":1,"connectionId":"mute","maxMessageSize":65536}""");
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var received = await ws.ReceiveAsync(buffer, CancellationToken.None);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+                var text = Encoding.UTF8.GetString(buffer, 0, received.Count);
+                if (text.Contains("\"op\":\"subscribe\"", StringComparison.Ordinal))
+                {
+                    await SendAsync(ws, """{"id":1,"ok":true,"channel":"prices","offset":0,"epoch":"e1"}""");
+                }
+                else if (text.Contains("\"op\":\"ping\"", StringComparison.Ordinal))
+                {
+                    pinged.TrySetResult(); // and never answer
+                }
+            }
+        }));
+        await using var _ = app;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var logs = new LogRecorder();
+        await using var client = new ChannelClient(uri, Options(ChannelTransport.WebSocket, logs) with { TimeProvider = time });
+        var dropped = new TaskCompletionSource<ChannelDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += e => dropped.TrySetResult(e);
+        await client.Subscribe("prices").Subscribed.Within();
+
+        time.Advance(client.Options.PingInterval);
+        await pinged.Task.Within();
+        time.Advance(client.Options.RequestTimeout - TimeSpan.FromMilliseconds(1));
+        Assert.False(dropped.Task.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var drop = await dropped.Task.Within();
+        Assert.Equal((ChannelTransport.WebSocket, "ping_timeout", true), (drop.Transport, drop.Code, drop.WillReconnect));
+        logs.AssertNoErrors();
+    }
+
+    [Fact]
     public async Task Unreadable_SSE_events_are_logged_and_skipped_and_the_next_good_one_is_delivered()
     {
         var (app, uri) = await StartAsync(app => app.MapGet("/sse", async (HttpContext context) =>

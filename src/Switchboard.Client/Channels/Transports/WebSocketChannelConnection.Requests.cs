@@ -56,6 +56,8 @@ internal sealed partial class WebSocketChannelConnection
             _onReply[id] = onReply;
         }
         _pending[id] = reply;
+        // The reply's timer starts before the send, so a fake clock advanced once the request is on the wire cannot miss it.
+        var timed = reply.Task.WaitAsync(Client.Options.RequestTimeout, Client.Options.TimeProvider, cancellationToken);
         var body = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(body))
         {
@@ -83,25 +85,31 @@ internal sealed partial class WebSocketChannelConnection
         }
         catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException)
         {
-            _pending.TryRemove(id, out _);
-            _onReply.TryRemove(id, out _);
+            Abandon(id, timed);
             throw new ChannelClientException("connection_closed", "ws: " + ex.Message, Kind, inner: ex);
         }
         catch
         {
-            _pending.TryRemove(id, out _);
-            _onReply.TryRemove(id, out _);
+            Abandon(id, timed);
             throw;
         }
-        return (id, reply.Task);
+        return (id, timed);
     }
 
-    private async Task<JsonElement> ReplyAsync(long id, Task<JsonElement> pending, string op, CancellationToken cancellationToken)
+    private void Abandon(long id, Task timed)
+    {
+        _pending.TryRemove(id, out _);
+        _onReply.TryRemove(id, out _);
+        timed.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>The reply of a sent request (already bounded by the request timeout), or its error.</summary>
+    private async Task<JsonElement> ReplyAsync(long id, Task<JsonElement> timed, string op, CancellationToken cancellationToken)
     {
         JsonElement reply;
         try
         {
-            reply = await pending.WaitAsync(Client.Options.RequestTimeout, Client.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            reply = await timed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
