@@ -57,7 +57,7 @@ internal static class MarkdownReport
         }
         md.AppendLine(header.ToString());
         md.AppendLine(rule.ToString());
-        foreach (var h in Headline.All)
+        foreach (var h in Headline.For(run))
         {
             if (!run.Results.Any(r => r.Scenario == h.Scenario))
             {
