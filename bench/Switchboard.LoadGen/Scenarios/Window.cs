@@ -14,6 +14,8 @@ internal sealed class Window
     private double _server0;
     private double[] _extra0 = [];
     private double _generator0;
+    private long _serverSwitches0;
+    private long _generatorSwitches0;
     private long _clock0;
 
     private Window(Target target) => _target = target;
@@ -26,6 +28,12 @@ internal sealed class Window
     public double[] ExtraCpuSeconds { get; private set; } = [];
 
     public double WallSeconds { get; private set; }
+
+    /// <summary>Voluntary context switches of the server's threads (and of <see cref="Target.ExtraPids"/>) in the window.</summary>
+    public long ServerSwitches { get; private set; }
+
+    /// <summary>Voluntary context switches of the generator's threads in the window.</summary>
+    public long GeneratorSwitches { get; private set; }
 
     public long? AllocatedBytes { get; private set; }
 
@@ -47,9 +55,14 @@ internal sealed class Window
         window._server0 = target.Pid is { } pid ? ServerCpu(target, pid) : 0;
         window._extra0 = [.. target.ExtraPids.Select(ProcessStats.CpuSeconds)];
         window._generator0 = ProcessStats.SelfCpuSeconds();
+        window._serverSwitches0 = ServerSwitchCount(target);
+        window._generatorSwitches0 = ProcessStats.VoluntarySwitches(Environment.ProcessId);
         window._clock0 = Stopwatch.GetTimestamp();
         return window;
     }
+
+    private static long ServerSwitchCount(Target target) =>
+        target.Pid is { } pid ? ProcessStats.VoluntarySwitches(pid) + target.ExtraPids.Sum(ProcessStats.VoluntarySwitches) : 0;
 
     private static double ServerCpu(Target target, int pid) => ProcessStats.CpuSeconds(pid) + target.ExtraPids.Sum(ProcessStats.CpuSeconds);
 
@@ -59,6 +72,8 @@ internal sealed class Window
         ServerCpuSeconds = _target.Pid is { } pid ? ServerCpu(_target, pid) - _server0 : double.NaN;
         ExtraCpuSeconds = [.. _target.ExtraPids.Select((p, i) => ProcessStats.CpuSeconds(p) - _extra0[i])];
         GeneratorCpuSeconds = ProcessStats.SelfCpuSeconds() - _generator0;
+        ServerSwitches = ServerSwitchCount(_target) - _serverSwitches0;
+        GeneratorSwitches = ProcessStats.VoluntarySwitches(Environment.ProcessId) - _generatorSwitches0;
         var stats = await DebugStats.ReadAsync(_target.DebugStatsUri);
         if (_stats0 is not null && stats is not null)
         {
@@ -85,6 +100,13 @@ internal sealed class Window
         if (units > 0)
         {
             m[$"generator_us_per_{unit}{suffix}"] = microsecondsScale * GeneratorCpuSeconds / units;
+            // How often a thread went to sleep per unit of work: a server (or generator) that blocks
+            // and is woken for every message pays the wake-up each time; one that is busy batches.
+            m[$"generator_vcsw_per_{unit}{suffix}"] = (double)GeneratorSwitches / units;
+            if (HasServerCpu)
+            {
+                m[$"server_vcsw_per_{unit}{suffix}"] = (double)ServerSwitches / units;
+            }
         }
         if (HasServerCpu)
         {
