@@ -152,7 +152,11 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
                 result.Metrics[$"window_messages{suffix}"] = messages;
             }
             progress.Stage = "drain";
-            if (!await Phases.UntilAsync(() => counters.Deliveries >= Volatile.Read(ref expected), settings.Drain))
+            // A deep window on a slow server (512 publications to 1k subscribers on socket.io: ~6 s
+            // of work) may need longer than the usual drain; three times its work at the measured rate.
+            var rate = result.Metric($"deliveries_per_s{suffix}") ?? 0;
+            var drain = rate > 0 ? TimeSpan.FromSeconds(Math.Max(settings.Drain.TotalSeconds, 3.0 * messages * perMessage / rate)) : settings.Drain;
+            if (!await Phases.UntilAsync(() => counters.Deliveries >= Volatile.Read(ref expected), drain))
             {
                 result.Fail($"{Volatile.Read(ref expected) - counters.Deliveries} of {Volatile.Read(ref expected)} deliveries missing after the saturation phase{(suffix.Length == 0 ? "" : $" with {messages} in flight")}");
                 return;
