@@ -5,8 +5,9 @@
 #
 # Builds the bench projects (Release), installs the socket.io peer (npm ci), then runs every scenario
 # against Switchboard (twice per round), socket.io 4.8, SignalR and the two ceiling servers in
-# interleaved rounds, each server pinned to core 0 and the generator to core 1. Writes
-# bench/results/<time>/results.{json,md} and latency-*.svg. Takes 15–18 minutes per round.
+# interleaved rounds, each server pinned to core 0 and the generator to core 1; S2-1k, S3 and S4 also
+# with 8, 64 and 512 publications / echoes in flight (--in-flight). Writes
+# bench/results/<time>/results.{json,md} and latency-*.svg. Takes about 25 minutes per round.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -19,6 +19,9 @@ Switchboard load generator and benchmark orchestrator (docs/performance.md).
       --once                  Switchboard once per round, not twice
       --scale F               scale connection counts (e.g. 0.1 for a quick development run)
       --idle-window SEC --measure SEC --latency SEC --warmup SEC     phase lengths
+      --in-flight 8,64,512    extra saturation rows of S2-1k, S3 (publications in flight) and S4 (echoes
+                              in flight over all connections), one per value (default 8,64,512; smoke 8;
+                              "none" for none)
       --wire raw|clientws     the generator's WebSocket client (default raw)
       --server-core N | --no-pin      core for the servers (default 0; run the generator on another)
       --reuse-servers         one process per server for all scenarios (default in smoke)
@@ -86,7 +89,24 @@ ScenarioSettings Settings(Arguments a)
         Warmup = Seconds("warmup") ?? s.Warmup,
         IdleConnections = a.Int("idle-connections") ?? s.IdleConnections,
         StormConnections = a.Int("storm-connections") ?? s.StormConnections,
+        InFlight = InFlight(a) ?? s.InFlight,
     };
+}
+
+IReadOnlyList<int>? InFlight(Arguments a)
+{
+    var values = a.List("in-flight");
+    if (values is null)
+    {
+        return null;
+    }
+    if (values is ["none"])
+    {
+        return [];
+    }
+    return [.. values.Select(v => int.TryParse(v, CultureInfo.InvariantCulture, out var n) && n > 0
+        ? n
+        : throw new ArgumentException($"--in-flight takes positive counts separated by commas, or none (got '{v}')"))];
 }
 
 IReadOnlyList<Scenario> Scenarios(Arguments a) =>

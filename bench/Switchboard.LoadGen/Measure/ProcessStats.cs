@@ -25,6 +25,44 @@ internal static partial class ProcessStats
 
     public static double SelfCpuSeconds() => CpuSeconds(Environment.ProcessId);
 
+    /// <summary>
+    /// Voluntary context switches of the process's live threads (each one a thread that blocked: an
+    /// <c>epoll_wait</c> with nothing ready, a futex wait), summed from <c>/proc/PID/task/*/status</c>.
+    /// A thread that exits takes its count with it, so a difference over a window can be low by that.
+    /// </summary>
+    public static long VoluntarySwitches(int pid)
+    {
+        long total = 0;
+        string[] tasks;
+        try
+        {
+            tasks = Directory.GetDirectories($"/proc/{pid}/task");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+        foreach (var task in tasks)
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        total += long.Parse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), CultureInfo.InvariantCulture);
+                        break;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The thread exited while being read.
+            }
+        }
+        return total;
+    }
+
     /// <summary>VmRSS in bytes.</summary>
     public static long RssBytes(int pid) => StatusField(pid, "VmRSS:") * 1024;
 

@@ -9,6 +9,9 @@ internal static class MarkdownReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>Generator CPU, % of its core, from which a window is listed as generator-bound.</summary>
+    private const double GeneratorBoundPct = 90;
+
     public static string Render(RunRecord run, IReadOnlyList<string> plots)
     {
         var md = new StringBuilder();
@@ -57,7 +60,7 @@ internal static class MarkdownReport
         }
         md.AppendLine(header.ToString());
         md.AppendLine(rule.ToString());
-        foreach (var h in Headline.All)
+        foreach (var h in Headline.For(run))
         {
             if (!run.Results.Any(r => r.Scenario == h.Scenario))
             {
@@ -92,6 +95,26 @@ internal static class MarkdownReport
             foreach (var (scenario, server, why) in skipped.Select(k => (k.Scenario, k.Server, k.Skipped)))
             {
                 md.AppendLine(Inv, $"- {scenario} on {Display(server)}: {why}");
+            }
+            md.AppendLine();
+        }
+        // A window in which the generator had its core (nearly) to itself no longer drives the server
+        // at the load it names: replies trickle back one per wake-up on both sides, and the server's
+        // CPU per unit then includes per-wake-up costs a saturated server spreads over many messages
+        // (docs/performance.md, "Why the socket.io figures did not reproduce").
+        var bound = run.Results
+            .SelectMany(r => r.Metrics.Where(m => m.Key.StartsWith("generator_cpu_pct", StringComparison.Ordinal) && m.Value >= GeneratorBoundPct)
+                .Select(m => (r.Scenario, Window: m.Key["generator_cpu_pct".Length..], r.Server, r.Round, m.Value)))
+            .GroupBy(b => (b.Scenario, b.Window, b.Server))
+            .ToList();
+        if (bound.Count > 0)
+        {
+            md.AppendLine(Inv, $"Generator-bound windows (the generator used ≥ {GeneratorBoundPct}% of its core; the server's figure there is paced by the generator, not by its own limit):");
+            md.AppendLine();
+            foreach (var g in bound)
+            {
+                var rounds = string.Join(", ", g.Select(b => $"round {b.Round} {b.Value:0}%"));
+                md.AppendLine(Inv, $"- {g.Key.Scenario}{(g.Key.Window.Length == 0 ? " saturation" : " " + g.Key.Window)} on {Display(g.Key.Server)}: {rounds}");
             }
             md.AppendLine();
         }

@@ -14,6 +14,10 @@ internal sealed class Counters : IClientObserver
     private long _echoReplies;
     private long _echoesSent;
     private long _unexpectedCloses;
+    private long _echoRotation;
+    // The delivery count the closed loop's publisher waits for (long.MaxValue: nobody waits).
+    private long _wakeAt = long.MaxValue;
+    private readonly SemaphoreSlim _wake = new(0);
 
     public long Deliveries => Volatile.Read(ref _deliveries);
 
@@ -33,12 +37,22 @@ internal sealed class Counters : IClientObserver
     /// <summary>While set, every echo reply sends the next echo on the same connection.</summary>
     public volatile bool EchoLoop;
 
+    /// <summary>
+    /// While <see cref="EchoLoop"/> is set and this is not null, every echo reply sends the next echo on
+    /// the next of these connections in turn (the in-flight rows of S4), not on the replying one.
+    /// </summary>
+    public volatile BenchClient[]? EchoRotation;
+
     /// <summary>While set, closes are expected (teardown) and not counted.</summary>
     public volatile bool Closing;
 
     public void OnDelivery(BenchClient client, ReadOnlySpan<byte> message)
     {
-        Interlocked.Increment(ref _deliveries);
+        var delivered = Interlocked.Increment(ref _deliveries);
+        if (delivered >= Volatile.Read(ref _wakeAt) && Interlocked.Exchange(ref _wakeAt, long.MaxValue) != long.MaxValue)
+        {
+            _wake.Release();
+        }
         var histogram = DeliveryLatency;
         if (histogram is not null && Payload.TryReadTimestamp(message, out var sent))
         {
@@ -56,7 +70,30 @@ internal sealed class Counters : IClientObserver
         }
         if (EchoLoop)
         {
-            SendEcho(client);
+            var rotation = EchoRotation;
+            SendEcho(rotation is null ? client : rotation[(int)((ulong)Interlocked.Increment(ref _echoRotation) % (ulong)rotation.Length)]);
+        }
+    }
+
+    /// <summary>
+    /// Blocks until at least <paramref name="count"/> deliveries have arrived or the timeout passes (one
+    /// waiter at a time: the closed loop's publisher). The delivery that reaches the count wakes it.
+    /// </summary>
+    public void WaitForDeliveries(long count, TimeSpan timeout)
+    {
+        Volatile.Write(ref _wakeAt, count);
+        if (Deliveries >= count && Interlocked.Exchange(ref _wakeAt, long.MaxValue) != long.MaxValue)
+        {
+            return;
+        }
+        // Either a delivery released the semaphore (taken here at once) or the wait times out.
+        if (!_wake.Wait(timeout))
+        {
+            // Timed out: withdraw the request; if a delivery released meanwhile, take that release now.
+            if (Interlocked.Exchange(ref _wakeAt, long.MaxValue) == long.MaxValue)
+            {
+                _wake.Wait(0);
+            }
         }
     }
 

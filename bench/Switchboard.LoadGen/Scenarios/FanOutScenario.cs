@@ -16,7 +16,7 @@ namespace Switchboard.LoadGen.Scenarios;
 /// a publisher of its own, every message published on both — what two processes sharing one core cost,
 /// with nothing of the cluster between them.
 /// </summary>
-internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subscribers, Func<ScenarioSettings, int> rooms, bool sse, bool fixedRate, bool cluster = false, bool redis = true)
+internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subscribers, Func<ScenarioSettings, int> rooms, bool sse, bool fixedRate, bool cluster = false, bool redis = true, bool inFlightRows = false)
     : Scenario
 {
     /// <summary>About this many deliveries in flight keep any server busy without piling up queues.</summary>
@@ -36,8 +36,11 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
                 ? " split over two Switchboard nodes on Redis (CPU of both nodes and Redis)"
                 : " split over two standalone Switchboard nodes on one core, a publisher on each (CPU of both; the control of S6)";
         }
-        return $"{shape}, {Payload.TextLength}-byte payloads; deliveries per server CPU-second at saturation, latency at "
-            + (fixedRate ? $"{Phases.Rate(s.FixedDeliveryRate)} and " : "") + "half of saturation";
+        var inFlight = inFlightRows && s.InFlight.Count > 0
+            ? $" and with {string.Join(", ", s.InFlight)} publications in flight"
+            : "";
+        return $"{shape}, {Payload.TextLength}-byte payloads; deliveries per server CPU-second at saturation ({Math.Max(2, DeliveriesInFlight / Math.Max(1, n / r))} publications in flight){inFlight}; "
+            + "latency and CPU per delivery at " + (fixedRate ? $"{Phases.Rate(s.FixedDeliveryRate)} and " : "") + "half of saturation";
     }
 
     public override async Task RunAsync(ScenarioContext context, ScenarioResult result)
@@ -113,39 +116,51 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             await Task.Delay(settings.Smoke ? 200 : 1000, cancellation);
         }
 
-        // Saturation: closed loop.
+        // Saturation: closed loop, first with the default window, then with each in-flight row's.
         var window = Math.Max(2, DeliveriesInFlight / Math.Max(1, perMessage));
-        using (var stop = new CancellationTokenSource())
+        var clock = Stopwatch.StartNew();
+        long last = 0;
+        progress.Detail = () =>
         {
-            var loop = Phases.ClosedLoopAsync(Publish, () => counters.Deliveries, perMessage, window, stop.Token);
-            var clock = Stopwatch.StartNew();
-            long last = 0;
-            progress.Detail = () =>
-            {
-                var d = counters.Deliveries;
-                var rate = (d - last) / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-                last = d;
-                clock.Restart();
-                return $"{rate / 1000:0}k deliveries/s";
-            };
-            progress.Stage = "warm-up";
-            await Task.Delay(settings.Warmup, cancellation);
-            progress.Stage = "saturate";
-            var measure = await Window.StartAsync(target);
-            var d0 = counters.Deliveries;
-            await Task.Delay(settings.Measure, cancellation);
-            var d1 = counters.Deliveries;
-            await measure.StopAsync();
-            await stop.CancelAsync();
-            await loop;
-            measure.Report(result, "delivery", "deliveries", d1 - d0);
-            result.Metrics["window_messages"] = window;
+            var d = counters.Deliveries;
+            var rate = (d - last) / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+            last = d;
+            clock.Restart();
+            return $"{rate / 1000:0}k deliveries/s";
+        };
+        var rows = new List<(int Window, TimeSpan Warmup, string Suffix)> { (window, settings.Warmup, "") };
+        if (inFlightRows)
+        {
+            rows.AddRange(settings.InFlight.Select(n => (n, settings.InFlightSettle, $"@if{n}")));
         }
-        progress.Stage = "drain";
-        if (!await Phases.UntilAsync(() => counters.Deliveries >= Volatile.Read(ref expected), settings.Drain))
+        foreach (var (messages, warmup, suffix) in rows)
         {
-            result.Fail($"{Volatile.Read(ref expected) - counters.Deliveries} of {Volatile.Read(ref expected)} deliveries missing after the saturation phase");
-            return;
+            using (var stop = new CancellationTokenSource())
+            {
+                var loop = Phases.ClosedLoopAsync(Publish, counters, perMessage, messages, stop.Token);
+                progress.Stage = suffix.Length == 0 ? "warm-up" : $"{messages} in flight: settle";
+                await Task.Delay(warmup, cancellation);
+                progress.Stage = suffix.Length == 0 ? "saturate" : $"{messages} in flight";
+                var measure = await Window.StartAsync(target);
+                var d0 = counters.Deliveries;
+                await Task.Delay(settings.Measure, cancellation);
+                var d1 = counters.Deliveries;
+                await measure.StopAsync();
+                await stop.CancelAsync();
+                await loop;
+                measure.Report(result, "delivery", "deliveries", d1 - d0, suffix: suffix);
+                result.Metrics[$"window_messages{suffix}"] = messages;
+            }
+            progress.Stage = "drain";
+            // A deep window on a slow server (512 publications to 1k subscribers on socket.io: ~6 s
+            // of work) may need longer than the usual drain; three times its work at the measured rate.
+            var rate = result.Metric($"deliveries_per_s{suffix}") ?? 0;
+            var drain = rate > 0 ? TimeSpan.FromSeconds(Math.Max(settings.Drain.TotalSeconds, 3.0 * messages * perMessage / rate)) : settings.Drain;
+            if (!await Phases.UntilAsync(() => counters.Deliveries >= Volatile.Read(ref expected), drain))
+            {
+                result.Fail($"{Volatile.Read(ref expected) - counters.Deliveries} of {Volatile.Read(ref expected)} deliveries missing after the saturation phase{(suffix.Length == 0 ? "" : $" with {messages} in flight")}");
+                return;
+            }
         }
 
         // Latency at fixed offered rates.
@@ -165,15 +180,14 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             var histogram = new LatencyHistogram();
             counters.DeliveryLatency = histogram;
             var phase = await Window.StartAsync(target);
+            var d0 = counters.Deliveries;
             await Phases.OpenLoopAsync(Publish, deliveriesPerSecond / perMessage, settings.LatencyPhase);
             var drained = await Phases.UntilAsync(() => counters.Deliveries >= Volatile.Read(ref expected), settings.Drain);
             await phase.StopAsync();
             counters.DeliveryLatency = null;
             result.Metrics[$"rate{key}"] = deliveriesPerSecond;
-            if (phase.HasServerCpu)
-            {
-                result.Metrics[$"server_cpu_pct{key}"] = 100 * phase.ServerCpuSeconds / phase.WallSeconds;
-            }
+            // CPU per delivery at this offered rate, beside its latency: what a server spends below saturation.
+            phase.Report(result, "delivery", "deliveries", counters.Deliveries - d0, suffix: key);
             Phases.ReportLatency(result, key, histogram);
             if (!drained)
             {

@@ -8,16 +8,21 @@ internal static class Phases
 {
     /// <summary>
     /// Publishes while fewer than <paramref name="window"/> messages are in flight (sent but not yet
-    /// delivered to all their recipients), until <paramref name="stop"/> is cancelled. Returns how
-    /// many were sent.
+    /// delivered to all their recipients), until <paramref name="stop"/> is cancelled. When the window
+    /// is full it waits until the deliveries free an eighth of it (one message for windows under 16):
+    /// woken by the deliveries themselves, so a window of a few messages is kept full, not refilled once
+    /// per scheduler tick. Returns how many were sent.
     /// </summary>
-    public static Task<long> ClosedLoopAsync(Func<long, bool> publish, Func<long> delivered, long recipientsPerMessage, int window, CancellationToken stop) =>
+    public static Task<long> ClosedLoopAsync(Func<long, bool> publish, Counters counters, long recipientsPerMessage, int window, CancellationToken stop) =>
         Task.Factory.StartNew(() =>
         {
             long sent = 0;
+            var refill = Math.Max(1, window / 8);
+            // Deliveries before this loop (an earlier row, drained) are not in its window.
+            var before = counters.Deliveries;
             while (!stop.IsCancellationRequested)
             {
-                if (sent - delivered() / recipientsPerMessage < window)
+                if (sent - (counters.Deliveries - before) / recipientsPerMessage < window)
                 {
                     if (!publish(sent))
                     {
@@ -27,7 +32,8 @@ internal static class Phases
                 }
                 else
                 {
-                    Thread.Sleep(1);
+                    // A bounded wait: a lost delivery or the stop must not hang the loop.
+                    counters.WaitForDeliveries(before + (sent - window + refill) * recipientsPerMessage, TimeSpan.FromMilliseconds(10));
                 }
             }
             return sent;

@@ -28,9 +28,9 @@ internal abstract class Scenario
     public static IReadOnlyList<Scenario> All { get; } =
     [
         new IdleScenario(),
-        new FanOutScenario("S2-1k", s => s.FanOutSmall, _ => 1, sse: false, fixedRate: true),
+        new FanOutScenario("S2-1k", s => s.FanOutSmall, _ => 1, sse: false, fixedRate: true, inFlightRows: true),
         new FanOutScenario("S2-10k", s => s.FanOutLarge, _ => 1, sse: false, fixedRate: false),
-        new FanOutScenario("S3", s => s.Rooms * s.RoomSize, s => s.Rooms, sse: false, fixedRate: false),
+        new FanOutScenario("S3", s => s.Rooms * s.RoomSize, s => s.Rooms, sse: false, fixedRate: false, inFlightRows: true),
         new EchoScenario(),
         new StormScenario(),
         new FanOutScenario("S7", s => s.SseSubscribers, _ => 1, sse: true, fixedRate: false),

@@ -32,6 +32,16 @@ internal sealed record ScenarioSettings
     public int FixedDeliveryRate { get; init; } = 40_000;
     public int FixedEchoRate { get; init; } = 10_000;
 
+    /// <summary>
+    /// The extra saturation rows of S2-1k and S3 (publications in flight) and of S4 (echoes in flight,
+    /// spread over all the connections): one closed-loop measurement per value, after the default one
+    /// (16,000 deliveries in flight; one echo per connection). Empty for none.
+    /// </summary>
+    public IReadOnlyList<int> InFlight { get; init; } = [8, 64, 512];
+
+    /// <summary>How long each in-flight row runs before its window, after the previous row drained (the JIT is warm by then).</summary>
+    public TimeSpan InFlightSettle { get; init; } = TimeSpan.FromSeconds(2);
+
     public static ScenarioSettings Full { get; } = new();
 
     public static ScenarioSettings SmokeRun { get; } = new()
@@ -56,6 +66,8 @@ internal sealed record ScenarioSettings
         Drain = TimeSpan.FromSeconds(10),
         FixedDeliveryRate = 20_000,
         FixedEchoRate = 2_000,
+        InFlight = [8],
+        InFlightSettle = TimeSpan.FromMilliseconds(100),
     };
 
     /// <summary>Everything scaled down for development runs (<c>--scale 0.1</c>); durations stay.</summary>

@@ -14,6 +14,8 @@ internal sealed class Window
     private double _server0;
     private double[] _extra0 = [];
     private double _generator0;
+    private long _serverSwitches0;
+    private long _generatorSwitches0;
     private long _clock0;
 
     private Window(Target target) => _target = target;
@@ -26,6 +28,12 @@ internal sealed class Window
     public double[] ExtraCpuSeconds { get; private set; } = [];
 
     public double WallSeconds { get; private set; }
+
+    /// <summary>Voluntary context switches of the server's threads (and of <see cref="Target.ExtraPids"/>) in the window.</summary>
+    public long ServerSwitches { get; private set; }
+
+    /// <summary>Voluntary context switches of the generator's threads in the window.</summary>
+    public long GeneratorSwitches { get; private set; }
 
     public long? AllocatedBytes { get; private set; }
 
@@ -47,9 +55,14 @@ internal sealed class Window
         window._server0 = target.Pid is { } pid ? ServerCpu(target, pid) : 0;
         window._extra0 = [.. target.ExtraPids.Select(ProcessStats.CpuSeconds)];
         window._generator0 = ProcessStats.SelfCpuSeconds();
+        window._serverSwitches0 = ServerSwitchCount(target);
+        window._generatorSwitches0 = ProcessStats.VoluntarySwitches(Environment.ProcessId);
         window._clock0 = Stopwatch.GetTimestamp();
         return window;
     }
+
+    private static long ServerSwitchCount(Target target) =>
+        target.Pid is { } pid ? ProcessStats.VoluntarySwitches(pid) + target.ExtraPids.Sum(ProcessStats.VoluntarySwitches) : 0;
 
     private static double ServerCpu(Target target, int pid) => ProcessStats.CpuSeconds(pid) + target.ExtraPids.Sum(ProcessStats.CpuSeconds);
 
@@ -59,6 +72,8 @@ internal sealed class Window
         ServerCpuSeconds = _target.Pid is { } pid ? ServerCpu(_target, pid) - _server0 : double.NaN;
         ExtraCpuSeconds = [.. _target.ExtraPids.Select((p, i) => ProcessStats.CpuSeconds(p) - _extra0[i])];
         GeneratorCpuSeconds = ProcessStats.SelfCpuSeconds() - _generator0;
+        ServerSwitches = ServerSwitchCount(_target) - _serverSwitches0;
+        GeneratorSwitches = ProcessStats.VoluntarySwitches(Environment.ProcessId) - _generatorSwitches0;
         var stats = await DebugStats.ReadAsync(_target.DebugStatsUri);
         if (_stats0 is not null && stats is not null)
         {
@@ -70,41 +85,53 @@ internal sealed class Window
         }
     }
 
-    /// <summary>Writes the per-unit metrics for <paramref name="units"/> units of work done in the window.</summary>
-    public void Report(ScenarioResult result, string unit, string plural, long units, double microsecondsScale = 1e6)
+    /// <summary>
+    /// Writes the per-unit metrics for <paramref name="units"/> units of work done in the window; every
+    /// key ends with <paramref name="suffix"/> (the saturation window has none, a fixed-rate phase
+    /// <c>@fixed</c>, an in-flight row <c>@if64</c>).
+    /// </summary>
+    public void Report(ScenarioResult result, string unit, string plural, long units, double microsecondsScale = 1e6, string suffix = "")
     {
-        result.Metrics[plural] = units;
-        result.Metrics[$"{plural}_per_s"] = units / WallSeconds;
-        result.Metrics["wall_s"] = WallSeconds;
-        result.Metrics["generator_cpu_pct"] = 100 * GeneratorCpuSeconds / WallSeconds;
+        var m = result.Metrics;
+        m[$"{plural}{suffix}"] = units;
+        m[$"{plural}_per_s{suffix}"] = units / WallSeconds;
+        m[$"wall_s{suffix}"] = WallSeconds;
+        m[$"generator_cpu_pct{suffix}"] = 100 * GeneratorCpuSeconds / WallSeconds;
         if (units > 0)
         {
-            result.Metrics[$"generator_us_per_{unit}"] = microsecondsScale * GeneratorCpuSeconds / units;
+            m[$"generator_us_per_{unit}{suffix}"] = microsecondsScale * GeneratorCpuSeconds / units;
+            // How often a thread went to sleep per unit of work: a server (or generator) that blocks
+            // and is woken for every message pays the wake-up each time; one that is busy batches.
+            m[$"generator_vcsw_per_{unit}{suffix}"] = (double)GeneratorSwitches / units;
+            if (HasServerCpu)
+            {
+                m[$"server_vcsw_per_{unit}{suffix}"] = (double)ServerSwitches / units;
+            }
         }
         if (HasServerCpu)
         {
-            result.Metrics["server_cpu_pct"] = 100 * ServerCpuSeconds / WallSeconds;
+            m[$"server_cpu_pct{suffix}"] = 100 * ServerCpuSeconds / WallSeconds;
             for (var i = 0; i < ExtraCpuSeconds.Length; i++)
             {
                 // S6: the share of the second node (extra 0) and of Redis (extra 1) in the server's CPU.
-                result.Metrics[$"extra{i}_cpu_share_pct"] = 100 * ExtraCpuSeconds[i] / ServerCpuSeconds;
+                m[$"extra{i}_cpu_share_pct{suffix}"] = 100 * ExtraCpuSeconds[i] / ServerCpuSeconds;
             }
             if (units > 0)
             {
-                result.Metrics[$"us_per_{unit}"] = microsecondsScale * ServerCpuSeconds / units;
-                result.Metrics[$"{plural}_per_cpu_s"] = units / Math.Max(ServerCpuSeconds, 1e-9);
+                m[$"us_per_{unit}{suffix}"] = microsecondsScale * ServerCpuSeconds / units;
+                m[$"{plural}_per_cpu_s{suffix}"] = units / Math.Max(ServerCpuSeconds, 1e-9);
             }
         }
         if (AllocatedBytes is { } bytes && units > 0)
         {
-            result.Metrics[$"alloc_bytes_per_{unit}"] = (double)bytes / units;
-            result.Metrics["gen0_per_s"] = Gen0!.Value / WallSeconds;
-            result.Metrics["gen1_collections"] = Gen1!.Value;
-            result.Metrics["gen2_collections"] = Gen2!.Value;
+            m[$"alloc_bytes_per_{unit}{suffix}"] = (double)bytes / units;
+            m[$"gen0_per_s{suffix}"] = Gen0!.Value / WallSeconds;
+            m[$"gen1_collections{suffix}"] = Gen1!.Value;
+            m[$"gen2_collections{suffix}"] = Gen2!.Value;
             if (HasServerCpu && ServerCpuSeconds > 0)
             {
                 // On one core a blocking collection's pause is CPU time spent by the GC.
-                result.Metrics["gc_pause_cpu_share_pct"] = 100 * GcPauseSeconds!.Value / ServerCpuSeconds;
+                m[$"gc_pause_cpu_share_pct{suffix}"] = 100 * GcPauseSeconds!.Value / ServerCpuSeconds;
             }
         }
     }
