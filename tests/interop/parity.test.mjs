@@ -101,7 +101,7 @@ async function play(url, scenario, mode, recovery) {
   try {
     await scenario.run(session);
   } finally {
-    session.close();
+    await session.close();
   }
   return normalize(session.transcript, { ...scenario.normalize, ids: session.ids, offsets: recovery });
 }

@@ -226,9 +226,23 @@ function configure(io) {
   });
 }
 
+// GET /parity/socket-ids: the ids of every connected socket of every namespace, so the harness can wait,
+// between scenarios, until the server has let the last scenario's sockets go (their "gone" broadcasts
+// must not reach the next scenario's observers). Other requests are socket.io's.
+function socketIds(io) {
+  return [...io._nsps.values()].flatMap((nsp) => [...nsp.sockets.keys()]);
+}
+
 function listen(extra) {
-  const http = createServer();
-  const io = new Server(http, { ...options, ...extra });
+  let io;
+  const http = createServer((req, res) => {
+    if (req.url === '/parity/socket-ids') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(socketIds(io)));
+    } else if (!res.headersSent && !req.url.startsWith('/socket.io')) {
+      res.writeHead(404).end();
+    }
+  });
+  io = new Server(http, { ...options, ...extra });
   configure(io);
   return new Promise((resolve) => {
     http.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${http.address().port}`));

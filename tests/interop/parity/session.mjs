@@ -199,7 +199,12 @@ export class Session {
     this.transcript.push({ step, ...seen });
   }
 
-  close() {
+  /**
+   * Disconnects every client, then waits (up to WAIT_MS) until the server no longer holds any of their
+   * sockets, so what their disconnects make the server do (the app's "gone" broadcasts) is done before
+   * the next scenario's clients connect.
+   */
+  async close() {
     for (const recorder of this.recorders.values()) {
       recorder.socket.offAny();
       recorder.socket.disconnect();
@@ -207,6 +212,13 @@ export class Session {
     for (const manager of this.managers) {
       manager.reconnection(false);
       manager.disconnect();
+    }
+    const ours = new Set(this.ids.keys());
+    const deadline = Date.now() + WAIT_MS;
+    while (ours.size > 0 && Date.now() < deadline) {
+      const held = await (await fetch(new URL('/parity/socket-ids', this.url))).json();
+      if (!held.some((id) => ours.has(id))) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 }

@@ -34,6 +34,8 @@ internal static class ParityApp
         });
         var app = builder.Build();
         app.MapSocketIO("/socket.io", ParityNamespaces.Configure);
+        // The ids of every connected socket, as the Node app answers: the harness waits on it between scenarios.
+        app.MapGet("/parity/socket-ids", (SocketServer io) => io.Namespaces.SelectMany(nsp => nsp.Sockets.Keys).ToArray());
         return app;
     }
 }
