@@ -37,6 +37,26 @@ record() {
   report+=("$(printf '  %-6s %-40s pass %4d  fail %4d%s' "$1" "$2" "$3" "$4" "${5:+  ($5)}")")
 }
 
+# Records a suite that printed "N passed, N failed" as its last such line in LOG and exited with RC:
+# no line is one failure; a non-zero exit with no failure counted is one too (and the run is unrunnable).
+record_summary() {
+  local kind=$1 name=$2 log=$3 rc=$4 line passed failed
+  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)"
+  if [ -z "$line" ]; then
+    unrunnable=1
+    record "$kind" "$name" 0 1 "no summary line (exit $rc)"
+    return
+  fi
+  passed="${line%% passed*}"
+  failed="${line#*, }"
+  failed="${failed%% failed*}"
+  if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1
+    unrunnable=1
+  fi
+  record "$kind" "$name" "$passed" "$failed"
+}
+
 # --- system tools -------------------------------------------------------------------------------
 
 find_bin() {
@@ -214,21 +234,7 @@ out="$RESULTS/pack"
 rm -rf "$out"
 mkdir -p "$out"
 PACK_SMOKE_OUT="$out/work" timeout -k 10 300 bash tests/pack/run.sh 2>&1 | tee "$out/pack.log"
-rc=${PIPESTATUS[0]}
-line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/pack.log" | tail -n 1)"
-if [ -z "$line" ]; then
-  unrunnable=1
-  record pack packages 0 1 "no summary line (exit $rc)"
-else
-  passed="${line%% passed*}"
-  failed="${line#*, }"
-  failed="${failed%% failed*}"
-  if [ $rc -ne 0 ] && [ "$failed" -eq 0 ]; then
-    failed=1
-    unrunnable=1
-  fi
-  record pack packages "$passed" "$failed"
-fi
+record_summary pack packages "$out/pack.log" "${PIPESTATUS[0]}"
 
 # --- benchmark smoke -----------------------------------------------------------------------------
 # Every benchmark scenario against Switchboard and the peers with a few hundred connections, so the
@@ -242,21 +248,7 @@ if [ -x bench/smoke.sh ] || [ -f bench/smoke.sh ]; then
   # The ceiling server is left out of the CI smoke: one smoke run under heavy load lost ceiling
   # deliveries (cause not captured); it is a measuring stick, not the product.
   BENCH_SMOKE_OUT="$out" timeout -k 10 900 bash bench/smoke.sh --build --servers switchboard,signalr 2>&1 | tee "$out/smoke.log"
-  rc=${PIPESTATUS[0]}
-  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/smoke.log" | tail -n 1)"
-  if [ -z "$line" ]; then
-    unrunnable=1
-    record bench smoke 0 1 "no summary line (exit $rc)"
-  else
-    passed="${line%% passed*}"
-    failed="${line#*, }"
-    failed="${failed%% failed*}"
-    if [ $rc -ne 0 ] && [ "$failed" -eq 0 ]; then
-      failed=1
-      unrunnable=1
-    fi
-    record bench smoke "$passed" "$failed"
-  fi
+  record_summary bench smoke "$out/smoke.log" "${PIPESTATUS[0]}"
 fi
 
 # --- abuse smoke ---------------------------------------------------------------------------------
@@ -276,18 +268,7 @@ abuse_suite() {
     return
   fi
   timeout -k 10 600 node "bench/abuse/$name.mjs" "$@" 2>&1 | tee "$out/$name.log"
-  local rc=${PIPESTATUS[0]} line passed failed
-  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/$name.log" | tail -n 1)"
-  if [ -z "$line" ]; then
-    unrunnable=1
-    record abuse "$name" 0 1 "no summary line (exit $rc)"
-    return
-  fi
-  passed="${line%% passed*}"
-  failed="${line#*, }"
-  failed="${failed%% failed*}"
-  if [ $rc -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; unrunnable=1; fi
-  record abuse "$name" "$passed" "$failed"
+  record_summary abuse "$name" "$out/$name.log" "${PIPESTATUS[0]}"
 }
 
 dotnet tool restore >/dev/null 2>&1 || warn "dotnet tool restore failed (dotnet-gcdump for the churn scenario)"
