@@ -1,7 +1,6 @@
 // The fake server of the channel clients' conformance tests: it plays, connection by connection, the
 // frames of a scenario in expectations.mjs (clientScenarios) and records where the client asked for
-// something else (its `since` or cursor). Used in-process by channels-client-conformance.test.mjs and,
-// through scripted-server-cli.mjs, by the .NET channel client's tests. Docs: docs/conformance.md.
+// something else (its `since` or cursor). Used in-process by channels-client-conformance.test.mjs.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -79,10 +78,6 @@ export class ScriptedServer {
 
   #http(req, res) {
     const url = new URL(req.url, this.url);
-    if (url.pathname.startsWith('/__script/') && this.control) {
-      this.control(url, req, res);
-      return;
-    }
     const script = this.#next();
     if (!script) { res.writeHead(500).end(); return; }
     if (url.pathname === '/sse') {
