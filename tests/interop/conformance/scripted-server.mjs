@@ -1,6 +1,7 @@
 // The fake server of the channel clients' conformance tests: it plays, connection by connection, the
 // frames of a scenario in expectations.mjs (clientScenarios) and records where the client asked for
-// something else (its `since` or cursor). Used in-process by channels-client-conformance.test.mjs.
+// something else (its `since` or cursor). Used in-process by channels-client-conformance.test.mjs and,
+// through scripted-server-cli.mjs, by the .NET channel client's tests. Docs: docs/conformance.md.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -17,6 +18,9 @@ export class ScriptedServer {
   scenario = null;
   connections = 0;
   problems = [];
+  /** What was asked, in order, with the time since play(): to explain a failure. */
+  requests = [];
+  #started = 0;
   #onConnection = new Set();
   #open = new Set();
 
@@ -33,6 +37,8 @@ export class ScriptedServer {
     this.scenario = scenario;
     this.connections = 0;
     this.problems = [];
+    this.requests = [];
+    this.#started = performance.now();
   }
 
   /** Resolves once `count` connections have been made. */
@@ -78,6 +84,11 @@ export class ScriptedServer {
 
   #http(req, res) {
     const url = new URL(req.url, this.url);
+    if (url.pathname.startsWith('/__script/') && this.control) {
+      this.control(url, req, res);
+      return;
+    }
+    this.requests.push(`${Math.round(performance.now() - this.#started)} ms: ${req.method} ${req.url}`);
     const script = this.#next();
     if (!script) { res.writeHead(500).end(); return; }
     if (url.pathname === '/sse') {
