@@ -31,7 +31,14 @@ public static class BenchHosting
             kestrel.Listen(System.Net.IPAddress.Loopback, port);
             kestrel.AddServerHeader = false;
         });
-        builder.WebHost.UseSockets(sockets => sockets.Backlog = 4096);
+        // --Bench:InlineScheduling=true: Kestrel runs its pipes' continuations on the sockets' event
+        // threads instead of the thread pool (docs/performance.md, partial load).
+        var inline = string.Equals(builder.Configuration["Bench:InlineScheduling"], "true", StringComparison.OrdinalIgnoreCase);
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.Backlog = 4096;
+            sockets.UnsafePreferInlineScheduling = inline;
+        });
         return builder;
     }
 
