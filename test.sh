@@ -77,6 +77,8 @@ install_system_tools() {
   find_bin redis-server >/dev/null || wanted+=(redis-server)
   find_bin afl-fuzz >/dev/null || wanted+=(afl++)
   find_bin systemd-analyze >/dev/null || wanted+=(systemd)
+  # The .NET Socket.IO client's third-party server (tests/interop/dotnet-client/python-echo-server.py).
+  /usr/bin/python3 -c 'import socketio, aiohttp' >/dev/null 2>&1 || wanted+=(python3-socketio python3-aiohttp)
   [ ${#wanted[@]} -eq 0 ] && return 0
 
   section "installing system packages"
