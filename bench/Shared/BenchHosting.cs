@@ -74,7 +74,9 @@ public static class BenchHosting
                 Environment.ProcessorCount,
                 ThreadPool.ThreadCount,
                 optimized,
-                GC.GetTotalPauseDuration().TotalMilliseconds), DebugStatsJson.Default.DebugStats);
+                GC.GetTotalPauseDuration().TotalMilliseconds,
+                ThreadPool.CompletedWorkItemCount,
+                Monitor.LockContentionCount), DebugStatsJson.Default.DebugStats);
         });
     }
 
@@ -97,7 +99,9 @@ public sealed record DebugStats(
     int ProcessorCount,
     int ThreadCount,
     bool Optimized,
-    double GcPauseMs);
+    double GcPauseMs,
+    long CompletedWorkItems = 0,
+    long LockContentions = 0);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(DebugStats))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]

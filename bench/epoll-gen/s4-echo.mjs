@@ -135,7 +135,14 @@ if (saturate) {
   var done = false;
   tick();
 }
+async function stats() {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/debug/stats`);
+    return response.ok ? await response.json() : null;
+  } catch { return null; }
+}
 await new Promise((r) => setTimeout(r, warmup));
+const stats0 = await stats();
 const cpu0 = cpuTicks();
 const cs0 = switches();
 measuring = true;
@@ -145,13 +152,17 @@ measuring = false;
 const elapsed = (performance.now() - t0) / 1000;
 const cpu = (cpuTicks() - cpu0) / TICK;
 const cs = switches() - cs0;
+const stats1 = await stats();
 done = true;
 rtts.sort((a, b) => a - b);
 const q = (p) => rtts[Math.min(rtts.length - 1, Math.floor(rtts.length * p))]?.toFixed(2);
 console.log(JSON.stringify({
   mode: saturate ? 'saturated' : `${rate}/s`, connections, echoes_per_s: Math.round(acked / elapsed),
   cpu_us_per_echo: +(cpu * 1e6 / acked).toFixed(2), cpu_pct: +(cpu * 100 / elapsed).toFixed(1),
-  vcsw_per_echo: +(cs / acked).toFixed(3), rtt_p50: q(0.5), rtt_p99: q(0.99), rtt_p999: q(0.999),
+  vcsw_per_echo: +(cs / acked).toFixed(3),
+  // .NET servers (bench/Shared/BenchHosting.cs /debug/stats): thread-pool work items and allocations per echo.
+  work_items_per_echo: stats0?.completedWorkItems !== undefined ? +((stats1.completedWorkItems - stats0.completedWorkItems) / acked).toFixed(2) : undefined,
+  bytes_per_echo: stats0 ? Math.round((stats1.allocatedBytes - stats0.allocatedBytes) / acked) : undefined, rtt_p50: q(0.5), rtt_p99: q(0.99), rtt_p999: q(0.999),
 }));
 for (const c of clients) c.socket.destroy();
 process.exit(0);
