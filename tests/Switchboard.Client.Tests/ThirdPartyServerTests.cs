@@ -8,28 +8,12 @@ namespace Switchboard.Client.Tests;
 /// python-socketio 5.7 with aiohttp (<see cref="PythonServer"/>), over WebSocket and over long-polling with
 /// the upgrade. It has no connection state recovery, so a reconnection there is a new session.
 /// </summary>
-public sealed class ThirdPartyServerTests(PythonServer python) : IClassFixture<PythonServer>, IAsyncLifetime
+public sealed class ThirdPartyServerTests(PythonServer python) : ClientTests, IClassFixture<PythonServer>
 {
-    private readonly List<SocketIOClient> _clients = [];
-
     public static TheoryData<ClientTransport> Transports => [ClientTransport.WebSocket, ClientTransport.Polling];
 
-    private SocketIOClient NewClient(ClientTransport transport, SocketIOClientOptions? options = null)
-    {
-        var client = new SocketIOClient(python.Uri, (options ?? new SocketIOClientOptions()) with { Transport = transport });
-        _clients.Add(client);
-        return client;
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var client in _clients)
-        {
-            await client.DisposeAsync().AsTask().WaitAsync(Timeouts.Default);
-        }
-    }
+    private SocketIOClient NewClient(ClientTransport transport, SocketIOClientOptions? options = null) =>
+        NewClient(python.Uri, transport, options);
 
     [Theory]
     [MemberData(nameof(Transports))]

@@ -7,26 +7,10 @@ namespace Switchboard.Client.Tests;
 /// The client on real wires, each case against Switchboard and against Node's socket.io 4.8 running the
 /// same handlers (<see cref="TestServers"/>), over WebSocket and over long-polling with the upgrade.
 /// </summary>
-public sealed class WireTests(TestServers servers) : IClassFixture<TestServers>, IAsyncLifetime
+public sealed class WireTests(TestServers servers) : ClientTests, IClassFixture<TestServers>
 {
-    private readonly List<SocketIOClient> _clients = [];
-
-    private SocketIOClient NewClient(string server, ClientTransport transport, SocketIOClientOptions? options = null)
-    {
-        var client = new SocketIOClient(servers[server], (options ?? new SocketIOClientOptions()) with { Transport = transport });
-        _clients.Add(client);
-        return client;
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var client in _clients)
-        {
-            await client.DisposeAsync().AsTask().WaitAsync(Timeouts.Default);
-        }
-    }
+    private SocketIOClient NewClient(string server, ClientTransport transport, SocketIOClientOptions? options = null) =>
+        NewClient(servers[server], transport, options);
 
     [Theory]
     [MemberData(nameof(TestServers.BothOverBothTransports), MemberType = typeof(TestServers))]
