@@ -6,8 +6,9 @@
 # Builds the bench projects (Release), installs the socket.io peer (npm ci), then runs every scenario
 # against Switchboard (twice per round), socket.io 4.8, SignalR and the two ceiling servers in
 # interleaved rounds, each server pinned to core 0 and the generator to core 1; S2-1k, S3 and S4 also
-# with 8, 64 and 512 publications / echoes in flight (--in-flight). Writes
-# bench/results/<time>/results.{json,md} and latency-*.svg. Takes about 25 minutes per round.
+# with 8, 64 and 512 publications / echoes in flight (--in-flight); S6 and S6-3 (two and three nodes on
+# Redis), S8-poll and S8-longpoll (1,000 long-polling subscribers). Writes
+# bench/results/<time>/results.{json,md} and latency-*.svg. Takes about 29 minutes per round (25 without S6-3, S8-poll and S8-longpoll).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI smoke of the benchmarks: every scenario (S1-S5, S7) against Switchboard, the SignalR peer and the
+# CI smoke of the benchmarks: every scenario (S1-S8, S6 and S6-3 on Redis) against Switchboard, the SignalR peer and the
 # ceiling server (plus the socket.io peer with BENCH_SMOKE_SERVERS=all), with a few hundred
 # connections for about a second each. Fails when something does not work (connections refused,
 # deliveries or acks missing), never on the numbers. A failed scenario gets one retry on a fresh

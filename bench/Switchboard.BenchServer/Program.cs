@@ -8,7 +8,8 @@ using Switchboard.SocketIO;
 
 // The bench app on Switchboard: namespace "/" with join(room, ack), publish(room, payload) and
 // echo(payload, ack), as namespace-level handlers (no per-socket registration), and the rooms of "/"
-// as Server-Sent Events at /sse?channel=ROOM (a room emit reaches them too). Default options (ping
+// as Server-Sent Events at /sse?channel=ROOM and the channel long-poll at /poll?channel=ROOM (a room
+// emit reaches them too). Default options (ping
 // interval 25 s, ping timeout 20 s), like the socket.io peer. Usage: Switchboard.BenchServer [port]
 // (default 5200).
 var builder = BenchHosting.CreateBuilder(args, 5200);
@@ -91,6 +92,8 @@ app.MapSocketIO("/socket.io", io =>
     io.Main.On("echo", e => e.Ack(e.Args));
 });
 app.MapServerSentEvents("/sse");
+// The same rooms over the channel long-poll (S8-longpoll): GET /poll?channel=ROOM&cursor=…
+app.MapLongPoll("/poll");
 app.MapDebugStats(typeof(SocketServer).Assembly);
 if (bus is not null)
 {

@@ -15,7 +15,8 @@ Switchboard load generator and benchmark orchestrator (docs/performance.md).
                               if anything fails to work, last line "N passed, N failed"
       --rounds N              rounds (default 3; smoke 1)
       --servers a,b           of switchboard, socketio, signalr, ceiling (default all)
-      --scenarios S1,S2-1k    of S1, S2-1k, S2-10k, S3, S4, S5, S7, S6, S6-pair (default all)
+      --scenarios S1,S2-1k    of S1, S2-1k, S2-10k, S3, S4, S5, S7, S6, S6-pair, S6-3, S8-poll, S8-longpoll
+                              (default all)
       --once                  Switchboard once per round, not twice
       --scale F               scale connection counts (e.g. 0.1 for a quick development run)
       --idle-window SEC --measure SEC --latency SEC --warmup SEC     phase lengths
@@ -31,7 +32,8 @@ Switchboard load generator and benchmark orchestrator (docs/performance.md).
       --configuration C       build configuration of the bench servers (default Release)
       --server-env K=V,...    environment for the server processes (e.g. DOTNET_gcServer=0)
       --base-port N           first port of the servers (default 5300; the suite uses N…N+900)
-  loadgen run --url URL [--protocol socketio|signalr] [--pid PID] [--sse-url TEMPLATE] [--scenarios ...]
+  loadgen run --url URL [--protocol socketio|signalr] [--pid PID] [--sse-url TEMPLATE] [--longpoll-url TEMPLATE]
+              [--scenarios ...]
                               the scenarios against a server that is already running
   loadgen report results.json [--out DIR]     render results.md and the plots again
 """;
@@ -188,7 +190,11 @@ async Task<int> RunAsync(Arguments a, CancellationToken cancellation)
     var pid = a.Int("pid");
     var sse = a.String("sse-url");
     var name = a.String("name") ?? "target";
-    var target = new Target(name, protocol, url, pid, sse, sse is null ? "no --sse-url given" : null, a.Flag("debug-stats"), Wire(a));
+    var target = new Target(name, protocol, url, pid, sse, sse is null ? "no --sse-url given" : null, a.Flag("debug-stats"), Wire(a))
+    {
+        LongPollTemplate = a.String("longpoll-url"),
+        PollingUnavailable = protocol == ClientProtocol.SocketIO ? null : "Engine.IO polling needs a Socket.IO server",
+    };
     var scenarios = Scenarios(a);
     var output = a.String("out");
     CheckUnused(a);

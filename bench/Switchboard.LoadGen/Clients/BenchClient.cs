@@ -7,6 +7,12 @@ public enum ClientProtocol
     SocketIO,
     SignalR,
     Sse,
+
+    /// <summary>Socket.IO v5 over Engine.IO v4 long-polling (never upgraded).</summary>
+    SocketIOPolling,
+
+    /// <summary>Switchboard's channel long-poll (docs/protocols/longpoll.md), receive-only like SSE.</summary>
+    LongPoll,
 }
 
 /// <summary>
@@ -43,6 +49,8 @@ internal abstract class BenchClient : IMessageHandler
         ClientProtocol.SocketIO => new SocketIOClient(NewWire(wire), observer),
         ClientProtocol.SignalR => new SignalRClient(NewWire(wire), observer),
         ClientProtocol.Sse => new SseClient(new SseConnection(), observer),
+        ClientProtocol.SocketIOPolling => new SocketIOClient(new EnginePollingConnection(), observer),
+        ClientProtocol.LongPoll => new SseClient(new ChannelLongPollConnection(), observer),
         _ => throw new ArgumentOutOfRangeException(nameof(protocol)),
     };
 

@@ -3,13 +3,16 @@ using Switchboard.LoadGen.Wire;
 namespace Switchboard.LoadGen.Clients;
 
 /// <summary>
-/// Socket.IO v5 over Engine.IO v4, WebSocket only (<c>?EIO=4&amp;transport=websocket</c>): the open
+/// Socket.IO v5 over Engine.IO v4, on a WebSocket (<c>?EIO=4&amp;transport=websocket</c>) or on
+/// long-polling (<see cref="PollingPath"/>, <see cref="Wire.EnginePollingConnection"/>): the open
 /// packet, CONNECT to "/", pings answered with pongs, <c>42["join",room]</c> with an ack,
 /// <c>42["publish",room,payload]</c>, <c>42N["echo",payload]</c> and its <c>43N[payload]</c>.
 /// </summary>
 internal sealed class SocketIOClient(WireConnection wire, IClientObserver observer) : BenchClient(wire, observer)
 {
     public const string Path = "/socket.io/?EIO=4&transport=websocket";
+
+    public const string PollingPath = "/socket.io/?EIO=4&transport=polling";
 
     private long _nextAck;
     private long _joinAck = -1;

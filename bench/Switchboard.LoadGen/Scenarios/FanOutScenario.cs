@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Switchboard.LoadGen.Clients;
 using Switchboard.LoadGen.Measure;
 using Switchboard.LoadGen.Suite;
+using Switchboard.LoadGen.Wire;
 
 namespace Switchboard.LoadGen.Scenarios;
 
@@ -14,13 +15,17 @@ namespace Switchboard.LoadGen.Scenarios;
 /// publisher on the first; the server's CPU is the sum of the three processes. S6-pair is its control:
 /// the same two nodes on the same core without Redis, each standing alone with half the subscribers and
 /// a publisher of its own, every message published on both — what two processes sharing one core cost,
-/// with nothing of the cluster between them.
+/// with nothing of the cluster between them. S6-3 is S6 on three nodes. S8-poll subscribes over
+/// Engine.IO long-polling, S8-longpoll over the channel long-poll (the publisher stays on WebSocket).
 /// </summary>
-internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subscribers, Func<ScenarioSettings, int> rooms, bool sse, bool fixedRate, bool cluster = false, bool redis = true, bool inFlightRows = false)
+internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subscribers, Func<ScenarioSettings, int> rooms, SubscriberWire wire, Func<ScenarioSettings, double>? fixedRate, bool cluster = false, bool redis = true, bool inFlightRows = false, int nodeCount = 2)
     : Scenario
 {
     /// <summary>About this many deliveries in flight keep any server busy without piling up queues.</summary>
     private const int DeliveriesInFlight = 16_000;
+
+    /// <summary>The most publications in flight to long-poll subscribers: well inside a channel's default history of 100.</summary>
+    private const int LongPollWindow = 50;
 
     public override string Id => id;
 
@@ -28,27 +33,44 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
     {
         var n = subscribers(s);
         var r = rooms(s);
-        var who = sse ? "SSE subscribers" : "subscribers";
+        var who = wire switch
+        {
+            SubscriberWire.Sse => "SSE subscribers",
+            SubscriberWire.EnginePolling => "Engine.IO long-polling subscribers",
+            SubscriberWire.LongPoll => "channel long-poll subscribers",
+            _ => "subscribers",
+        };
         var shape = r == 1 ? $"one room of {n} {who}" : $"{r} rooms of {n / r} {who}";
         if (cluster)
         {
             shape += redis
-                ? " split over two Switchboard nodes on Redis (CPU of both nodes and Redis)"
+                ? $" split over {nodeCount} Switchboard nodes on Redis (CPU of every node and Redis)"
                 : " split over two standalone Switchboard nodes on one core, a publisher on each (CPU of both; the control of S6)";
         }
         var inFlight = inFlightRows && s.InFlight.Count > 0
             ? $" and with {string.Join(", ", s.InFlight)} publications in flight"
             : "";
         return $"{shape}, {Payload.TextLength}-byte payloads; deliveries per server CPU-second at saturation ({Math.Max(2, DeliveriesInFlight / Math.Max(1, n / r))} publications in flight){inFlight}; "
-            + "latency and CPU per delivery at " + (fixedRate ? $"{Phases.Rate(s.FixedDeliveryRate)} and " : "") + "half of saturation";
+            + "latency and CPU per delivery at " + (fixedRate is null ? "" : $"{Phases.Rate(fixedRate(s))} and ") + "half of saturation"
+            + (wire is SubscriberWire.EnginePolling or SubscriberWire.LongPoll ? "; server RSS per subscriber" : "");
     }
 
     public override async Task RunAsync(ScenarioContext context, ScenarioResult result)
     {
         var (target, settings, progress, cancellation) = context;
-        if (sse && target.SseTemplate is null)
+        if (wire == SubscriberWire.Sse && target.SseTemplate is null)
         {
             result.Skipped = target.SseUnavailable ?? "SSE endpoint not yet available";
+            return;
+        }
+        if (wire == SubscriberWire.EnginePolling && (target.PollingUnavailable is not null || target.Protocol != ClientProtocol.SocketIO))
+        {
+            result.Skipped = target.PollingUnavailable ?? "not a Socket.IO server";
+            return;
+        }
+        if (wire == SubscriberWire.LongPoll && target.LongPollTemplate is null)
+        {
+            result.Skipped = "not applicable: the channel long-poll is Switchboard's own protocol";
             return;
         }
         ClusterUnderTest? nodes = null;
@@ -60,11 +82,11 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
                 return;
             }
             progress.Stage = "starting cluster";
-            nodes = await context.StartCluster(redis);
+            nodes = await context.StartCluster(redis, nodeCount);
             target = nodes.First;
         }
         using var owned = nodes;
-        Uri SubscriberUri(int i) => nodes is null || i % 2 == 0 ? target.ClientUri : nodes.Second.ClientUri;
+        Uri SubscriberUri(int i) => nodes is null ? target.ClientUri : nodes.Nodes[i % nodes.Nodes.Count].ClientUri;
         var count = subscribers(settings);
         var roomCount = rooms(settings);
         var perMessage = count / roomCount;
@@ -72,14 +94,32 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
         var counters = new Counters();
 
         progress.Stage = "connect";
+        var rss0 = target.Pid is { } p0 && target.ExtraPids.Count == 0 ? ProcessStats.RssBytes(p0) : 0;
         using var subs = await Fleet.OpenAsync(count,
-            _ => sse ? BenchClient.Create(ClientProtocol.Sse, target.Wire, counters) : context.NewClient(counters),
-            i => sse ? target.SseUri(roomNames[i % roomCount]) : SubscriberUri(i),
+            _ => wire switch
+            {
+                SubscriberWire.Sse => BenchClient.Create(ClientProtocol.Sse, target.Wire, counters),
+                SubscriberWire.EnginePolling => BenchClient.Create(ClientProtocol.SocketIOPolling, target.Wire, counters),
+                SubscriberWire.LongPoll => BenchClient.Create(ClientProtocol.LongPoll, target.Wire, counters),
+                _ => context.NewClient(counters),
+            },
+            i => wire switch
+            {
+                SubscriberWire.Sse => target.SseUri(roomNames[i % roomCount]),
+                SubscriberWire.EnginePolling => target.PollingUri,
+                SubscriberWire.LongPoll => target.LongPollUri(roomNames[i % roomCount]),
+                _ => SubscriberUri(i),
+            },
             i => roomNames[i % roomCount],
             settings.ConnectParallelism, counters, progress, cancellation);
+        if (rss0 > 0 && subs.Opened > 0 && wire is SubscriberWire.EnginePolling or SubscriberWire.LongPoll)
+        {
+            // What a subscriber holding its poll costs the server: RSS over the baseline before they connected.
+            result.Metrics["rss_per_subscriber_kb"] = (ProcessStats.RssBytes(target.Pid!.Value) - rss0) / 1024.0 / subs.Opened;
+        }
         // Standalone nodes (S6-pair) each need their own publisher: a message is published on both.
-        var publishers = nodes is { Clustered: false } ? 2 : 1;
-        using var pubFleet = await Fleet.OpenAsync(publishers, _ => context.NewClient(counters), i => i == 0 ? target.ClientUri : nodes!.Second.ClientUri, _ => null, 1, counters, null, cancellation);
+        var publishers = nodes is { Clustered: false } ? nodes.Nodes.Count : 1;
+        using var pubFleet = await Fleet.OpenAsync(publishers, _ => context.NewClient(counters), i => i == 0 ? target.ClientUri : nodes!.Nodes[i].ClientUri, _ => null, 1, counters, null, cancellation);
         CheckFleet(result, subs, "subscribers");
         CheckFleet(result, pubFleet, "publisher");
         if (pubFleet.Opened < publishers || subs.Opened == 0)
@@ -87,7 +127,7 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             return;
         }
         var publisher = pubFleet.Clients[0];
-        var secondPublisher = publishers > 1 ? pubFleet.Clients[1] : null;
+        var otherPublishers = pubFleet.Clients.Skip(1).ToArray();
         // Only deliveries to subscribers that did connect can be expected.
         var expectedPerMessage = new long[roomCount];
         for (var i = 0; i < count; i++)
@@ -103,21 +143,35 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             var room = (int)(seq % roomCount);
             Span<byte> payload = stackalloc byte[Payload.JsonLength];
             Payload.Write(payload, Stopwatch.GetTimestamp());
-            if (!publisher.Publish(roomNames[room], payload) || (secondPublisher is not null && !secondPublisher.Publish(roomNames[room], payload)))
+            if (!publisher.Publish(roomNames[room], payload))
             {
                 return false;
+            }
+            foreach (var other in otherPublishers)
+            {
+                if (!other.Publish(roomNames[room], payload))
+                {
+                    return false;
+                }
             }
             Interlocked.Add(ref expected, expectedPerMessage[room]);
             return true;
         }
-        if (sse)
+        if (wire != SubscriberWire.WebSocket)
         {
-            // An SSE subscription may be registered just after its response head: let it settle.
+            // An SSE (or long-poll) subscription may be registered just after its response head: let it settle.
             await Task.Delay(settings.Smoke ? 200 : 1000, cancellation);
         }
 
         // Saturation: closed loop, first with the default window, then with each in-flight row's.
         var window = Math.Max(2, DeliveriesInFlight / Math.Max(1, perMessage));
+        var discontinuities0 = ChannelLongPollConnection.Discontinuities;
+        if (wire == SubscriberWire.LongPoll)
+        {
+            // A long-poll subscriber between two polls catches up from the channel's history (100
+            // publications by default): a window deeper than that loses publications by design.
+            window = Math.Min(window, LongPollWindow);
+        }
         var clock = Stopwatch.StartNew();
         long last = 0;
         progress.Detail = () =>
@@ -158,7 +212,8 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             var drain = rate > 0 ? TimeSpan.FromSeconds(Math.Max(settings.Drain.TotalSeconds, 3.0 * messages * perMessage / rate)) : settings.Drain;
             if (!await Phases.UntilAsync(() => counters.Deliveries >= Volatile.Read(ref expected), drain))
             {
-                result.Fail($"{Volatile.Read(ref expected) - counters.Deliveries} of {Volatile.Read(ref expected)} deliveries missing after the saturation phase{(suffix.Length == 0 ? "" : $" with {messages} in flight")}");
+                result.Fail($"{Volatile.Read(ref expected) - counters.Deliveries} of {Volatile.Read(ref expected)} deliveries missing after the saturation phase{(suffix.Length == 0 ? "" : $" with {messages} in flight")}"
+                    + (wire == SubscriberWire.LongPoll ? $" ({ChannelLongPollConnection.Discontinuities - discontinuities0} long-poll discontinuities: history trimmed past a poller's cursor)" : ""));
                 return;
             }
         }
@@ -166,9 +221,9 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
         // Latency at fixed offered rates.
         var saturation = result.Metric("deliveries_per_s") ?? 0;
         var rates = new List<(string Key, double DeliveriesPerSecond)>();
-        if (fixedRate)
+        if (fixedRate is not null)
         {
-            rates.Add(("@fixed", settings.FixedDeliveryRate));
+            rates.Add(("@fixed", fixedRate(settings)));
         }
         if (saturation > 0)
         {
@@ -196,6 +251,23 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             }
         }
         result.Metrics["lost"] = Volatile.Read(ref expected) - counters.Deliveries;
+        if (wire == SubscriberWire.LongPoll)
+        {
+            result.Metrics["longpoll_discontinuities"] = ChannelLongPollConnection.Discontinuities - discontinuities0;
+        }
         CheckCloses(result, counters);
     }
+}
+
+/// <summary>How a fan-out scenario's subscribers connect (the publisher is always on a WebSocket).</summary>
+internal enum SubscriberWire
+{
+    WebSocket,
+    Sse,
+
+    /// <summary>Socket.IO on Engine.IO long-polling (S8-poll).</summary>
+    EnginePolling,
+
+    /// <summary>Switchboard's channel long-poll (S8-longpoll).</summary>
+    LongPoll,
 }

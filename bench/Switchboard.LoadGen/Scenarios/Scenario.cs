@@ -6,10 +6,11 @@ namespace Switchboard.LoadGen.Scenarios;
 internal sealed record ScenarioContext(Target Target, ScenarioSettings Settings, Progress Progress, CancellationToken Cancellation)
 {
     /// <summary>
-    /// Starts two Switchboard nodes on the server core (S6), joined on a Redis it starts too when the
-    /// argument is true, or standing alone (S6-pair); null when the server under test is not Switchboard.
+    /// Starts Switchboard nodes on the server core (S6: two, S6-3: three), joined on a Redis it starts too
+    /// when the first argument is true, or standing alone (S6-pair); null when the server under test is
+    /// not Switchboard. The second argument is the number of nodes.
     /// </summary>
-    public Func<bool, Task<Suite.ClusterUnderTest>>? StartCluster { get; init; }
+    public Func<bool, int, Task<Suite.ClusterUnderTest>>? StartCluster { get; init; }
 
     public BenchClient NewClient(IClientObserver observer) => BenchClient.Create(Target.Protocol, Target.Wire, observer);
 }
@@ -17,7 +18,7 @@ internal sealed record ScenarioContext(Target Target, ScenarioSettings Settings,
 /// <summary>One benchmark scenario (S1 … S7).</summary>
 internal abstract class Scenario
 {
-    /// <summary>Short id used on the command line and in results: S1, S2-1k, S2-10k, S3, S4, S5, S7, S6.</summary>
+    /// <summary>Short id used on the command line and in results: S1, S2-1k, S2-10k, S3, S4, S5, S7, S6, S6-3, S8-poll.</summary>
     public abstract string Id { get; }
 
     public abstract string Describe(ScenarioSettings settings);
@@ -28,14 +29,17 @@ internal abstract class Scenario
     public static IReadOnlyList<Scenario> All { get; } =
     [
         new IdleScenario(),
-        new FanOutScenario("S2-1k", s => s.FanOutSmall, _ => 1, sse: false, fixedRate: true, inFlightRows: true),
-        new FanOutScenario("S2-10k", s => s.FanOutLarge, _ => 1, sse: false, fixedRate: false),
-        new FanOutScenario("S3", s => s.Rooms * s.RoomSize, s => s.Rooms, sse: false, fixedRate: false, inFlightRows: true),
+        new FanOutScenario("S2-1k", s => s.FanOutSmall, _ => 1, SubscriberWire.WebSocket, s => s.FixedDeliveryRate, inFlightRows: true),
+        new FanOutScenario("S2-10k", s => s.FanOutLarge, _ => 1, SubscriberWire.WebSocket, fixedRate: null),
+        new FanOutScenario("S3", s => s.Rooms * s.RoomSize, s => s.Rooms, SubscriberWire.WebSocket, fixedRate: null, inFlightRows: true),
         new EchoScenario(),
         new StormScenario(),
-        new FanOutScenario("S7", s => s.SseSubscribers, _ => 1, sse: true, fixedRate: false),
-        new FanOutScenario("S6", s => s.FanOutSmall, _ => 1, sse: false, fixedRate: false, cluster: true),
-        new FanOutScenario("S6-pair", s => s.FanOutSmall, _ => 1, sse: false, fixedRate: false, cluster: true, redis: false),
+        new FanOutScenario("S7", s => s.SseSubscribers, _ => 1, SubscriberWire.Sse, fixedRate: null),
+        new FanOutScenario("S6", s => s.FanOutSmall, _ => 1, SubscriberWire.WebSocket, fixedRate: null, cluster: true),
+        new FanOutScenario("S6-pair", s => s.FanOutSmall, _ => 1, SubscriberWire.WebSocket, fixedRate: null, cluster: true, redis: false),
+        new FanOutScenario("S6-3", s => s.FanOutSmall, _ => 1, SubscriberWire.WebSocket, fixedRate: null, cluster: true, nodeCount: 3),
+        new FanOutScenario("S8-poll", s => s.PollSubscribers, _ => 1, SubscriberWire.EnginePolling, s => s.PollFixedRate),
+        new FanOutScenario("S8-longpoll", s => s.PollSubscribers, _ => 1, SubscriberWire.LongPoll, s => s.PollFixedRate),
     ];
 
     protected static void CheckFleet(ScenarioResult result, Fleet fleet, string what)

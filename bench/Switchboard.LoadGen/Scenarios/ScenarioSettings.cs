@@ -20,6 +20,15 @@ internal sealed record ScenarioSettings
     public int StormParallelism { get; init; } = 256;
     public int SseSubscribers { get; init; } = 1_000;
 
+    /// <summary>S8-poll and S8-longpoll: subscribers each holding one long-poll request.</summary>
+    public int PollSubscribers { get; init; } = 1_000;
+
+    /// <summary>
+    /// The fixed offered rate of the polling scenarios (deliveries per second): 10 publications a second
+    /// to 1,000 pollers, a rate at which every answer carries one or a few publications.
+    /// </summary>
+    public int PollFixedRate { get; init; } = 10_000;
+
     public int ConnectParallelism { get; init; } = 128;
     // Long enough for the JIT to finish on a server sharing its core with others (S6: two nodes and
     // Redis); with 2 s, S6's nodes were still compiling at tier 1 while measured (docs/performance.md).
@@ -59,6 +68,8 @@ internal sealed record ScenarioSettings
         StormConnections = 400,
         StormParallelism = 64,
         SseSubscribers = 200,
+        PollSubscribers = 100,
+        PollFixedRate = 2_000,
         ConnectParallelism = 64,
         Warmup = TimeSpan.FromMilliseconds(200),
         Measure = TimeSpan.FromMilliseconds(600),
@@ -83,6 +94,7 @@ internal sealed record ScenarioSettings
             EchoConnections = S(EchoConnections, 20),
             StormConnections = S(StormConnections, 50),
             SseSubscribers = S(SseSubscribers, 20),
+            PollSubscribers = S(PollSubscribers, 20),
         };
     }
 }

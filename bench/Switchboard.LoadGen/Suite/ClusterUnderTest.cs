@@ -7,39 +7,37 @@ using Switchboard.LoadGen.Wire;
 namespace Switchboard.LoadGen.Suite;
 
 /// <summary>
-/// S6's server: a redis-server (in memory, no persistence) and two Switchboard bench nodes joined to it
-/// (<c>--Switchboard:Redis</c>), all pinned to the server core. <see cref="First"/> counts the CPU of all
-/// three processes as the server's. Without Redis (S6-pair, the control) the two nodes stand alone: the
+/// S6's server: a redis-server (in memory, no persistence) and two (S6-3: three) Switchboard bench nodes
+/// joined to it (<c>--Switchboard:Redis</c>), all pinned to the server core. <see cref="First"/> counts the
+/// CPU of every process as the server's. Without Redis (S6-pair, the control) the two nodes stand alone: the
 /// same two processes sharing one core, with nothing of the cluster between them.
 /// </summary>
 internal sealed class ClusterUnderTest : IDisposable
 {
     private readonly Process? _redis;
-    private readonly ServerProcess _node1;
-    private readonly ServerProcess _node2;
+    private readonly ServerProcess[] _processes;
 
-    private ClusterUnderTest(Process? redis, ServerProcess node1, ServerProcess node2, Target first, Target second)
+    private ClusterUnderTest(Process? redis, ServerProcess[] processes, Target[] nodes)
     {
         _redis = redis;
-        _node1 = node1;
-        _node2 = node2;
-        First = first;
-        Second = second;
+        _processes = processes;
+        Nodes = nodes;
     }
 
-    /// <summary>The first node, where the publisher connects; its CPU includes the second node's and Redis's.</summary>
-    public Target First { get; }
+    /// <summary>The first node, where the publisher connects; its CPU includes the other nodes' and Redis's.</summary>
+    public Target First => Nodes[0];
 
-    public Target Second { get; }
+    /// <summary>Every node, the first one first (subscribers go round them).</summary>
+    public IReadOnlyList<Target> Nodes { get; }
 
     /// <summary>Whether the nodes are joined on Redis (S6) or stand alone (S6-pair).</summary>
     public bool Clustered => _redis is not null;
 
-    public static async Task<ClusterUnderTest> StartAsync(ServerSpec spec, BenchPaths paths, int? redisPort, int port1, int port2, int? core, string logDirectory,
+    public static async Task<ClusterUnderTest> StartAsync(ServerSpec spec, BenchPaths paths, int? redisPort, IReadOnlyList<int> ports, int? core, string logDirectory,
         IDictionary<string, string> environment, WireKind wire)
     {
         var redis = redisPort is { } rp ? StartRedis(rp, core) : null;
-        ServerProcess? node1 = null;
+        var started = new List<ServerProcess>();
         try
         {
             var nodeSpec = spec;
@@ -55,19 +53,26 @@ internal sealed class ClusterUnderTest : IDisposable
                     },
                 };
             }
-            var prefix = redis is null ? "s6-pair" : "s6";
-            node1 = await ServerProcess.StartAsync(nodeSpec, paths, port1, core, Path.Combine(logDirectory, $"{prefix}-node1.log"), environment);
-            var node2 = await ServerProcess.StartAsync(nodeSpec, paths, port2, core, Path.Combine(logDirectory, $"{prefix}-node2.log"), environment);
-            var first = new Target("switchboard-cluster", spec.Protocol, node1.BaseUri, node1.Pid, null, "S6 is WebSocket only", spec.HasDebugStats, wire)
+            var prefix = redis is null ? "s6-pair" : ports.Count == 2 ? "s6" : $"s6-{ports.Count}";
+            for (var i = 0; i < ports.Count; i++)
             {
-                ExtraPids = redis is null ? [node2.Pid] : [node2.Pid, redis.Id],
+                started.Add(await ServerProcess.StartAsync(nodeSpec, paths, ports[i], core, Path.Combine(logDirectory, $"{prefix}-node{i + 1}.log"), environment));
+            }
+            var nodes = started.Select((node, i) => new Target(i == 0 ? "switchboard-cluster" : $"switchboard-cluster-{i + 1}", spec.Protocol, node.BaseUri, node.Pid,
+                null, "S6 is WebSocket only", spec.HasDebugStats, wire)).ToArray();
+            // The first node's CPU counts every other process: the other nodes, then Redis.
+            nodes[0] = nodes[0] with
+            {
+                ExtraPids = [.. started.Skip(1).Select(n => n.Pid), .. redis is null ? Array.Empty<int>() : [redis.Id]],
             };
-            var second = new Target("switchboard-cluster-2", spec.Protocol, node2.BaseUri, node2.Pid, null, "S6 is WebSocket only", spec.HasDebugStats, wire);
-            return new ClusterUnderTest(redis, node1, node2, first, second);
+            return new ClusterUnderTest(redis, [.. started], nodes);
         }
         catch
         {
-            node1?.Dispose();
+            foreach (var node in started)
+            {
+                node.Dispose();
+            }
             if (redis is not null)
             {
                 Kill(redis);
@@ -143,8 +148,10 @@ internal sealed class ClusterUnderTest : IDisposable
 
     public void Dispose()
     {
-        _node1.Dispose();
-        _node2.Dispose();
+        foreach (var node in _processes)
+        {
+            node.Dispose();
+        }
         if (_redis is not null)
         {
             Kill(_redis);

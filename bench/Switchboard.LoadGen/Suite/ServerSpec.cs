@@ -13,12 +13,21 @@ internal sealed record ServerSpec(
     string? SseUnavailable,
     Func<BenchPaths, string?> Missing)
 {
+    /// <summary>Why S8-poll cannot run on this server (no Engine.IO long-polling the generator speaks), or null.</summary>
+    public string? PollingUnavailable { get; init; }
+
+    /// <summary>The channel long-poll's path with <c>{room}</c> (S8-longpoll), or null: Switchboard's own protocol.</summary>
+    public string? LongPollPath { get; init; }
+
     public static IReadOnlyList<ServerSpec> Known { get; } =
     [
         new("switchboard", "Switchboard", ClientProtocol.SocketIO, HasDebugStats: true,
             (p, port) => ("dotnet", [p.Dll("Switchboard.BenchServer", "Switchboard.BenchServer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
             SsePath: "/sse?channel={room}", SseUnavailable: null,
-            p => p.MissingDll("Switchboard.BenchServer", "Switchboard.BenchServer")),
+            p => p.MissingDll("Switchboard.BenchServer", "Switchboard.BenchServer"))
+        {
+            LongPollPath = "/poll?channel={room}",
+        },
         new("socketio", "socket.io 4.8", ClientProtocol.SocketIO, HasDebugStats: false,
             (p, port) => ("node", [Path.Combine(p.Bench, "peers", "socketio", "server.js"), port.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
             SsePath: null, SseUnavailable: "not applicable: socket.io has no SSE transport",
@@ -26,15 +35,24 @@ internal sealed record ServerSpec(
         new("signalr", "SignalR (.NET 10)", ClientProtocol.SignalR, HasDebugStats: true,
             (p, port) => ("dotnet", [p.Dll(Path.Combine("peers", "SignalRPeer"), "SignalRPeer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
             SsePath: null, SseUnavailable: "not measured: SignalR's SSE transport needs negotiate + POST sends, which the generator does not speak",
-            p => p.MissingDll(Path.Combine("peers", "SignalRPeer"), "SignalRPeer")),
+            p => p.MissingDll(Path.Combine("peers", "SignalRPeer"), "SignalRPeer"))
+        {
+            PollingUnavailable = "not measured: SignalR's long polling needs negotiate, which the generator does not speak",
+        },
         new("ceiling", "ceiling", ClientProtocol.SocketIO, HasDebugStats: false,
             (p, port) => ("dotnet", [p.Dll("CeilingServer", "CeilingServer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
             SsePath: "/sse?room={room}", SseUnavailable: null,
-            p => p.MissingDll("CeilingServer", "CeilingServer")),
+            p => p.MissingDll("CeilingServer", "CeilingServer"))
+        {
+            PollingUnavailable = "not applicable: the ceiling speaks WebSocket and SSE only",
+        },
         new("ceiling-corked", "corked ceiling", ClientProtocol.SocketIO, HasDebugStats: false,
             (p, port) => ("dotnet", [p.Dll("CeilingServer", "CeilingServer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--corked"]),
             SsePath: "/sse?room={room}", SseUnavailable: null,
-            p => p.MissingDll("CeilingServer", "CeilingServer")),
+            p => p.MissingDll("CeilingServer", "CeilingServer"))
+        {
+            PollingUnavailable = "not applicable: the ceiling speaks WebSocket and SSE only",
+        },
     ];
 
     public static ServerSpec Find(string key) =>

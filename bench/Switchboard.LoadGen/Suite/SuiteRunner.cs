@@ -122,7 +122,11 @@ internal sealed class SuiteRunner(SuiteOptions options)
             }
             var target = new Target(label, spec.Protocol, server.BaseUri, server.Pid,
                 spec.SsePath is null ? null : server.BaseUri.ToString().TrimEnd('/') + spec.SsePath,
-                spec.SseUnavailable, spec.HasDebugStats, options.Wire);
+                spec.SseUnavailable, spec.HasDebugStats, options.Wire)
+            {
+                PollingUnavailable = spec.PollingUnavailable,
+                LongPollTemplate = spec.LongPollPath is null ? null : server.BaseUri.ToString().TrimEnd('/') + spec.LongPollPath,
+            };
             result.Metrics["loadavg_1m"] = MachineInfo.LoadAverage1();
             if (await DebugStats.ReadAsync(target.DebugStatsUri) is { Optimized: false })
             {
@@ -134,10 +138,10 @@ internal sealed class SuiteRunner(SuiteOptions options)
             var clock = Stopwatch.StartNew();
             var context = new ScenarioContext(target, options.Settings, progress, timeout.Token)
             {
-                StartCluster = spec.Key != "switchboard" ? null : redis =>
+                StartCluster = spec.Key != "switchboard" ? null : (redis, count) =>
                 {
-                    var port = options.BasePort + 600 + (_launches++ % 100) * 3;
-                    return ClusterUnderTest.StartAsync(spec, options.Paths, redis ? port : null, port + 1, port + 2, options.ServerCore,
+                    var port = options.BasePort + 600 + (_launches++ % 75) * 4;
+                    return ClusterUnderTest.StartAsync(spec, options.Paths, redis ? port : null, [.. Enumerable.Range(port + 1, count)], options.ServerCore,
                         Path.Combine(options.OutputDirectory, "logs"), options.ServerEnvironment, options.Wire);
                 },
             };
