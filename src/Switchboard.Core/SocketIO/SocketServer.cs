@@ -28,8 +28,9 @@ public sealed partial class SocketServer : IDisposable
     /// <param name="metrics">Where it counts (docs/metrics.md); a meter of its own when null.</param>
     /// <param name="cluster">The bus to the other nodes of a cluster, which also owns the channels' history; null is a single node.</param>
     /// <param name="channelStore">Where a single node keeps channel history; in memory when null. Not used with a cluster (its bus owns the history).</param>
+    /// <param name="adapterFactory">Makes the adapter of each namespace (<see cref="Namespace.Adapter"/>); the in-memory <see cref="SocketAdapter"/> when null.</param>
     public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, Diagnostics.SwitchboardMetrics? metrics = null,
-        IClusterBus? cluster = null, IChannelStore? channelStore = null)
+        IClusterBus? cluster = null, IChannelStore? channelStore = null, Func<Namespace, SocketAdapter>? adapterFactory = null)
     {
         Options = options;
 #pragma warning disable CS0618 // the obsolete option still works until it is removed
@@ -41,7 +42,9 @@ public sealed partial class SocketServer : IDisposable
         loggers ??= NullLoggerFactory.Instance;
         Log = new SocketLog(loggers.CreateLogger("Switchboard.SocketIO"));
         Limits = new SocketLimits(loggers.CreateLogger("Switchboard.Limits"), Time);
-        AdapterFactory = options.AdapterFactory;
+#pragma warning disable CS0618 // the obsolete option still works until it is removed
+        AdapterFactory = adapterFactory ?? options.AdapterFactory;
+#pragma warning restore CS0618
         Engine = new EngineServer(options.Engine, session => _ = new SocketClient(this, session), loggers.CreateLogger("Switchboard.EngineIO"), Time);
         Engine.UseMetrics(Metrics, "socket.io");
         ConnectTimeoutLane = Engine.CreateLane(options.ConnectTimeout);
