@@ -174,13 +174,13 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask AddInterestAsync(string nsp, string channel)
+    public async ValueTask AddInterestAsync(string nsp, string channel, CancellationToken cancellationToken = default)
     {
         lock (_interest)
         {
             _interest.Add((nsp, channel));
         }
-        await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.AddInterest, [InterestKey(nsp, channel), _nodeInterest], [NodeId]), "register the room").ConfigureAwait(false);
+        await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.AddInterest, [InterestKey(nsp, channel), _nodeInterest], [NodeId]), "register the room").WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -194,7 +194,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels)
+    public async ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels, CancellationToken cancellationToken = default)
     {
         var keys = new List<RedisKey>(2 + 2 * channels.Count) { SequenceKey(nsp) };
         var argv = new List<RedisValue>(5 + channels.Count)
@@ -213,7 +213,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             argv.Add(epoch);
         }
         keys.Add(_generationKey);
-        await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.RestartRewound, [.. keys], [.. argv]), "replace the epochs that went back").ConfigureAwait(false);
+        await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.RestartRewound, [.. keys], [.. argv]), "replace the epochs that went back").WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -82,10 +82,10 @@ public sealed class AdapterRegistrationTests
 
     private sealed class CountingAdapter(Namespace nsp, BroadcastLog log) : SocketAdapter(nsp)
     {
-        public override ValueTask BroadcastAsync(EncodedPacket packet, BroadcastOptions options)
+        public override ValueTask BroadcastAsync(EncodedPacket packet, BroadcastOptions options, CancellationToken cancellationToken = default)
         {
             log.Add();
-            return base.BroadcastAsync(packet, options);
+            return base.BroadcastAsync(packet, options, cancellationToken);
         }
     }
 }
