@@ -96,7 +96,10 @@ public sealed partial class InMemoryClusterBus : IClusterBus, IAsyncDisposable
     /// <inheritdoc/>
     public ValueTask AddInterestAsync(string nsp, string channel, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
         _cluster.AddInterest(this, nsp, channel);
         return ValueTask.CompletedTask;
     }
