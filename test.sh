@@ -163,7 +163,8 @@ trx_count() {
 }
 
 shopt -s nullglob
-for proj in tests/*/*.csproj; do
+# Test projects are named *.Tests; tests/Switchboard.Testing is the library they share, not a suite.
+for proj in tests/*.Tests/*.csproj; do
   name="$(basename "$(dirname "$proj")")"
   out="$RESULTS/$name"
   rm -rf "$out"

@@ -10,7 +10,7 @@ namespace Switchboard.AspNetCore;
 /// Each failure names the setting by its configuration path under the options' section
 /// (<c>Engine:PingInterval</c>) and says what is wrong.
 /// </summary>
-public sealed class SocketServerOptionsValidator : IValidateOptions<SocketServerOptions>
+internal sealed class SocketServerOptionsValidator : IValidateOptions<SocketServerOptions>
 {
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, SocketServerOptions options)

@@ -21,7 +21,7 @@ public static class SwitchboardServiceCollectionExtensions
     /// <see cref="SwitchboardEndpointRouteBuilderExtensions.MapSocketIO"/>. The options are validated
     /// on start (<see cref="SocketServerOptionsValidator"/>). Backends plug into the returned builder:
     /// <c>.AddRedis(...)</c> (Switchboard.Redis), <c>.AddInMemoryCluster(...)</c>, <c>.AddCluster(bus)</c>,
-    /// <c>.AddChannelStore(...)</c>.
+    /// <c>.AddChannelStore(...)</c>, <c>.AddAdapter(...)</c>.
     /// </summary>
     public static ISwitchboardBuilder AddSwitchboard(this IServiceCollection services, Action<SocketServerOptions>? configure = null)
     {
@@ -46,7 +46,8 @@ public static class SwitchboardServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<SwitchboardMetrics>(),
             sp.GetService<Switchboard.Cluster.IClusterBus>(),
-            sp.GetService<IChannelStore>()));
+            sp.GetService<IChannelStore>(),
+            sp.GetService<SocketAdapterFactory>()?.Create));
         services.TryAddSingleton(sp =>
         {
             var limiter = new Limits.ConnectionLimiter(

@@ -37,7 +37,7 @@ public sealed partial class RedisClusterBus
     public string Endpoint => RedisFailure.Primary(_redis) ?? RedisFailure.Endpoints(_redis);
 
     /// <summary>Asks Redis for a round trip (PING); throws when it cannot be reached.</summary>
-    public Task<TimeSpan> PingAsync() => _database.PingAsync();
+    public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => _database.PingAsync().WaitAsync(cancellationToken);
 
     /// <summary>0.5 s, 1 s, 2 s, 4 s, then every 5 s.</summary>
     private static TimeSpan StartBackoff(int attempt) =>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -175,13 +174,13 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask AddInterestAsync(string nsp, string channel)
+    public async ValueTask AddInterestAsync(string nsp, string channel, CancellationToken cancellationToken = default)
     {
         lock (_interest)
         {
             _interest.Add((nsp, channel));
         }
-        await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.AddInterest, [InterestKey(nsp, channel), _nodeInterest], [NodeId]), "register the room").ConfigureAwait(false);
+        await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.AddInterest, [InterestKey(nsp, channel), _nodeInterest], [NodeId]), "register the room").WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -195,7 +194,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels)
+    public async ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels, CancellationToken cancellationToken = default)
     {
         var keys = new List<RedisKey>(2 + 2 * channels.Count) { SequenceKey(nsp) };
         var argv = new List<RedisValue>(5 + channels.Count)
@@ -214,7 +213,7 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
             argv.Add(epoch);
         }
         keys.Add(_generationKey);
-        await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.RestartRewound, [.. keys], [.. argv]), "replace the epochs that went back").ConfigureAwait(false);
+        await Unavailable(_database.ScriptEvaluateAsync(ClusterScripts.RestartRewound, [.. keys], [.. argv]), "replace the epochs that went back").WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -266,273 +265,11 @@ public sealed partial class RedisClusterBus : IClusterBus, IAsyncDisposable
     private static string Escape(string nsp) =>
         nsp.AsSpan().IndexOfAny('%', ':') < 0 ? nsp : nsp.Replace("%", "%25", StringComparison.Ordinal).Replace(":", "%3A", StringComparison.Ordinal);
 
-    /// <summary>
-    /// Reads the inbox in order and hands each message to the server before the next: the order Redis
-    /// published them in is the order of the namespace's sequence numbers.
-    /// </summary>
-    private async Task RunInboxAsync()
-    {
-        ChannelMessageQueue? queue = null;
-        var joined = false;
-        for (var attempt = 1; !joined; attempt++)
-        {
-            try
-            {
-                queue ??= await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_inboxPrefix + NodeId)).ConfigureAwait(false);
-                await EnsureGenerationAsync().ConfigureAwait(false);
-                await HeartbeatAsync().ConfigureAwait(false);
-                joined = true;
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                // Redis is not there yet: keep serving local clients and try again, backing off, or at
-                // once when the connection comes up.
-                var wait = StartBackoff(attempt);
-                Log.StartFailed(_log, NodeId, attempt, RedisFailure.Describe(ex, _redis), wait.TotalSeconds);
-                if (!await WaitForRetryAsync(wait).ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
-        }
-        _ready.TrySetResult();
-        Log.Started(_log, NodeId);
-        WatchPrimary();
-        while (!_stopping.IsCancellationRequested)
-        {
-            StackExchange.Redis.ChannelMessage message;
-            try
-            {
-                message = await queue!.ReadAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
-            {
-                return;
-            }
-            try
-            {
-                switch (ClusterMessage.Parse((byte[])message.Message!, NodeId))
-                {
-                    case ClusterDelivery delivery:
-                        await _sink!.OnPublicationAsync(delivery).ConfigureAwait(false);
-                        break;
-                    case ClusterBroadcast broadcast:
-                        _sink!.OnBroadcast(broadcast);
-                        break;
-                    case ClusterRequest request:
-                        _sink!.OnRequest(request);
-                        break;
-                    case ClusterReply reply:
-                        _sink!.OnReply(reply);
-                        break;
-                }
-            }
-            catch (Exception ex)
-            {
-                Log.BadMessage(_log, NodeId, ex);
-            }
-        }
-    }
-
-    private async Task RunHeartbeatAsync()
-    {
-        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _options.Store.TimeProvider);
-        var renewed = _options.Store.TimeProvider.GetTimestamp();
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                if (!_ready.Task.IsCompleted)
-                {
-                    // Still joining: the inbox loop tries and logs; a lease without an inbox would only mislead.
-                    continue;
-                }
-                try
-                {
-                    if (await TimedHeartbeatAsync().ConfigureAwait(false))
-                    {
-                        // The lease had run out (heartbeats failed for a while): others may have dropped
-                        // this node from its rooms' sets while the connection stayed up.
-                        await ReregisterAsync().ConfigureAwait(false);
-                    }
-                    // The sessions of connected sockets are renewed at half their lease.
-                    if (_options.Store.TimeProvider.GetElapsedTime(renewed) >= _options.SessionLease / 2)
-                    {
-                        await ((RedisSessionStore)Sessions!).RenewAsync().ConfigureAwait(false);
-                        renewed = _options.Store.TimeProvider.GetTimestamp();
-                    }
-                }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
-                {
-                    Log.HeartbeatFailed(_log, NodeId, RedisFailure.Describe(ex, _redis));
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    /// <summary>Renews the lease; true when it had run out or was gone.</summary>
-    private async Task<bool> HeartbeatAsync()
-    {
-        var expired = (long)await _database.ScriptEvaluateAsync(ClusterScripts.Heartbeat, [_nodes], [NodeId, (long)_options.NodeLease.TotalMilliseconds]).ConfigureAwait(false) == 1;
-        Interlocked.Exchange(ref _renewedAt, _options.Store.TimeProvider.GetTimestamp());
-        return expired;
-    }
-
-    /// <summary>
-    /// Raised once the node is registered again after Redis came back (lease, rooms, sessions) and its
-    /// inbox subscription is up: from then on it receives again.
-    /// </summary>
-    public event EventHandler? Restored;
-
-    /// <summary>After Redis comes back (maybe empty): the lease and every room this node has members of, again.</summary>
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
-    {
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            return;
-        }
-        Interlocked.Exchange(ref _connectionUp, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        if (!Joined)
-        {
-            // Not joined yet: the signal above wakes the inbox loop, which joins in full.
-            return;
-        }
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await HeartbeatAsync().ConfigureAwait(false);
-                await ReregisterAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                Log.HeartbeatFailed(_log, NodeId, RedisFailure.Describe(ex, _redis));
-            }
-        });
-    }
-
-    /// <summary>Every room this node has members of, and its connected sockets' sessions, written again.</summary>
-    private async Task ReregisterAsync()
-    {
-        (string Nsp, string Channel)[] interest;
-        lock (_interest)
-        {
-            interest = [.. _interest];
-        }
-        var batch = _database.CreateBatch();
-        var pending = interest.Select(i => batch.ScriptEvaluateAsync(ClusterScripts.AddInterest, [InterestKey(i.Nsp, i.Channel), _nodeInterest], [NodeId])).ToArray();
-        batch.Execute();
-        await Task.WhenAll(pending).ConfigureAwait(false);
-        // In full, not just renewed: a Redis that restarted empty lost them, and writes made while it
-        // was away were dropped.
-        await ((RedisSessionStore)Sessions!).RewriteAsync().ConfigureAwait(false);
-        if (await InboxSubscribedAsync().ConfigureAwait(false))
-        {
-            Log.Reregistered(_log, NodeId, interest.Length);
-            Restored?.Invoke(this, EventArgs.Empty);
-        }
-    }
-
-    /// <summary>
-    /// Whether Redis itself has the inbox's subscription again. The client re-subscribes by itself after
-    /// a reconnect, a moment after the connection is back (<c>IsConnected</c> is already true then), and
-    /// a publication sent meanwhile reaches nobody: wait until the server counts the subscriber (PUBSUB
-    /// NUMSUB), for up to about 2 s.
-    /// </summary>
-    private async Task<bool> InboxSubscribedAsync()
-    {
-        var inbox = _inboxPrefix + NodeId;
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            if (!_redis.GetSubscriber().IsConnected(RedisChannel.Literal(inbox)))
-            {
-                return false;
-            }
-            var counts = (RedisResult[]?)await _database.ExecuteAsync("PUBSUB", "NUMSUB", inbox).ConfigureAwait(false);
-            if (counts is { Length: 2 } && (long)counts[1] > 0)
-            {
-                return true;
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(20)).ConfigureAwait(false);
-        }
-        return false;
-    }
-
-    /// <summary>
-    /// Redis cannot be reached, or says it cannot serve now (loading its data, busy with a script, a
-    /// read-only replica after a failover); a script error is not one of these: it is a bug.
-    /// </summary>
-    private static bool IsUnavailable(Exception ex) => ex switch
-    {
-        RedisConnectionException or TimeoutException => true,
-        RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
-            || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
-            || server.Message.StartsWith("READONLY", StringComparison.Ordinal)
-            || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
-            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal),
-        _ => false,
-    };
-
-    /// <summary>A Redis call whose failure to reach Redis surfaces as <see cref="ClusterUnavailableException"/> (503, an error ack).</summary>
-    private static async Task<T> Unavailable<T>(Task<T> pending, string what)
-    {
-        try
-        {
-            return await pending.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            throw new ClusterUnavailableException($"Redis is out of reach: could not {what}: {ex.Message}", ex);
-        }
-    }
-
-    private static async Task Observe(Task pending)
-    {
-        try
-        {
-            await pending.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Re-registered in full when the connection is restored.
-        }
-    }
-
     /// <summary>12 base64url characters.</summary>
     internal static string NewId()
     {
         Span<byte> bytes = stackalloc byte[9];
         RandomNumberGenerator.Fill(bytes);
         return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Information, "Cluster node {Node} joined: inbox subscribed, lease taken")]
-        public static partial void Started(ILogger logger, string node);
-
-        [LoggerMessage(2, LogLevel.Warning, "Cluster node {Node} cannot reach Redis yet (attempt {Attempt}, next in {Seconds:0.#} s): {Reason}")]
-        public static partial void StartFailed(ILogger logger, string node, int attempt, string reason, double seconds);
-
-        [LoggerMessage(3, LogLevel.Warning, "Cluster node {Node} dropped an inbox message it could not read or deliver")]
-        public static partial void BadMessage(ILogger logger, string node, Exception exception);
-
-        [LoggerMessage(4, LogLevel.Warning, "Cluster node {Node} could not renew its lease: {Reason}")]
-        public static partial void HeartbeatFailed(ILogger logger, string node, string reason);
-
-        [LoggerMessage(5, LogLevel.Information, "Cluster node {Node} registered again after Redis came back ({Count} rooms)")]
-        public static partial void Reregistered(ILogger logger, string node, int count);
-
-        [LoggerMessage(20, LogLevel.Warning, "Cluster node {Node} refused a publication (fenced; the sentinels' primary is {Primary}): {Why}")]
-        public static partial void Fenced(ILogger logger, string node, string primary, string why);
-
-        [LoggerMessage(21, LogLevel.Warning, "Cluster node {Node} started cluster generation {Generation} on {Reached}, which had none: Redis lost its data, every history starts a new epoch")]
-        public static partial void GenerationStarted(ILogger logger, string node, string generation, string reached);
-
-        [LoggerMessage(22, LogLevel.Information, "Cluster node {Node} adopted cluster generation {Generation}")]
-        public static partial void GenerationAdopted(ILogger logger, string node, string generation);
     }
 }

@@ -3,9 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using Switchboard.AspNetCore;
-using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Redis;
-using Switchboard.Redis.Tests;
 using Switchboard.SocketIO;
 
 namespace Switchboard.Cluster.Tests;

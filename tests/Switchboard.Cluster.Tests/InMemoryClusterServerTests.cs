@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.AspNetCore;
-using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.SocketIO;
 
 namespace Switchboard.Cluster.Tests;

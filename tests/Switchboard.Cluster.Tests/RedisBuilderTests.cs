@@ -1,9 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.AspNetCore;
-using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Channels;
 using Switchboard.Redis;
-using Switchboard.Redis.Tests;
 using Switchboard.SocketIO;
 
 namespace Switchboard.Cluster.Tests;

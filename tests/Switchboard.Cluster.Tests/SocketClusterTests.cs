@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Switchboard.AspNetCore.Tests.Infrastructure;
-using Switchboard.Redis.Tests;
 using Switchboard.SocketIO;
 
 namespace Switchboard.Cluster.Tests;

@@ -1,5 +1,4 @@
 using Switchboard.Channels;
-using Switchboard.Core.Tests.Channels;
 
 namespace Switchboard.Redis.Tests;
 

@@ -83,8 +83,15 @@ public sealed partial class ConnectionDrain
     /// <summary>
     /// Starts the drain (once; later calls return the same task): refuses new connections from now on and
     /// closes the open ones over the window, cut to <paramref name="limit"/> when that is shorter.
+    /// Cancelling <paramref name="cancellationToken"/> stops this caller's wait, not the drain: the
+    /// connections are still closed over the window (use <see cref="Hurry"/> to close them at once).
     /// </summary>
-    public Task StartAsync(TimeSpan? limit = null)
+    public Task StartAsync(TimeSpan? limit = null, CancellationToken cancellationToken = default)
+    {
+        return Start(limit).WaitAsync(cancellationToken);
+    }
+
+    private Task Start(TimeSpan? limit)
     {
         lock (_gate)
         {

@@ -8,7 +8,7 @@ using Switchboard.SocketIO;
 namespace Switchboard.AspNetCore.Limits;
 
 /// <summary>Why a new connection was refused, or that it was admitted.</summary>
-public enum Admission
+internal enum Admission
 {
     /// <summary>The connection may open.</summary>
     Admitted,
@@ -31,7 +31,7 @@ public enum Admission
 /// from <c>X-Forwarded-For</c> when the app trusts its proxy. A connection holds its slot until it really
 /// ends: the request or WebSocket completes, or, for an Engine.IO polling session, the session closes.
 /// </summary>
-public sealed partial class ConnectionLimiter : IDisposable, Diagnostics.IMetricsSource
+internal sealed partial class ConnectionLimiter : IDisposable, Diagnostics.IMetricsSource
 {
     /// <summary>The shortest time between two log lines of one kind of refusal.</summary>
     public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);

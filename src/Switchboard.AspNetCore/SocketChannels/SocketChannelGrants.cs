@@ -31,13 +31,13 @@ public static class SocketChannelGrants
     /// Joins the room when the socket's grant allows reading it, and returns null; otherwise joins nothing
     /// and returns the refusal, with the codes of the channel events (<c>bad_request</c>, <c>forbidden</c>).
     /// </summary>
-    public static async ValueTask<SocketChannelError?> JoinAuthorizedAsync(this Socket socket, string room)
+    public static async ValueTask<SocketChannelError?> JoinAuthorizedAsync(this Socket socket, string room, CancellationToken cancellationToken = default)
     {
         if (CheckSubscribe(socket, room) is { } refusal)
         {
             return refusal;
         }
-        await socket.JoinAsync(room).ConfigureAwait(false);
+        await socket.JoinAsync(room, cancellationToken).ConfigureAwait(false);
         return null;
     }
 

@@ -689,7 +689,7 @@ public sealed partial class ChannelHub
     }
 
     /// <summary>Disconnects a connection by id on whichever node of the cluster has it; false when none does.</summary>
-    public async ValueTask<bool> DisconnectAsync(string connectionId, string reason = "disconnected by the server")
+    public async ValueTask<bool> DisconnectAsync(string connectionId, string reason = "disconnected by the server", CancellationToken cancellationToken = default)
     {
         if (Disconnect(connectionId, reason))
         {
@@ -704,7 +704,7 @@ public sealed partial class ChannelHub
             w.WriteString("connection"u8, connectionId);
             w.WriteString("reason"u8, reason);
         });
-        var replies = await operations.AskAsync(_namespace, "disconnect-connection", [], body).ConfigureAwait(false);
+        var replies = await operations.AskAsync(_namespace, "disconnect-connection", [], body, cancellationToken: cancellationToken).ConfigureAwait(false);
         return replies.Any(r => r.Body.Span.SequenceEqual("1"u8));
     }
 
@@ -726,13 +726,13 @@ public sealed partial class ChannelHub
     /// The connections subscribed to the channel, of every protocol, with their users: on every node of the
     /// cluster (the nodes with members are asked), or on this node alone without a cluster.
     /// </summary>
-    public async ValueTask<ChannelPresence> PresenceAsync(string channel)
+    public async ValueTask<ChannelPresence> PresenceAsync(string channel, CancellationToken cancellationToken = default)
     {
         var members = new List<PresenceMember>(LocalPresence(channel));
         if (_namespace.Server.ClusterOperations is { } operations)
         {
             var body = ClusterWire.Write(w => w.WriteString("channel"u8, channel));
-            foreach (var reply in await operations.AskAsync(_namespace, "presence", [channel], body).ConfigureAwait(false))
+            foreach (var reply in await operations.AskAsync(_namespace, "presence", [channel], body, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 members.AddRange(ClusterOperations.ReadPresence(reply.Body));
             }

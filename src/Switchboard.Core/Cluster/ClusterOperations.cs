@@ -23,7 +23,7 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
 
     /// <summary>Asks the member nodes and returns one final reply of each (of kind <paramref name="finalKind"/>); other replies go to <paramref name="onOther"/>.</summary>
     public async Task<IReadOnlyList<ClusterReply>> AskAsync(Namespace nsp, string kind, IReadOnlyCollection<string> rooms, byte[] body,
-        string finalKind = "done", Action<ClusterReply>? onOther = null, Action<string>? keepOpen = null)
+        string finalKind = "done", Action<ClusterReply>? onOther = null, Action<string>? keepOpen = null, CancellationToken cancellationToken = default)
     {
         var id = $"{bus.NodeId}.{Interlocked.Increment(ref _nextId)}";
         var replies = new List<ClusterReply>();
@@ -52,7 +52,7 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
         var open = false;
         try
         {
-            var nodes = await bus.RequestAsync(new ClusterRequest(nsp.Name, id, bus.NodeId, kind, rooms, body)).ConfigureAwait(false);
+            var nodes = await bus.RequestAsync(new ClusterRequest(nsp.Name, id, bus.NodeId, kind, rooms, body), cancellationToken).ConfigureAwait(false);
             lock (replies)
             {
                 expected = nodes;
@@ -60,7 +60,7 @@ internal sealed class ClusterOperations(SocketServer server, IClusterBus bus)
             }
             try
             {
-                await done.Task.WaitAsync(Timeout, server.Time).ConfigureAwait(false);
+                await done.Task.WaitAsync(Timeout, server.Time, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

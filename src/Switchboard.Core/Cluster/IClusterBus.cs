@@ -52,7 +52,7 @@ public interface IClusterBus
     /// Tells the cluster that this node has local members of the channel; when the returned task ends,
     /// every later publication to it reaches this node.
     /// </summary>
-    ValueTask AddInterestAsync(string nsp, string channel);
+    ValueTask AddInterestAsync(string nsp, string channel, CancellationToken cancellationToken = default);
 
     /// <summary>This node has no local member of the channel any more.</summary>
     void RemoveInterest(string nsp, string channel);
@@ -64,7 +64,7 @@ public interface IClusterBus
     /// named, are replaced by new, empty ones, so no client continues a position that now means something
     /// else. A backend that never goes back does nothing.
     /// </summary>
-    ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels) => ValueTask.CompletedTask;
+    ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
     /// <summary>The namespace's current sequence epoch (Socket.IO recovery offsets are <c>epoch-seq</c>).</summary>
     ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default);
@@ -83,7 +83,7 @@ public interface IClusterBus
 public interface IClusterSink
 {
     /// <summary>A durable publication reached this node: deliver it to local subscribers in sequence order.</summary>
-    ValueTask OnPublicationAsync(ClusterDelivery delivery);
+    ValueTask OnPublicationAsync(ClusterDelivery delivery, CancellationToken cancellationToken = default);
 
     /// <summary>A non-durable broadcast from another node: deliver it to local sockets.</summary>
     void OnBroadcast(ClusterBroadcast broadcast);

@@ -94,8 +94,12 @@ public sealed partial class InMemoryClusterBus : IClusterBus, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public ValueTask AddInterestAsync(string nsp, string channel)
+    public ValueTask AddInterestAsync(string nsp, string channel, CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
         _cluster.AddInterest(this, nsp, channel);
         return ValueTask.CompletedTask;
     }
@@ -104,7 +108,7 @@ public sealed partial class InMemoryClusterBus : IClusterBus, IAsyncDisposable
     public void RemoveInterest(string nsp, string channel) => _cluster.RemoveInterest(this, nsp, channel);
 
     /// <summary>The in-memory log never goes back, so there is nothing to restart.</summary>
-    public ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels) => ValueTask.CompletedTask;
+    public ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
     /// <inheritdoc/>
     public ValueTask<string> GetSequenceEpochAsync(string nsp, CancellationToken cancellationToken = default) =>

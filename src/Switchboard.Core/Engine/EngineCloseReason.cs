@@ -33,7 +33,7 @@ public enum EngineCloseReason
 }
 
 /// <summary>The disconnect codes of <see cref="EngineCloseReason"/>.</summary>
-public static class EngineCloseReasons
+internal static class EngineCloseReasons
 {
     /// <summary>The reason's row in the one table of disconnect codes (docs/disconnect-reasons.md).</summary>
     public static Protocols.DisconnectCode ToCode(this EngineCloseReason reason) => reason switch

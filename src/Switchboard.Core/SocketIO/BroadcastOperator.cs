@@ -14,15 +14,17 @@ public readonly struct BroadcastOperator
     private readonly string[] _except;
     private readonly BroadcastFlags _flags;
     private readonly TimeSpan? _timeout;
+    private readonly CancellationToken _cancellation;
 
     /// <summary>A broadcast to every socket of <paramref name="nsp"/>.</summary>
     public BroadcastOperator(Namespace nsp)
-        : this(nsp, [], [], BroadcastFlags.None, null)
+        : this(nsp, [], [], BroadcastFlags.None, null, default)
     {
     }
 
-    private BroadcastOperator(Namespace nsp, string[] rooms, string[] except, BroadcastFlags flags, TimeSpan? timeout)
+    private BroadcastOperator(Namespace nsp, string[] rooms, string[] except, BroadcastFlags flags, TimeSpan? timeout, CancellationToken cancellation)
     {
+        _cancellation = cancellation;
         _namespace = nsp;
         _rooms = rooms;
         _except = except;
@@ -31,10 +33,10 @@ public readonly struct BroadcastOperator
     }
 
     /// <summary>Also targets the sockets in <paramref name="room"/>.</summary>
-    public BroadcastOperator To(string room) => new(_namespace, [.. _rooms, room], _except, _flags, _timeout);
+    public BroadcastOperator To(string room) => new(_namespace, [.. _rooms, room], _except, _flags, _timeout, _cancellation);
 
     /// <summary>Also targets the sockets in any of <paramref name="rooms"/>.</summary>
-    public BroadcastOperator To(IEnumerable<string> rooms) => new(_namespace, [.. _rooms, .. rooms], _except, _flags, _timeout);
+    public BroadcastOperator To(IEnumerable<string> rooms) => new(_namespace, [.. _rooms, .. rooms], _except, _flags, _timeout, _cancellation);
 
     /// <summary>The same as <see cref="To(string)"/>.</summary>
     public BroadcastOperator In(string room) => To(room);
@@ -43,16 +45,16 @@ public readonly struct BroadcastOperator
     public BroadcastOperator In(IEnumerable<string> rooms) => To(rooms);
 
     /// <summary>Leaves out the sockets in <paramref name="room"/>.</summary>
-    public BroadcastOperator Except(string room) => new(_namespace, _rooms, [.. _except, room], _flags, _timeout);
+    public BroadcastOperator Except(string room) => new(_namespace, _rooms, [.. _except, room], _flags, _timeout, _cancellation);
 
     /// <summary>Leaves out the sockets in any of <paramref name="rooms"/>.</summary>
-    public BroadcastOperator Except(IEnumerable<string> rooms) => new(_namespace, _rooms, [.. _except, .. rooms], _flags, _timeout);
+    public BroadcastOperator Except(IEnumerable<string> rooms) => new(_namespace, _rooms, [.. _except, .. rooms], _flags, _timeout, _cancellation);
 
     /// <summary>Skips recipients that cannot take the packet right now (socket.io's <c>volatile</c>).</summary>
-    public BroadcastOperator Volatile => new(_namespace, _rooms, _except, _flags | BroadcastFlags.Volatile, _timeout);
+    public BroadcastOperator Volatile => new(_namespace, _rooms, _except, _flags | BroadcastFlags.Volatile, _timeout, _cancellation);
 
     /// <summary>Only this node's sockets (socket.io's <c>local</c>).</summary>
-    public BroadcastOperator Local => new(_namespace, _rooms, _except, _flags | BroadcastFlags.Local, _timeout);
+    public BroadcastOperator Local => new(_namespace, _rooms, _except, _flags | BroadcastFlags.Local, _timeout, _cancellation);
 
     /// <summary>
     /// socket.io's <c>compress(false)</c>: the packet goes uncompressed even where permessage-deflate would
@@ -62,10 +64,17 @@ public readonly struct BroadcastOperator
     public BroadcastOperator Compress(bool compress = true) =>
         new(_namespace, _rooms, _except,
             compress ? (_flags | BroadcastFlags.Compress) & ~BroadcastFlags.NoCompress : (_flags | BroadcastFlags.NoCompress) & ~BroadcastFlags.Compress,
-            _timeout);
+            _timeout, _cancellation);
 
     /// <summary>How long <see cref="EmitWithAckAsync"/> waits for every recipient's acknowledgement.</summary>
-    public BroadcastOperator Timeout(TimeSpan timeout) => new(_namespace, _rooms, _except, _flags, timeout);
+    public BroadcastOperator Timeout(TimeSpan timeout) => new(_namespace, _rooms, _except, _flags, timeout, _cancellation);
+
+    /// <summary>
+    /// The token every async call of the operator honours (options first, as <see cref="Socket.WithCancellation"/>:
+    /// a token after the arguments would be sent as one). Cancelling stops waiting (for acknowledgements, for
+    /// the other nodes of a cluster, for the publication to be stored); what was already sent stays sent.
+    /// </summary>
+    public BroadcastOperator WithCancellation(CancellationToken cancellationToken) => new(_namespace, _rooms, _except, _flags, _timeout, cancellationToken);
 
     /// <summary>The targets and flags, as the adapter receives them.</summary>
     public BroadcastOptions Options => new(_rooms, _except, _flags);
@@ -80,12 +89,13 @@ public readonly struct BroadcastOperator
     public async ValueTask EmitAsync(string eventName, params EmitArgs args)
     {
         ReservedEvents.ThrowIfReserved(eventName);
+        _cancellation.ThrowIfCancellationRequested();
         if (PublicationChannels is { } channels)
         {
-            await _namespace.Channels.PublishAsync(channels, eventName, args.Values, _except).ConfigureAwait(false);
+            await _namespace.Channels.PublishAsync(channels, eventName, args.Values, _except, cancellationToken: _cancellation).ConfigureAwait(false);
             return;
         }
-        await _namespace.Adapter.BroadcastAsync(PacketEncoder.Event(_namespace.Name, eventName, args.AsSpan()), Options).ConfigureAwait(false);
+        await _namespace.Adapter.BroadcastAsync(PacketEncoder.Event(_namespace.Name, eventName, args.AsSpan()), Options, _cancellation).ConfigureAwait(false);
     }
 
     /// <summary>Broadcasts a <c>message</c> event (socket.io's <c>send</c>).</summary>
@@ -99,7 +109,7 @@ public readonly struct BroadcastOperator
         {
             throw new InvalidOperationException("A publication needs at least one channel: use To(room).");
         }
-        return _namespace.Channels.PublishAsync(_rooms, eventName, args.Values, _except);
+        return _namespace.Channels.PublishAsync(_rooms, eventName, args.Values, _except, cancellationToken: _cancellation);
     }
 
     private static readonly string[] Everyone = [ChannelHub.EveryoneChannel];
@@ -140,12 +150,13 @@ public readonly struct BroadcastOperator
     public async Task<IReadOnlyList<SocketArguments>> EmitWithAckAsync(string eventName, params EmitArgs args)
     {
         ReservedEvents.ThrowIfReserved(eventName);
+        _cancellation.ThrowIfCancellationRequested();
         var timeout = _timeout ?? throw new InvalidOperationException("Set Timeout(...) before EmitWithAckAsync on a broadcast.");
         var id = _namespace.NextBroadcastAckId();
         var packet = PacketEncoder.Event(_namespace.Name, eventName, args.AsSpan(), id);
         var collector = new AckCollector();
-        var expected = await _namespace.Adapter.BroadcastWithAckAsync(packet, Options, id, collector.Add).ConfigureAwait(false);
-        return await collector.WaitAsync(expected, timeout, _namespace.Server.Time).ConfigureAwait(false);
+        var expected = await _namespace.Adapter.BroadcastWithAckAsync(packet, Options, id, collector.Add, _cancellation).ConfigureAwait(false);
+        return await collector.WaitAsync(expected, timeout, _namespace.Server.Time, _cancellation).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -157,16 +168,32 @@ public readonly struct BroadcastOperator
         Socket.Callback(EmitWithAckAsync(eventName, args), ack);
 
     /// <summary>The targeted sockets, on every node (socket.io's <c>fetchSockets</c>).</summary>
-    public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => _namespace.Adapter.FetchSocketsAsync(Options);
+    /// <param name="cancellationToken">Stops waiting for the other nodes; when not given, the operator's (<see cref="WithCancellation"/>).</param>
+    public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default)
+    {
+        var token = Token(cancellationToken);
+        return token.IsCancellationRequested ? ValueTask.FromCanceled<IReadOnlyList<RemoteSocket>>(token) : _namespace.Adapter.FetchSocketsAsync(Options, token);
+    }
 
     /// <summary>Makes the targeted sockets join <paramref name="rooms"/>, on every node.</summary>
-    public ValueTask SocketsJoinAsync(params string[] rooms) => _namespace.Adapter.AddSocketsAsync(Options, rooms);
+    public ValueTask SocketsJoinAsync(params string[] rooms) =>
+        _cancellation.IsCancellationRequested ? ValueTask.FromCanceled(_cancellation) : _namespace.Adapter.AddSocketsAsync(Options, rooms, _cancellation);
 
     /// <summary>Makes the targeted sockets leave <paramref name="rooms"/>, on every node.</summary>
-    public ValueTask SocketsLeaveAsync(params string[] rooms) => _namespace.Adapter.DelSocketsAsync(Options, rooms);
+    public ValueTask SocketsLeaveAsync(params string[] rooms) =>
+        _cancellation.IsCancellationRequested ? ValueTask.FromCanceled(_cancellation) : _namespace.Adapter.DelSocketsAsync(Options, rooms, _cancellation);
 
     /// <summary>Disconnects the targeted sockets, on every node; with <paramref name="close"/>, their whole connection.</summary>
-    public ValueTask DisconnectSocketsAsync(bool close = false) => _namespace.Adapter.DisconnectSocketsAsync(Options, close);
+    /// <param name="close">Whether their whole connection closes, not only the namespace.</param>
+    /// <param name="cancellationToken">Stops waiting for the other nodes; when not given, the operator's (<see cref="WithCancellation"/>).</param>
+    public ValueTask DisconnectSocketsAsync(bool close = false, CancellationToken cancellationToken = default)
+    {
+        var token = Token(cancellationToken);
+        return token.IsCancellationRequested ? ValueTask.FromCanceled(token) : _namespace.Adapter.DisconnectSocketsAsync(Options, close, token);
+    }
+
+    /// <summary>A token given to a call replaces the operator's.</summary>
+    private CancellationToken Token(CancellationToken given) => given.CanBeCanceled ? given : _cancellation;
 
     /// <summary>
     /// Gathers the acknowledgements of one broadcast. A recipient that disconnects first never answers,
@@ -191,7 +218,7 @@ public readonly struct BroadcastOperator
             }
         }
 
-        public async Task<IReadOnlyList<SocketArguments>> WaitAsync(int expected, TimeSpan timeout, TimeProvider time)
+        public async Task<IReadOnlyList<SocketArguments>> WaitAsync(int expected, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
         {
             lock (_responses)
             {
@@ -200,7 +227,7 @@ public readonly struct BroadcastOperator
             }
             try
             {
-                await _done.Task.WaitAsync(timeout, time).ConfigureAwait(false);
+                await _done.Task.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

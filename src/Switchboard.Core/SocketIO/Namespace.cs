@@ -359,8 +359,12 @@ public sealed class Namespace
     /// <summary>socket.io's <c>nsp.write</c>, the same as <see cref="SendAsync"/>.</summary>
     public ValueTask WriteAsync(params EmitArgs args) => EmitAsync("message", args);
 
+    /// <inheritdoc cref="BroadcastOperator.WithCancellation(CancellationToken)"/>
+    public BroadcastOperator WithCancellation(CancellationToken cancellationToken) => new BroadcastOperator(this).WithCancellation(cancellationToken);
+
     /// <inheritdoc cref="BroadcastOperator.FetchSocketsAsync"/>
-    public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => new BroadcastOperator(this).FetchSocketsAsync();
+    public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) =>
+        new BroadcastOperator(this).FetchSocketsAsync(cancellationToken);
 
     /// <inheritdoc cref="BroadcastOperator.SocketsJoinAsync(string[])"/>
     public ValueTask SocketsJoinAsync(params string[] rooms) => new BroadcastOperator(this).SocketsJoinAsync(rooms);
@@ -368,8 +372,9 @@ public sealed class Namespace
     /// <inheritdoc cref="BroadcastOperator.SocketsLeaveAsync(string[])"/>
     public ValueTask SocketsLeaveAsync(params string[] rooms) => new BroadcastOperator(this).SocketsLeaveAsync(rooms);
 
-    /// <inheritdoc cref="BroadcastOperator.DisconnectSocketsAsync(bool)"/>
-    public ValueTask DisconnectSocketsAsync(bool close = false) => new BroadcastOperator(this).DisconnectSocketsAsync(close);
+    /// <inheritdoc cref="BroadcastOperator.DisconnectSocketsAsync(bool, CancellationToken)"/>
+    public ValueTask DisconnectSocketsAsync(bool close = false, CancellationToken cancellationToken = default) =>
+        new BroadcastOperator(this).DisconnectSocketsAsync(close, cancellationToken);
 
     /// <summary><c>Namespace /name</c>, for logs.</summary>
     public override string ToString() => $"Namespace {Name}";

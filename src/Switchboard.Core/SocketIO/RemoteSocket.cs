@@ -53,7 +53,14 @@ public sealed class RemoteSocket
     public ValueTask LeaveAsync(params string[] rooms) => _namespace.In(Id).SocketsLeaveAsync(rooms);
 
     /// <summary>Disconnects the socket, wherever it is; with <paramref name="close"/>, its whole connection.</summary>
-    public ValueTask DisconnectAsync(bool close = false) => _namespace.In(Id).DisconnectSocketsAsync(close);
+    public ValueTask DisconnectAsync(bool close = false, CancellationToken cancellationToken = default) =>
+        _namespace.In(Id).DisconnectSocketsAsync(close, cancellationToken);
+
+    /// <summary>
+    /// This socket as a broadcast target whose async calls honour <paramref name="cancellationToken"/>:
+    /// <c>remote.WithCancellation(ct).EmitAsync(...)</c>, <c>.SocketsJoinAsync(...)</c>, <c>.SocketsLeaveAsync(...)</c>.
+    /// </summary>
+    public BroadcastOperator WithCancellation(CancellationToken cancellationToken) => _namespace.To(Id).WithCancellation(cancellationToken);
 
     /// <summary><c>Socket id on /namespace</c>, for logs.</summary>
     public override string ToString() => $"Socket {Id} on {_namespace.Name}" + (Local is null ? " (remote)" : "");

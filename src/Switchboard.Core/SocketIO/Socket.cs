@@ -166,10 +166,11 @@ public sealed partial class Socket
     /// socket (<see cref="Join(string)"/> joins at once here, and the cluster learns of it a moment
     /// later). Acknowledge a join after this, and no broadcast sent after the acknowledgement is missed.
     /// </summary>
-    public async ValueTask JoinAsync(string room)
+    public async ValueTask JoinAsync(string room, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Join(room);
-        await Namespace.Channels.RoomReadyAsync(room).ConfigureAwait(false);
+        await Namespace.Channels.RoomReadyAsync(room).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Joins every room of <paramref name="rooms"/>.</summary>

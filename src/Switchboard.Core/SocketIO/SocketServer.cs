@@ -28,8 +28,9 @@ public sealed partial class SocketServer : IDisposable
     /// <param name="metrics">Where it counts (docs/metrics.md); a meter of its own when null.</param>
     /// <param name="cluster">The bus to the other nodes of a cluster, which also owns the channels' history; null is a single node.</param>
     /// <param name="channelStore">Where a single node keeps channel history; in memory when null. Not used with a cluster (its bus owns the history).</param>
+    /// <param name="adapterFactory">Makes the adapter of each namespace (<see cref="Namespace.Adapter"/>); the in-memory <see cref="SocketAdapter"/> when null.</param>
     public SocketServer(SocketServerOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null, Diagnostics.SwitchboardMetrics? metrics = null,
-        IClusterBus? cluster = null, IChannelStore? channelStore = null)
+        IClusterBus? cluster = null, IChannelStore? channelStore = null, Func<Namespace, SocketAdapter>? adapterFactory = null)
     {
         Options = options;
 #pragma warning disable CS0618 // the obsolete option still works until it is removed
@@ -41,7 +42,9 @@ public sealed partial class SocketServer : IDisposable
         loggers ??= NullLoggerFactory.Instance;
         Log = new SocketLog(loggers.CreateLogger("Switchboard.SocketIO"));
         Limits = new SocketLimits(loggers.CreateLogger("Switchboard.Limits"), Time);
-        AdapterFactory = options.AdapterFactory;
+#pragma warning disable CS0618 // the obsolete option still works until it is removed
+        AdapterFactory = adapterFactory ?? options.AdapterFactory;
+#pragma warning restore CS0618
         Engine = new EngineServer(options.Engine, session => _ = new SocketClient(this, session), loggers.CreateLogger("Switchboard.EngineIO"), Time);
         Engine.UseMetrics(Metrics, "socket.io");
         ConnectTimeoutLane = Engine.CreateLane(options.ConnectTimeout);
@@ -147,14 +150,14 @@ public sealed partial class SocketServer : IDisposable
     /// The address of the node that holds an Engine.IO session (<see cref="SocketServerOptions.NodeAddress"/>),
     /// asked of the cluster; null when no node has it, or on a single node.
     /// </summary>
-    public async ValueTask<string?> LocateSessionAsync(string sid)
+    public async ValueTask<string?> LocateSessionAsync(string sid, CancellationToken cancellationToken = default)
     {
         if (ClusterOperations is not { } operations)
         {
             return null;
         }
         var body = ClusterWire.Write(w => w.WriteString("sid"u8, sid));
-        foreach (var reply in await operations.AskAsync(Main, "find-session", [], body).ConfigureAwait(false))
+        foreach (var reply in await operations.AskAsync(Main, "find-session", [], body, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (!reply.Body.IsEmpty)
             {
@@ -273,8 +276,11 @@ public sealed partial class SocketServer : IDisposable
     /// <inheritdoc cref="Namespace.ServerSideEmitWithAckAsync(string, EmitArgs)"/>
     public Task<IReadOnlyList<SocketArguments>> ServerSideEmitWithAckAsync(string eventName, params EmitArgs args) => Main.ServerSideEmitWithAckAsync(eventName, args);
 
+    /// <inheritdoc cref="BroadcastOperator.WithCancellation(CancellationToken)"/>
+    public BroadcastOperator WithCancellation(CancellationToken cancellationToken) => Main.WithCancellation(cancellationToken);
+
     /// <inheritdoc cref="BroadcastOperator.FetchSocketsAsync"/>
-    public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => Main.FetchSocketsAsync();
+    public ValueTask<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) => Main.FetchSocketsAsync(cancellationToken);
 
     /// <inheritdoc cref="BroadcastOperator.SocketsJoinAsync(string[])"/>
     public ValueTask SocketsJoinAsync(params string[] rooms) => Main.SocketsJoinAsync(rooms);
@@ -282,8 +288,8 @@ public sealed partial class SocketServer : IDisposable
     /// <inheritdoc cref="BroadcastOperator.SocketsLeaveAsync(string[])"/>
     public ValueTask SocketsLeaveAsync(params string[] rooms) => Main.SocketsLeaveAsync(rooms);
 
-    /// <inheritdoc cref="BroadcastOperator.DisconnectSocketsAsync(bool)"/>
-    public ValueTask DisconnectSocketsAsync(bool close = false) => Main.DisconnectSocketsAsync(close);
+    /// <inheritdoc cref="BroadcastOperator.DisconnectSocketsAsync(bool, CancellationToken)"/>
+    public ValueTask DisconnectSocketsAsync(bool close = false, CancellationToken cancellationToken = default) => Main.DisconnectSocketsAsync(close, cancellationToken);
 
     /// <summary>Closes every connection; sockets see <see cref="DisconnectReason.ServerShuttingDown"/>.</summary>
     public void Dispose()
@@ -308,8 +314,9 @@ public sealed partial class SocketServer : IDisposable
 /// <summary>Hands what the cluster delivers to the namespaces of this node (a namespace this node never had has no members here).</summary>
 internal sealed class ClusterSink(SocketServer server) : IClusterSink
 {
-    public ValueTask OnPublicationAsync(ClusterDelivery delivery) =>
-        server.TryGetNamespace(delivery.Namespace) is { } nsp ? nsp.Channels.DeliverAsync(delivery) : ValueTask.CompletedTask;
+    public ValueTask OnPublicationAsync(ClusterDelivery delivery, CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken)
+        : server.TryGetNamespace(delivery.Namespace) is { } nsp ? nsp.Channels.DeliverAsync(delivery) : ValueTask.CompletedTask;
 
     public void OnBroadcast(ClusterBroadcast broadcast)
     {

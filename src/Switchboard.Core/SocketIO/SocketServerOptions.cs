@@ -74,6 +74,11 @@ public sealed class SocketServerOptions
     /// </summary>
     public SocketParser Parser { get; set; } = SocketParser.Json;
 
-    /// <summary>Creates the adapter of each namespace; the default keeps everything in memory.</summary>
+    /// <summary>
+    /// Creates the adapter of each namespace; the default keeps everything in memory. Replaced by
+    /// <c>AddSwitchboard().AddAdapter(...)</c> or <see cref="SocketServer"/>'s <c>adapterFactory</c> parameter,
+    /// which keep the options plain data; still honoured when neither is given.
+    /// </summary>
+    [Obsolete("Use services.AddSwitchboard().AddAdapter(nsp => ...), or SocketServer's adapterFactory parameter.")]
     public Func<Namespace, SocketAdapter> AdapterFactory { get; set; } = nsp => new SocketAdapter(nsp);
 }

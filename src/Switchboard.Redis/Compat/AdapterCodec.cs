@@ -15,7 +15,7 @@ namespace Switchboard.Redis.Compat;
 /// (binary values become attachments), and written from Socket.IO JSON data whose binary placeholders are
 /// resolved against the packet's attachments. Pure: no I/O.
 /// </summary>
-public static class AdapterCodec
+internal static class AdapterCodec
 {
     /// <summary>socket.io-parser's EVENT; the adapter sends the packet before the parser turns it into BINARY_EVENT.</summary>
     public const int EventType = 2;
@@ -251,7 +251,7 @@ public static class AdapterCodec
 }
 
 /// <summary>A broadcast read from the adapter's channels: the event, its arguments as a value tree, and its targets.</summary>
-public sealed record AdapterBroadcast(
+internal sealed record AdapterBroadcast(
     string Uid, string Namespace, string EventName, IReadOnlyList<object?> Arguments,
     IReadOnlyList<string> Rooms, IReadOnlyList<string> Except, BroadcastFlags Flags)
 {

@@ -105,10 +105,10 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
         reply.To == AdapterOrigin ? OnAdapterReplyAsync(reply) : _inner.ReplyAsync(reply, cancellationToken);
 
     /// <inheritdoc/>
-    public ValueTask AddInterestAsync(string nsp, string channel)
+    public ValueTask AddInterestAsync(string nsp, string channel, CancellationToken cancellationToken = default)
     {
         ServeNamespace(nsp);
-        return _inner.AddInterestAsync(nsp, channel);
+        return _inner.AddInterestAsync(nsp, channel, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -123,8 +123,8 @@ public sealed partial class SocketIORedisAdapterBridge : IClusterBus, IAsyncDisp
         _inner.GetSequenceEpochAsync(nsp, cancellationToken);
 
     /// <inheritdoc/>
-    public ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels) =>
-        _inner.RestartRewoundAsync(nsp, sequenceEpoch, channels);
+    public ValueTask RestartRewoundAsync(string nsp, string? sequenceEpoch, IReadOnlyList<(string Channel, string Epoch)> channels, CancellationToken cancellationToken = default) =>
+        _inner.RestartRewoundAsync(nsp, sequenceEpoch, channels, cancellationToken);
 
     /// <summary>The adapter's broadcast channel for these rooms: the room's own channel when there is exactly one.</summary>
     public string BroadcastChannel(string nsp, IReadOnlyCollection<string> rooms) =>

@@ -47,7 +47,7 @@ public sealed class LogWatcher : ILoggerProvider
             }
             var seen = new TaskCompletionSource<LogEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((match, from, seen));
-            return seen.Task.WaitAsync(Infrastructure.Timeouts.Default);
+            return seen.Task.WaitAsync(Timeouts.Default);
         }
     }
 

@@ -69,7 +69,7 @@ public sealed class UnavailableBackendFixture : IAsyncLifetime
 
         public ValueTask ReplyAsync(ClusterReply reply, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
-        public ValueTask AddInterestAsync(string nsp, string channel) => ValueTask.CompletedTask;
+        public ValueTask AddInterestAsync(string nsp, string channel, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
         public void RemoveInterest(string nsp, string channel)
         {

@@ -15,7 +15,7 @@ public sealed class RecordingSink : IClusterSink
 
     public IClusterBus Bus { get; set; } = null!;
 
-    public ValueTask OnPublicationAsync(ClusterDelivery delivery) => _publications.Writer.WriteAsync(delivery);
+    public ValueTask OnPublicationAsync(ClusterDelivery delivery, CancellationToken cancellationToken = default) => _publications.Writer.WriteAsync(delivery, cancellationToken);
 
     public void OnBroadcast(ClusterBroadcast broadcast) => _broadcasts.Writer.TryWrite(broadcast);
 

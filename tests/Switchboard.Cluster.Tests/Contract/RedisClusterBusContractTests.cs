@@ -1,6 +1,5 @@
 using StackExchange.Redis;
 using Switchboard.Redis;
-using Switchboard.Redis.Tests;
 
 namespace Switchboard.Cluster.Tests.Contract;
 

@@ -4,7 +4,6 @@ using MessagePack;
 using StackExchange.Redis;
 using Switchboard.Redis;
 using Switchboard.Redis.Compat;
-using Switchboard.Redis.Tests;
 
 namespace Switchboard.Cluster.Tests.Contract;
 

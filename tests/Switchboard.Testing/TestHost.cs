@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Switchboard.AspNetCore.Tests.Infrastructure;
+namespace Switchboard.Testing;
 
 /// <summary>A real Kestrel on a loopback port chosen by the OS, with error logs collected.</summary>
 public sealed class TestHost : IAsyncDisposable
@@ -68,18 +68,4 @@ public sealed class TestHost : IAsyncDisposable
         }
         Logs.AssertNoErrors();
     }
-}
-
-public static class Timeouts
-{
-    /// <summary>How long any single awaited event may take before the test fails.</summary>
-    public static readonly TimeSpan Default = TimeSpan.FromSeconds(5);
-
-    public static Task<T> Within<T>(this Task<T> task) => task.WaitAsync(Default);
-
-    public static Task Within(this Task task) => task.WaitAsync(Default);
-
-    public static Task<T> Within<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Default);
-
-    public static Task Within(this ValueTask task) => task.AsTask().WaitAsync(Default);
 }

@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Switchboard.Channels;
 
-namespace Switchboard.Core.Tests.Channels;
+namespace Switchboard.Testing;
 
 /// <summary>
 /// What every <see cref="IChannelStore"/> must do, written once. A store's test class derives from it

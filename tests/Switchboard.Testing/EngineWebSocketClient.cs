@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace Switchboard.AspNetCore.Tests.Infrastructure;
+namespace Switchboard.Testing;
 
 /// <summary>One WebSocket message: text, or binary bytes.</summary>
 public sealed record WsFrame(bool IsBinary, byte[] Data)

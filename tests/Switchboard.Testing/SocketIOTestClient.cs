@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Switchboard.AspNetCore.Tests.Infrastructure;
+namespace Switchboard.Testing;
 
 /// <summary>
 /// A raw Socket.IO v5 client over an Engine.IO WebSocket: it speaks the wire format directly, so tests

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Switchboard.AspNetCore.Tests.Infrastructure;
+namespace Switchboard.Testing;
 
 /// <summary>Keeps every log entry at <see cref="LogLevel.Error"/> or above, so tests can fail on unexpected errors.</summary>
 public sealed class LogCollector : ILoggerProvider

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using StackExchange.Redis;
 
-namespace Switchboard.Redis.Tests;
+namespace Switchboard.Testing;
 
 /// <summary>
 /// A real redis-server of this test run: started on a free loopback port, in memory only
