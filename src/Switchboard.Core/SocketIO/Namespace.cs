@@ -184,7 +184,7 @@ public sealed class Namespace
             json[0] = (byte)'[';
             reply.Body.Span.CopyTo(json.AsSpan(1));
             json[^1] = (byte)']';
-            if (Cluster.ClusterOperations.ReadArguments(json) is { } ack)
+            if (ClusterOperations.ReadArguments(json) is { } ack)
             {
                 acks.Add(ack);
             }
@@ -195,7 +195,7 @@ public sealed class Namespace
     /// <summary>Runs this node's handler for a server-side emit; returns its acknowledgement as JSON, or null without a handler.</summary>
     internal async ValueTask<byte[]?> OnServerSideEmitAsync(string eventName, ReadOnlyMemory<byte> arguments)
     {
-        if (!_serverSideHandlers.TryGetValue(eventName, out var handler) || Cluster.ClusterOperations.ReadArguments(arguments) is not { } args)
+        if (!_serverSideHandlers.TryGetValue(eventName, out var handler) || ClusterOperations.ReadArguments(arguments) is not { } args)
         {
             return null;
         }
