@@ -11,7 +11,7 @@ namespace Switchboard.Channels;
 /// a write that takes longer than <see cref="SendTimeout"/> drops the connection, so it can never hold up
 /// a publisher or other subscribers, nor cost more than its budget.
 /// </summary>
-public abstract partial class ChannelConnection : IChannelConnection, Connections.IConnection, IAsyncDisposable
+public abstract partial class ChannelConnection : IChannelConnection, IAsyncDisposable
 {
     private readonly ChannelMessageQueue _queue = new();
 
@@ -264,13 +264,11 @@ public abstract partial class ChannelConnection : IChannelConnection, Connection
     }
 
     /// <summary>The message sent with a code when no other is given.</summary>
-    public static string Describe(DisconnectCode code) => code.Code switch
-    {
-        "slow_consumer" => "slow consumer",
-        "shutdown" => "server shutting down",
-        "disconnected" => "disconnected by the server",
-        _ => code.Code.Replace('_', ' '),
-    };
+    public static string Describe(DisconnectCode code) =>
+        code == DisconnectCode.SlowConsumer ? "slow consumer"
+        : code == DisconnectCode.Shutdown ? "server shutting down"
+        : code == DisconnectCode.Disconnected ? "disconnected by the server"
+        : code.Code.Replace('_', ' ');
 
     /// <summary>The connection is being disconnected as a slow consumer (for the transport's log); called once.</summary>
     protected virtual void OnSlowConsumer()

@@ -1,3 +1,5 @@
+using Switchboard.Protocols;
+
 namespace Switchboard.Channels;
 
 public sealed partial class ChannelHub
@@ -63,7 +65,7 @@ public sealed partial class ChannelHub
     {
         if (_connections.TryGetValue(connectionId, out var connection))
         {
-            connection.Disconnect(reason);
+            connection.Disconnect(DisconnectCode.Disconnected, reason);
             return true;
         }
         return _rooms.Disconnect(connectionId);

@@ -69,10 +69,7 @@ public sealed partial class ChannelHub
     {
         foreach (var connection in _connections.Values)
         {
-            if (connection is Connections.IConnection counted)
-            {
-                queues.Add(counted.Protocol, counted.QueuedBytes);
-            }
+            queues.Add(connection.Protocol, connection.QueuedBytes);
         }
     }
 }
