@@ -103,20 +103,10 @@ public sealed partial class ChannelHub
     /// (once, even when in several of the channels), minus those in <paramref name="except"/> rooms; other
     /// subscribers receive one entry per channel, minus the connection <paramref name="publisherId"/>.
     /// </summary>
-    public async ValueTask<PublishResult> PublishAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
-        IReadOnlyCollection<string>? except = null, string? publisherId = null, CancellationToken cancellationToken = default)
-    {
-        except ??= [];
-        var startedAt = Metrics.StartPublish();
-        try
-        {
-            return await _backplane.PublishAsync(channels, eventName, args, except, publisherId, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            Metrics.Published(startedAt, _name);
-        }
-    }
+    /// <remarks>A pass-through, so that one node's publication is one state machine, as before the backplane.</remarks>
+    public ValueTask<PublishResult> PublishAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
+        IReadOnlyCollection<string>? except = null, string? publisherId = null, CancellationToken cancellationToken = default) =>
+        _backplane.PublishAsync(channels, eventName, args, except ?? [], publisherId, cancellationToken);
 
     /// <summary>
     /// The ordered log of one node: under the namespace's order, the publication gets the next sequence
@@ -125,6 +115,7 @@ public sealed partial class ChannelHub
     internal async ValueTask<PublishResult> AppendAndDeliverAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
         IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken)
     {
+        var startedAt = Metrics.StartPublish();
         await _order.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -148,6 +139,7 @@ public sealed partial class ChannelHub
         finally
         {
             _order.Release();
+            Metrics.Published(startedAt, _name);
         }
     }
 

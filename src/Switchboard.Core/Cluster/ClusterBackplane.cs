@@ -36,6 +36,20 @@ internal sealed partial class ClusterBackplane : IChannelBackplane
     public async ValueTask<PublishResult> PublishAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
         IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken)
     {
+        var startedAt = _hub.Metrics.StartPublish();
+        try
+        {
+            return await PublishThroughBusAsync(channels, eventName, args, except, publisherId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _hub.Metrics.Published(startedAt, _hub.Name);
+        }
+    }
+
+    private async ValueTask<PublishResult> PublishThroughBusAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
+        IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken)
+    {
         var publication = new Publication(0, eventName, args, except, publisherId, _hub.Time.GetUtcNow());
         var stored = new List<(string, HistoryPolicy)>(channels.Count);
         foreach (var channel in channels)
