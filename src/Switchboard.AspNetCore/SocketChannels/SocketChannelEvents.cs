@@ -107,7 +107,7 @@ public sealed class SocketChannelEvents
         }
         try
         {
-            var subscription = await e.Socket.Namespace.Channels.SubscribeSocketAsync(e.Socket, request.Channel, request.Since).ConfigureAwait(false);
+            var subscription = await e.Socket.SubscribeAsync(request.Channel, request.Since).ConfigureAwait(false);
             SocketChannelLog.Subscribed(_logger, e.Socket.Id, request.Channel, subscription.Top, subscription.Continuous);
             e.Ack(new SubscribeAccepted(true, request.Channel, subscription.Top.Offset, subscription.Top.Epoch, subscription.Continuous));
         }

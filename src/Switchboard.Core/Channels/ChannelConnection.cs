@@ -3,38 +3,6 @@ using Switchboard.Protocols;
 
 namespace Switchboard.Channels;
 
-/// <summary>What a <see cref="ChannelMessage"/> queued for a channel connection carries.</summary>
-public enum ChannelMessageKind
-{
-    /// <summary>A publication (live or replayed).</summary>
-    Publication,
-
-    /// <summary>The position asked for in a channel cannot be continued; live delivery goes on from <see cref="ChannelMessage.Top"/>.</summary>
-    Discontinuity,
-
-    /// <summary>The server ends the connection; <see cref="ChannelMessage.Reason"/> says why.</summary>
-    Close,
-
-    /// <summary>
-    /// A frame the transport encoded itself (<see cref="ChannelMessage.Frame"/>): a reply to the client's
-    /// request, queued behind every push queued before it, so it goes out after them.
-    /// </summary>
-    Frame,
-
-    /// <summary>
-    /// No content: the transport woke itself with <see cref="ChannelConnection.Signal"/> (a heartbeat is
-    /// due, its request ended) and looks at its own state to see why.
-    /// </summary>
-    Signal,
-}
-
-/// <summary>
-/// One item of a channel connection's outbound queue. <see cref="Key"/> is set while a publication waits
-/// under <see cref="SlowConsumerPolicy.LatestPerKey"/> (a newer one of the same key may take its place);
-/// transports never see it.
-/// </summary>
-public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEntry Entry = default, string? Channel = null, StreamPosition Top = default, string? Reason = null, string? Key = null, DisconnectCode? Code = null, byte[]? Frame = null);
-
 /// <summary>
 /// The common part of every channel-protocol connection (SSE, plain WebSocket, long-poll): an id, the
 /// channels it subscribed to, and an outbound queue the transport drains and encodes. The queue has a
@@ -43,7 +11,7 @@ public readonly record struct ChannelMessage(ChannelMessageKind Kind, ChannelEnt
 /// a write that takes longer than <see cref="SendTimeout"/> drops the connection, so it can never hold up
 /// a publisher or other subscribers, nor cost more than its budget.
 /// </summary>
-public abstract partial class ChannelConnection : IChannelConnection, Connections.IConnection, IAsyncDisposable
+public abstract partial class ChannelConnection : IChannelConnection, IAsyncDisposable
 {
     private readonly ChannelMessageQueue _queue = new();
 
@@ -272,101 +240,6 @@ public abstract partial class ChannelConnection : IChannelConnection, Connection
         _queue.Complete();
     }
 
-    /// <summary>Called in the hub's publication order, so one at a time per connection.</summary>
-    private void Enqueue(ChannelMessage message)
-    {
-        if (IsClosed)
-        {
-            return;
-        }
-        // What a subscription replays is owed, not piling up: it never counts as slow (history bounds it).
-        var replaying = Volatile.Read(ref _replaying) != 0;
-        var rule = _rules is not null && message.Kind == ChannelMessageKind.Publication ? RuleOf(message.Channel!) : null;
-        if (rule?.Policy == SlowConsumerPolicy.LatestPerKey && Conflate(ref message, rule))
-        {
-            return;
-        }
-        if (Interlocked.Increment(ref _queued) > MaxQueued && !replaying)
-        {
-            Disconnect(DisconnectCode.SlowConsumer);
-            return;
-        }
-        if (_queue.Write(message, force: replaying) != QueueWrite.OverBudget)
-        {
-            return;
-        }
-        if (rule?.Policy == SlowConsumerPolicy.DropOldest && DropQueued(message.Channel!))
-        {
-            Hub.Metrics.SlowConsumer(Protocol, "drop_oldest");
-            _queue.Write(message, force: true);
-            return;
-        }
-        Disconnect(DisconnectCode.SlowConsumer);
-        if (_queue.TryForgetSend())
-        {
-            // A write is under way while the budget is full: the client is not reading, and the close
-            // could only reach it behind everything already in the network. Drop it now.
-            OnSendTimeout();
-        }
-    }
-
-    private SlowConsumerRule? RuleOf(string channel)
-    {
-        lock (_policyGate)
-        {
-            return _rules!.GetValueOrDefault(channel);
-        }
-    }
-
-    /// <summary>
-    /// Under LatestPerKey: true when a publication of the same key already waits, which this one replaces;
-    /// otherwise <paramref name="message"/> becomes the key's placeholder, to be queued.
-    /// </summary>
-    private bool Conflate(ref ChannelMessage message, SlowConsumerRule rule)
-    {
-        var key = message.Entry.Publication.KeyOf(rule.Key);
-        lock (_policyGate)
-        {
-            _latest ??= [];
-            ref var waiting = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_latest, (message.Channel!, key), out var exists);
-            waiting = message.Entry;
-            if (exists)
-            {
-                return true;
-            }
-        }
-        message = message with { Key = key };
-        return false;
-    }
-
-    /// <summary>
-    /// Under DropOldest: drops the channel's publications that wait, and queues one discontinuity in their
-    /// place, at the position of the last one dropped. False when none waited (the budget is taken by others).
-    /// </summary>
-    private bool DropQueued(string channel)
-    {
-        var dropped = new DroppedPublications(channel);
-        var removed = _queue.RemoveWhere(
-            static (m, d) => m.Kind == ChannelMessageKind.Publication && string.Equals(m.Channel, d.Channel, StringComparison.Ordinal),
-            static (m, d) => d.Last = m.Entry.Position,
-            dropped);
-        if (removed == 0)
-        {
-            return false;
-        }
-        Interlocked.Add(ref _queued, -removed);
-        Interlocked.Increment(ref _queued);
-        _queue.Write(new ChannelMessage(ChannelMessageKind.Discontinuity, Channel: channel, Top: dropped.Last), force: true);
-        return true;
-    }
-
-    private sealed class DroppedPublications(string channel)
-    {
-        public string Channel => channel;
-
-        public StreamPosition Last { get; set; }
-    }
-
     /// <summary>
     /// Queues a frame the transport encoded (a reply), behind everything queued before it. It weighs
     /// against the byte budget like a push: a client that does not read its replies is a slow consumer.
@@ -391,13 +264,11 @@ public abstract partial class ChannelConnection : IChannelConnection, Connection
     }
 
     /// <summary>The message sent with a code when no other is given.</summary>
-    public static string Describe(DisconnectCode code) => code.Code switch
-    {
-        "slow_consumer" => "slow consumer",
-        "shutdown" => "server shutting down",
-        "disconnected" => "disconnected by the server",
-        _ => code.Code.Replace('_', ' '),
-    };
+    public static string Describe(DisconnectCode code) =>
+        code == DisconnectCode.SlowConsumer ? "slow consumer"
+        : code == DisconnectCode.Shutdown ? "server shutting down"
+        : code == DisconnectCode.Disconnected ? "disconnected by the server"
+        : code.Code.Replace('_', ' ');
 
     /// <summary>The connection is being disconnected as a slow consumer (for the transport's log); called once.</summary>
     protected virtual void OnSlowConsumer()

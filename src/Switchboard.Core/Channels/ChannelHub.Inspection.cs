@@ -27,13 +27,13 @@ public sealed partial class ChannelHub
                 }
             }
         }
-        foreach (var room in _namespace.Adapter.Rooms)
+        foreach (var room in _rooms.Rooms)
         {
             if (room == EveryoneChannel || IsPrivateRoom(room))
             {
                 continue;
             }
-            var size = _namespace.Adapter.RoomSize(room);
+            var size = _rooms.RoomSize(room);
             if (size > 0)
             {
                 counts[room] = counts.GetValueOrDefault(room) + size;
@@ -43,6 +43,5 @@ public sealed partial class ChannelHub
     }
 
     /// <summary>The Engine.IO transport a Socket.IO socket of this namespace is on now, or null when there is no such socket.</summary>
-    public EngineTransportKind? TransportOf(string socketId) =>
-        _namespace.Sockets.TryGetValue(socketId, out var socket) ? socket.Client.Session.Transport : null;
+    public EngineTransportKind? TransportOf(string socketId) => _rooms.TransportOf(socketId);
 }

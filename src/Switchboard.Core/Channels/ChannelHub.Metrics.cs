@@ -7,11 +7,11 @@ public sealed partial class ChannelHub
 {
     private readonly ConcurrentDictionary<string, ConnectionTags> _tags = new(StringComparer.Ordinal);
 
-    internal SwitchboardMetrics Metrics => _namespace.Server.Metrics;
+    internal SwitchboardMetrics Metrics { get; }
 
     /// <summary>The attributes of this namespace's connections of <paramref name="protocol"/> (its transport is the protocol itself).</summary>
     internal ConnectionTags TagsFor(string protocol) =>
-        _tags.GetOrAdd(protocol, static (p, nsp) => new ConnectionTags(p, p, nsp), _namespace.Name);
+        _tags.GetOrAdd(protocol, static (p, nsp) => new ConnectionTags(p, p, nsp), _name);
 
     // What the connections that left were sent, per kind; the lock makes a connection's move from the
     // registry to the totals atomic for a collection, so the observed counts never go down.
@@ -69,10 +69,7 @@ public sealed partial class ChannelHub
     {
         foreach (var connection in _connections.Values)
         {
-            if (connection is Connections.IConnection counted)
-            {
-                queues.Add(counted.Protocol, counted.QueuedBytes);
-            }
+            queues.Add(connection.Protocol, connection.QueuedBytes);
         }
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Switchboard.SocketIO;
 
 namespace Switchboard.Channels;
 

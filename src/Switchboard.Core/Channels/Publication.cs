@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Switchboard.Protocols.SocketIO;
-using Switchboard.SocketIO;
 
 namespace Switchboard.Channels;
 

@@ -1,5 +1,4 @@
 using Switchboard.Channels;
-using Switchboard.SocketIO;
 
 namespace Switchboard.Cluster;
 
@@ -24,7 +23,7 @@ public interface IClusterBus
     /// </summary>
     IChannelStore History { get; }
 
-    /// <summary>Connects the bus to this node's server. Called once, by the <see cref="SocketServer"/>.</summary>
+    /// <summary>Connects the bus to this node's server. Called once, by the <c>SocketServer</c>.</summary>
     void Attach(IClusterSink sink);
 
     /// <summary>

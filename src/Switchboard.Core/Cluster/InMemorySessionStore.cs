@@ -1,4 +1,3 @@
-using Switchboard.SocketIO;
 
 namespace Switchboard.Cluster;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Switchboard.Channels;
+using Switchboard.Cluster;
 using Switchboard.Protocols.SocketIO;
 
 namespace Switchboard.SocketIO;
@@ -23,7 +24,8 @@ public sealed class Namespace
         Name = name;
         Parent = parent;
         Adapter = server.AdapterFactory(this);
-        Channels = new ChannelHub(this, server.ChannelStore, server.Options.Channels, server.Cluster);
+        Channels = new ChannelHub(name, new NamespaceRooms(this), server.ChannelStore, server.Options.Channels, server.Time, server.Metrics, server.Log.Logger,
+            server.Cluster is { } cluster ? hub => new ClusterBackplane(hub, cluster) : null);
         if (server.RecoveryLane is { } lane)
         {
             Recovery = new RecoverySessionStore(lane, name, server.Cluster?.Sessions, server.Options.Recovery!.MaxDisconnectionDuration);
@@ -184,7 +186,7 @@ public sealed class Namespace
             json[0] = (byte)'[';
             reply.Body.Span.CopyTo(json.AsSpan(1));
             json[^1] = (byte)']';
-            if (Cluster.ClusterOperations.ReadArguments(json) is { } ack)
+            if (ClusterOperations.ReadArguments(json) is { } ack)
             {
                 acks.Add(ack);
             }
@@ -195,7 +197,7 @@ public sealed class Namespace
     /// <summary>Runs this node's handler for a server-side emit; returns its acknowledgement as JSON, or null without a handler.</summary>
     internal async ValueTask<byte[]?> OnServerSideEmitAsync(string eventName, ReadOnlyMemory<byte> arguments)
     {
-        if (!_serverSideHandlers.TryGetValue(eventName, out var handler) || Cluster.ClusterOperations.ReadArguments(arguments) is not { } args)
+        if (!_serverSideHandlers.TryGetValue(eventName, out var handler) || ClusterOperations.ReadArguments(arguments) is not { } args)
         {
             return null;
         }
@@ -220,7 +222,7 @@ public sealed class Namespace
         {
             return;
         }
-        var recovered = socket.Recovered && await Channels.TryRecoverAsync(socket, recoverFromEpoch, recoverFromSeq, missed =>
+        var recovered = socket.Recovered && socket.RecoverySession is { } session && await Channels.TryRecoverAsync(session, socket.Id, recoverFromEpoch, recoverFromSeq, missed =>
         {
             Register(socket);
             // As socket.io: the missed packets go before the CONNECT reply, so the client emits them

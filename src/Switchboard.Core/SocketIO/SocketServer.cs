@@ -316,7 +316,7 @@ internal sealed class ClusterSink(SocketServer server) : IClusterSink
 {
     public ValueTask OnPublicationAsync(ClusterDelivery delivery, CancellationToken cancellationToken = default) =>
         cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken)
-        : server.TryGetNamespace(delivery.Namespace) is { } nsp ? nsp.Channels.DeliverAsync(delivery) : ValueTask.CompletedTask;
+        : server.TryGetNamespace(delivery.Namespace) is { Channels.Backplane: ClusterBackplane backplane } ? backplane.DeliverAsync(delivery) : ValueTask.CompletedTask;
 
     public void OnBroadcast(ClusterBroadcast broadcast)
     {
@@ -365,24 +365,9 @@ internal sealed partial class SocketLog(ILogger logger)
     [LoggerMessage(109, LogLevel.Warning, "A cluster request '{Kind}' from node {Origin} failed: {Reason}")]
     public partial void ClusterRequestFailed(string kind, string origin, string reason);
 
-    [LoggerMessage(110, LogLevel.Warning, "Channel {Channel} of {Namespace}: {Count} publications this node missed live were delivered from history")]
-    public partial void GapFilled(string @namespace, string channel, int count);
-
-    [LoggerMessage(114, LogLevel.Warning, "Channel {Channel} of {Namespace}: its history changed under live streams (a new epoch, or offsets that went back); {Count} subscribers were told of a discontinuity")]
-    public partial void EpochChanged(string @namespace, string channel, int count);
-
-    [LoggerMessage(132, LogLevel.Warning, "Namespace {Namespace}: positions went back under this node (a Redis server promoted without the last writes); sequence epoch {SequenceEpoch} and channels {Channels} start new epochs")]
-    public partial void PositionsRewound(string @namespace, string sequenceEpoch, string channels);
-
-    [LoggerMessage(133, LogLevel.Warning, "Namespace {Namespace}: the epochs that went back could not be replaced ({Reason}); cursors into them may continue wrongly until they are")]
-    public partial void RewoundNotRestarted(string @namespace, string reason);
-
     [LoggerMessage(113, LogLevel.Debug, "Namespace {Namespace} had no socket left and was removed")]
     public partial void NamespaceRemoved(string @namespace);
 
     [LoggerMessage(112, LogLevel.Error, "Session {Sid} could not join {Namespace}; answered with a CONNECT_ERROR")]
     public partial void ConnectFailed(string sid, string @namespace, Exception exception);
-
-    [LoggerMessage(111, LogLevel.Error, "Channel {Channel} of {Namespace}: publications this node missed live could not be read from history: {Reason}")]
-    public partial void GapNotFilled(string @namespace, string channel, string reason);
 }

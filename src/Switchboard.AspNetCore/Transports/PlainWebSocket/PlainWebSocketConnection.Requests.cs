@@ -180,7 +180,7 @@ internal sealed partial class PlainWebSocketConnection
 
     /// <summary>The channel as a log value: at most 100 characters, control characters (refused names may hold CR, LF) shown as <c>?</c>.</summary>
     /// <summary>Whether a refusal line of this kind may be written now (the server's <see cref="Logging.LogThrottle"/>).</summary>
-    private bool ShouldLogRefusal(string kind) => _namespace.Server.Engine.Refusals.ShouldLog(_logger, kind);
+    private bool ShouldLogRefusal(string kind) => _refusals.ShouldLog(_logger, kind);
 
     private static string Truncate(string? channel)
     {

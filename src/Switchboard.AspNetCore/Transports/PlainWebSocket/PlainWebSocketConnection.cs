@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
 using Switchboard.Protocols;
 using Switchboard.Protocols.Plain;
-using Switchboard.SocketIO;
+using Switchboard.Logging;
 using Switchboard.AspNetCore.Shared;
 
 namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
@@ -22,7 +22,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
     private static readonly TimeSpan CloseGracePeriod = TimeSpan.FromSeconds(2);
 
     private readonly WebSocket _socket;
-    private readonly Namespace _namespace;
+    private readonly LogThrottle _refusals;
     private readonly PlainWebSocketOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -34,18 +34,19 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
 
 
     /// <summary>A connection of the plain WebSocket protocol over an accepted <paramref name="socket"/>.</summary>
-    /// <param name="nsp">The namespace whose channels it reaches.</param>
+    /// <param name="hub">The channels it reaches (one namespace's).</param>
+    /// <param name="refusals">How often a refused request is logged (the server's throttle).</param>
     /// <param name="grant">What the client may subscribe to and publish on.</param>
     /// <param name="socket">The accepted WebSocket.</param>
     /// <param name="options">Queue budget, send timeout and heartbeat.</param>
     /// <param name="logger">Where the connection's problems are logged.</param>
     /// <param name="time">The clock for the heartbeat and send timeout.</param>
     /// <param name="abort">Drops the underlying connection (<c>HttpContext.Abort</c>): the one thing that frees a send blocked by a client that stopped reading.</param>
-    public PlainWebSocketConnection(Namespace nsp, ChannelGrant grant, WebSocket socket, PlainWebSocketOptions options, ILogger logger, TimeProvider time, Action abort)
-        : base(nsp.Channels, "websocket", grant)
+    public PlainWebSocketConnection(ChannelHub hub, LogThrottle refusals, ChannelGrant grant, WebSocket socket, PlainWebSocketOptions options, ILogger logger, TimeProvider time, Action abort)
+        : base(hub, "websocket", grant)
     {
         MaxQueued = options.MaxQueued;
-        _namespace = nsp;
+        _refusals = refusals;
         _socket = socket;
         _options = options;
         _logger = logger;
@@ -75,7 +76,7 @@ internal sealed partial class PlainWebSocketConnection : ChannelConnection
         {
             using (aborted.Register(static stop => ((CancellationTokenSource)stop!).Cancel(), _stop))
             {
-                PlainWebSocketLog.Connected(_logger, ConnectionId, _namespace.Name);
+                PlainWebSocketLog.Connected(_logger, ConnectionId, Hub.Name);
                 QueueFrame(Encode(w => PlainFrameWriter.WriteWelcome(w, ConnectionId, _options.MaxMessageSize)));
                 var writing = WebSocketWriter.RunAsync<Outbound, ChannelMessage>(new Outbound(this), null);
                 CloseInfo ended;

@@ -2,7 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Protocols;
 using Switchboard.Protocols.Plain;
-using Switchboard.SocketIO;
+using Switchboard.Channels;
+using Switchboard.Logging;
 using Switchboard.AspNetCore.Shared;
 
 namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
@@ -14,16 +15,18 @@ namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
 /// </summary>
 internal sealed class PlainWebSocketEndpoint : IDisposable
 {
-    private readonly Namespace _namespace;
+    private readonly ChannelHub _hub;
+    private readonly LogThrottle _refusals;
     private readonly PlainWebSocketOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Drain.ConnectionDrain _drain;
 
-    public PlainWebSocketEndpoint(Namespace nsp, PlainWebSocketOptions options, ILogger logger, TimeProvider time, Drain.ConnectionDrain drain)
+    public PlainWebSocketEndpoint(ChannelHub hub, LogThrottle refusals, PlainWebSocketOptions options, ILogger logger, TimeProvider time, Drain.ConnectionDrain drain)
     {
         _drain = drain;
-        _namespace = nsp;
+        _hub = hub;
+        _refusals = refusals;
         _options = options;
         _logger = logger;
         _time = time;
@@ -53,7 +56,7 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
         var auth = await ChannelRequestAuth.AuthorizeAsync(context).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
-            _namespace.Server.Metrics.HandshakeRefused("websocket", "websocket", "unauthorized");
+            _hub.Metrics.HandshakeRefused("websocket", "websocket", "unauthorized");
             if (ChannelEndpointLog.Refusals(context).ShouldLog(_logger, $"plain websocket refused 401 {ChannelRequestAuth.FailureCode(auth)}"))
             {
                 PlainWebSocketLog.Refused(_logger, context.Request.Path, StatusCodes.Status401Unauthorized, ChannelRequestAuth.FailureCode(auth), auth.Message ?? "");
@@ -78,10 +81,10 @@ internal sealed class PlainWebSocketEndpoint : IDisposable
             ServerMaxWindowBits = _options.PerMessageDeflate.ServerMaxWindowBits,
             DisableServerContextTakeover = _options.PerMessageDeflate.DisableServerContextTakeover,
         }).ConfigureAwait(false);
-        var connection = new PlainWebSocketConnection(_namespace, auth.Grant!, socket, _options, _logger, _time, context.Abort)
+        var connection = new PlainWebSocketConnection(_hub, _refusals, auth.Grant!, socket, _options, _logger, _time, context.Abort)
         {
-            SendTimeout = _options.SendTimeout ?? _namespace.Channels.Options.SendTimeout,
-            MaxQueuedBytes = _options.MaxQueuedBytes ?? _namespace.Channels.Options.MaxQueuedBytes,
+            SendTimeout = _options.SendTimeout ?? _hub.Options.SendTimeout,
+            MaxQueuedBytes = _options.MaxQueuedBytes ?? _hub.Options.MaxQueuedBytes,
         };
         if (_drain.IsDraining)
         {

@@ -1,6 +1,6 @@
 using Switchboard.Protocols.SocketIO;
 
-namespace Switchboard.SocketIO;
+namespace Switchboard;
 
 /// <summary>
 /// Encodes outgoing Socket.IO packets into their final Engine.IO bytes, once per packet, as an

@@ -1,4 +1,4 @@
-namespace Switchboard.SocketIO;
+namespace Switchboard;
 
 /// <summary>How a broadcast is delivered.</summary>
 [Flags]

@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Switchboard.Channels;
 using Switchboard.Protocols.SocketIO;
-using Switchboard.SocketIO;
+using Switchboard.Cluster;
 
-namespace Switchboard.Cluster;
+namespace Switchboard.SocketIO;
 
 /// <summary>
 /// Cluster-wide operations (docs/cluster.md, "Requests"): the asking side, which sends a request to the

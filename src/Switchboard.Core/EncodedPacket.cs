@@ -1,4 +1,4 @@
-namespace Switchboard.SocketIO;
+namespace Switchboard;
 
 /// <summary>
 /// A Socket.IO packet encoded once for every recipient: the Engine.IO message (<c>4</c> + packet) and
@@ -21,7 +21,7 @@ public sealed class EncodedPacket(byte[] text, ReadOnlyMemory<byte>[] attachment
 
     /// <summary>
     /// The packet in socket.io-msgpack-parser's format, transcoded from <see cref="Text"/> for the first
-    /// recipient that needs it and kept for the others (<see cref="MsgPackSocketParser"/>).
+    /// recipient that needs it and kept for the others (<see cref="SocketIO.MsgPackSocketParser"/>).
     /// </summary>
     internal byte[]? MsgPackMessage { get; set; }
 

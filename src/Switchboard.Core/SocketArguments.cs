@@ -2,7 +2,7 @@ using System.Text.Json;
 using Switchboard.Protocols;
 using Switchboard.Protocols.SocketIO;
 
-namespace Switchboard.SocketIO;
+namespace Switchboard;
 
 /// <summary>
 /// The arguments of an incoming event or acknowledgement, kept as the raw JSON the client sent (plus
