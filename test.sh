@@ -77,6 +77,8 @@ install_system_tools() {
   find_bin redis-server >/dev/null || wanted+=(redis-server)
   find_bin afl-fuzz >/dev/null || wanted+=(afl++)
   find_bin systemd-analyze >/dev/null || wanted+=(systemd)
+  # The direct WebSocket mode's RFC 6455 matrix has an independent Python client (tests/interop/direct-websocket.test.mjs).
+  /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || wanted+=(python3-websockets)
   [ ${#wanted[@]} -eq 0 ] && return 0
 
   section "installing system packages"

@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+using System.Text;
+using Switchboard.AspNetCore.Shared;
+using Switchboard.Protocols.WebSockets;
+
+namespace Switchboard.AspNetCore.Transports.Direct;
+
+/// <summary>
+/// The write side: frames written straight into the connection's pipe under one send lock (the write loop,
+/// a reply sent directly, and the reader's pongs and close answers share the pipe); one flush per batch.
+/// </summary>
+internal sealed partial class PipeWebSocket
+{
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private volatile bool _gathering;
+    private volatile bool _releasing;
+    private bool _sendingFragments;
+
+    /// <inheritdoc cref="GatheringStream.Gather"/>
+    public void Gather()
+    {
+        _releasing = false;
+        _gathering = true;
+    }
+
+    /// <inheritdoc cref="GatheringStream.ReleaseWithNextWrite"/>
+    public void ReleaseWithNextWrite() => _releasing = true;
+
+    public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
+        SendAsync(buffer.AsMemory(), messageType, endOfMessage ? WebSocketMessageFlags.EndOfMessage : WebSocketMessageFlags.None, cancellationToken).AsTask();
+
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
+        SendAsync(buffer, messageType, endOfMessage ? WebSocketMessageFlags.EndOfMessage : WebSocketMessageFlags.None, cancellationToken);
+
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, WebSocketMessageFlags messageFlags, CancellationToken cancellationToken)
+    {
+        var fin = (messageFlags & WebSocketMessageFlags.EndOfMessage) != 0;
+        var opcode = _sendingFragments ? WebSocketOpcode.Continuation
+            : messageType == WebSocketMessageType.Text ? WebSocketOpcode.Text : WebSocketOpcode.Binary;
+        _sendingFragments = !fin;
+        return SendFrameAsync(opcode, buffer, fin, null);
+    }
+
+    /// <summary>
+    /// Writes a frame built beforehand, header included (one for every recipient of
+    /// a broadcast): the bytes go into the pipe as they are.
+    /// </summary>
+    public ValueTask SendPrebuiltAsync(ReadOnlyMemory<byte> frame) => SendFrameAsync(default, default, true, frame);
+
+    private ValueTask SendControlAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload) => SendFrameAsync(opcode, payload, true, null, force: true);
+
+    /// <summary>Writes one frame (or a prebuilt one); the pipe is flushed unless a batch is being gathered.</summary>
+    private ValueTask SendFrameAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, bool fin, ReadOnlyMemory<byte>? prebuilt, bool force = false)
+    {
+        if (!_sendLock.Wait(0))
+        {
+            return SendFrameLockedAsync(opcode, payload, fin, prebuilt, force);
+        }
+        var release = true;
+        try
+        {
+            if (_state is not (WebSocketState.Open or WebSocketState.CloseReceived))
+            {
+                throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {_state}.");
+            }
+            Write(opcode, payload.Span, fin, prebuilt);
+            if (!force && _gathering && !_releasing)
+            {
+                return ValueTask.CompletedTask;
+            }
+            _gathering = false;
+            _releasing = false;
+            var flush = _output.FlushAsync();
+            if (flush.IsCompletedSuccessfully)
+            {
+                return flush.Result.IsCompleted ? throw Lost() : ValueTask.CompletedTask;
+            }
+            release = false;
+            return AwaitFlushAsync(flush);
+        }
+        finally
+        {
+            if (release)
+            {
+                _sendLock.Release();
+            }
+        }
+    }
+
+    private async ValueTask SendFrameLockedAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, bool fin, ReadOnlyMemory<byte>? prebuilt, bool force)
+    {
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        _sendLock.Release();
+        await SendFrameAsync(opcode, payload, fin, prebuilt, force).ConfigureAwait(false);
+    }
+
+    private async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            FlushResult result;
+            try
+            {
+                result = await flush.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex);
+            }
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                throw Lost();
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private void Write(WebSocketOpcode opcode, ReadOnlySpan<byte> payload, bool fin, ReadOnlyMemory<byte>? prebuilt)
+    {
+        if (prebuilt is { } frame)
+        {
+            _output.Write(frame.Span);
+            return;
+        }
+        var size = WebSocketFrameHeader.SizeOf(payload.Length);
+        var span = _output.GetSpan(size + Math.Min(payload.Length, 4096));
+        WebSocketFrameHeader.Write(span, opcode, payload.Length, fin);
+        if (payload.Length <= span.Length - size)
+        {
+            payload.CopyTo(span[size..]);
+            _output.Advance(size + payload.Length);
+            return;
+        }
+        _output.Advance(size);
+        _output.Write(payload);
+    }
+
+    public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
+        CloseOutputCoreAsync((ushort)closeStatus, statusDescription, force: false).AsTask();
+
+    /// <summary>Sends a close frame once; the state moves to CloseSent (or Closed after the client's close).</summary>
+    private async ValueTask CloseOutputCoreAsync(ushort code, string? reason, bool force)
+    {
+        if (_state is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+        var payload = new byte[WebSocketFrameHeader.MaxControlPayload];
+        var length = code == WebSocketCloseCode.NoStatus ? 0 : WebSocketClosePayload.Write(payload, code, reason is null ? default : Encoding.UTF8.GetBytes(reason));
+        await SendFrameAsync(WebSocketOpcode.Close, payload.AsMemory(0, length), true, null, force: true).ConfigureAwait(false);
+        _state = _state == WebSocketState.CloseReceived ? WebSocketState.Closed : WebSocketState.CloseSent;
+        _ = force;
+    }
+}
