@@ -13,7 +13,8 @@ namespace Switchboard.AspNetCore.Tests.Direct;
 
 /// <summary>
 /// A Kestrel whose endpoint runs the direct WebSocket mode (UseSwitchboardWebSockets) in front of echoing
-/// Engine.IO endpoints: <c>/engine.io</c> (default MaxPayload), <c>/small</c> (64 bytes), and <c>/health</c>.
+/// Engine.IO endpoints: <c>/engine.io</c> (default MaxPayload), <c>/small</c> (64 bytes), <c>/health</c>, and
+/// Socket.IO at <c>/socket.io</c>, whose event <c>bcast</c> broadcasts <c>news</c> to every socket.
 /// Origins other than the host's and <c>http://allowed.example</c> are refused; the handshake timeout is 1 s.
 /// </summary>
 public sealed class DirectWebSocketFixture : IAsyncLifetime
@@ -46,6 +47,7 @@ public sealed class DirectWebSocketFixture : IAsyncLifetime
             app =>
             {
                 app.MapGet("/health", () => "ok");
+                app.MapSocketIO("/socket.io", io => io.Main.On("bcast", async e => await io.EmitAsync("news", e.Args[0])));
                 app.MapEngineIO("/engine.io", OnConnection);
                 app.MapEngineIO("/small", OnConnection, o => o.MaxPayload = SmallMaxPayload);
             });

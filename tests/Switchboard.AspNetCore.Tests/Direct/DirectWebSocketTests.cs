@@ -129,6 +129,39 @@ public sealed class DirectWebSocketTests(DirectWebSocketFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task A_broadcast_goes_out_as_one_prebuilt_frame_to_every_recipient()
+    {
+        var sockets = new List<RawWebSocket>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var (socket, _) = await RawWebSocket.ConnectAsync(Base, "/socket.io/?EIO=4&transport=websocket");
+                sockets.Add(socket);
+                Assert.StartsWith("0{", (await socket.ReadFrameAsync())!.Text);
+                await socket.SendTextAsync("40");
+                Assert.StartsWith("40{", (await socket.ReadFrameAsync())!.Text);
+            }
+            var before = Transports.Direct.PipeWebSocket.PrebuiltFramesWritten;
+            await sockets[0].SendTextAsync("42[\"bcast\",\"to all\"]");
+            foreach (var socket in sockets)
+            {
+                var frame = await socket.ReadFrameAsync();
+                Assert.Equal((1, true, "42[\"news\",\"to all\"]"), (frame!.Opcode, frame.Fin, frame.Text));
+            }
+            // Other tests of the class may broadcast meanwhile: at least these three went out prebuilt.
+            Assert.True(Transports.Direct.PipeWebSocket.PrebuiltFramesWritten - before >= 3);
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                await socket.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_slow_loris_handshake_is_closed_after_the_timeout()
     {
         await using var socket = await RawWebSocket.ConnectTcpAsync(Base);

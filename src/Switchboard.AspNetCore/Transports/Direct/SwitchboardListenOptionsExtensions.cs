@@ -26,6 +26,8 @@ public static class SwitchboardListenOptionsExtensions
         configure?.Invoke(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxHandshakeBytes, 256);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.HandshakeTimeout, TimeSpan.Zero);
+        // Broadcasts build their frame once, header included, for every direct socket to write as it is.
+        Switchboard.SocketIO.EncodedPacket.PrebuildWebSocketFrames = true;
         listenOptions.Use(next =>
         {
             var services = listenOptions.ApplicationServices;
