@@ -14,13 +14,17 @@ namespace Switchboard.AspNetCore.Tests.Direct;
 /// <summary>
 /// A Kestrel whose endpoint runs the direct WebSocket mode (UseSwitchboardWebSockets) in front of echoing
 /// Engine.IO endpoints: <c>/engine.io</c> (default MaxPayload), <c>/small</c> (64 bytes), <c>/health</c>, and
-/// Socket.IO at <c>/socket.io</c>, whose event <c>bcast</c> broadcasts <c>news</c> to every socket.
+/// Socket.IO at <c>/socket.io</c>, whose event <c>bcast</c> broadcasts <c>news</c> to every socket, and the plain
+/// WebSocket protocol at <c>/ws</c> (tokens of <see cref="PlainWebSocket.TestChannelAuthorizer"/>, keep-alive 200 ms).
 /// Origins other than the host's and <c>http://allowed.example</c> are refused; the handshake timeout is 1 s.
 /// </summary>
 public sealed class DirectWebSocketFixture : IAsyncLifetime
 {
     public const int SmallMaxPayload = 64;
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The plain WebSocket endpoint <c>/ws</c> pings this often and drops a client silent for twice as long.</summary>
+    public static readonly TimeSpan PlainKeepAlive = TimeSpan.FromMilliseconds(200);
 
     public TestHost Host { get; private set; } = null!;
 
@@ -33,10 +37,12 @@ public sealed class DirectWebSocketFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        PipeWebSocket.CountPrebuilt = true;
         Host = await TestHost.StartAsync(
             builder =>
             {
                 builder.Logging.AddProvider(new InfoLogs(Logs));
+                builder.Services.AddSingleton<Switchboard.Channels.IChannelAuthorizer, PlainWebSocket.TestChannelAuthorizer>();
                 builder.Services.AddSwitchboard();
                 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseSwitchboardWebSockets(o =>
                 {
@@ -47,6 +53,11 @@ public sealed class DirectWebSocketFixture : IAsyncLifetime
             app =>
             {
                 app.MapGet("/health", () => "ok");
+                app.MapChannelWebSocket("/ws", configure: o =>
+                {
+                    o.KeepAliveInterval = PlainKeepAlive;
+                    o.KeepAliveTimeout = PlainKeepAlive * 2;
+                });
                 app.MapSocketIO("/socket.io", io => io.Main.On("bcast", async e => await io.EmitAsync("news", e.Args[0])));
                 app.MapEngineIO("/engine.io", OnConnection);
                 app.MapEngineIO("/small", OnConnection, o => o.MaxPayload = SmallMaxPayload);

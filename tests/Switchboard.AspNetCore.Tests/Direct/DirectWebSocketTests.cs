@@ -214,4 +214,72 @@ public sealed class DirectWebSocketTests(DirectWebSocketFixture fixture) : IClas
         await using var _ = socket;
         Assert.StartsWith($"HTTP/1.1 {status} ", head);
     }
+
+    [Fact]
+    public async Task Plain_protocol_runs_on_the_direct_path_with_its_subprotocol()
+    {
+        var before = fixture.Taken;
+        using var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("switchboard.v1");
+        socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        await socket.ConnectAsync(new Uri($"ws://{Base.Authority}/ws?token=all"), CancellationToken.None).Within();
+        Assert.Equal(before + 1, fixture.Taken);
+        Assert.Equal("switchboard.v1", socket.SubProtocol);
+        Assert.Contains("\"type\":\"welcome\"", await ReceiveTextAsync(socket));
+        await SendTextAsync(socket, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"prices\"}");
+        Assert.Contains("\"id\":1,\"ok\":true", await ReceiveTextAsync(socket));
+        await SendTextAsync(socket, "{\"id\":2,\"op\":\"publish\",\"channel\":\"prices\",\"event\":\"tick\",\"data\":{\"px\":1}}");
+        var seen = new List<string> { await ReceiveTextAsync(socket), await ReceiveTextAsync(socket) };
+        Assert.Contains(seen, m => m.Contains("\"type\":\"pub\"", StringComparison.Ordinal) && m.Contains("\"px\":1", StringComparison.Ordinal));
+        Assert.Contains(seen, m => m.Contains("\"id\":2,\"ok\":true", StringComparison.Ordinal));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).Within();
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Plain_protocol_refuses_a_bad_token_before_the_upgrade()
+    {
+        var (socket, head) = await RawWebSocket.ConnectAsync(Base, "/ws?token=forged");
+        await using var _ = socket;
+        Assert.StartsWith("HTTP/1.1 401 Unauthorized\r\n", head);
+        Assert.Contains("WWW-Authenticate: Bearer\r\n", head);
+    }
+
+    [Fact]
+    public async Task Plain_protocol_keep_alive_pings_and_drops_a_silent_client()
+    {
+        var (socket, head) = await RawWebSocket.ConnectAsync(Base, "/ws?token=all");
+        await using var _ = socket;
+        Assert.StartsWith("HTTP/1.1 101 ", head);
+        var watch = Stopwatch.StartNew();
+        var pings = 0;
+        // The client answers the first ping, then stays silent: the server must drop it after its timeout.
+        while (await socket.ReadFrameAsync() is { } frame)
+        {
+            if (frame.Opcode == 9 && ++pings == 1)
+            {
+                await socket.SendFrameAsync(10, frame.Payload);
+            }
+        }
+        Assert.True(pings >= 2, $"{pings} pings");
+        Assert.True(watch.Elapsed >= DirectWebSocketFixture.PlainKeepAlive * 3, $"dropped after {watch.Elapsed}");
+    }
+
+    private static async Task SendTextAsync(ClientWebSocket socket, string text) =>
+        await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None).Within();
+
+    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        ValueWebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).Within();
+            length += result.Count;
+        }
+        while (!result.EndOfMessage);
+        Assert.Equal(WebSocketMessageType.Text, result.MessageType);
+        return Encoding.UTF8.GetString(buffer, 0, length);
+    }
 }

@@ -159,8 +159,9 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
 /// <summary>An HTTP/1.1 answer written straight to a connection the direct mode took (a refused handshake), which then closes.</summary>
 internal static class DirectResponse
 {
-    public static async Task WriteAsync(PipeWriter output, int status, string reason, string contentType, ReadOnlyMemory<byte> body, string? extraHeaderLines = null)
+    public static async Task WriteAsync(PipeWriter output, int status, string contentType, ReadOnlyMemory<byte> body, string? extraHeaderLines = null)
     {
+        var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
         var head = $"HTTP/1.1 {status} {reason}\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n{extraHeaderLines}\r\n";
         output.Write(Encoding.ASCII.GetBytes(head));
         output.Write(body.Span);

@@ -46,14 +46,43 @@ internal sealed partial class PipeWebSocket
             }
             if (!_inFrame)
             {
-                var close = await ReadFrameHeaderAsync(cancellationToken).ConfigureAwait(false);
-                if (close)
+                // The header is read here, not in a method of its own: an idle connection waits in this one
+                // (pooled) state machine only.
+                WebSocketFrameHeader header;
+                while (true)
                 {
-                    return new ValueWebSocketReceiveResult(0, WebSocketMessageType.Close, true);
+                    ReadResult pending;
+                    try
+                    {
+                        pending = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        throw Broken(ex);
+                    }
+                    var headerRead = Checked(pending);
+                    if (WebSocketFrameHeader.TryRead(headerRead.Buffer, out header))
+                    {
+                        _input.AdvanceTo(headerRead.Buffer.GetPosition(header.Length));
+                        break;
+                    }
+                    _input.AdvanceTo(headerRead.Buffer.Start, headerRead.Buffer.End);
+                    if (headerRead.IsCompleted)
+                    {
+                        throw Lost();
+                    }
                 }
-                if (!_inFrame)
+                if (OnFrameHeader(header) is { } failure)
                 {
-                    continue; // a control frame, answered
+                    await FailAsync(failure.Code, failure.Reason).ConfigureAwait(false);
+                }
+                if (header.IsControl)
+                {
+                    if (await ReadControlFrameAsync(header, cancellationToken).ConfigureAwait(false))
+                    {
+                        return new ValueWebSocketReceiveResult(0, WebSocketMessageType.Close, true);
+                    }
+                    continue;
                 }
             }
             if (_frameRemaining == 0)
@@ -70,8 +99,16 @@ internal sealed partial class PipeWebSocket
             {
                 return new ValueWebSocketReceiveResult(0, _messageType, false);
             }
-            var read = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
-            var available = read.Buffer;
+            ReadResult read;
+            try
+            {
+                read = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                throw Broken(ex);
+            }
+            var available = Checked(read).Buffer;
             var count = (int)Math.Min(Math.Min(buffer.Length, _frameRemaining), available.Length);
             var target = buffer.Span[..count];
             available.Slice(0, count).CopyTo(target);
@@ -105,34 +142,18 @@ internal sealed partial class PipeWebSocket
     }
 
     /// <summary>
-    /// Reads the next frame's header. A data frame becomes the current frame; a control frame is read whole
-    /// and handled (a ping answered, a pong dropped); true when it was the client's close.
+    /// Takes the next frame's header: a data frame becomes the current frame (a control frame is read whole by
+    /// the caller); the close code and reason when the frame breaks the rules or the message grows too large.
     /// </summary>
-    private async ValueTask<bool> ReadFrameHeaderAsync(CancellationToken cancellation)
+    private (ushort Code, string Reason)? OnFrameHeader(in WebSocketFrameHeader header)
     {
-        WebSocketFrameHeader header;
-        while (true)
-        {
-            var read = await ReadInputAsync(cancellation).ConfigureAwait(false);
-            if (WebSocketFrameHeader.TryRead(read.Buffer, out header))
-            {
-                _input.AdvanceTo(read.Buffer.GetPosition(header.Length));
-                break;
-            }
-            if (read.IsCompleted)
-            {
-                _input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                throw Lost();
-            }
-            _input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-        }
         if (header.Check(_inMessage) is { } violation)
         {
-            await FailAsync(WebSocketCloseCode.ProtocolError, violation).ConfigureAwait(false);
+            return (WebSocketCloseCode.ProtocolError, violation);
         }
         if (header.IsControl)
         {
-            return await ReadControlFrameAsync(header, cancellation).ConfigureAwait(false);
+            return null;
         }
         if (header.Opcode != WebSocketOpcode.Continuation)
         {
@@ -144,14 +165,14 @@ internal sealed partial class PipeWebSocket
         _messageLength += header.PayloadLength;
         if (_messageLength > maxMessageSize)
         {
-            await FailAsync(WebSocketCloseCode.MessageTooBig, "message too big").ConfigureAwait(false);
+            return (WebSocketCloseCode.MessageTooBig, "message too big");
         }
         _inFrame = true;
         _frameRemaining = header.PayloadLength;
         _frameFin = header.Fin;
         _frameMask = header.Mask;
         _maskOffset = 0;
-        return false;
+        return null;
     }
 
     private async ValueTask<bool> ReadControlFrameAsync(WebSocketFrameHeader header, CancellationToken cancellation)
@@ -174,6 +195,7 @@ internal sealed partial class PipeWebSocket
                 await SendControlAsync(WebSocketOpcode.Pong, payload).ConfigureAwait(false);
                 return false;
             case WebSocketOpcode.Pong:
+                OnPong();
                 return false;
         }
         // The client's close: answered with its own code (1000 when it gave none), or failed with 1002 / 1007.
@@ -184,7 +206,7 @@ internal sealed partial class PipeWebSocket
         }
         _closeStatus = (WebSocketCloseStatus)(code == WebSocketCloseCode.NoStatus ? WebSocketCloseCode.NoStatus : code);
         _closeDescription = payload.Length > 2 ? System.Text.Encoding.UTF8.GetString(payload.AsSpan(2)) : "";
-        if (_state == WebSocketState.CloseSent)
+        if (Volatile.Read(ref _closeSent) == 1)
         {
             _state = WebSocketState.Closed;
         }
@@ -192,41 +214,46 @@ internal sealed partial class PipeWebSocket
         {
             _state = WebSocketState.CloseReceived;
             // RFC 6455 §5.5.1: the close is answered; the transport's close that follows then sends nothing.
-            await CloseOutputCoreAsync(answer, null, force: true).ConfigureAwait(false);
+            await CloseOutputCoreAsync(answer, null).ConfigureAwait(false);
         }
         return true;
     }
 
-    /// <summary>The next bytes of the connection; a connection that ended or was aborted is an exception.</summary>
+    /// <summary>The next bytes of the connection (for a control frame's payload); a connection that ended or was aborted is an exception.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult> ReadInputAsync(CancellationToken cancellation)
     {
-        while (true)
+        try
         {
-            ReadResult read;
-            try
-            {
-                read = await _input.ReadAsync(cancellation).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellation.IsCancellationRequested)
-            {
-                _state = WebSocketState.Aborted;
-                throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex);
-            }
-            if (read.IsCanceled)
-            {
-                _state = WebSocketState.Aborted;
-                throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The WebSocket was aborted.");
-            }
-            if (!read.Buffer.IsEmpty)
-            {
-                return read;
-            }
-            _input.AdvanceTo(read.Buffer.Start);
-            if (read.IsCompleted)
-            {
-                throw Lost();
-            }
+            return Checked(await _input.ReadAsync(cancellation).ConfigureAwait(false));
         }
+        catch (Exception ex) when (ex is not (WebSocketException or OperationCanceledException) || (ex is OperationCanceledException && !cancellation.IsCancellationRequested))
+        {
+            throw Broken(ex);
+        }
+    }
+
+    /// <summary>A read that may be used: not cancelled (an abort), not the end of the connection.</summary>
+    private ReadResult Checked(ReadResult read)
+    {
+        if (read.IsCanceled)
+        {
+            _state = WebSocketState.Aborted;
+            throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The WebSocket was aborted.");
+        }
+        if (read.Buffer.IsEmpty && read.IsCompleted)
+        {
+            _input.AdvanceTo(read.Buffer.End);
+            throw Lost();
+        }
+        return read;
+    }
+
+    /// <summary>The connection failed under a read (reset, aborted by Kestrel).</summary>
+    private WebSocketException Broken(Exception error)
+    {
+        _state = WebSocketState.Aborted;
+        return new WebSocketException(WebSocketError.ConnectionClosedPrematurely, error);
     }
 
     private WebSocketException Lost()
@@ -246,7 +273,7 @@ internal sealed partial class PipeWebSocket
     {
         try
         {
-            await CloseOutputCoreAsync(code, reason, force: true).ConfigureAwait(false);
+            await CloseOutputCoreAsync(code, reason).ConfigureAwait(false);
         }
         catch (WebSocketException)
         {

@@ -41,23 +41,17 @@ internal sealed partial class PipeWebSocket
         var opcode = _sendingFragments ? WebSocketOpcode.Continuation
             : messageType == WebSocketMessageType.Text ? WebSocketOpcode.Text : WebSocketOpcode.Binary;
         _sendingFragments = !fin;
-        return SendFrameAsync(opcode, buffer, fin, null);
+        return SendFrameAsync(opcode, buffer, fin);
     }
 
-    /// <summary>
-    /// Writes a frame built beforehand, header included (one for every recipient of
-    /// a broadcast): the bytes go into the pipe as they are.
-    /// </summary>
-    public ValueTask SendPrebuiltAsync(ReadOnlyMemory<byte> frame) => SendFrameAsync(default, default, true, frame);
+    private ValueTask SendControlAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload) => SendFrameAsync(opcode, payload, true, force: true);
 
-    private ValueTask SendControlAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload) => SendFrameAsync(opcode, payload, true, null, force: true);
-
-    /// <summary>Writes one frame (or a prebuilt one); the pipe is flushed unless a batch is being gathered.</summary>
-    private ValueTask SendFrameAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, bool fin, ReadOnlyMemory<byte>? prebuilt, bool force = false)
+    /// <summary>Writes one frame; the pipe is flushed unless a batch is being gathered (a control frame always flushes).</summary>
+    private ValueTask SendFrameAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, bool fin, bool force = false)
     {
         if (!_sendLock.Wait(0))
         {
-            return SendFrameLockedAsync(opcode, payload, fin, prebuilt, force);
+            return SendFrameLockedAsync(opcode, payload, fin, force);
         }
         var release = true;
         try
@@ -66,7 +60,7 @@ internal sealed partial class PipeWebSocket
             {
                 throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {_state}.");
             }
-            Write(opcode, payload, fin, prebuilt);
+            Write(opcode, payload, fin);
             if (!force && _gathering && !_releasing)
             {
                 return ValueTask.CompletedTask;
@@ -90,11 +84,12 @@ internal sealed partial class PipeWebSocket
         }
     }
 
-    private async ValueTask SendFrameLockedAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, bool fin, ReadOnlyMemory<byte>? prebuilt, bool force)
+    /// <summary>Another send holds the pipe (a pong from the reader while the writer writes): wait for it, then write.</summary>
+    private async ValueTask SendFrameLockedAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, bool fin, bool force)
     {
         await _sendLock.WaitAsync().ConfigureAwait(false);
         _sendLock.Release();
-        await SendFrameAsync(opcode, payload, fin, prebuilt, force).ConfigureAwait(false);
+        await SendFrameAsync(opcode, payload, fin, force).ConfigureAwait(false);
     }
 
     private async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush)
@@ -123,6 +118,9 @@ internal sealed partial class PipeWebSocket
 
     private static long s_prebuiltWritten;
 
+    /// <summary>Whether <see cref="PrebuiltFramesWritten"/> counts (tests turn it on; off, the hot path shares no counter between threads).</summary>
+    internal static volatile bool CountPrebuilt;
+
     /// <summary>How many frames went out as built beforehand (a broadcast's, <see cref="IsPrebuilt"/>), in this process.</summary>
     internal static long PrebuiltFramesWritten => Interlocked.Read(ref s_prebuiltWritten);
 
@@ -150,19 +148,17 @@ internal sealed partial class PipeWebSocket
         return true;
     }
 
-    private void Write(WebSocketOpcode opcode, ReadOnlyMemory<byte> payloadMemory, bool fin, ReadOnlyMemory<byte>? prebuilt)
+    private void Write(WebSocketOpcode opcode, ReadOnlyMemory<byte> payloadMemory, bool fin)
     {
         var payload = payloadMemory.Span;
-        if (prebuilt is { } frame)
-        {
-            _output.Write(frame.Span);
-            return;
-        }
         var size = WebSocketFrameHeader.SizeOf(payload.Length);
         if (IsPrebuilt(payloadMemory, opcode, fin, size, out var whole))
         {
             _output.Write(whole);
-            Interlocked.Increment(ref s_prebuiltWritten);
+            if (CountPrebuilt)
+            {
+                Interlocked.Increment(ref s_prebuiltWritten);
+            }
             return;
         }
         var span = _output.GetSpan(size + Math.Min(payload.Length, 4096));
@@ -178,19 +174,24 @@ internal sealed partial class PipeWebSocket
     }
 
     public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
-        CloseOutputCoreAsync((ushort)closeStatus, statusDescription, force: false).AsTask();
+        CloseOutputCoreAsync((ushort)closeStatus, statusDescription).AsTask();
 
-    /// <summary>Sends a close frame once; the state moves to CloseSent (or Closed after the client's close).</summary>
-    private async ValueTask CloseOutputCoreAsync(ushort code, string? reason, bool force)
+    /// <summary>
+    /// Sends the one close frame of this socket (a second call, from the reader answering the client's close while
+    /// the writer closes, sends nothing); the state moves to CloseSent, or Closed after the client's close.
+    /// </summary>
+    private async ValueTask CloseOutputCoreAsync(ushort code, string? reason)
     {
-        if (_state is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        if (_state is not (WebSocketState.Open or WebSocketState.CloseReceived) || Interlocked.Exchange(ref _closeSent, 1) == 1)
         {
             return;
         }
         var payload = new byte[WebSocketFrameHeader.MaxControlPayload];
         var length = code == WebSocketCloseCode.NoStatus ? 0 : WebSocketClosePayload.Write(payload, code, reason is null ? default : Encoding.UTF8.GetBytes(reason));
-        await SendFrameAsync(WebSocketOpcode.Close, payload.AsMemory(0, length), true, null, force: true).ConfigureAwait(false);
+        await SendFrameAsync(WebSocketOpcode.Close, payload.AsMemory(0, length), true, force: true).ConfigureAwait(false);
         _state = _state == WebSocketState.CloseReceived ? WebSocketState.Closed : WebSocketState.CloseSent;
-        _ = force;
     }
+
+    /// <summary>Whether the close frame went out (1), set once.</summary>
+    private int _closeSent;
 }

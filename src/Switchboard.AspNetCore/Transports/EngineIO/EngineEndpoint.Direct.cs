@@ -52,7 +52,7 @@ internal sealed partial class EngineEndpoint : IDirectWebSocketEndpoint
                 var code = Limits.ConnectionLimiter.Code(admission);
                 server.Metrics?.HandshakeRefused(server.PollingTags.Protocol, "websocket", code);
                 RaiseRefused(request, EngineError.BadRequest, "connection limit", code);
-                await DirectResponse.WriteAsync(output, Limits.ConnectionLimiter.Status(admission), "Refused", "application/json",
+                await DirectResponse.WriteAsync(output, Limits.ConnectionLimiter.Status(admission), "application/json",
                     ErrorBody(EngineError.BadRequest, code), $"Retry-After: {Limits.ConnectionLimiter.RetryAfter(admission)}\r\n").ConfigureAwait(false);
                 return;
             }
@@ -81,7 +81,7 @@ internal sealed partial class EngineEndpoint : IDirectWebSocketEndpoint
         {
             LogRefused(logger, error, detail, request.RemoteAddress?.ToString());
         }
-        return DirectResponse.WriteAsync(output, status, status == StatusCodes.Status403Forbidden ? "Forbidden" : "Bad Request", "application/json",
+        return DirectResponse.WriteAsync(output, status, "application/json",
             ErrorBody(error, EngineErrors.Message(error)));
     }
 
