@@ -32,8 +32,8 @@ before(async () => {
 after(() => server?.stop());
 
 /** Opens a ws (npm) client; resolves with it, the 101's headers, and a queue of its messages. */
-function openWs(url = wsUrl, options = {}) {
-  const ws = new WebSocket(url, { handshakeTimeout: 5_000, perMessageDeflate: false, ...options });
+function openWs(url = wsUrl, protocols = []) {
+  const ws = new WebSocket(url, protocols, { handshakeTimeout: 5_000, perMessageDeflate: false });
   const messages = [];
   const waiters = [];
   ws.on('message', (data, isBinary) => {
@@ -198,6 +198,26 @@ describe('malformed frames from a raw TCP socket', () => {
       socket.on('close', () => resolve(Date.now() - started));
     }), 8_000, 'the server to close a slow handshake');
     assert.ok(ended >= 900, `closed after ${ended} ms, before the 1 s timeout`);
+  });
+});
+
+describe('the plain WebSocket protocol on the direct path (ws, npm)', () => {
+  test('subprotocol, welcome, subscribe, publish, pub', TEST, async () => {
+    const { ws, headers, next } = await openWs(`${server.url.replace('http', 'ws')}/ws`, ['switchboard.v1']);
+    try {
+      assert.equal(headers.date, undefined, 'a Date header: Kestrel answered, not the direct path');
+      assert.equal(ws.protocol, 'switchboard.v1');
+      assert.equal(JSON.parse(await next()).type, 'welcome');
+      ws.send(JSON.stringify({ id: 1, op: 'subscribe', channel: 'direct-prices' }));
+      assert.equal(JSON.parse(await next()).ok, true);
+      ws.send(JSON.stringify({ id: 2, op: 'publish', channel: 'direct-prices', event: 'tick', data: { px: 7 } }));
+      const replies = [JSON.parse(await next()), JSON.parse(await next())];
+      const pub = replies.find((m) => m.type === 'pub');
+      assert.deepEqual([pub.channel, pub.event, pub.data], ['direct-prices', 'tick', { px: 7 }]);
+      assert.ok(replies.some((m) => m.id === 2 && m.ok === true));
+    } finally {
+      ws.terminate();
+    }
   });
 });
 

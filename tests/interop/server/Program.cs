@@ -51,6 +51,11 @@ if (builder.Configuration.GetValue<bool>("Interop:Direct"))
 
 var app = builder.Build();
 app.MapGet("/health", () => "ok");
+if (builder.Configuration.GetValue<bool>("Interop:Direct"))
+{
+    // The plain WebSocket protocol, served directly too (direct-websocket.test.mjs).
+    app.MapChannelWebSocket("/ws");
+}
 
 app.MapSocketIO("/socket.io", io =>
 {
