@@ -18,6 +18,7 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
     private static readonly byte[] Get = "GET "u8.ToArray();
 
     private DirectEndpoints? _endpoints;
+    private Switchboard.Logging.LogThrottle? _throttle;
 
     private enum Decision
     {
@@ -53,7 +54,11 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
                 {
                     if (couldBeOurs)
                     {
-                        LogHandshakeTimedOut(logger, connection.ConnectionId, connection.RemoteEndPoint?.ToString(), options.HandshakeTimeout.TotalSeconds);
+                        // Throttled like every refusal (Engine:RefusalLogInterval): a flood of slow heads is one line per interval.
+                        if ((_throttle ??= services.GetService<Switchboard.Logging.LogThrottle>() ?? Switchboard.Logging.LogThrottle.None).ShouldLog(logger, "direct websocket handshake timeout"))
+                        {
+                            LogHandshakeTimedOut(logger, connection.ConnectionId, connection.RemoteEndPoint?.ToString(), options.HandshakeTimeout.TotalSeconds);
+                        }
                         return;
                     }
                     // Nothing yet, or something not ours: Kestrel's own timeouts take over.
