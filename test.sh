@@ -79,6 +79,8 @@ install_system_tools() {
   find_bin systemd-analyze >/dev/null || wanted+=(systemd)
   # The .NET Socket.IO client's third-party server (tests/interop/dotnet-client/python-echo-server.py).
   /usr/bin/python3 -c 'import socketio, aiohttp' >/dev/null 2>&1 || wanted+=(python3-socketio python3-aiohttp)
+  # The direct WebSocket mode's RFC 6455 matrix has an independent Python client (tests/interop/direct-websocket.test.mjs).
+  /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || wanted+=(python3-websockets)
   [ ${#wanted[@]} -eq 0 ] && return 0
 
   section "installing system packages"

@@ -15,7 +15,8 @@ namespace Switchboard.Bench;
 /// </summary>
 public static class BenchHosting
 {
-    public static WebApplicationBuilder CreateBuilder(string[] args, int defaultPort)
+    /// <param name="listen">Further settings of the one endpoint (the Switchboard server's direct WebSocket mode).</param>
+    public static WebApplicationBuilder CreateBuilder(string[] args, int defaultPort, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions>? listen = null)
     {
         var port = args.Length > 0 && int.TryParse(args[0], out var p) ? p : defaultPort;
         var builder = WebApplication.CreateBuilder(args.Length > 0 && int.TryParse(args[0], out _) ? args[1..] : args);
@@ -28,7 +29,7 @@ public static class BenchHosting
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.WebHost.UseKestrel(kestrel =>
         {
-            kestrel.Listen(System.Net.IPAddress.Loopback, port);
+            kestrel.Listen(System.Net.IPAddress.Loopback, port, options => listen?.Invoke(options));
             kestrel.AddServerHeader = false;
         });
         // --Bench:InlineScheduling=true: Kestrel runs its pipes' continuations on the sockets' event

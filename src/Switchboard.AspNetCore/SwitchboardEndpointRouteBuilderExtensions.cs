@@ -76,6 +76,8 @@ public static class SwitchboardEndpointRouteBuilderExtensions
         }
         var endpoint = new EngineEndpoint(server, loggers.CreateLogger("Switchboard.Transports"), forwarder, limiter, drain);
         pattern = pattern.TrimEnd('/');
+        // The direct WebSocket mode answers this path's WebSocket handshakes itself where it is on (UseSwitchboardWebSockets).
+        endpoints.ServiceProvider.GetService<Transports.Direct.DirectEndpoints>()?.Add(pattern, endpoint);
         return endpoints.Map(pattern, endpoint.HandleAsync).WithDisplayName($"{name} {pattern}");
     }
 }

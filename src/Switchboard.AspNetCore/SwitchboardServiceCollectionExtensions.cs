@@ -64,6 +64,8 @@ public static class SwitchboardServiceCollectionExtensions
             (sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger(Drain.ConnectionDrain.Category)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, Drain.DrainHostedService>());
         services.TryAddSingleton<IChannelAuthorizer, AllowAllChannelAuthorizer>();
+        // The endpoints the direct WebSocket mode may serve, filled as they are mapped (docs/decisions/0015-own-the-connection.md).
+        services.TryAddSingleton<Transports.Direct.DirectEndpoints>();
         // One throttle of refusal log lines for every protocol (EngineOptions.RefusalLogInterval).
         services.TryAddSingleton(sp => sp.GetRequiredService<SocketServer>().Engine.Refusals);
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, WebSocketsStartupFilter>());

@@ -1,3 +1,5 @@
+using Switchboard.Protocols.WebSockets;
+
 namespace Switchboard;
 
 /// <summary>
@@ -24,6 +26,37 @@ public sealed class EncodedPacket(byte[] text, ReadOnlyMemory<byte>[] attachment
     /// recipient that needs it and kept for the others (<see cref="SocketIO.MsgPackSocketParser"/>).
     /// </summary>
     internal byte[]? MsgPackMessage { get; set; }
+
+    /// <summary>
+    /// Whether broadcasts build their WebSocket frame once (<see cref="PrebuildWebSocketFrame"/>): set when a host
+    /// runs the direct WebSocket mode, whose sockets write such a frame as it is (docs/decisions/0015-own-the-connection.md).
+    /// </summary>
+    internal static volatile bool PrebuildWebSocketFrames;
+
+    private byte[]? _framed;
+
+    /// <summary>
+    /// The Engine.IO message as transports send it: <see cref="Text"/>'s bytes, which after
+    /// <see cref="PrebuildWebSocketFrame"/> sit in an array right behind their RFC 6455 frame header.
+    /// </summary>
+    internal ReadOnlyMemory<byte> Message => _framed is { } framed ? framed.AsMemory(framed.Length - Text.Length) : Text;
+
+    /// <summary>
+    /// Builds the text frame of <see cref="Text"/>, header included, once for every recipient of a broadcast
+    /// (with <see cref="PrebuildWebSocketFrames"/> on). Two threads racing here build two equal frames: harmless.
+    /// </summary>
+    internal void PrebuildWebSocketFrame()
+    {
+        if (!PrebuildWebSocketFrames || _framed is not null)
+        {
+            return;
+        }
+        var size = WebSocketFrameHeader.SizeOf(Text.Length);
+        var framed = new byte[size + Text.Length];
+        WebSocketFrameHeader.Write(framed, WebSocketOpcode.Text, Text.Length);
+        Text.CopyTo(framed, size);
+        _framed = framed;
+    }
 
     /// <summary>The recovery offset this packet carries as its last argument (a publication's, with recovery on).</summary>
     internal string? Offset { get; private set; }

@@ -15,6 +15,7 @@
 // parser every client must use (json, the default, or msgpack for socket.io-msgpack-parser; docs/parsers.md). It listens
 // on http://127.0.0.1:8080 unless an address is configured. With Switchboard:Redis:Configuration set,
 // the node joins a cluster over Redis (docs/cluster.md). Metrics are scraped at /metrics (Switchboard:Telemetry, docs/metrics.md).
+// Switchboard:DirectWebSockets=true answers Socket.IO's WebSocket handshakes on the connection itself (docs/deploy.md).
 using Switchboard.AspNetCore;
 using Switchboard.AspNetCore.Auth;
 using Switchboard.AspNetCore.SocketChannels;
@@ -39,6 +40,7 @@ var apiKeys = ConfiguredList.Read(settings.GetSection("Api:Keys"));
 builder.Services.AddSingleton<ChatApp>();
 builder.AddDemos();
 builder.AddTelemetry(settings.GetSection("Telemetry"));
+builder.AddDirectWebSockets(settings); // Switchboard:DirectWebSockets: WebSocket handshakes answered on the connection (docs/deploy.md)
 
 var app = builder.Build();
 app.MapOperations();

@@ -28,6 +28,15 @@ internal sealed record ServerSpec(
         {
             LongPollPath = "/poll?channel={room}",
         },
+        // The same server in the direct WebSocket mode (docs/decisions/0015-own-the-connection.md): not in the
+        // default lineup; name it in --servers to compare the two in one run.
+        new("switchboard-direct", "Switchboard direct", ClientProtocol.SocketIO, HasDebugStats: true,
+            (p, port) => ("dotnet", [p.Dll("Switchboard.BenchServer", "Switchboard.BenchServer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Switchboard:DirectWebSockets=true"]),
+            SsePath: "/sse?channel={room}", SseUnavailable: null,
+            p => p.MissingDll("Switchboard.BenchServer", "Switchboard.BenchServer"))
+        {
+            LongPollPath = "/poll?channel={room}",
+        },
         new("socketio", "socket.io 4.8", ClientProtocol.SocketIO, HasDebugStats: false,
             (p, port) => ("node", [Path.Combine(p.Bench, "peers", "socketio", "server.js"), port.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
             SsePath: null, SseUnavailable: "not applicable: socket.io has no SSE transport",

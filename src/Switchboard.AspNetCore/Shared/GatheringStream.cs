@@ -17,7 +17,7 @@ namespace Switchboard.AspNetCore.Shared;
 /// flags are set by the one writer loop between its sends. A control frame the socket sends in the
 /// middle of a batch joins the batch, in order, and leaves with it.
 /// </remarks>
-internal sealed class GatheringStream(Stream inner) : Stream
+internal sealed class GatheringStream(Stream inner) : Stream, IWriteBatching
 {
     private const int InitialBuffer = 4096;
 

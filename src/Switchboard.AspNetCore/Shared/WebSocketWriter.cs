@@ -57,7 +57,7 @@ internal static class WebSocketWriter
     internal const int MaxBatchMessages = 64;
     internal const int MaxBatchBytes = 64 * 1024;
 
-    public static async Task RunAsync<TOutbound, T>(TOutbound outbound, GatheringStream? stream)
+    public static async Task RunAsync<TOutbound, T>(TOutbound outbound, IWriteBatching? stream)
         where TOutbound : IWebSocketOutbound<T>
         where T : struct
     {

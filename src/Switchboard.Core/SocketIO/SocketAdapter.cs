@@ -216,6 +216,7 @@ public partial class SocketAdapter(Namespace nsp)
     protected internal int DeliverLocal(EncodedPacket packet, BroadcastOptions options)
     {
         var delivered = 0;
+        packet.PrebuildWebSocketFrame();
         lock (_lock)
         {
             if (options.Rooms.Count == 1 && options.Except.Count == 0)

@@ -38,7 +38,24 @@ builder.Services.AddSwitchboard(options =>
     }
 });
 
+// direct-websocket.test.mjs starts the app with --Interop:Direct=true: WebSocket handshakes answered on the
+// connection itself (UseSwitchboardWebSockets, docs/decisions/0015-own-the-connection.md).
+if (builder.Configuration.GetValue<bool>("Interop:Direct"))
+{
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseSwitchboardWebSockets(o =>
+    {
+        o.HandshakeTimeout = TimeSpan.FromSeconds(1);
+        o.AllowedOrigins.Add("http://allowed.example");
+    })));
+}
+
 var app = builder.Build();
+app.MapGet("/health", () => "ok");
+if (builder.Configuration.GetValue<bool>("Interop:Direct"))
+{
+    // The plain WebSocket protocol, served directly too (direct-websocket.test.mjs).
+    app.MapChannelWebSocket("/ws");
+}
 
 app.MapSocketIO("/socket.io", io =>
 {

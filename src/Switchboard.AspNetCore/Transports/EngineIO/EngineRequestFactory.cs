@@ -23,6 +23,31 @@ internal static class EngineRequestFactory
         "X-Forwarded-Host", "X-Forwarded-Proto", "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site",
     }.ToFrozenDictionary(name => name, name => name.ToLowerInvariant(), StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The request of a handshake the direct mode answered (docs/decisions/0015-own-the-connection.md).</summary>
+    public static EngineRequest Create(Protocols.WebSockets.WebSocketHandshakeRequest request, System.Net.IPAddress? remote, bool secure, TimeProvider time)
+    {
+        var parsed = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(request.Query.ToString());
+        var query = new KeyValuePair<string, string>[parsed.Count];
+        var i = 0;
+        foreach (var (key, value) in parsed)
+        {
+            query[i++] = new(key, value.ToString());
+        }
+        var headers = new Dictionary<string, string>(request.Headers.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in request.Headers)
+        {
+            var name = LowerCaseNames.GetValueOrDefault(key) ?? key.ToLowerInvariant();
+            headers[name] = headers.TryGetValue(name, out var earlier) ? earlier + ", " + value : value;
+        }
+        return new EngineRequest(
+            request.Target,
+            query.Length == 0 ? CompactDictionary.EmptyOrdinal : new CompactDictionary(query, StringComparer.Ordinal),
+            new CompactDictionary([.. headers], StringComparer.OrdinalIgnoreCase),
+            remote,
+            secure,
+            time.GetUtcNow());
+    }
+
     public static EngineRequest Create(HttpContext context, TimeProvider time)
     {
         var request = context.Request;

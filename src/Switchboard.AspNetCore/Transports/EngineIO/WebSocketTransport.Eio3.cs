@@ -29,7 +29,7 @@ internal sealed partial class WebSocketTransport
         : StringValues.IsNullOrEmpty(context.Request.Query["b64"]) ? WebSocketFraming.V3Binary
         : WebSocketFraming.V3Base64;
 
-    private static ValueTask SendFrameAsync(WebSocket socket, GatheringStream? stream, OutboundFrame frame, bool last, int compressThreshold, WebSocketFraming framing) =>
+    private static ValueTask SendFrameAsync(WebSocket socket, IWriteBatching? stream, OutboundFrame frame, bool last, int compressThreshold, WebSocketFraming framing) =>
         framing == WebSocketFraming.V4
             ? SendFrameAsync(socket, stream, frame, last, compressThreshold)
             : SendFrameV3Async(socket, stream, frame, last, framing == WebSocketFraming.V3Base64);
@@ -39,7 +39,7 @@ internal sealed partial class WebSocketTransport
     /// type byte (or in base64): shared broadcast bytes are never modified, at the cost of one array per
     /// binary message for these clients only.
     /// </summary>
-    private static async ValueTask SendFrameV3Async(WebSocket socket, GatheringStream? stream, OutboundFrame frame, bool last, bool base64)
+    private static async ValueTask SendFrameV3Async(WebSocket socket, IWriteBatching? stream, OutboundFrame frame, bool last, bool base64)
     {
         var attachments = frame.Attachments ?? [];
         for (var i = 0; i <= attachments.Length; i++)

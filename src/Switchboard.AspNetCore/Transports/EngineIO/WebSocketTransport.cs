@@ -129,7 +129,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// is sent on the thread that writes it, through <see cref="Connection"/>; a send of that kind that
     /// does not complete at once is finished by the writer, before anything else is sent.
     /// </summary>
-    private Task RunAsync(HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session)
+    private Task RunAsync(HttpContext? context, WebSocket socket, IWriteBatching? stream, EngineSession session)
     {
         var connection = new Connection(this, context, socket, stream, session, server.Options.PerMessageDeflate.SendThreshold);
         connection.Reading = WebSocketReadLoop.RunAsync(new Inbound(connection), new WebSocketMessageReader(socket, server.Options.MaxPayload), CancellationToken.None);
@@ -141,10 +141,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// Drops the connection. Aborting the socket alone disposes its stream, but a read pending on
     /// Kestrel's upgraded stream does not end with it: the reader would wait for the client.
     /// </summary>
-    private static void Abort(HttpContext context, WebSocket socket)
+    private static void Abort(HttpContext? context, WebSocket socket)
     {
         socket.Abort();
-        context.Abort();
+        context?.Abort();
     }
 
     /// <summary>One message of the client: a packet for the session; false (the session closes) for one that cannot be parsed.</summary>
@@ -204,7 +204,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// when permessage-deflate is off).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private static async ValueTask SendFrameAsync(WebSocket socket, GatheringStream? stream, OutboundFrame frame, bool last, int compressThreshold)
+    private static async ValueTask SendFrameAsync(WebSocket socket, IWriteBatching? stream, OutboundFrame frame, bool last, int compressThreshold)
     {
         if (frame.NoCompress)
         {
@@ -242,7 +242,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
     /// The write loop's view of a connection, as a struct so that the loop is compiled for it (direct
     /// calls on the per-message path, not interface calls through shared generic code).
     /// </summary>
-    private readonly struct Outbound(Connection connection, OutboundQueue queue, WebSocket socket, GatheringStream? stream, int compressThreshold) : IWebSocketOutbound<OutboundFrame>
+    private readonly struct Outbound(Connection connection, OutboundQueue queue, WebSocket socket, IWriteBatching? stream, int compressThreshold) : IWebSocketOutbound<OutboundFrame>
     {
         // The per-message calls go straight to the queue and the socket, as a loop of this class's own would.
         public ValueTask<bool> WaitAsync() => queue.WaitToReadAsync();
@@ -282,7 +282,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         public Task OnReadEndedAsync(WebSocketReadEnd end, Exception? error) => connection.OnReadEndedAsync(end, error);
     }
 
-    private sealed class Connection(WebSocketTransport transport, HttpContext context, WebSocket socket, GatheringStream? stream, EngineSession session, int compressThreshold)
+    private sealed class Connection(WebSocketTransport transport, HttpContext? context, WebSocket socket, IWriteBatching? stream, EngineSession session, int compressThreshold)
         : IEngineTransportHandle
     {
         /// <summary>Messages shorter than this go uncompressed (<see cref="PerMessageDeflateOptions.SendThreshold"/>).</summary>
@@ -292,7 +292,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         public Task Reading { get; set; } = Task.CompletedTask;
 
         /// <summary>How binary messages are framed for this client (Engine.IO v3 differs); computed, not a field per connection.</summary>
-        public WebSocketFraming Framing => FramingOf(session, context);
+        public WebSocketFraming Framing => context is null ? WebSocketFraming.V4 : FramingOf(session, context);
 
         public bool StopReading => session.IsClosed;
 
@@ -300,7 +300,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
         public Task OnReadEndedAsync(WebSocketReadEnd end, Exception? error)
         {
-            transport.OnReadEnded(session, end);
+            if (end != WebSocketReadEnd.Failed || !transport.OnProtocolViolation(session, socket))
+            {
+                transport.OnReadEnded(session, end);
+            }
             return Task.CompletedTask;
         }
 

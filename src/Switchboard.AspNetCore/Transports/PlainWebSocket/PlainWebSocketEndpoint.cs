@@ -13,7 +13,7 @@ namespace Switchboard.AspNetCore.Transports.PlainWebSocket;
 /// not authorized, with a JSON error before the upgrade; accepts the rest and runs a
 /// <see cref="PlainWebSocketConnection"/> on a namespace's channels.
 /// </summary>
-internal sealed class PlainWebSocketEndpoint : IDisposable
+internal sealed partial class PlainWebSocketEndpoint : IDisposable
 {
     private readonly ChannelHub _hub;
     private readonly LogThrottle _refusals;

@@ -33,7 +33,9 @@ public static class PlainWebSocketEndpointRouteBuilderExtensions
         // when the host begins to stop, and refuses new ones meanwhile (docs/drain.md).
         var drain = Drain.ConnectionDrain.Of(services);
         drain.Add(server.Of(ns).Channels);
-        var endpoint = new PlainWebSocketEndpoint(server.Of(ns).Channels, server.Engine.Refusals, options, loggers.CreateLogger(PlainWebSocketLog.Category), server.Time, drain);
+        var endpoint = new PlainWebSocketEndpoint(server.Of(ns).Channels, server.Engine.Refusals, options, loggers.CreateLogger(PlainWebSocketLog.Category), server.Time, drain) { Services = services };
+        // The direct WebSocket mode answers this path's handshakes itself where it is on (UseSwitchboardWebSockets).
+        services.GetService<Transports.Direct.DirectEndpoints>()?.Add(pattern, endpoint);
         services.GetService<IHostApplicationLifetime>()?.ApplicationStopped.Register(endpoint.Dispose);
         return endpoints.Map(pattern, ChannelEndpointRouteBuilderExtensions.Limited(endpoints, endpoint.HandleAsync)).WithDisplayName($"Channels WebSocket {pattern}");
     }

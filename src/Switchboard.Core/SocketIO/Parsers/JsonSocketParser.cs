@@ -14,7 +14,7 @@ internal sealed class JsonSocketParser : SocketParser
     internal override bool TryDecode(ReadOnlyMemory<byte> message, bool isBinary, out SocketPacket packet, out ReadOnlyMemory<byte>[] attachments, out string? error) =>
         throw new NotSupportedException("The JSON parser decodes packets across messages.");
 
-    internal override OutboundFrame Frame(EncodedPacket packet) => OutboundFrame.Text(packet.Text, packet.Attachments);
+    internal override OutboundFrame Frame(EncodedPacket packet) => OutboundFrame.Text(packet.Message, packet.Attachments);
 
     internal override OutboundFrame Control(SocketPacketType type, string nsp, ReadOnlySpan<byte> json = default) =>
         OutboundFrame.Text(PacketEncoder.Control(type, nsp, json));
