@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using Switchboard.AspNetCore.Shared;
 using Switchboard.AspNetCore.Transports.ServerSentEvents;
 using Switchboard.Channels;
+using Switchboard.Protocols.Channels;
 using Switchboard.Protocols.ServerSentEvents;
 using Switchboard.Protocols.SocketIO;
 using Switchboard.SocketIO;

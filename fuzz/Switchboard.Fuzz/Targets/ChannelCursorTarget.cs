@@ -1,5 +1,6 @@
 using System.Text;
 using Switchboard.AspNetCore.Shared;
+using Switchboard.Protocols.Channels;
 using static Switchboard.Fuzz.FuzzCheckException;
 
 namespace Switchboard.Fuzz.Targets;

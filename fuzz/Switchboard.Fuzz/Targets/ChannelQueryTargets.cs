@@ -6,6 +6,7 @@ using Switchboard.AspNetCore.Auth;
 using Switchboard.AspNetCore.Shared;
 using Switchboard.AspNetCore.Transports.LongPoll;
 using Switchboard.Channels;
+using Switchboard.Protocols.Channels;
 using static Switchboard.Fuzz.FuzzCheckException;
 
 namespace Switchboard.Fuzz.Targets;

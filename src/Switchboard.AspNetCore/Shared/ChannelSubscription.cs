@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
 using Switchboard.Protocols;
+using Switchboard.Protocols.Channels;
 
 namespace Switchboard.AspNetCore.Shared;
 

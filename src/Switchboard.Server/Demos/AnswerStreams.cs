@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Switchboard.AspNetCore.Shared;
 using Switchboard.Channels;
+using Switchboard.Protocols.Channels;
 using Switchboard.SocketIO;
 
 namespace Switchboard.Server.Demos;

@@ -1,4 +1,5 @@
 using System.Net;
+using Switchboard.Protocols.Channels;
 
 namespace Switchboard.AspNetCore.Tests.Channels;
 
@@ -47,7 +48,7 @@ public sealed class ChannelAuthTests(ChannelsFixture fixture) : IClassFixture<Ch
         else
         {
             var answer = await fixture.Api.PollAsync($"{ChannelsFixture.Query(a, b)}&timeout=0", token: TestChannelAuthorizer.PublicOnly);
-            Assert.True(Switchboard.AspNetCore.Shared.ChannelCursor.TryParse(answer.GetProperty("cursor").GetString(), 2, out _));
+            Assert.True(ChannelCursor.TryParse(answer.GetProperty("cursor").GetString(), 2, out _));
             Assert.Empty(answer.GetProperty("publications").EnumerateArray());
         }
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Switchboard.AspNetCore.Shared;
 using Switchboard.Channels;
+using Switchboard.Protocols.Channels;
 
 namespace Switchboard.AspNetCore.Tests.Channels;
 

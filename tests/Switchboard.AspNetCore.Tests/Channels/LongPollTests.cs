@@ -4,6 +4,7 @@ using System.Text.Json;
 using Switchboard.AspNetCore.Shared;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Channels;
+using Switchboard.Protocols.Channels;
 
 namespace Switchboard.AspNetCore.Tests.Channels;
 

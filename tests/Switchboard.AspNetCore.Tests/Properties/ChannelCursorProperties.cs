@@ -3,6 +3,7 @@ using System.Text;
 using CsCheck;
 using Switchboard.AspNetCore.Shared;
 using Switchboard.Channels;
+using Switchboard.Protocols.Channels;
 
 namespace Switchboard.AspNetCore.Tests.Properties;
 

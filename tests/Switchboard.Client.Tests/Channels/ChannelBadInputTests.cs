@@ -231,24 +231,4 @@ public sealed class ChannelBadInputTests
         Assert.Equal("closed", closed.Code);
         Assert.Equal("closed", (await Assert.ThrowsAsync<ChannelClientException>(() => client.PublishAsync("a", 1))).Code);
     }
-
-    [Theory]
-    [InlineData("v1~42.k3Jd9aQx~0.Zp0_x1Lm", 42, "k3Jd9aQx")]
-    [InlineData("v1~7..ZXBvY2ggd2l0aCBzcGFjZXM", 7, "epoch with spaces")]
-    public void Cursors_read_and_write_the_format_of_sse_md(string cursor, long offset, string epoch)
-    {
-        var positions = ChannelCursorCodec.TryParse(cursor);
-        Assert.NotNull(positions);
-        Assert.Equal(new ChannelPosition(offset, epoch), positions[0]);
-        Assert.Equal(cursor, ChannelCursorCodec.Format(positions));
-    }
-
-    [Theory]
-    [InlineData("v2~1.e")]
-    [InlineData("v1")]
-    [InlineData("v1~x.e")]
-    [InlineData("v1~1.")]
-    [InlineData("v1~1234567890123456789.e")]
-    [InlineData("v1~1..!!")]
-    public void Malformed_cursors_are_refused(string cursor) => Assert.Null(ChannelCursorCodec.TryParse(cursor));
 }

@@ -4,9 +4,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Switchboard.AspNetCore.Shared;
 using Switchboard.Channels;
 using Switchboard.Protocols;
-using Switchboard.AspNetCore.Shared;
+using Switchboard.Protocols.Channels;
 using Switchboard.Protocols.ServerSentEvents;
 
 namespace Switchboard.AspNetCore.Transports.ServerSentEvents;

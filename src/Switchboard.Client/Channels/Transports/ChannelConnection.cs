@@ -1,3 +1,6 @@
+using Switchboard.Channels;
+using Switchboard.Protocols.Channels;
+
 namespace Switchboard.Client.Channels.Transports;
 
 /// <summary>
@@ -38,13 +41,14 @@ internal abstract class ChannelConnection(ChannelClient client) : IAsyncDisposab
                 Client.Confirmed(unknown[i], positions[i], always: false);
             }
         }
-        var known = new ChannelPosition[channels.Length];
+        var known = new StreamPosition[channels.Length];
         for (var i = 0; i < channels.Length; i++)
         {
-            known[i] = Client.GetPosition(channels[i])
+            var (offset, epoch) = Client.GetPosition(channels[i])
                 ?? throw new ChannelClientException("bad_response", $"{HttpRefusal.Name(Kind)}: no position learnt for '{channels[i]}'", Kind);
+            known[i] = new StreamPosition(offset, epoch);
         }
-        return ChannelCursorCodec.Format(known);
+        return ChannelCursor.Format(known);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Switchboard.Protocols.Channels;
 
 namespace Switchboard.Client.Channels.Transports;
 
@@ -141,9 +142,9 @@ internal sealed class LongPollChannelConnection(ChannelClient client) : ChannelC
     private ChannelPosition[] ReadCursor(JsonElement answer, int channels)
     {
         var cursor = answer.TryGetProperty("cursor", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-        if (ChannelCursorCodec.TryParse(cursor) is { } positions && positions.Length == channels)
+        if (ChannelCursor.TryParse(cursor, channels, out var positions))
         {
-            return positions;
+            return Array.ConvertAll(positions, p => new ChannelPosition(p.Offset, p.Epoch));
         }
         Client.Logger.ChannelBadFrame(Kind, $"an answer whose cursor is not one of {channels} channel(s): {cursor ?? "(none)"}");
         throw new ChannelClientException("bad_response", "poll: the answer has no usable cursor", Kind);

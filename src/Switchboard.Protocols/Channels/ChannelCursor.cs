@@ -3,7 +3,7 @@ using System.Buffers.Text;
 using System.Text;
 using Switchboard.Channels;
 
-namespace Switchboard.AspNetCore.Shared;
+namespace Switchboard.Protocols.Channels;
 
 /// <summary>
 /// The cursor of a subscription to several channels: one position (offset + epoch) per channel, in the
