@@ -16,6 +16,10 @@ start() {
     # Experiments: Kestrel's pipes scheduled inline; sockets' completions inline on the event thread; both.
     switchboard-inline) exec taskset -c 0 dotnet "$BENCH/Switchboard.BenchServer/bin/$CONFIGURATION/net10.0/Switchboard.BenchServer.dll" "$2" --Bench:InlineScheduling=true ;;
     switchboard-sockinline) DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 exec taskset -c 0 dotnet "$BENCH/Switchboard.BenchServer/bin/$CONFIGURATION/net10.0/Switchboard.BenchServer.dll" "$2" ;;
+    switchboard-direct) exec taskset -c 0 dotnet "$BENCH/Switchboard.BenchServer/bin/$CONFIGURATION/net10.0/Switchboard.BenchServer.dll" "$2" --Switchboard:DirectWebSockets=true ;;
+    switchboard-direct-inline) exec taskset -c 0 dotnet "$BENCH/Switchboard.BenchServer/bin/$CONFIGURATION/net10.0/Switchboard.BenchServer.dll" "$2" --Switchboard:DirectWebSockets=true --Bench:InlineScheduling=true ;;
+    switchboard-nospin) DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 exec taskset -c 0 dotnet "$BENCH/Switchboard.BenchServer/bin/$CONFIGURATION/net10.0/Switchboard.BenchServer.dll" "$2" ;;
+    switchboard-direct-inline-nospin) DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 exec taskset -c 0 dotnet "$BENCH/Switchboard.BenchServer/bin/$CONFIGURATION/net10.0/Switchboard.BenchServer.dll" "$2" --Switchboard:DirectWebSockets=true --Bench:InlineScheduling=true ;;
     switchboard-both) DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 exec taskset -c 0 dotnet "$BENCH/Switchboard.BenchServer/bin/$CONFIGURATION/net10.0/Switchboard.BenchServer.dll" "$2" --Bench:InlineScheduling=true ;;
     socketio) exec taskset -c 0 node "$BENCH/peers/socketio/server.js" "$2" ;;
     ceiling) exec taskset -c 0 dotnet "$BENCH/CeilingServer/bin/$CONFIGURATION/net10.0/CeilingServer.dll" "$2" ;;
