@@ -67,15 +67,6 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
     /// </summary>
     internal bool Draining { get; private set; }
 
-    /// <summary>
-    /// False from the moment the session is marked closed until <see cref="Close"/> has decided whether it
-    /// drains: a poll that looks it up in between (a client's GET racing its close POST) must not be told
-    /// the session is unknown.
-    /// </summary>
-    internal bool CloseSettled => Volatile.Read(ref _closeSettled);
-
-    private bool _closeSettled;
-
     /// <summary>True while a poll is held by the server waiting for data, or a WebSocket is attached.</summary>
     public bool IsWritable => !IsClosed && (Transport == EngineTransportKind.WebSocket || PollPending);
 
@@ -264,7 +255,6 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         {
             _server.Remove(this);
         }
-        Volatile.Write(ref _closeSettled, true);
         _server.Log.SessionClosed(Id, reason);
         try
         {
