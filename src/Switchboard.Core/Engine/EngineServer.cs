@@ -125,7 +125,7 @@ public sealed partial class EngineServer : IDisposable
         }
         if (session.IsClosed)
         {
-            return forPoll && session.Draining ? session : null;
+            return forPoll && (session.Draining || session.ClientCloseUnsettled) ? session : null;
         }
         return session.ExpireIfOverdue() ? null : session;
     }

@@ -67,6 +67,17 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
     /// </summary>
     internal bool Draining { get; private set; }
 
+    /// <summary>
+    /// True from the client's close packet until <see cref="Close"/> has decided whether the session drains:
+    /// the client sends its close POST and its pending GET at once, and that GET, looked up in between, must
+    /// get the noop Node answers, not 400 "Session ID unknown". Only a client close opens this window; every
+    /// other close is decided before a poll can race it as before.
+    /// </summary>
+    internal bool ClientCloseUnsettled => Volatile.Read(ref _clientClosing) && !Volatile.Read(ref _closeSettled);
+
+    private bool _clientClosing;
+    private bool _closeSettled;
+
     /// <summary>True while a poll is held by the server waiting for data, or a WebSocket is attached.</summary>
     public bool IsWritable => !IsClosed && (Transport == EngineTransportKind.WebSocket || PollPending);
 
@@ -185,6 +196,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
                 OnPong();
                 return true;
             case EnginePacketType.Close:
+                Volatile.Write(ref _clientClosing, true);
                 Close(EngineCloseReason.ClientClose);
                 return false;
             case EnginePacketType.Ping:
@@ -255,6 +267,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         {
             _server.Remove(this);
         }
+        Volatile.Write(ref _closeSettled, true);
         _server.Log.SessionClosed(Id, reason);
         try
         {
