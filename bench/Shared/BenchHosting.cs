@@ -77,7 +77,9 @@ public static class BenchHosting
                 optimized,
                 GC.GetTotalPauseDuration().TotalMilliseconds,
                 ThreadPool.CompletedWorkItemCount,
-                Monitor.LockContentionCount), DebugStatsJson.Default.DebugStats);
+                Monitor.LockContentionCount,
+                System.Runtime.JitInfo.GetCompiledMethodCount(),
+                System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds), DebugStatsJson.Default.DebugStats);
         });
     }
 
@@ -102,7 +104,9 @@ public sealed record DebugStats(
     bool Optimized,
     double GcPauseMs,
     long CompletedWorkItems = 0,
-    long LockContentions = 0);
+    long LockContentions = 0,
+    long JitCompiledMethods = 0,
+    double JitMs = 0);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(DebugStats))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
