@@ -10,6 +10,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BENCH="$HERE/.."
 CONFIGURATION="${SWITCHBOARD_CONFIGURATION:-Release}"
 OUT="${COMPARE_OUT:-$(mktemp -d)}"
+mkdir -p "$OUT"
 server="${1:?server: switchboard or socketio}"
 shift
 port=$((6100 + RANDOM % 300))
