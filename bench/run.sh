@@ -9,6 +9,10 @@
 # with 8, 64 and 512 publications / echoes in flight (--in-flight); S6 and S6-3 (two and three nodes on
 # Redis), S8-poll and S8-longpoll (1,000 long-polling subscribers). Writes
 # bench/results/<time>/results.{json,md} and latency-*.svg. Takes about 29 minutes per round (25 without S6-3, S8-poll and S8-longpoll).
+# Then, when S4 was run, the same rounds of S4 at 10k echoes/s through the second generator
+# (bench/epoll-gen: one Node event loop, raw sockets, its own framing) against Switchboard, socket.io and
+# the ceiling, about 1.5 minutes a round: epoll-gen-s4-10k.jsonl, and a table appended to results.md.
+# BENCH_EPOLL_GEN=0 leaves that row out.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,5 +33,35 @@ if ! command -v taskset >/dev/null 2>&1 || [ "$(nproc)" -lt 2 ]; then
   pin=(--no-pin)
   launcher=()
 fi
-exec "${launcher[@]}" dotnet "$HERE/Switchboard.LoadGen/bin/$CONFIGURATION/net10.0/Switchboard.LoadGen.dll" \
-  suite "${pin[@]}" --configuration "$CONFIGURATION" "$@"
+# The results folder is chosen here (unless --out is given) so the epoll-gen row lands beside results.json.
+out=""
+rounds=3
+scenarios=""
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --out) out="${args[i + 1]:-}" ;;
+    --rounds) rounds="${args[i + 1]:-3}" ;;
+    --scenarios) scenarios="${args[i + 1]:-}" ;;
+    --smoke) rounds=1 ;;
+  esac
+done
+if [ -z "$out" ]; then
+  out="$HERE/results/$(date +%Y%m%d-%H%M%S)"
+  set -- "$@" --out "$out"
+fi
+
+status=0
+"${launcher[@]}" dotnet "$HERE/Switchboard.LoadGen/bin/$CONFIGURATION/net10.0/Switchboard.LoadGen.dll" \
+  suite "${pin[@]}" --configuration "$CONFIGURATION" "$@" || status=$?
+
+if [ "${BENCH_EPOLL_GEN:-1}" = 1 ] && [ "${pin[0]}" = --server-core ] && { [ -z "$scenarios" ] || [[ ",${scenarios^^}," == *,S4,* ]]; }; then
+  echo "bench/run.sh: S4 at 10k echoes/s through bench/epoll-gen, $rounds round(s); load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  mkdir -p "$out"
+  SERVERS="${EPOLL_GEN_SERVERS:-switchboard socketio ceiling}" bash "$HERE/epoll-gen/run.sh" "$rounds" --rate 10000 --warmup 8 --seconds 10 \
+    > "$out/epoll-gen-s4-10k.jsonl" || status=$?
+  if [ -f "$out/results.md" ]; then
+    node "$HERE/epoll-gen/summarize.mjs" "$out/epoll-gen-s4-10k.jsonl" >> "$out/results.md" || status=$?
+  fi
+fi
+exit "$status"

@@ -25,6 +25,9 @@ Switchboard load generator and benchmark orchestrator (docs/performance.md).
                               in flight over all connections), one per value (default 8,64,512; smoke 8;
                               "none" for none)
       --wire raw|clientws     the generator's WebSocket client (default raw)
+      --pacing epoll|pool     epoll (default): the generator's receives complete inline on one epoll thread,
+                              each fixed-rate tick's requests written together from one loop; pool: every
+                              receive a thread-pool work item (the generator before December 2026)
       --server-core N | --no-pin      core for the servers (default 0; run the generator on another)
       --reuse-servers         one process per server for all scenarios (default in smoke)
       --no-retry              in smoke, count a failed scenario at once (by default it gets one retry)
@@ -40,6 +43,11 @@ Switchboard load generator and benchmark orchestrator (docs/performance.md).
 """;
 
 var cli = new Arguments(args);
+if (cli.Positional is ["suite" or "run", ..])
+{
+    // Before any socket of this process exists (the choice is process-wide).
+    GeneratorSockets.Configure(cli.String("pacing"));
+}
 var command = cli.Positional.Count > 0 ? cli.Positional[0] : "help";
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -93,6 +101,7 @@ ScenarioSettings Settings(Arguments a)
         IdleConnections = a.Int("idle-connections") ?? s.IdleConnections,
         StormConnections = a.Int("storm-connections") ?? s.StormConnections,
         InFlight = InFlight(a) ?? s.InFlight,
+        Pacing = GeneratorSockets.Mode,
     };
 }
 

@@ -23,15 +23,22 @@ export const withTimeout = (promise, ms, what) => Promise.race([promise, new Pro
 export const rssKb = (pid) => +(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 /**
+ * Extra settings for the server of every scenario: `--server "--Switchboard:DirectWebSockets true"` on the
+ * command line, or ABUSE_SERVER_ARGS in the environment (split on spaces), e.g. to run the suite against
+ * the direct WebSocket mode.
+ */
+export const serverArgs = (args.server ?? process.env.ABUSE_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+
+/**
  * Starts the standalone server (the build of SWITCHBOARD_CONFIGURATION, Release by default) on
- * `port` with an API key and `settings` (command-line pairs); resolves once it answers. `lines` collects
+ * `port` with an API key, `settings` (command-line pairs) and `serverArgs`; resolves once it answers. `lines` collects
  * its output, each line with the time it arrived.
  */
 export async function startServer(port, settings = []) {
   const base = `http://127.0.0.1:${port}`;
   const dir = path.join(root, 'src/Switchboard.Server');
   const dll = path.join(dir, `bin/${process.env.SWITCHBOARD_CONFIGURATION ?? 'Release'}/net10.0/Switchboard.Server.dll`);
-  const child = spawn('dotnet', [dll, '--urls', base, '--Switchboard:Api:Keys:0', apiKey, '--Logging:LogLevel:Default', 'Warning', ...settings],
+  const child = spawn('dotnet', [dll, '--urls', base, '--Switchboard:Api:Keys:0', apiKey, '--Logging:LogLevel:Default', 'Warning', ...settings, ...serverArgs],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = [];
   const onData = (d) => { for (const line of d.toString().split('\n')) if (line.trim()) lines.push({ at: Date.now(), line }); };

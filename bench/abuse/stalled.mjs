@@ -120,7 +120,7 @@ async function healthySubscriber() {
 const publish = (agent, body) => publishTo(base, agent, body);
 
 const { child, lines } = await startServer(port, ['--Logging:LogLevel:Switchboard', 'Information',
-  '--Logging:LogLevel:Switchboard.SocketChannels', 'Warning', ...(args.server ?? '').split(' ').filter(Boolean)]);
+  '--Logging:LogLevel:Switchboard.SocketChannels', 'Warning']);
 const results = { seconds, size, stalled: stalledSpec, rssBoundMb };
 const { check, fail, summary } = tally();
 try {

@@ -5,7 +5,8 @@
 //   node s4-echo.mjs --port P --pid PID [--connections 1000] [--rate 10000 | --saturate] [--warmup 3] [--seconds 10]
 //
 // Prints one JSON line: echoes/s, server CPU µs per echo (utime+stime of PID over the window), the
-// server's voluntary context switches per echo (all its threads), RTT p50/p99/p99.9 in ms.
+// server's voluntary context switches per echo (all its threads), RTT p50/p99/p99.9 in ms, and at a fixed
+// rate the echoes sent per tick and ticks per second in the window.
 import net from 'node:net';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -50,6 +51,9 @@ function frame(text) {
 
 let measuring = false;
 let acked = 0;
+// Ticks that sent something in the window, and what they sent: requests per tick, as LoadGen's sends_per_tick.
+let ticks = 0;
+let tickSends = 0;
 const rtts = [];
 
 class Client {
@@ -130,6 +134,7 @@ if (saturate) {
     const owed = Math.floor((performance.now() - started) * rate / 1000) - sent;
     for (let i = 0; i < owed; i++) { clients[next].echo(); next = (next + 1) % connections; }
     sent += Math.max(0, owed);
+    if (measuring && owed > 0) { ticks++; tickSends += owed; }
     if (!done) setTimeout(tick, 1);
   };
   var done = false;
@@ -160,6 +165,7 @@ console.log(JSON.stringify({
   mode: saturate ? 'saturated' : `${rate}/s`, connections, echoes_per_s: Math.round(acked / elapsed),
   cpu_us_per_echo: +(cpu * 1e6 / acked).toFixed(2), cpu_pct: +(cpu * 100 / elapsed).toFixed(1),
   vcsw_per_echo: +(cs / acked).toFixed(3),
+  sends_per_tick: ticks ? +(tickSends / ticks).toFixed(2) : undefined, ticks_per_s: ticks ? Math.round(ticks / elapsed) : undefined,
   // .NET servers (bench/Shared/BenchHosting.cs /debug/stats): thread-pool work items and allocations per echo.
   work_items_per_echo: stats0?.completedWorkItems !== undefined ? +((stats1.completedWorkItems - stats0.completedWorkItems) / acked).toFixed(2) : undefined,
   bytes_per_echo: stats0 ? Math.round((stats1.allocatedBytes - stats0.allocatedBytes) / acked) : undefined, rtt_p50: q(0.5), rtt_p99: q(0.99), rtt_p999: q(0.999),

@@ -3,8 +3,8 @@ using System.Text.Json;
 
 namespace Switchboard.LoadGen.Measure;
 
-/// <summary>The GC counters a .NET bench server exposes at /debug/stats (bench/Shared/BenchHosting.cs).</summary>
-internal sealed record DebugStats(long AllocatedBytes, int Gen0, int Gen1, int Gen2, long ManagedBytes, long HeapSizeBytes, bool Optimized, double GcPauseMs)
+/// <summary>The GC and thread-pool counters a .NET bench server exposes at /debug/stats (bench/Shared/BenchHosting.cs).</summary>
+internal sealed record DebugStats(long AllocatedBytes, int Gen0, int Gen1, int Gen2, long ManagedBytes, long HeapSizeBytes, bool Optimized, double GcPauseMs, long CompletedWorkItems = 0)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -27,7 +27,8 @@ internal sealed record DebugStats(long AllocatedBytes, int Gen0, int Gen1, int G
                 r.GetProperty("managedBytes").GetInt64(),
                 r.GetProperty("heapSizeBytes").GetInt64(),
                 r.GetProperty("optimized").GetBoolean(),
-                r.TryGetProperty("gcPauseMs", out var pause) ? pause.GetDouble() : 0);
+                r.TryGetProperty("gcPauseMs", out var pause) ? pause.GetDouble() : 0,
+                r.TryGetProperty("completedWorkItems", out var items) ? items.GetInt64() : 0);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
         {

@@ -12,6 +12,9 @@ internal static class MarkdownReport
     /// <summary>Generator CPU, % of its core, from which a window is listed as generator-bound.</summary>
     private const double GeneratorBoundPct = 90;
 
+    /// <summary>Pacing ticks per second below which a fixed-rate phase is listed as late (about 950 when the generator keeps time).</summary>
+    private const double LateTicksPerSecond = 500;
+
     public static string Render(RunRecord run, IReadOnlyList<string> plots)
     {
         var md = new StringBuilder();
@@ -115,6 +118,23 @@ internal static class MarkdownReport
             {
                 var rounds = string.Join(", ", g.Select(b => $"round {b.Round} {b.Value:0}%"));
                 md.AppendLine(Inv, $"- {g.Key.Scenario}{(g.Key.Window.Length == 0 ? " saturation" : " " + g.Key.Window)} on {Display(g.Key.Server)}: {rounds}");
+            }
+            md.AppendLine();
+        }
+        // A fixed-rate phase whose pacing thread woke far less often than every millisecond sent its requests in
+        // bursts the rate does not name: the server was woken fewer times per request than at that rate
+        // (docs/performance.md, "Why bench/'s fixed-rate phases hid it").
+        var late = run.Results
+            .SelectMany(r => r.Metrics.Where(m => m.Key.StartsWith("ticks_per_s", StringComparison.Ordinal) && m.Value < LateTicksPerSecond)
+                .Select(m => (r.Scenario, Window: m.Key["ticks_per_s".Length..], r.Server, r.Round, m.Value)))
+            .ToList();
+        if (late.Count > 0)
+        {
+            md.AppendLine(Inv, $"Late pacing (fewer than {LateTicksPerSecond} ticks a second in a fixed-rate phase: the generator was starved, its requests went out in bursts):");
+            md.AppendLine();
+            foreach (var l in late)
+            {
+                md.AppendLine(Inv, $"- {l.Scenario} {l.Window} on {Display(l.Server)}: round {l.Round}, {l.Value:0} ticks/s");
             }
             md.AppendLine();
         }

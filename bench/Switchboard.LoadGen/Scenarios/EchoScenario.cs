@@ -79,7 +79,7 @@ internal sealed class EchoScenario : Scenario
         counters.EchoLatency = histogram;
         var phase = await Window.StartAsync(target);
         var r0 = counters.EchoReplies;
-        await Phases.OpenLoopAsync(seq => counters.SendEcho(clients[seq % clients.Length]), settings.FixedEchoRate, settings.LatencyPhase);
+        var loop = await Phases.OpenLoopAsync(seq => counters.SendEcho(clients[seq % clients.Length]), settings.FixedEchoRate, settings.LatencyPhase);
         var drained = await Phases.UntilAsync(() => counters.EchoReplies >= counters.EchoesSent, settings.Drain);
         await phase.StopAsync();
         counters.EchoLatency = null;
@@ -87,6 +87,7 @@ internal sealed class EchoScenario : Scenario
         // CPU per round trip at the fixed rate, beside its latency: what a server spends below saturation.
         phase.Report(result, "echo", "echoes", counters.EchoReplies - r0, suffix: "@fixed");
         Phases.ReportLatency(result, "@fixed", histogram);
+        Phases.ReportTicks(result, "@fixed", loop, settings.LatencyPhase);
         if (!drained)
         {
             result.Fail($"{counters.EchoesSent - counters.EchoReplies} echo acks missing after the latency phase");

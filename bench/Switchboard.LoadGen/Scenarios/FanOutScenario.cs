@@ -236,7 +236,7 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             counters.DeliveryLatency = histogram;
             var phase = await Window.StartAsync(target);
             var d0 = counters.Deliveries;
-            await Phases.OpenLoopAsync(Publish, deliveriesPerSecond / perMessage, settings.LatencyPhase);
+            var loop = await Phases.OpenLoopAsync(Publish, deliveriesPerSecond / perMessage, settings.LatencyPhase);
             var drained = await Phases.UntilAsync(() => counters.Deliveries >= Volatile.Read(ref expected), settings.Drain);
             await phase.StopAsync();
             counters.DeliveryLatency = null;
@@ -244,6 +244,7 @@ internal sealed class FanOutScenario(string id, Func<ScenarioSettings, int> subs
             // CPU per delivery at this offered rate, beside its latency: what a server spends below saturation.
             phase.Report(result, "delivery", "deliveries", counters.Deliveries - d0, suffix: key);
             Phases.ReportLatency(result, key, histogram);
+            Phases.ReportTicks(result, key, loop, settings.LatencyPhase);
             if (!drained)
             {
                 result.Fail($"{Volatile.Read(ref expected) - counters.Deliveries} deliveries missing after the latency phase {key}");

@@ -39,12 +39,18 @@ internal static class Phases
             return sent;
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    /// <summary>Sends at <paramref name="perSecond"/> for <paramref name="duration"/>; returns how many were sent.</summary>
-    public static Task<long> OpenLoopAsync(Func<long, bool> send, double perSecond, TimeSpan duration) =>
+    /// <summary>
+    /// Sends at <paramref name="perSecond"/> for <paramref name="duration"/> from one thread: every tick (about
+    /// a millisecond) it writes what the rate owes by then, one after the other, one write each, as an epoll
+    /// generator's loop does. Returns how many were sent and in how many ticks: their ratio is how many
+    /// requests reach the server together, which sets how many wake-ups it pays per request.
+    /// </summary>
+    public static Task<(long Sent, long Ticks)> OpenLoopAsync(Func<long, bool> send, double perSecond, TimeSpan duration) =>
         Task.Factory.StartNew(() =>
         {
             var start = Stopwatch.GetTimestamp();
             long sent = 0;
+            long ticks = 0;
             while (true)
             {
                 var elapsed = Stopwatch.GetElapsedTime(start);
@@ -53,18 +59,29 @@ internal static class Phases
                     break;
                 }
                 var due = (long)(elapsed.TotalSeconds * perSecond) + 1;
+                ticks += sent < due ? 1 : 0;
                 while (sent < due)
                 {
                     if (!send(sent))
                     {
-                        return sent;
+                        return (sent, ticks);
                     }
                     sent++;
                 }
                 Thread.Sleep(1);
             }
-            return sent;
+            return (sent, ticks);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>Records how the open loop's requests were grouped: requests per tick, and ticks per second.</summary>
+    public static void ReportTicks(ScenarioResult result, string key, (long Sent, long Ticks) loop, TimeSpan duration)
+    {
+        if (loop.Ticks > 0)
+        {
+            result.Metrics[$"sends_per_tick{key}"] = (double)loop.Sent / loop.Ticks;
+            result.Metrics[$"ticks_per_s{key}"] = loop.Ticks / duration.TotalSeconds;
+        }
+    }
 
     /// <summary>Waits until <paramref name="done"/> holds or the timeout passes; true if it holds.</summary>
     public static async Task<bool> UntilAsync(Func<bool> done, TimeSpan timeout)

@@ -51,6 +51,9 @@ internal sealed record ScenarioSettings
     /// <summary>How long each in-flight row runs before its window, after the previous row drained (the JIT is warm by then).</summary>
     public TimeSpan InFlightSettle { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How the generator's sockets complete (<see cref="Wire.GeneratorSockets"/>): epoll or pool; recorded with the results.</summary>
+    public string Pacing { get; init; } = Wire.GeneratorSockets.Epoll;
+
     public static ScenarioSettings Full { get; } = new();
 
     public static ScenarioSettings SmokeRun { get; } = new()

@@ -37,6 +37,9 @@ internal sealed class Window
 
     public long? AllocatedBytes { get; private set; }
 
+    /// <summary>Thread-pool work items the server completed in the window (.NET servers): one per hand-off to the pool.</summary>
+    public long? WorkItems { get; private set; }
+
     public int? Gen0 { get; private set; }
 
     public int? Gen1 { get; private set; }
@@ -78,6 +81,7 @@ internal sealed class Window
         if (_stats0 is not null && stats is not null)
         {
             AllocatedBytes = stats.AllocatedBytes - _stats0.AllocatedBytes;
+            WorkItems = stats.CompletedWorkItems - _stats0.CompletedWorkItems;
             Gen0 = stats.Gen0 - _stats0.Gen0;
             Gen1 = stats.Gen1 - _stats0.Gen1;
             Gen2 = stats.Gen2 - _stats0.Gen2;
@@ -125,6 +129,8 @@ internal sealed class Window
         if (AllocatedBytes is { } bytes && units > 0)
         {
             m[$"alloc_bytes_per_{unit}{suffix}"] = (double)bytes / units;
+            // Hand-offs to the server's thread pool per unit: a count that does not depend on how busy the machine is.
+            m[$"server_work_items_per_{unit}{suffix}"] = (double)WorkItems!.Value / units;
             m[$"gen0_per_s{suffix}"] = Gen0!.Value / WallSeconds;
             m[$"gen1_collections{suffix}"] = Gen1!.Value;
             m[$"gen2_collections{suffix}"] = Gen2!.Value;

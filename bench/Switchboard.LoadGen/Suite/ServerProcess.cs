@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Switchboard.LoadGen.Wire;
 
 namespace Switchboard.LoadGen.Suite;
 
@@ -53,6 +54,8 @@ internal sealed class ServerProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
         info.Environment["DOTNET_NOLOGO"] = "1";
+        // The generator's own socket settings (--pacing epoll) are not the server's.
+        GeneratorSockets.Scrub(info.Environment);
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["NODE_ENV"] = "production";
         if (file == "dotnet")

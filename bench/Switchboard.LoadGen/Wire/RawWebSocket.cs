@@ -76,7 +76,9 @@ internal sealed class RawWebSocket : WireConnection
                 {
                     Array.Resize(ref _buffer, _buffer.Length * 2);
                 }
-                var read = await _socket!.ReceiveAsync(_buffer.AsMemory(_filled), SocketFlags.None);
+                // Not under the orchestration's context: with --pacing epoll the frames are parsed inline on the
+                // socket engine's thread, as an epoll generator's loop does (GeneratorSockets).
+                var read = await _socket!.ReceiveAsync(_buffer.AsMemory(_filled), SocketFlags.None).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
