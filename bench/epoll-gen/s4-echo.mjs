@@ -169,6 +169,10 @@ console.log(JSON.stringify({
   // .NET servers (bench/Shared/BenchHosting.cs /debug/stats): thread-pool work items and allocations per echo.
   work_items_per_echo: stats0?.completedWorkItems !== undefined ? +((stats1.completedWorkItems - stats0.completedWorkItems) / acked).toFixed(2) : undefined,
   bytes_per_echo: stats0 ? Math.round((stats1.allocatedBytes - stats0.allocatedBytes) / acked) : undefined, rtt_p50: q(0.5), rtt_p99: q(0.99), rtt_p999: q(0.999),
+  // The JIT still compiling in the window (tiered compilation's later waves) and the GC's pauses: the tail's usual suspects.
+  jit_methods: stats0?.jitCompiledMethods !== undefined ? stats1.jitCompiledMethods - stats0.jitCompiledMethods : undefined,
+  jit_ms: stats0?.jitMs !== undefined ? +(stats1.jitMs - stats0.jitMs).toFixed(1) : undefined,
+  gc_pause_ms: stats0 ? +(stats1.gcPauseMs - stats0.gcPauseMs).toFixed(1) : undefined,
 }));
 for (const c of clients) c.socket.destroy();
 process.exit(0);
