@@ -106,7 +106,7 @@ public sealed partial class EngineServer : IDisposable
         catch (Exception ex)
         {
             Log.HandlerFailed(session.Id, ex);
-            session.Close(EngineCloseReason.ServerClose);
+            session.Close(Protocols.DisconnectCode.Disconnected);
         }
         OnConnection(session);
         return session;
@@ -155,14 +155,21 @@ public sealed partial class EngineServer : IDisposable
         }
     }
 
-    /// <summary>Closes every session (server shutdown).</summary>
-    public void CloseAll(EngineCloseReason reason = EngineCloseReason.ServerShutdown)
+    /// <summary>Closes every session as the server shuts down (<see cref="Protocols.DisconnectCode.Shutdown"/>).</summary>
+    public void CloseAll() => CloseAll(Protocols.DisconnectCode.Shutdown);
+
+    /// <summary>Closes every session with <paramref name="code"/>.</summary>
+    public void CloseAll(Protocols.DisconnectCode code)
     {
         foreach (var session in _sessions.Values)
         {
-            session.Close(reason);
+            session.Close(code);
         }
     }
+
+    /// <summary>Closes every session, in the former Engine.IO vocabulary.</summary>
+    [Obsolete("Use CloseAll(DisconnectCode): sessions close with a DisconnectCode (docs/disconnect-reasons.md).")]
+    public void CloseAll(EngineCloseReason reason) => CloseAll(reason.ToCode());
 
     /// <summary>20 URL-safe characters from 15 random bytes (base64url without padding).</summary>
     internal static string NewSessionId() => SessionIds.Next();
