@@ -42,6 +42,12 @@ internal static class ArgumentsJson
         {
             writer.Reset(buffer);
             buffer.ResetWrittenCount();
+            if (buffer.Capacity > 1 << 20)
+            {
+                // As SocketPacketEncoder: a thread does not keep a large publication's buffer for ever.
+                t_buffer = null;
+                t_writer = null;
+            }
             t_busy = false;
         }
     }
