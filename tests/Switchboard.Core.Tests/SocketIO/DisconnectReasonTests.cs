@@ -77,5 +77,17 @@ public sealed class DisconnectReasonTests
         // Read back, each code gives the reason that names it (the two client closes become one).
         Assert.Equal(code, EngineCloseReasons.FromCode(reason.ToCode()).ToCode().Code);
     }
+
+    [Fact]
+    public void A_session_closed_with_an_obsolete_reason_closes_with_its_code_and_reads_back()
+    {
+        using var server = new SocketServer(new SocketServerOptions());
+        using var client = DirectClient.Open(server);
+
+        client.Session.Close(EngineCloseReason.ParseError);
+
+        Assert.Equal(DisconnectCode.BadRequest, client.Session.CloseCode);
+        Assert.Equal(EngineCloseReason.ParseError, client.Session.CloseReason);
+    }
 #pragma warning restore CS0618
 }
