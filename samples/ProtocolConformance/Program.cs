@@ -3,6 +3,7 @@
 using Switchboard.AspNetCore;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.Protocols;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -52,7 +53,7 @@ internal sealed class EchoHandler : IEngineSessionHandler
         }
     }
 
-    public void OnClose(EngineSession session, EngineCloseReason reason)
+    public void OnClose(EngineSession session, DisconnectCode reason)
     {
     }
 }

@@ -1,66 +1,39 @@
 using System.Buffers;
 using System.Text.Json;
 using Switchboard.Channels;
-using Switchboard.Protocols.SocketIO;
+using Switchboard.Protocols.Channels;
 
 namespace Switchboard.AspNetCore.Shared;
 
 /// <summary>
-/// The JSON objects the channel endpoints share (docs/protocols/http-api.md, "Objects"): a publication at
-/// its place in a channel, a position, a discontinuity. Compact, with the relaxed encoder used for every
-/// JSON Switchboard writes.
+/// The channel endpoints' JSON objects (docs/protocols/http-api.md, "Objects") from Core's types: a thin
+/// adapter over the codec, <see cref="ChannelJsonWriter"/> in Switchboard.Protocols.
 /// </summary>
 internal static class ChannelJson
 {
     /// <summary>Presence members as the HTTP API and the admin page write them: <c>"members":[{connectionId, userId, protocol, node}]</c>.</summary>
-    public static void WriteMembers(System.Text.Json.Utf8JsonWriter w, IEnumerable<PresenceMember> members)
+    public static void WriteMembers(Utf8JsonWriter w, IEnumerable<PresenceMember> members)
     {
         w.WriteStartArray("members"u8);
         foreach (var member in members)
         {
-            w.WriteStartObject();
-            w.WriteString("connectionId"u8, member.ConnectionId);
-            w.WriteString("userId"u8, member.UserId);
-            w.WriteString("protocol"u8, member.Protocol);
-            w.WriteString("node"u8, member.Node);
-            w.WriteEndObject();
+            ChannelJsonWriter.WriteMember(w, member.ConnectionId, member.UserId, member.Protocol, member.Node);
         }
         w.WriteEndArray();
     }
 
-    public static readonly JsonWriterOptions WriterOptions = SocketPacketEncoder.WriterOptions;
+    public static JsonWriterOptions WriterOptions => ChannelJsonWriter.WriterOptions;
 
-    public static Utf8JsonWriter CreateWriter(IBufferWriter<byte> output) => new(output, WriterOptions);
+    public static Utf8JsonWriter CreateWriter(IBufferWriter<byte> output) => new(output, ChannelJsonWriter.WriterOptions);
 
     /// <summary><c>{"channel":"a","offset":5,"epoch":"E","event":"tick","data":&lt;the publication's data&gt;}</c></summary>
-    public static void WritePublication(Utf8JsonWriter writer, in ChannelEntry entry)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("channel"u8, entry.Channel);
-        writer.WriteNumber("offset"u8, entry.Offset);
-        writer.WriteString("epoch"u8, entry.Epoch);
-        writer.WriteString("event"u8, entry.Publication.Event);
-        writer.WritePropertyName("data"u8);
-        writer.WriteRawValue(entry.Publication.Data.Span, skipInputValidation: true);
-        writer.WriteEndObject();
-    }
+    public static void WritePublication(Utf8JsonWriter writer, in ChannelEntry entry) =>
+        ChannelJsonWriter.WritePublication(writer, entry.Channel, entry.Offset, entry.Epoch, entry.Publication.Event, entry.Publication.Data.Span);
 
     /// <summary><c>{"channel":"a","epoch":"E","offset":5}</c>: a channel's position, e.g. where it continues after a discontinuity.</summary>
-    public static void WritePosition(Utf8JsonWriter writer, string channel, StreamPosition position)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("channel"u8, channel);
-        writer.WriteString("epoch"u8, position.Epoch);
-        writer.WriteNumber("offset"u8, position.Offset);
-        writer.WriteEndObject();
-    }
+    public static void WritePosition(Utf8JsonWriter writer, string channel, StreamPosition position) =>
+        ChannelJsonWriter.WritePosition(writer, channel, position);
 
     /// <summary><c>{"offset":5,"epoch":"E"}</c></summary>
-    public static void WriteOffsetEpoch(Utf8JsonWriter writer, StreamPosition position)
-    {
-        writer.WriteStartObject();
-        writer.WriteNumber("offset"u8, position.Offset);
-        writer.WriteString("epoch"u8, position.Epoch);
-        writer.WriteEndObject();
-    }
+    public static void WriteOffsetEpoch(Utf8JsonWriter writer, StreamPosition position) => ChannelJsonWriter.WriteOffsetEpoch(writer, position);
 }

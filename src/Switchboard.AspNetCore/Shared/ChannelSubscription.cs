@@ -19,7 +19,7 @@ internal sealed class HttpChannelConnection(ChannelHub hub, string protocol, Cha
         }
     }
 
-    /// <summary>The stream starts a write to the client (timed by the hub's send scan).</summary>
+    /// <summary>The stream starts a write to the client (timed by the server's one send scan).</summary>
     public void BeginWrite() => BeginSend();
 
     public void EndWrite() => EndSend();

@@ -275,13 +275,13 @@ public abstract partial class ChannelConnection : IChannelConnection, IAsyncDisp
     {
     }
 
-    /// <summary>The transport starts a write to the client (the hub's send scan times it).</summary>
+    /// <summary>The transport starts a write to the client (the server's one send scan times it).</summary>
     protected void BeginSend() => _queue.BeginSend(Hub.Time.GetTimestamp());
 
     /// <summary>The write begun with <see cref="BeginSend"/> is done.</summary>
     protected void EndSend() => _queue.EndSend();
 
-    /// <summary>Called by the hub's send scan: a write that has taken longer than <see cref="SendTimeout"/> drops the connection.</summary>
+    /// <summary>Called by the server's one send scan: a write that has taken longer than <see cref="SendTimeout"/> drops the connection.</summary>
     internal void CheckSend(long now)
     {
         if (_queue.TryExpireSend(now, SendTimeout, Hub.Time))

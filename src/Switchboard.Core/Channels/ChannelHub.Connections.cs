@@ -2,42 +2,33 @@ using Switchboard.Protocols;
 
 namespace Switchboard.Channels;
 
-public sealed partial class ChannelHub
+public sealed partial class ChannelHub : Connections.ISendScanned
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IChannelConnection> _connections = new(StringComparer.Ordinal);
 
-    // One scan of every connection's write in progress, a quarter of the shortest send timeout apart,
-    // started with the first connection (rather than a timer per write).
-    private ITimer? _sendScan;
-    private long _scanPeriodTicks = long.MaxValue;
-    private readonly Lock _scanGate = new();
+    // The hub's connections are timed by the server's one send scan (Connections.SendScan), which this hub
+    // joins with its first connection.
+    private int _scanned;
 
-    /// <summary>Makes the send scan run at least a quarter of <paramref name="sendTimeout"/> apart.</summary>
+    /// <summary>Makes the server's send scan walk this hub's connections, at least a quarter of <paramref name="sendTimeout"/> apart.</summary>
     internal void ScanSendsWithin(TimeSpan sendTimeout)
     {
-        var period = Math.Max(sendTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10);
-        if (period >= Volatile.Read(ref _scanPeriodTicks))
+        if (Interlocked.Exchange(ref _scanned, 1) == 0)
         {
-            return;
+            _sendScan.Add(this, sendTimeout);
         }
-        lock (_scanGate)
+        else
         {
-            if (period >= _scanPeriodTicks)
-            {
-                return;
-            }
-            _scanPeriodTicks = period;
-            _sendScan ??= Time.CreateTimer(static state => ((ChannelHub)state!).ScanSends(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _sendScan.Change(TimeSpan.FromTicks(period), TimeSpan.FromTicks(period));
+            _sendScan.Within(sendTimeout);
         }
     }
 
-    private void ScanSends()
+    void Connections.ISendScanned.CheckSends(long now)
     {
-        var now = Time.GetTimestamp();
-        foreach (var connection in _connections.Values)
+        // The dictionary itself, not Values: no snapshot per tick.
+        foreach (var pair in _connections)
         {
-            (connection as ChannelConnection)?.CheckSend(now);
+            (pair.Value as ChannelConnection)?.CheckSend(now);
         }
     }
 

@@ -26,12 +26,14 @@ public sealed partial class ChannelHub
     private readonly ChannelLog _log;
     private readonly SemaphoreSlim _order = new(1, 1);
     private readonly IChannelBackplane _backplane;
+    private readonly Connections.SendScan _sendScan;
     private long _seq;
     private volatile string _epoch;
 
     internal ChannelHub(string nsp, IRoomSubscribers rooms, IChannelStore store, ChannelOptions options, TimeProvider time, SwitchboardMetrics metrics, ILogger logger,
-        Func<ChannelHub, IChannelBackplane>? backplane)
+        Func<ChannelHub, IChannelBackplane>? backplane, Connections.SendScan sendScan)
     {
+        _sendScan = sendScan;
         _name = nsp;
         _rooms = rooms;
         _store = store;

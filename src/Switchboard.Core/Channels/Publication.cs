@@ -189,72 +189,8 @@ public sealed partial class Publication
         public JsonElement this[int index] => throw new NotSupportedException();
     }
 
-    /// <summary>Writes a received value with each <c>{"_placeholder":true,"num":N}</c> replaced by attachment N in base64.</summary>
-    private static void WriteWithAttachments(Utf8JsonWriter writer, JsonElement value, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
-    {
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Object when value.TryGetProperty("_placeholder", out var marker) && marker.ValueKind == JsonValueKind.True
-                && value.TryGetProperty("num", out var num) && num.TryGetInt32(out var index) && index >= 0 && index < attachments.Count:
-                writer.WriteBase64StringValue(attachments[index].Span);
-                break;
-            case JsonValueKind.Object:
-                writer.WriteStartObject();
-                foreach (var property in value.EnumerateObject())
-                {
-                    writer.WritePropertyName(property.Name);
-                    WriteWithAttachments(writer, property.Value, attachments);
-                }
-                writer.WriteEndObject();
-                break;
-            case JsonValueKind.Array:
-                writer.WriteStartArray();
-                foreach (var item in value.EnumerateArray())
-                {
-                    WriteWithAttachments(writer, item, attachments);
-                }
-                writer.WriteEndArray();
-                break;
-            default:
-                value.WriteTo(writer);
-                break;
-        }
-    }
-
-    /// <summary>The arguments as a JSON array; binary values are base64 strings unless an attachment scope is active.</summary>
-    private byte[] EncodeArray()
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, SocketPacketEncoder.WriterOptions))
-        {
-            writer.WriteStartArray();
-            foreach (var arg in _args)
-            {
-                switch (arg)
-                {
-                    case SocketArguments { Attachments.Count: > 0 } binary:
-                        // JSON has no bytes: each binary placeholder becomes its attachment in base64.
-                        for (var i = 0; i < binary.Count; i++)
-                        {
-                            WriteWithAttachments(writer, binary[i], binary.Attachments);
-                        }
-                        break;
-                    case SocketArguments raw:
-                        // Received arguments are forwarded as they came.
-                        if (!raw.Raw.IsEmpty)
-                        {
-                            writer.WriteRawValue(raw.Raw.Span, skipInputValidation: true);
-                        }
-                        break;
-                    default:
-                        SocketPacketEncoder.WriteValue(writer, arg);
-                        break;
-                }
-            }
-            writer.WriteEndArray();
-        }
-        return buffer.ToArray();
-    }
+    /// <summary>The arguments as a JSON array (the codec: <see cref="Protocols.SocketIO.ArgumentsJson"/>); binary values are base64 strings unless an attachment scope is active.</summary>
+    private byte[] EncodeArray() => Protocols.SocketIO.ArgumentsJson.Encode(_args);
 }
 
 /// <summary>A publication at its place in one channel.</summary>

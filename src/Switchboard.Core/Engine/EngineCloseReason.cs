@@ -1,6 +1,11 @@
 namespace Switchboard.Engine;
 
-/// <summary>Why an Engine.IO session ended. See docs/disconnect-reasons.md for the whole table.</summary>
+/// <summary>
+/// Why an Engine.IO session ended, in the vocabulary sessions used before they closed with a
+/// <see cref="Protocols.DisconnectCode"/>. Kept so code written against it still builds: each value maps
+/// to its code (docs/disconnect-reasons.md).
+/// </summary>
+[Obsolete("Sessions close with a DisconnectCode: use EngineSession.Close(DisconnectCode) and EngineSession.CloseCode (docs/disconnect-reasons.md).")]
 public enum EngineCloseReason
 {
     /// <summary>The server closed the session (application request).</summary>
@@ -32,7 +37,8 @@ public enum EngineCloseReason
     SlowConsumer,
 }
 
-/// <summary>The disconnect codes of <see cref="EngineCloseReason"/>.</summary>
+/// <summary>The disconnect codes of <see cref="EngineCloseReason"/>, for its obsolete overloads.</summary>
+[Obsolete("Only for the obsolete EngineCloseReason overloads.")]
 internal static class EngineCloseReasons
 {
     /// <summary>The reason's row in the one table of disconnect codes (docs/disconnect-reasons.md).</summary>

@@ -10,7 +10,7 @@ internal sealed partial class EngineLog(ILogger logger)
     public partial void SessionOpened(string sid, EngineTransportKind transport);
 
     [LoggerMessage(2, LogLevel.Debug, "Engine.IO session {Sid} closed: {Reason}")]
-    public partial void SessionClosed(string sid, EngineCloseReason reason);
+    public partial void SessionClosed(string sid, Protocols.DisconnectCode reason);
 
     [LoggerMessage(3, LogLevel.Error, "Handler of Engine.IO session {Sid} failed")]
     public partial void HandlerFailed(string sid, Exception exception);

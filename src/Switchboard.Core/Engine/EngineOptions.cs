@@ -21,7 +21,7 @@ public sealed class EngineOptions
     /// <summary>
     /// The outbound byte budget of one session: the most bytes (each queued packet weighs its bytes,
     /// attachments included, plus 64) that may wait for a client that does not read. A session past it
-    /// is closed as a slow consumer (<see cref="EngineCloseReason.SlowConsumer"/>) and its queue released;
+    /// is closed as a slow consumer (<see cref="Protocols.DisconnectCode.SlowConsumer"/>) and its queue released;
     /// one packet larger than the budget still goes out when nothing else waits. Node's engine.io has
     /// no such limit. Default 4 MiB (docs/protection.md says why not 1).
     /// </summary>

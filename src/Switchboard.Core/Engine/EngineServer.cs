@@ -11,7 +11,7 @@ namespace Switchboard.Engine;
 /// The Engine.IO server of one endpoint: its sessions, their heartbeat scan, and the application that
 /// handles each new session. Transports (in Switchboard.AspNetCore) create and find sessions here.
 /// </summary>
-public sealed partial class EngineServer : IDisposable
+public sealed partial class EngineServer : IDisposable, Connections.ISendScanned
 {
     private readonly ConcurrentDictionary<string, EngineSession> _sessions = new(StringComparer.Ordinal);
     private readonly DeadlineScheduler _scheduler;
@@ -37,19 +37,21 @@ public sealed partial class EngineServer : IDisposable
         // A client that closed only needs its session found by a poll it sent at the same moment; it
         // does not hold its place (and its connection slot) for a heartbeat's time.
         _clientCloseDrainLane = _scheduler.CreateLane(TimeSpan.FromTicks(Math.Min(ClientCloseDrain.Ticks, (options.PingInterval + options.PingTimeout).Ticks)));
-        // One scan of every session's write in progress, a quarter of the send timeout apart, rather than a timer per write.
-        var period = TimeSpan.FromTicks(Math.Max(options.SendTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10));
-        _sendScan = Time.CreateTimer(static state => ((EngineServer)state!).ScanSends(), this, period, period);
+        // The one scan of every write in progress: these sessions, and the channel connections of the
+        // namespaces above this server (they add their hubs).
+        SendScan = new Connections.SendScan(Time);
+        SendScan.Add(this, options.SendTimeout);
     }
 
-    private readonly ITimer _sendScan;
+    /// <summary>The one scan of writes in progress of this server's connections, of every protocol.</summary>
+    internal Connections.SendScan SendScan { get; }
 
-    private void ScanSends()
+    void Connections.ISendScanned.CheckSends(long now)
     {
-        var now = Time.GetTimestamp();
-        foreach (var session in _sessions.Values)
+        // The dictionary itself, not Values: no snapshot per tick.
+        foreach (var pair in _sessions)
         {
-            session.CheckSend(now);
+            pair.Value.CheckSend(now);
         }
     }
 
@@ -106,7 +108,7 @@ public sealed partial class EngineServer : IDisposable
         catch (Exception ex)
         {
             Log.HandlerFailed(session.Id, ex);
-            session.Close(EngineCloseReason.ServerClose);
+            session.Close(Protocols.DisconnectCode.Disconnected);
         }
         OnConnection(session);
         return session;
@@ -155,14 +157,21 @@ public sealed partial class EngineServer : IDisposable
         }
     }
 
-    /// <summary>Closes every session (server shutdown).</summary>
-    public void CloseAll(EngineCloseReason reason = EngineCloseReason.ServerShutdown)
+    /// <summary>Closes every session as the server shuts down (<see cref="Protocols.DisconnectCode.Shutdown"/>).</summary>
+    public void CloseAll() => CloseAll(Protocols.DisconnectCode.Shutdown);
+
+    /// <summary>Closes every session with <paramref name="code"/>.</summary>
+    public void CloseAll(Protocols.DisconnectCode code)
     {
         foreach (var session in _sessions.Values)
         {
-            session.Close(reason);
+            session.Close(code);
         }
     }
+
+    /// <summary>Closes every session, in the former Engine.IO vocabulary.</summary>
+    [Obsolete("Use CloseAll(DisconnectCode): sessions close with a DisconnectCode (docs/disconnect-reasons.md).")]
+    public void CloseAll(EngineCloseReason reason) => CloseAll(reason.ToCode());
 
     /// <summary>20 URL-safe characters from 15 random bytes (base64url without padding).</summary>
     internal static string NewSessionId() => SessionIds.Next();
@@ -172,7 +181,7 @@ public sealed partial class EngineServer : IDisposable
     {
         CloseAll();
         Metrics?.Forget(this);
-        _sendScan.Dispose();
+        SendScan.Dispose();
         _scheduler.Dispose();
     }
 }

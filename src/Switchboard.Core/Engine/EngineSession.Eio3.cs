@@ -40,7 +40,7 @@ public sealed partial class EngineSession
             {
                 LogV3Pong(_server.Log.Logger, Id);
             }
-            Close(EngineCloseReason.ParseError);
+            Close(Protocols.DisconnectCode.BadRequest);
             return false;
         }
         lock (StateLock)

@@ -96,7 +96,7 @@ public sealed partial class EngineSession
         else
         {
             // Off the scan's thread: closing runs the application's handlers.
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(EngineCloseReason.PingTimeout), this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(Protocols.DisconnectCode.PingTimeout), this, preferLocal: false);
         }
     }
 
@@ -113,7 +113,7 @@ public sealed partial class EngineSession
         }
         if (overdue)
         {
-            Close(EngineCloseReason.PingTimeout);
+            Close(Protocols.DisconnectCode.PingTimeout);
         }
         return overdue;
     }

@@ -46,12 +46,12 @@ public sealed partial class EngineSession
     }
 
     /// <summary>The session closed (under the state lock).</summary>
-    private void CountClosed(EngineCloseReason reason)
+    private void CountClosed(Protocols.DisconnectCode code)
     {
         if (_counted is { } tags && _server.Metrics is { } metrics)
         {
             _counted = null;
-            metrics.Closed(tags, _openedAt, _server.Time, reason.ToCode());
+            metrics.Closed(tags, _openedAt, _server.Time, code);
         }
     }
 

@@ -1,3 +1,4 @@
+using Switchboard.Protocols;
 using Switchboard.Protocols.EngineIO;
 using Switchboard.Timing;
 
@@ -58,8 +59,15 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
     /// <summary>Whether the session has closed.</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Why the session closed, once it has.</summary>
-    public EngineCloseReason? CloseReason { get; private set; }
+    /// <summary>
+    /// Why the session closed, once it has: its row in the one table of disconnect codes
+    /// (docs/disconnect-reasons.md). Socket.IO derives its reason strings from it.
+    /// </summary>
+    public DisconnectCode? CloseCode { get; private set; }
+
+    /// <summary>Why the session closed, once it has, in the former Engine.IO vocabulary.</summary>
+    [Obsolete("Use CloseCode: the session closes with a DisconnectCode (docs/disconnect-reasons.md).")]
+    public EngineCloseReason? CloseReason => CloseCode is { } code ? EngineCloseReasons.FromCode(code) : null;
 
     /// <summary>
     /// Closed by the server or the client while no poll was held: the next poll still gets what was
@@ -68,7 +76,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
     internal bool Draining { get; private set; }
 
     /// <summary>
-    /// True from the client's close packet until <see cref="Close"/> has decided whether the session drains:
+    /// True from the client's close packet until <see cref="Close(DisconnectCode)"/> has decided whether the session drains:
     /// the client sends its close POST and its pending GET at once, and that GET, looked up in between, must
     /// get the noop Node answers, not 400 "Session ID unknown". Only a client close opens this window; every
     /// other close is decided before a poll can race it as before.
@@ -119,7 +127,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
             return;
         }
         _server.Log.OverBudget(Id, queued, _outbound.MaxBytes);
-        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(EngineCloseReason.SlowConsumer), this, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(DisconnectCode.SlowConsumer), this, preferLocal: false);
     }
 
     string Connections.IConnection.Protocol => "engine.io";
@@ -133,8 +141,8 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
     /// <summary>Whether a write to the client is under way.</summary>
     public bool IsSending => _outbound.IsSending;
 
-    /// <summary>Closes the session with the <see cref="EngineCloseReason"/> of <paramref name="code"/> (the message is not sent: Engine.IO has no place for it).</summary>
-    public void Disconnect(Protocols.DisconnectCode code, string? message = null) => Close(EngineCloseReasons.FromCode(code));
+    /// <summary>Closes the session with <paramref name="code"/> (the message is not sent: Engine.IO has no place for it).</summary>
+    public void Disconnect(DisconnectCode code, string? message = null) => Close(code);
 
     /// <summary>A transport starts carrying the session: replies may be sent through it directly, and it can be dropped.</summary>
     internal void AttachTransport(IEngineTransportHandle? transport)
@@ -155,7 +163,7 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         if (!IsClosed && _outbound.TryExpireSend(now, _server.Options.SendTimeout, _server.Time))
         {
             _server.Log.SendTimedOut(Id, _server.Options.SendTimeout);
-            Close(EngineCloseReason.SlowConsumer);
+            Close(DisconnectCode.SlowConsumer);
         }
     }
 
@@ -197,12 +205,12 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
                 return true;
             case EnginePacketType.Close:
                 Volatile.Write(ref _clientClosing, true);
-                Close(EngineCloseReason.ClientClose);
+                Close(DisconnectCode.ClientClosed);
                 return false;
             case EnginePacketType.Ping:
                 // In Engine.IO v4 only the server pings; "2probe" is handled by the upgrading transport.
                 _server.Log.InvalidHeartbeatDirection(Id);
-                Close(EngineCloseReason.ParseError);
+                Close(DisconnectCode.BadRequest);
                 return false;
             default:
                 return true;
@@ -224,58 +232,75 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         }
     }
 
-    /// <summary>Closes the session once; queued frames may still be drained by the transport.</summary>
-    public void Close(EngineCloseReason reason)
+    /// <summary>Closes the session once, in the former Engine.IO vocabulary (<see cref="Close(DisconnectCode)"/>).</summary>
+    [Obsolete("Use Close(DisconnectCode): the session closes with a DisconnectCode (docs/disconnect-reasons.md).")]
+    public void Close(EngineCloseReason reason) => Close(reason.ToCode());
+
+    /// <summary>
+    /// Closes the session once with <paramref name="code"/>; queued frames may still be drained by the
+    /// transport when the server closes it (<see cref="DisconnectCode.Disconnected"/>,
+    /// <see cref="DisconnectCode.Shutdown"/>).
+    /// </summary>
+    public void Close(DisconnectCode code)
     {
+        ArgumentNullException.ThrowIfNull(code);
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
             return;
         }
-        CloseReason = reason;
+        CloseCode = code;
         lock (StateLock)
         {
             _heartbeatToken++;
             CancelHeartbeatDeadline();
-            CountClosed(reason);
+            CountClosed(code);
         }
         // A server close still delivers what is queued (the DISCONNECT packets); any other end releases the queue at once.
-        var graceful = reason is EngineCloseReason.ServerClose or EngineCloseReason.ServerShutdown;
+        var serverClose = IsServerClose(code);
+        var graceful = serverClose || code == DisconnectCode.Shutdown;
         _outbound.Complete(discard: !graceful);
-        if (reason == EngineCloseReason.SlowConsumer || (!graceful && _outbound.IsSending))
+        if (code == DisconnectCode.SlowConsumer || (!graceful && _outbound.IsSending))
         {
             // The client is not reading, or is gone: a write in progress would wait for it forever.
             _transport?.Abort();
         }
         _upgradeSettled?.TrySetResult();
-        if (Transport == EngineTransportKind.Polling && PollPending && reason == EngineCloseReason.ServerClose)
+        if (Transport == EngineTransportKind.Polling && PollPending && serverClose)
         {
             // The held poll takes the queued packets now; the close packet may have to wait for the next
             // poll (DeferClosePacket), so the transport removes the session. The drain expiry is the
             // backstop for a poll that is aborted instead.
             _server.ScheduleDrainExpiry(this, clientClose: false);
         }
-        else if (Transport == EngineTransportKind.Polling && !PollPending && reason is EngineCloseReason.ServerClose or EngineCloseReason.ServerShutdown or EngineCloseReason.ClientClose)
+        else if (Transport == EngineTransportKind.Polling && !PollPending && (graceful || code == DisconnectCode.ClientClosed))
         {
             // Nobody is polling right now: keep the session findable until the next poll has taken the
             // queued packets and the close packet (or until a heartbeat's time has passed). A client
             // sends its close POST and its GET at once; when the POST is handled first, the GET must
             // still get the noop Node answers, not 400.
             Draining = true;
-            _server.ScheduleDrainExpiry(this, clientClose: reason == EngineCloseReason.ClientClose);
+            _server.ScheduleDrainExpiry(this, clientClose: code == DisconnectCode.ClientClosed);
         }
         else
         {
             _server.Remove(this);
         }
         Volatile.Write(ref _closeSettled, true);
-        _server.Log.SessionClosed(Id, reason);
+        _server.Log.SessionClosed(Id, code);
         try
         {
-            Handler?.OnClose(this, reason);
+            Handler?.OnClose(this, code);
         }
         catch (Exception ex)
         {
             _server.Log.HandlerFailed(Id, ex);
         }
     }
+
+    /// <summary>
+    /// The server ended the connection on purpose (the application, a connect timeout, an internal failure,
+    /// a rate limit): what is queued is still delivered, and a polling client gets the close packet.
+    /// </summary>
+    internal static bool IsServerClose(DisconnectCode code) =>
+        code == DisconnectCode.Disconnected || code == DisconnectCode.Internal || code == DisconnectCode.RateLimited;
 }

@@ -11,6 +11,9 @@ public interface IEngineSessionHandler
     /// <summary>A message packet arrived (text or binary). Runs before the transport reads on.</summary>
     void OnMessage(EngineSession session, EnginePacket packet);
 
-    /// <summary>The session is closed; it will deliver nothing more.</summary>
-    void OnClose(EngineSession session, EngineCloseReason reason);
+    /// <summary>
+    /// The session is closed; it will deliver nothing more. <paramref name="code"/> says why, as a row of
+    /// the one table of disconnect codes (docs/disconnect-reasons.md).
+    /// </summary>
+    void OnClose(EngineSession session, Protocols.DisconnectCode code);
 }

@@ -1,11 +1,12 @@
-using Switchboard.Engine;
 using Switchboard.Protocols;
 
 namespace Switchboard.SocketIO;
 
 /// <summary>
-/// Why a socket left its namespace. <see cref="DisconnectReasons.ToWireName"/> gives the string the
-/// Node.js server reports for each; docs/disconnect-reasons.md is the one table of them all.
+/// Why a socket left its namespace, as socket.io tells its users. <see cref="DisconnectReasons.ToWireName"/>
+/// gives the string the Node.js server reports for each. Inside the server every close carries a
+/// <see cref="DisconnectCode"/>; a socket's reason is derived from it when the socket leaves
+/// (docs/disconnect-reasons.md is the one table of them all).
 /// </summary>
 public enum DisconnectReason
 {
@@ -79,16 +80,26 @@ public static class DisconnectReasons
         _ => DisconnectCode.Internal,
     };
 
-    internal static DisconnectReason FromEngine(EngineCloseReason reason) => reason switch
+    /// <summary>
+    /// The reason socket.io gives a socket that left with <paramref name="code"/>: derived here, at the
+    /// edge, from the one table of disconnect codes. <paramref name="connectionClosed"/> tells a socket
+    /// whose whole connection ended from one that left its namespace while the connection stays (a
+    /// DISCONNECT packet either way).
+    /// </summary>
+    internal static DisconnectReason FromCode(DisconnectCode code, bool connectionClosed)
     {
-        EngineCloseReason.ServerClose => DisconnectReason.ForcedClose,
-        EngineCloseReason.ServerShutdown => DisconnectReason.ServerShuttingDown,
-        EngineCloseReason.ClientClose => DisconnectReason.TransportClose,
-        EngineCloseReason.TransportClose => DisconnectReason.TransportClose,
-        EngineCloseReason.TransportError => DisconnectReason.TransportError,
-        EngineCloseReason.PingTimeout => DisconnectReason.PingTimeout,
-        EngineCloseReason.ParseError => DisconnectReason.ParseError,
-        EngineCloseReason.SlowConsumer => DisconnectReason.SlowConsumer,
-        _ => DisconnectReason.TransportClose,
-    };
+        if (!connectionClosed)
+        {
+            return code == DisconnectCode.ClientClosed ? DisconnectReason.ClientNamespaceDisconnect : DisconnectReason.ServerNamespaceDisconnect;
+        }
+        return code == DisconnectCode.ClientClosed ? DisconnectReason.TransportClose
+            : code == DisconnectCode.Shutdown ? DisconnectReason.ServerShuttingDown
+            : code == DisconnectCode.PingTimeout ? DisconnectReason.PingTimeout
+            : code == DisconnectCode.BadRequest ? DisconnectReason.ParseError
+            : code == DisconnectCode.TooLarge ? DisconnectReason.TransportError
+            : code == DisconnectCode.SlowConsumer ? DisconnectReason.SlowConsumer
+            // The server closed the connection: the application, a connect timeout, a Socket.IO packet
+            // that could not be parsed (as Node's conn.close()), an internal failure, a rate limit.
+            : DisconnectReason.ForcedClose;
+    }
 }

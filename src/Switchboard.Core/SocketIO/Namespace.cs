@@ -25,7 +25,7 @@ public sealed class Namespace
         Parent = parent;
         Adapter = server.AdapterFactory(this);
         Channels = new ChannelHub(name, new NamespaceRooms(this), server.ChannelStore, server.Options.Channels, server.Time, server.Metrics, server.Log.Logger,
-            server.Cluster is { } cluster ? hub => new ClusterBackplane(hub, cluster) : null);
+            server.Cluster is { } cluster ? hub => new ClusterBackplane(hub, cluster) : null, server.Engine.SendScan);
         if (server.RecoveryLane is { } lane)
         {
             Recovery = new RecoverySessionStore(lane, name, server.Cluster?.Sessions, server.Options.Recovery!.MaxDisconnectionDuration);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Switchboard.Engine;
+using Switchboard.Protocols;
 using Switchboard.Protocols.SocketIO;
 
 namespace Switchboard.SocketIO;
@@ -213,7 +214,7 @@ public sealed partial class Socket
             return;
         }
         Client.Session.Send(Namespace.Server.Options.Parser.Control(SocketPacketType.Disconnect, Namespace.Name));
-        OnDisconnect(DisconnectReason.ServerNamespaceDisconnect);
+        OnDisconnect(DisconnectCode.Disconnected, connectionClosed: false);
     }
 
     internal void MarkConnected()
@@ -234,13 +235,17 @@ public sealed partial class Socket
         ? System.Text.Encoding.ASCII.GetBytes($"{{\"sid\":\"{Id}\",\"pid\":\"{session.Pid}\"}}")
         : System.Text.Encoding.ASCII.GetBytes($"{{\"sid\":\"{Id}\"}}");
 
-    /// <summary>Leaves every room, fails pending acks and tells listeners; runs once.</summary>
-    internal void OnDisconnect(DisconnectReason reason)
+    /// <summary>
+    /// Leaves every room, fails pending acks and tells listeners; runs once. <paramref name="code"/> says
+    /// why; the listeners get socket.io's reason for it (<see cref="DisconnectReasons.FromCode"/>).
+    /// </summary>
+    internal void OnDisconnect(DisconnectCode code, bool connectionClosed)
     {
         if (System.Threading.Volatile.Read(ref _connected) != 1 || Interlocked.Exchange(ref _leaving, 1) != 0)
         {
             return;
         }
+        var reason = DisconnectReasons.FromCode(code, connectionClosed);
         try
         {
             // As socket.io's "disconnecting": still connected, still in its rooms.

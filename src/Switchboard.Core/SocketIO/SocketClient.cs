@@ -119,7 +119,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
             case SocketPacketType.Disconnect:
                 if (FindOrFail(packet.Namespace) is { } leaving)
                 {
-                    leaving.OnDisconnect(DisconnectReason.ClientNamespaceDisconnect);
+                    leaving.OnDisconnect(DisconnectCode.ClientClosed, connectionClosed: false);
                 }
                 break;
             case SocketPacketType.Event or SocketPacketType.BinaryEvent:
@@ -209,7 +209,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
         {
             socket.Disconnect();
         }
-        Session.Close(EngineCloseReason.ServerClose);
+        Session.Close(DisconnectCode.Disconnected);
     }
 
     /// <summary>Whether a refusal line of this kind may be written now (<see cref="Logging.LogThrottle"/>).</summary>
@@ -232,14 +232,14 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
         foreach (var socket in sockets)
         {
             socket.RaiseError(error);
-            socket.OnDisconnect(DisconnectReason.ForcedClose);
+            socket.OnDisconnect(DisconnectCode.Disconnected, connectionClosed: true);
         }
         // Node closes such a connection as any server close (conn.close()): a polling client gets the
         // close packet on its next poll, where an Engine.IO parse error would answer it 400.
-        Session.Close(EngineCloseReason.ServerClose);
+        Session.Close(DisconnectCode.Disconnected);
     }
 
-    public void OnClose(EngineSession session, EngineCloseReason reason)
+    public void OnClose(EngineSession session, DisconnectCode code)
     {
         _server.ConnectTimeoutLane.Cancel(_connectTimeoutTicket);
         Socket[] sockets;
@@ -247,10 +247,9 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
         {
             sockets = [.. _sockets.Values];
         }
-        var why = DisconnectReasons.FromEngine(reason);
         foreach (var socket in sockets)
         {
-            socket.OnDisconnect(why);
+            socket.OnDisconnect(code, connectionClosed: true);
         }
     }
 
@@ -262,7 +261,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
             {
                 _server.Log.ConnectTimeout(Session.Id);
             }
-            Session.Close(EngineCloseReason.ServerClose);
+            Session.Close(DisconnectCode.Disconnected);
         }
     }
 }

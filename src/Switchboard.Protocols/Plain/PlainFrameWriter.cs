@@ -95,17 +95,8 @@ public static class PlainFrameWriter
         using var json = new Utf8JsonWriter(output, Options);
         json.WriteStartObject();
         json.WriteString("type"u8, "pub"u8);
-        WritePosition(json, channel, offset, epoch);
-        json.WriteString("event"u8, eventName);
-        json.WritePropertyName("data"u8);
-        if (data.IsEmpty)
-        {
-            json.WriteNullValue();
-        }
-        else
-        {
-            json.WriteRawValue(data, skipInputValidation: true);
-        }
+        // The same fields, in the same order, as every other channel protocol's publication object.
+        Channels.ChannelJsonWriter.WritePublicationFields(json, channel, offset, epoch, eventName, data);
         json.WriteEndObject();
     }
 

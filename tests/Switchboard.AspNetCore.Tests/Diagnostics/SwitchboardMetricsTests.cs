@@ -6,6 +6,7 @@ using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Diagnostics;
 using Switchboard.Engine;
 using Switchboard.SocketIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.Diagnostics;
 
@@ -60,7 +61,7 @@ public sealed class SwitchboardMetricsTests : IAsyncLifetime
             Assert.Equal("3probe", await ws.ReceiveTextAsync());
             await ws.SendAsync("5");
             await ws.SendAsync("1");
-            Assert.Equal(EngineCloseReason.ClientClose, (await _closed.Task.Within()).CloseReason);
+            Assert.Equal(DisconnectCode.ClientClosed, (await _closed.Task.Within()).CloseCode);
         }
 
         // +1 polling at the handshake, -1 polling +1 websocket at the upgrade, -1 websocket at the close.

@@ -118,7 +118,7 @@ public sealed class DirectAbuseTests
         var (socket, reason) = await server.Disconnected.Task.Within();
         Assert.Same(stalledSocket, socket);
         Assert.Equal(DisconnectReason.SlowConsumer, reason);
-        Assert.Equal(EngineCloseReason.SlowConsumer, socket.Connection.CloseReason);
+        Assert.Equal(Protocols.DisconnectCode.SlowConsumer, socket.Connection.CloseCode);
         Assert.True(mostQueued > 0, "the stalled reader's queue never held anything: the flood did not reach it");
         Assert.True(mostQueued <= Budget, $"the stalled reader held {mostQueued} bytes, past its budget of {Budget}");
         Assert.Equal(0, socket.Connection.Outbound.QueuedBytes);

@@ -8,6 +8,7 @@ using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.AspNetCore.Transports.Direct;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.Direct;
 
@@ -30,7 +31,7 @@ public sealed class DirectWebSocketFixture : IAsyncLifetime
 
     public ConcurrentQueue<(int EventId, string Message)> Logs { get; } = new();
 
-    public ConcurrentDictionary<string, TaskCompletionSource<EngineCloseReason>> Closed { get; } = new();
+    public ConcurrentDictionary<string, TaskCompletionSource<DisconnectCode>> Closed { get; } = new();
 
     /// <summary>How many handshakes the direct mode answered so far.</summary>
     public long Taken => Host.Services.GetRequiredService<DirectEndpoints>().Taken;
@@ -66,7 +67,7 @@ public sealed class DirectWebSocketFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
 
-    public Task<EngineCloseReason> WhenClosed(string sid) => Closed.GetOrAdd(sid, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    public Task<DisconnectCode> WhenClosed(string sid) => Closed.GetOrAdd(sid, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     public bool Logged(int eventId, string contains) => Logs.Any(l => l.EventId == eventId && l.Message.Contains(contains, StringComparison.Ordinal));
 
@@ -82,7 +83,7 @@ public sealed class DirectWebSocketFixture : IAsyncLifetime
             }
             else if (packet.Data.Span.SequenceEqual("close"u8))
             {
-                session.Close(EngineCloseReason.ServerClose);
+                session.Close(DisconnectCode.Disconnected);
             }
             else
             {
@@ -90,7 +91,7 @@ public sealed class DirectWebSocketFixture : IAsyncLifetime
             }
         }
 
-        public void OnClose(EngineSession session, EngineCloseReason reason) =>
+        public void OnClose(EngineSession session, DisconnectCode reason) =>
             fixture.Closed.GetOrAdd(session.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(reason);
     }
 

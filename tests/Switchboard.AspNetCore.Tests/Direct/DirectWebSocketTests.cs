@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Engine;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.Direct;
 
@@ -61,7 +62,7 @@ public sealed class DirectWebSocketTests(DirectWebSocketFixture fixture) : IClas
         await using var _ = client;
         await client.SendAsync("4close");
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await client.WaitClosedAsync("1"));
-        Assert.Equal(EngineCloseReason.ServerClose, await fixture.WhenClosed(open.GetProperty("sid").GetString()!).Within());
+        Assert.Equal(DisconnectCode.Disconnected, await fixture.WhenClosed(open.GetProperty("sid").GetString()!).Within());
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public sealed class DirectWebSocketTests(DirectWebSocketFixture fixture) : IClas
         await socket.SendFrameAsync(8, [0x0F, 0xA0, (byte)'b', (byte)'y', (byte)'e']);
         var close = await socket.ReadCloseAsync();
         Assert.Equal(4000, close!.CloseCode);
-        Assert.Equal(EngineCloseReason.TransportClose, await fixture.WhenClosed(sid).Within());
+        Assert.Equal(DisconnectCode.ClientClosed, await fixture.WhenClosed(sid).Within());
         Assert.True(await socket.EndsAsync());
     }
 
@@ -124,7 +125,7 @@ public sealed class DirectWebSocketTests(DirectWebSocketFixture fixture) : IClas
         Assert.Equal(code, close.CloseCode);
         Assert.Equal(violation, Encoding.UTF8.GetString(close.Payload.AsSpan(2)));
         Assert.True(await socket.EndsAsync());
-        Assert.Equal(EngineCloseReason.TransportError, await fixture.WhenClosed(sid).Within());
+        Assert.Equal(DisconnectCode.TooLarge, await fixture.WhenClosed(sid).Within());
         Assert.True(fixture.Logged(34, violation), $"no log line for {violation}");
     }
 

@@ -11,6 +11,7 @@ using Switchboard.AspNetCore.Tests.PlainWebSocket;
 using Switchboard.Channels;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.EngineIO;
 
@@ -57,7 +58,7 @@ public sealed class CompressionFixture : IAsyncLifetime
     {
         public void OnMessage(EngineSession session, EnginePacket packet) => session.SendText(packet.Data.Span);
 
-        public void OnClose(EngineSession session, EngineCloseReason reason)
+        public void OnClose(EngineSession session, DisconnectCode reason)
         {
         }
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Switchboard.AspNetCore.Tests.Infrastructure;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.EngineIO;
 
@@ -80,7 +81,7 @@ public sealed class EngineErrorTests(EchoEngineFixture fixture) : IClassFixture<
 
         await AssertErrorAsync(await client.PostRawAsync("9nonsense"), 3, "Bad request");
 
-        Assert.Equal(Engine.EngineCloseReason.ParseError, await fixture.Session(client.Sid).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.BadRequest, await fixture.Session(client.Sid).Closed.Task.Within());
         await AssertErrorAsync(await client.GetAsync(), 1, "Session ID unknown");
     }
 

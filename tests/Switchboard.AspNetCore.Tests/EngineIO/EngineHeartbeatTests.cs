@@ -1,5 +1,6 @@
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Engine;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.EngineIO;
 
@@ -21,7 +22,7 @@ public sealed class EngineHeartbeatTests(EchoEngineFixture fixture) : IClassFixt
 
         Assert.Equal("2", await client.ReceiveTextAsync());
 
-        Assert.Equal(EngineCloseReason.PingTimeout, await probe.Closed.Task.Within());
+        Assert.Equal(DisconnectCode.PingTimeout, await probe.Closed.Task.Within());
         // No second ping without a pong, and nothing else before the close.
         await client.WaitClosedAsync();
     }
@@ -55,7 +56,7 @@ public sealed class EngineHeartbeatTests(EchoEngineFixture fixture) : IClassFixt
 
         Assert.Equal("2", (await client.PollAsync())[0]);
 
-        Assert.Equal(EngineCloseReason.PingTimeout, await probe.Closed.Task.Within());
+        Assert.Equal(DisconnectCode.PingTimeout, await probe.Closed.Task.Within());
         using var after = await client.GetAsync();
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, after.StatusCode);
         Assert.Equal("{\"code\":1,\"message\":\"Session ID unknown\"}", await after.Content.ReadAsStringAsync());
@@ -143,6 +144,6 @@ public sealed class EngineHeartbeatTests(EchoEngineFixture fixture) : IClassFixt
 
         await client.SendAsync("2");
 
-        Assert.Equal(EngineCloseReason.ParseError, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.BadRequest, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.EngineIO;
 
@@ -10,7 +11,7 @@ namespace Switchboard.AspNetCore.Tests.EngineIO;
 public sealed class EngineHeartbeatTimingTests : IAsyncLifetime
 {
     private readonly ManualTimeProvider _time = new();
-    private readonly TaskCompletionSource<EngineCloseReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<DisconnectCode> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RequestWatcher _requests = new();
     private EngineSession? _session;
     private TestHost _host = null!;
@@ -69,7 +70,7 @@ public sealed class EngineHeartbeatTimingTests : IAsyncLifetime
 
         _time.Jump(TimeSpan.FromSeconds(5.1));
 
-        Assert.Equal(EngineCloseReason.PingTimeout, await _closed.Task.Within());
+        Assert.Equal(DisconnectCode.PingTimeout, await _closed.Task.Within());
         await client.WaitClosedAsync();
     }
 
@@ -120,13 +121,13 @@ public sealed class EngineHeartbeatTimingTests : IAsyncLifetime
         _time.Jump(TimeSpan.FromSeconds(5.1));
 
         Assert.Equal(["1"], await held);
-        Assert.Equal(EngineCloseReason.PingTimeout, await _closed.Task.Within());
+        Assert.Equal(DisconnectCode.PingTimeout, await _closed.Task.Within());
     }
 
-    private sealed class Handler(TaskCompletionSource<EngineCloseReason> closed) : IEngineSessionHandler
+    private sealed class Handler(TaskCompletionSource<DisconnectCode> closed) : IEngineSessionHandler
     {
         public void OnMessage(EngineSession session, EnginePacket packet) => session.SendText(packet.Data.Span);
 
-        public void OnClose(EngineSession session, EngineCloseReason reason) => closed.TrySetResult(reason);
+        public void OnClose(EngineSession session, DisconnectCode reason) => closed.TrySetResult(reason);
     }
 }

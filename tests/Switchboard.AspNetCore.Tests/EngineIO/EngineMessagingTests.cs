@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Engine;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.EngineIO;
 
@@ -101,7 +102,7 @@ public sealed class EngineMessagingTests(EchoEngineFixture fixture) : IClassFixt
         using var response = await client.PostRawAsync("4" + new string('x', EchoEngineFixture.SmallMaxPayload));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal(EngineCloseReason.TransportError, await fixture.Session(client.Sid).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.TooLarge, await fixture.Session(client.Sid).Closed.Task.Within());
     }
 
     [Fact]
@@ -127,7 +128,7 @@ public sealed class EngineMessagingTests(EchoEngineFixture fixture) : IClassFixt
         using var response = await client.SendAsync(HttpMethod.Post, client.SessionUrl, content);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal(EngineCloseReason.TransportError, await fixture.Session(client.Sid).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.TooLarge, await fixture.Session(client.Sid).Closed.Task.Within());
     }
 
     [Fact]
@@ -139,7 +140,7 @@ public sealed class EngineMessagingTests(EchoEngineFixture fixture) : IClassFixt
         await client.SendAsync("4" + new string('x', EchoEngineFixture.SmallMaxPayload));
 
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, await client.WaitClosedAsync());
-        Assert.Equal(EngineCloseReason.TransportError, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.TooLarge, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
     }
 
     [Fact]
@@ -150,7 +151,7 @@ public sealed class EngineMessagingTests(EchoEngineFixture fixture) : IClassFixt
 
         await client.SendAsync("9what");
 
-        Assert.Equal(EngineCloseReason.ParseError, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.BadRequest, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
         await client.WaitClosedAsync();
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Engine;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.EngineIO;
 
@@ -24,7 +25,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
         Assert.Equal("{\"code\":3,\"message\":\"Bad request\"}", await second.Content.ReadAsStringAsync());
         Assert.Equal(["1"], await first);
-        Assert.Equal(EngineCloseReason.TransportError, await fixture.Session(client.Sid).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.TooLarge, await fixture.Session(client.Sid).Closed.Task.Within());
     }
 
     [Fact]
@@ -44,7 +45,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
 
         Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
         Assert.Equal("{\"code\":3,\"message\":\"Bad request\"}", await second.Content.ReadAsStringAsync());
-        Assert.Equal(EngineCloseReason.TransportError, await probe.Closed.Task.Within());
+        Assert.Equal(DisconnectCode.TooLarge, await probe.Closed.Task.Within());
         (await first).Dispose();
     }
 
@@ -60,7 +61,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
 
         await client.PostAsync("1");
 
-        Assert.Equal(EngineCloseReason.ClientClose, await fixture.Session(client.Sid).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.ClientClosed, await fixture.Session(client.Sid).Closed.Task.Within());
         Assert.Equal(["6"], await held);
         using var after = await client.GetAsync();
         Assert.Equal(HttpStatusCode.BadRequest, after.StatusCode);
@@ -76,7 +77,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
 
         await client.PostAsync("4before", "1", "4after");
 
-        Assert.Equal(EngineCloseReason.ClientClose, await probe.Closed.Task.Within());
+        Assert.Equal(DisconnectCode.ClientClosed, await probe.Closed.Task.Within());
         var delivered = new List<string>();
         await foreach (var packet in probe.Received.Reader.ReadAllAsync().WithCancellation(CancellationToken.None))
         {
@@ -93,7 +94,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
 
         await client.SendAsync("1");
 
-        Assert.Equal(EngineCloseReason.ClientClose, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.ClientClosed, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
         await client.WaitClosedAsync();
     }
 
@@ -105,7 +106,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
 
         await client.CloseAsync();
 
-        Assert.Equal(EngineCloseReason.TransportClose, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.ClientClosed, await fixture.Session(open.GetProperty("sid").GetString()!).Closed.Task.Within());
     }
 
     [Fact]
@@ -118,7 +119,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         await arrived;
         fixture.Session(client.Sid).Session.WaitUntilPollHeld();
 
-        fixture.Session(client.Sid).Session.Close(EngineCloseReason.ServerClose);
+        fixture.Session(client.Sid).Session.Close(DisconnectCode.Disconnected);
 
         Assert.Equal(["1"], await held);
     }
@@ -135,7 +136,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         var session = fixture.Session(client.Sid).Session;
 
         session.SendText("last words"u8);
-        session.Close(EngineCloseReason.ServerClose);
+        session.Close(DisconnectCode.Disconnected);
 
         // As Node: the close packet never shares a payload with the packets before it (Socket.IO clients
         // handle a DISCONNECT a tick later, so a close in the same payload would overtake it).
@@ -155,7 +156,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         session.WaitUntilPollHeld();
 
         session.SendText("bye"u8);
-        session.Close(EngineCloseReason.ServerClose);
+        session.Close(DisconnectCode.Disconnected);
 
         Assert.Equal(["4bye"], await held.Within());
         Assert.Equal(["1"], await client.PollAsync());
@@ -172,7 +173,7 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         await client.HandshakeAsync();
 
         await client.PostAsync("1");
-        Assert.Equal(EngineCloseReason.ClientClose, await fixture.Session(client.Sid).Closed.Task.Within());
+        Assert.Equal(DisconnectCode.ClientClosed, await fixture.Session(client.Sid).Closed.Task.Within());
 
         using var poll = await client.GetAsync();
         Assert.Equal(HttpStatusCode.OK, poll.StatusCode);

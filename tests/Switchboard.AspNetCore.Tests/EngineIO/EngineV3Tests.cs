@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.EngineIO;
 
@@ -22,7 +23,7 @@ public sealed class EngineV3Fixture : IAsyncLifetime
 
     public TestHost Host { get; private set; } = null!;
 
-    public ConcurrentDictionary<string, TaskCompletionSource<EngineCloseReason>> Closed { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, TaskCompletionSource<DisconnectCode>> Closed { get; } = new(StringComparer.Ordinal);
 
     public ConcurrentDictionary<string, EngineSession> Sessions { get; } = new(StringComparer.Ordinal);
 
@@ -58,13 +59,13 @@ public sealed class EngineV3Fixture : IAsyncLifetime
 
     private void OnConnection(EngineSession session)
     {
-        var closed = new TaskCompletionSource<EngineCloseReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var closed = new TaskCompletionSource<DisconnectCode>(TaskCreationOptions.RunContinuationsAsynchronously);
         Closed[session.Id] = closed;
         Sessions[session.Id] = session;
         session.Handler = new Echo(closed);
     }
 
-    private sealed class Echo(TaskCompletionSource<EngineCloseReason> closed) : IEngineSessionHandler
+    private sealed class Echo(TaskCompletionSource<DisconnectCode> closed) : IEngineSessionHandler
     {
         public void OnMessage(EngineSession session, EnginePacket packet)
         {
@@ -78,7 +79,7 @@ public sealed class EngineV3Fixture : IAsyncLifetime
             }
         }
 
-        public void OnClose(EngineSession session, EngineCloseReason reason) => closed.TrySetResult(reason);
+        public void OnClose(EngineSession session, DisconnectCode reason) => closed.TrySetResult(reason);
     }
 }
 
@@ -167,7 +168,7 @@ public sealed class EngineV3Tests(EngineV3Fixture fixture) : IClassFixture<Engin
         var result = await socket.ReceiveAsync(buffer, CancellationToken.None).Within();
 
         Assert.Equal(WebSocketMessageType.Close, result.MessageType);
-        Assert.Equal(EngineCloseReason.PingTimeout, await fixture.Closed[sid].Task.Within());
+        Assert.Equal(DisconnectCode.PingTimeout, await fixture.Closed[sid].Task.Within());
         Assert.True(TimeProvider.System.GetElapsedTime(started) >= EngineV3Fixture.PingInterval + EngineV3Fixture.PingTimeout - TimeSpan.FromMilliseconds(20));
     }
 
@@ -201,7 +202,7 @@ public sealed class EngineV3Tests(EngineV3Fixture fixture) : IClassFixture<Engin
 
         await socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None).Within();
 
-        Assert.Equal(EngineCloseReason.ParseError, await fixture.Closed[sid].Task.Within());
+        Assert.Equal(DisconnectCode.BadRequest, await fixture.Closed[sid].Task.Within());
     }
 
     [Fact]
@@ -212,7 +213,7 @@ public sealed class EngineV3Tests(EngineV3Fixture fixture) : IClassFixture<Engin
 
         await SendTextAsync(socket, "3");
 
-        Assert.Equal(EngineCloseReason.ParseError, await fixture.Closed[sid].Task.Within());
+        Assert.Equal(DisconnectCode.BadRequest, await fixture.Closed[sid].Task.Within());
     }
 
     [Fact]

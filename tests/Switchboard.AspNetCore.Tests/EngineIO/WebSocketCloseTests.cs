@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Engine;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.EngineIO;
 
@@ -56,7 +57,7 @@ public sealed class WebSocketCloseTests : IAsyncLifetime
         // Two timers of that length start on the server's clock: the close frame's send timeout, then
         // the grace period the client has to answer it.
         var graceStarted = _time.WhenScheduled(GracePeriod, occurrences: 2);
-        session.Close(EngineCloseReason.ServerClose);
+        session.Close(DisconnectCode.Disconnected);
         var close = await client.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Timeouts.Default);
         Assert.Equal(WebSocketMessageType.Close, close.MessageType);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, close.CloseStatus);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.Infrastructure;
 
@@ -12,7 +13,7 @@ public sealed class SessionProbe(EngineSession session)
 {
     public EngineSession Session { get; } = session;
 
-    public TaskCompletionSource<EngineCloseReason> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<DisconnectCode> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Channel<EnginePacket> Received { get; } = Channel.CreateUnbounded<EnginePacket>();
 
@@ -116,7 +117,7 @@ public sealed class EchoEngineFixture : IAsyncLifetime
             }
         }
 
-        public void OnClose(EngineSession session, EngineCloseReason reason)
+        public void OnClose(EngineSession session, DisconnectCode reason)
         {
             probe.Closed.TrySetResult(reason);
             probe.Received.Writer.TryComplete();

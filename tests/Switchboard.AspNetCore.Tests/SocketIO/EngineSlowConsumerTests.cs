@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Engine;
 using Switchboard.SocketIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Tests.SocketIO;
 
@@ -78,7 +79,7 @@ public sealed class EngineSlowConsumerTests : IAsyncLifetime
 
         var (socket, reason) = await _disconnected.Task.Within();
         Assert.Equal(DisconnectReason.SlowConsumer, reason);
-        Assert.Equal(EngineCloseReason.SlowConsumer, socket.Connection.CloseReason);
+        Assert.Equal(DisconnectCode.SlowConsumer, socket.Connection.CloseCode);
         // Its queue was released at once, and it left the server's sessions.
         Assert.Equal(0, socket.Connection.Outbound.QueuedBytes);
         Assert.Null(_io.Engine.Find(socket.Connection.Id));

@@ -132,6 +132,37 @@ public sealed class SocketDisconnectTests(SocketIOFixture fixture) : IClassFixtu
         Assert.True(second.Socket.Connected);
     }
 
+    [Fact]
+    public async Task An_engine_io_packet_the_server_cannot_accept_disconnects_with_parse_error()
+    {
+        var j = await JoinAsync();
+        await using var _ = j.Client;
+
+        // In Engine.IO v4 only the server pings: a ping from the client is an Engine.IO parse error.
+        await j.Client.SendAsync("2");
+
+        var reason = await j.Reason.Task.Within();
+        Assert.Equal(DisconnectReason.ParseError, reason);
+        Assert.Equal("parse error", reason.ToWireName());
+        Assert.Equal(Protocols.DisconnectCode.BadRequest, j.Socket.Connection.CloseCode);
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.PolicyViolation, await j.Client.Engine.WaitClosedAsync());
+    }
+
+    [Fact]
+    public async Task A_message_over_max_payload_disconnects_with_transport_error()
+    {
+        var j = await JoinAsync();
+        await using var _ = j.Client;
+
+        await j.Client.SendAsync(new byte[(int)fixture.Io.Options.Engine.MaxPayload + 1]);
+
+        var reason = await j.Reason.Task.Within();
+        Assert.Equal(DisconnectReason.TransportError, reason);
+        Assert.Equal("transport error", reason.ToWireName());
+        Assert.Equal(Protocols.DisconnectCode.TooLarge, j.Socket.Connection.CloseCode);
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.MessageTooBig, await j.Client.Engine.WaitClosedAsync());
+    }
+
     [Theory]
     [InlineData("4abc")]
     [InlineData("49")]

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Switchboard.AspNetCore;
 using Switchboard.Engine;
 using Switchboard.SocketIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.Client.Tests.Infrastructure;
 
@@ -118,7 +119,7 @@ public sealed class TestServers : IAsyncLifetime
             var answer = await e.Socket.Timeout(TimeSpan.FromSeconds(5)).EmitWithAckAsync("question", e.Args[0]);
             e.Ack(answer[0]);
         });
-        socket.On("kill", e => e.Socket.Connection.Close(EngineCloseReason.TransportClose));
+        socket.On("kill", e => e.Socket.Connection.Close(DisconnectCode.ClientClosed));
     }
 
     private async Task StartNodeAsync()

@@ -3,6 +3,7 @@ using System.Text;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
 using Switchboard.SocketIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.Core.Tests.SocketIO;
 
@@ -71,10 +72,10 @@ internal sealed class DirectClient : IDisposable
             }
             if (!await Session.Outbound.WaitToReadAsync(timeout.Token))
             {
-                throw new InvalidOperationException($"The session closed ({Session.CloseReason}) before a frame came.");
+                throw new InvalidOperationException($"The session closed ({Session.CloseCode}) before a frame came.");
             }
         }
     }
 
-    public void Dispose() => Session.Close(EngineCloseReason.ClientClose);
+    public void Dispose() => Session.Close(DisconnectCode.ClientClosed);
 }

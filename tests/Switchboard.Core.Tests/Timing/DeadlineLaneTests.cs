@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Time.Testing;
 using Switchboard.Engine;
 using Switchboard.Timing;
+using Switchboard.Protocols;
 
 namespace Switchboard.Core.Tests.Timing;
 
@@ -91,7 +92,7 @@ public sealed class DeadlineLaneTests
     private static WeakReference<EngineSession> OpenAndClose(EngineServer server)
     {
         var session = server.Open(EngineTransportKind.WebSocket, new EngineRequest("/engine.io/", new Dictionary<string, string>(), new Dictionary<string, string>(), null, false, DateTimeOffset.UnixEpoch));
-        session.Close(EngineCloseReason.ClientClose);
+        session.Close(DisconnectCode.ClientClosed);
         return new WeakReference<EngineSession>(session);
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Transports.EngineIO;
 
@@ -38,7 +39,7 @@ internal sealed partial class PollingTransport
         var closing = open is null && session.IsClosed && session.Outbound.IsFinished;
         if (closing)
         {
-            var last = session.CloseReason == EngineCloseReason.ClientClose ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
+            var last = session.CloseCode == DisconnectCode.ClientClosed ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
             if (packets.Count == 0 || last.Data.Span[0] != (byte)'6')
             {
                 packets.Add((last.Data, false));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Transports.EngineIO;
 
@@ -41,7 +42,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             {
                 LogOverlappingPoll(logger, session.Id);
             }
-            session.Close(EngineCloseReason.TransportError);
+            session.Close(DisconnectCode.TooLarge);
             await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
             return;
         }
@@ -78,7 +79,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             var deferred = false;
             if (session.IsClosed && session.Outbound.IsFinished)
             {
-                var last = session.CloseReason == EngineCloseReason.ClientClose ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
+                var last = session.CloseCode == DisconnectCode.ClientClosed ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
                 if (wrote && last.Data.Span[0] == (byte)'1')
                 {
                     // The packets before the close (DISCONNECTs) go alone; the next poll gets the close packet.
@@ -119,7 +120,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             {
                 LogOverlappingPost(logger, session.Id);
             }
-            session.Close(EngineCloseReason.TransportError);
+            session.Close(DisconnectCode.TooLarge);
             await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
             return;
         }
@@ -133,7 +134,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
                 {
                     LogPayloadTooLarge(logger, session.Id, max);
                 }
-                session.Close(EngineCloseReason.TransportError);
+                session.Close(DisconnectCode.TooLarge);
                 context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 return;
             }
@@ -144,7 +145,7 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
                 {
                     LogParseError(logger, session.Id);
                 }
-                session.Close(EngineCloseReason.ParseError);
+                session.Close(DisconnectCode.BadRequest);
                 await EngineErrorResponse.WriteAsync(context, EngineError.BadRequest);
                 return;
             }

@@ -5,6 +5,7 @@ using Switchboard.AspNetCore.Transports.Direct;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
 using Switchboard.Protocols.WebSockets;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Transports.EngineIO;
 
@@ -33,14 +34,14 @@ internal sealed partial class WebSocketTransport
         }
         catch (Exception ex) when (IsHandshakeFailure(ex))
         {
-            session.Close(EngineCloseReason.TransportClose);
+            session.Close(DisconnectCode.ClientClosed);
             return Task.CompletedTask;
         }
         if (flush.IsCompletedSuccessfully)
         {
             if (flush.Result.IsCompleted)
             {
-                session.Close(EngineCloseReason.TransportClose);
+                session.Close(DisconnectCode.ClientClosed);
                 return Task.CompletedTask;
             }
             return RunAsync(null, socket, socket, session);
@@ -54,13 +55,13 @@ internal sealed partial class WebSocketTransport
         {
             if ((await flush.ConfigureAwait(false)).IsCompleted)
             {
-                session.Close(EngineCloseReason.TransportClose);
+                session.Close(DisconnectCode.ClientClosed);
                 return;
             }
         }
         catch (Exception ex) when (IsHandshakeFailure(ex))
         {
-            session.Close(EngineCloseReason.TransportClose);
+            session.Close(DisconnectCode.ClientClosed);
             return;
         }
         await RunAsync(null, socket, socket, session).ConfigureAwait(false);
@@ -80,7 +81,7 @@ internal sealed partial class WebSocketTransport
         {
             LogProtocolViolation(logger, session.Id, (int?)pipe.CloseStatus ?? 0, violation);
         }
-        session.Close(EngineCloseReason.TransportError);
+        session.Close(DisconnectCode.TooLarge);
         return true;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Primitives;
 using Switchboard.Engine;
 using Switchboard.Protocols.EngineIO;
 using Switchboard.AspNetCore.Shared;
+using Switchboard.Protocols;
 
 namespace Switchboard.AspNetCore.Transports.EngineIO;
 
@@ -77,7 +78,7 @@ internal sealed partial class WebSocketTransport
             {
                 LogInvalidPacket(logger, session.Id);
             }
-            session.Close(EngineCloseReason.ParseError);
+            session.Close(DisconnectCode.BadRequest);
             return false;
         }
         session.Receive(packet);

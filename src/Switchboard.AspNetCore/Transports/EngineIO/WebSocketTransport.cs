@@ -42,7 +42,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         }
         catch (Exception ex) when (IsTransportFailure(ex))
         {
-            session.Close(EngineCloseReason.TransportClose);
+            session.Close(DisconnectCode.ClientClosed);
             return;
         }
         await RunAsync(context, socket, stream, session);
@@ -165,7 +165,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
             {
                 LogInvalidPacket(logger, session.Id);
             }
-            session.Close(EngineCloseReason.ParseError);
+            session.Close(DisconnectCode.BadRequest);
             return false;
         }
         session.Receive(packet);
@@ -181,10 +181,10 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         }
         session.Close(end switch
         {
-            WebSocketReadEnd.ClosedByClient => EngineCloseReason.TransportClose,
-            WebSocketReadEnd.TooLarge => EngineCloseReason.TransportError,
-            WebSocketReadEnd.Failed => session.CloseReason ?? EngineCloseReason.TransportClose,
-            _ => session.CloseReason ?? EngineCloseReason.ServerClose,
+            WebSocketReadEnd.ClosedByClient => DisconnectCode.ClientClosed,
+            WebSocketReadEnd.TooLarge => DisconnectCode.TooLarge,
+            WebSocketReadEnd.Failed => session.CloseCode ?? DisconnectCode.ClientClosed,
+            _ => session.CloseCode ?? DisconnectCode.Disconnected,
         });
     }
 
@@ -338,7 +338,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
         public Task OnDrainedAsync()
         {
             // The table's status (docs/disconnect-reasons.md), but 1000 for the server's own close and a client's, as Node's engine.io.
-            var code = (session.CloseReason ?? EngineCloseReason.ServerClose).ToCode();
+            var code = session.CloseCode ?? DisconnectCode.Disconnected;
             var status = code == DisconnectCode.Disconnected || code == DisconnectCode.ClientClosed
                 ? WebSocketCloseStatus.NormalClosure
                 : (WebSocketCloseStatus)code.Status;
@@ -347,7 +347,7 @@ internal sealed partial class WebSocketTransport(EngineServer server, ILogger lo
 
         public void OnSendFailed(Exception exception)
         {
-            session.Close(EngineCloseReason.TransportClose);
+            session.Close(DisconnectCode.ClientClosed);
             Abort();
         }
 
