@@ -120,7 +120,7 @@ public sealed partial class InMemoryChannelStore
                 {
                     if (log.Entries.Count > 0)
                     {
-                        heads.Enqueue(log, log.Entries.Peek().Publication.Time);
+                        heads.Enqueue(log, log.Entries.Oldest.Publication.Time);
                     }
                 }
             }
@@ -137,7 +137,7 @@ public sealed partial class InMemoryChannelStore
                     dropped++;
                     if (log.Entries.Count > 0)
                     {
-                        heads.Enqueue(log, log.Entries.Peek().Publication.Time);
+                        heads.Enqueue(log, log.Entries.Oldest.Publication.Time);
                     }
                 }
             }

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace Switchboard.Channels;
 
 /// <summary>
-/// Channel history in this process's memory: a bounded queue per channel (by count, bytes and age), all
+/// Channel history in this process's memory: a bounded ring of entries per channel (by count, bytes and age), all
 /// of them within a memory budget and a number of channels (docs/protection.md). Its epochs are new with
 /// every process, so a client that resumes across a restart is told its position is gone.
 /// </summary>
@@ -98,7 +98,7 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
             log.Policy = policy;
             var entry = new ChannelEntry(channel, ++log.Top, log.Epoch, publication);
             var size = SizeOf(publication);
-            log.Entries.Enqueue(entry);
+            log.Entries.Add(entry);
             log.Bytes += size;
             log.LastAppended = _time.GetTimestamp();
             Interlocked.Add(ref _bytes, size);
@@ -120,17 +120,21 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
         {
             Release(log.Trim(_time.GetUtcNow()));
             var top = new StreamPosition(log.Top, log.Epoch);
+            var kept = log.Entries.Count;
             if (since is not { } from)
             {
-                return ValueTask.FromResult(new HistoryRead(top, true, [.. log.Entries.Skip(Math.Max(0, log.Entries.Count - limit))]));
+                var latest = Math.Min(kept, Math.Max(0, limit));
+                return ValueTask.FromResult(new HistoryRead(top, true, log.Entries.Copy(kept - latest, latest)));
             }
-            var firstKept = log.Entries.Count > 0 ? log.Entries.Peek().Offset : log.Top + 1;
+            var firstKept = kept > 0 ? log.Entries.Oldest.Offset : log.Top + 1;
             if (from.Epoch != log.Epoch || from.Offset > log.Top || from.Offset + 1 < firstKept)
             {
                 return ValueTask.FromResult(new HistoryRead(top, false, []));
             }
-            var entries = log.Entries.Where(e => e.Offset > from.Offset).Take(limit).ToArray();
-            return ValueTask.FromResult(new HistoryRead(top, true, entries));
+            // Offsets are consecutive: the entry after the position is at a computed index, no scan.
+            var start = (int)Math.Max(0, from.Offset + 1 - firstKept);
+            var count = (int)Math.Min(kept - start, Math.Max(0, limit));
+            return ValueTask.FromResult(new HistoryRead(top, true, log.Entries.Copy(start, count)));
         }
     }
 
@@ -146,7 +150,17 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
             {
                 return ValueTask.FromResult(new HistoryRead(top, false, []));
             }
-            return ValueTask.FromResult(new HistoryRead(top, true, [.. log.Entries.Where(e => e.Publication.Seq > seq)]));
+            // Socket.IO recovery only (a reconnect, not a poll): a scan is fine here, and makes no assumption
+            // about the order of sequence numbers within one channel.
+            var entries = new List<ChannelEntry>();
+            for (var i = 0; i < log.Entries.Count; i++)
+            {
+                if (log.Entries[i].Publication.Seq > seq)
+                {
+                    entries.Add(log.Entries[i]);
+                }
+            }
+            return ValueTask.FromResult(new HistoryRead(top, true, entries));
         }
     }
 
@@ -170,7 +184,7 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
     private sealed class ChannelLog
     {
         public readonly string Epoch = NewEpoch();
-        public readonly Queue<ChannelEntry> Entries = new();
+        public readonly HistoryRing Entries = new();
         public long Top;
         public long TrimmedMaxSeq;
         public long Bytes;
@@ -184,7 +198,7 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
         {
             var oldest = now - Policy.Ttl;
             var freed = 0L;
-            while (Entries.Count > 0 && (Entries.Count > Policy.Size || (Policy.MaxBytes > 0 && Bytes > Policy.MaxBytes) || Entries.Peek().Publication.Time < oldest))
+            while (Entries.Count > 0 && (Entries.Count > Policy.Size || (Policy.MaxBytes > 0 && Bytes > Policy.MaxBytes) || Entries.Oldest.Publication.Time < oldest))
             {
                 freed += DropOldest();
             }
@@ -194,7 +208,7 @@ public sealed partial class InMemoryChannelStore : IChannelStore, IDisposable
         /// <summary>Drops the oldest publication; a position before it is then answered with a discontinuity.</summary>
         public long DropOldest()
         {
-            var entry = Entries.Dequeue();
+            var entry = Entries.RemoveOldest();
             TrimmedMaxSeq = Math.Max(TrimmedMaxSeq, entry.Publication.Seq);
             var size = SizeOf(entry.Publication);
             Bytes -= size;
