@@ -36,6 +36,9 @@ internal static partial class ChannelEndpointLog
     [LoggerMessage(310, LogLevel.Debug, "Long poll {ConnectionId} on {Channels} answered with {Publications} publications and {Discontinuities} discontinuities")]
     public static partial void PollAnswered(ILogger logger, string connectionId, IEnumerable<string> channels, int publications, int discontinuities);
 
+    [LoggerMessage(312, LogLevel.Debug, "Long poll {ConnectionId} on {Channels} ended unanswered: the client went away")]
+    public static partial void PollAbandoned(ILogger logger, string connectionId, IEnumerable<string> channels);
+
     [LoggerMessage(311, LogLevel.Debug, "Long poll {ConnectionId} on {Channels} held for up to {Timeout}")]
     public static partial void PollHeld(ILogger logger, string connectionId, IEnumerable<string> channels, TimeSpan timeout);
 

@@ -62,5 +62,14 @@ internal static class ChannelNames
         return null;
     }
 
-    public static string[] FromQuery(StringValues values) => [.. values.Select(v => v ?? "")];
+    public static string[] FromQuery(StringValues values)
+    {
+        // A loop, not LINQ: every long-poll request comes through here.
+        var channels = new string[values.Count];
+        for (var i = 0; i < channels.Length; i++)
+        {
+            channels[i] = values[i] ?? "";
+        }
+        return channels;
+    }
 }

@@ -27,6 +27,22 @@ internal sealed class HttpChannelConnection(ChannelHub hub, string protocol, Cha
     /// <summary>A flush or an answer carried <paramref name="messages"/> messages of <paramref name="bytes"/> bytes.</summary>
     public void Wrote(long messages, long bytes) => CountSent(messages, bytes);
 
+    private int _expired;
+
+    /// <summary>Whether <see cref="Expire"/> was called: a long poll's timeout passed.</summary>
+    public bool Expired => Volatile.Read(ref _expired) != 0;
+
+    /// <summary>
+    /// Marks the connection's poll as timed out and wakes its waiter with a signal: the long poll waits
+    /// on <see cref="ChannelConnection.WaitAsync"/> without a token, so neither its timer nor the request's
+    /// cancellation allocates a linked token source or a registration per wait.
+    /// </summary>
+    public void Expire()
+    {
+        Volatile.Write(ref _expired, 1);
+        Signal();
+    }
+
     /// <summary>The client stopped reading: told why (if it ever reads again), and the connection dropped, which frees the write.</summary>
     protected override void OnSendTimeout()
     {
@@ -44,7 +60,7 @@ internal sealed class HttpChannelConnection(ChannelHub hub, string protocol, Cha
 internal sealed class ChannelSubscription
 {
     private const int ScannedChannels = 4;
-    private readonly Dictionary<string, int> _index;
+    private readonly Dictionary<string, int>? _index;
 
     private ChannelSubscription(string[] channels, StreamPosition[] positions, bool resumed, bool cursorMalformed)
     {
@@ -52,10 +68,13 @@ internal sealed class ChannelSubscription
         Positions = positions;
         Resumed = resumed;
         CursorMalformed = cursorMalformed;
-        _index = new Dictionary<string, int>(channels.Length, StringComparer.Ordinal);
-        for (var i = 0; i < channels.Length; i++)
+        if (channels.Length > ScannedChannels)
         {
-            _index[channels[i]] = i;
+            _index = new Dictionary<string, int>(channels.Length, StringComparer.Ordinal);
+            for (var i = 0; i < channels.Length; i++)
+            {
+                _index[channels[i]] = i;
+            }
         }
     }
 
@@ -77,13 +96,32 @@ internal sealed class ChannelSubscription
 
     public string Cursor => ChannelCursor.Format(Positions);
 
+    /// <summary>Writes the cursor as a JSON string property without making a string of it (a long-poll answer carries one).</summary>
+    public void WriteCursor(System.Text.Json.Utf8JsonWriter writer, ReadOnlySpan<byte> propertyName)
+    {
+        var length = ChannelCursor.MaxLength(Positions);
+        var rented = length > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+        try
+        {
+            var bytes = rented is null ? stackalloc byte[length] : rented;
+            writer.WriteString(propertyName, bytes[..ChannelCursor.Write(bytes, Positions)]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
     /// <summary>
     /// Checks the request: a valid token (401), 1 to <paramref name="maxChannels"/> valid distinct
     /// channels (400), each of which the grant may subscribe to (403). Returns the channels and grant, or
     /// null after answering the refusal, which <paramref name="metrics"/> counts as a refused handshake of
     /// <paramref name="protocol"/>.
     /// </summary>
-    public static async Task<(string[] Channels, ChannelGrant Grant)?> AcceptAsync(HttpContext context, int maxChannels, string endpoint, ILogger logger,
+    public static async ValueTask<(string[] Channels, ChannelGrant Grant)?> AcceptAsync(HttpContext context, int maxChannels, string endpoint, ILogger logger,
         Diagnostics.SwitchboardMetrics? metrics = null, string protocol = "")
     {
         var auth = await ChannelRequestAuth.AuthorizeAsync(context).ConfigureAwait(false);
@@ -122,7 +160,7 @@ internal sealed class ChannelSubscription
     /// position is gone); without one, each starts from now; with one that does not fit,
     /// <see cref="CursorMalformed"/> is set.
     /// </summary>
-    public static async Task<ChannelSubscription> OpenAsync(ChannelConnection connection, string[] channels, string? cursor, CancellationToken cancellationToken)
+    public static async ValueTask<ChannelSubscription> OpenAsync(ChannelConnection connection, string[] channels, string? cursor, CancellationToken cancellationToken)
     {
         var hasCursor = !string.IsNullOrEmpty(cursor);
         var resumed = ChannelCursor.TryParse(cursor, channels.Length, out var since);
@@ -165,7 +203,7 @@ internal sealed class ChannelSubscription
             }
             return -1;
         }
-        return _index.TryGetValue(channel, out var index) ? index : -1;
+        return _index!.TryGetValue(channel, out var index) ? index : -1;
     }
 
     /// <summary>The cursor as the request gave it: the <c>Last-Event-ID</c> header first (an EventSource reconnecting), then the query parameter.</summary>

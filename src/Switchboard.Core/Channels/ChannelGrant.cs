@@ -17,9 +17,10 @@ public sealed record ChannelGrant(IReadOnlyList<string> Subscribe, IReadOnlyList
 
     private static bool Matches(IReadOnlyList<string> patterns, string channel)
     {
-        foreach (var pattern in patterns)
+        // By index: a foreach over the interface allocates an enumerator, and every long poll checks its channels here.
+        for (var i = 0; i < patterns.Count; i++)
         {
-            if (ChannelPattern.IsMatch(pattern, channel))
+            if (ChannelPattern.IsMatch(patterns[i], channel))
             {
                 return true;
             }

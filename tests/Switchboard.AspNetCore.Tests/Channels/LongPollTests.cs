@@ -215,4 +215,29 @@ public sealed class LongPollTests(ChannelsFixture fixture) : IClassFixture<Chann
         await fixture.Logs.WhenLogged(e => e.EventId.Id == 310 && e["ConnectionId"] == connectionId, mark);
         Assert.Equal(0, fixture.Hub.PresenceCount(channel));
     }
+
+    [Fact]
+    public async Task A_held_poll_whose_client_goes_away_ends_at_once_and_unsubscribes()
+    {
+        var channel = ChannelsFixture.NewChannel();
+        var cursor = Cursor(await PollNowAsync(ChannelsFixture.Query(channel)));
+        var mark = fixture.Logs.Mark();
+        using var http = new HttpClient { BaseAddress = fixture.Host.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/poll?{ChannelsFixture.Query(channel)}&cursor={cursor}&timeout=20");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestChannelAuthorizer.Good);
+        using var leave = new CancellationTokenSource();
+        var poll = http.SendAsync(request, leave.Token);
+        var connectionId = await fixture.Logs.WhenPollHeld(channel, mark);
+        Assert.Equal(1, fixture.Hub.PresenceCount(channel));
+
+        var started = Stopwatch.GetTimestamp();
+        await leave.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => poll);
+        await fixture.Logs.WhenLogged(e => e.EventId.Id == 312 && e["ConnectionId"] == connectionId, mark);
+
+        // Ended by the client leaving, long before its 20 s timeout, and no longer subscribed.
+        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10), "The poll outlived its client.");
+        Assert.Equal(0, fixture.Hub.PresenceCount(channel));
+        Assert.False(fixture.Hub.Disconnect(connectionId), "The connection is still registered with the hub.");
+    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Channels;
@@ -55,38 +56,49 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
         }
         if (answer is null)
         {
+            ChannelEndpointLog.PollAbandoned(logger, connection.ConnectionId, channels);
             return;
         }
-        ChannelEndpointLog.PollAnswered(logger, connection.ConnectionId, channels, answer.Publications.Count, answer.Discontinuities.Count);
-        var bytes = await WriteAnswerAsync(context.Response, answer).ConfigureAwait(false);
-        connection.Wrote(answer.Publications.Count + answer.Discontinuities.Count, bytes);
+        var discontinuities = answer.Discontinuities?.Count ?? 0;
+        ChannelEndpointLog.PollAnswered(logger, connection.ConnectionId, channels, answer.Publications.Count, discontinuities);
+        var bytes = WriteAnswer(context.Response, answer);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        connection.Wrote(answer.Publications.Count + discontinuities, bytes);
     }
 
-    /// <summary>What a poll answers: the publications, the discontinuities, and the cursor after them.</summary>
-    private sealed record Answer(List<ChannelEntry> Publications, List<(string Channel, StreamPosition Top)> Discontinuities, string Cursor);
+    /// <summary>What a poll answers: the publications, the discontinuities (rare: made on the first), and the subscription whose positions are the next cursor.</summary>
+    private sealed class Answer(ChannelSubscription subscription)
+    {
+        public ChannelSubscription Subscription => subscription;
+
+        public List<ChannelEntry> Publications { get; } = [];
+
+        public List<(string Channel, StreamPosition Top)>? Discontinuities { get; private set; }
+
+        public bool IsEmpty => Publications.Count == 0 && Discontinuities is null;
+
+        public void AddDiscontinuity(string channel, StreamPosition top) => (Discontinuities ??= []).Add((channel, top));
+    }
 
     /// <summary>Subscribes from the request's cursor and collects the answer; null when the client went away.</summary>
-    private async Task<Answer?> CollectAnswerAsync(HttpContext context, HttpChannelConnection connection, string[] channels, TimeSpan timeout)
+    private async ValueTask<Answer?> CollectAnswerAsync(HttpContext context, HttpChannelConnection connection, string[] channels, TimeSpan timeout)
     {
         var aborted = context.RequestAborted;
-        using var timer = new CancellationTokenSource(timeout, time);
-        using var held = CancellationTokenSource.CreateLinkedTokenSource(aborted, timer.Token);
-        var publications = new List<ChannelEntry>();
-        var discontinuities = new List<(string Channel, StreamPosition Top)>();
         try
         {
             var cursor = ChannelSubscription.ReadCursor(context.Request, "cursor", lastEventIdHeader: false);
             var subscription = await ChannelSubscription.OpenAsync(connection, channels, cursor, aborted).ConfigureAwait(false);
+            var answer = new Answer(subscription);
             if (subscription.CursorMalformed)
             {
                 ChannelEndpointLog.MalformedCursor(logger, Name, connection.ConnectionId, channels.Length);
                 for (var i = 0; i < channels.Length; i++)
                 {
-                    discontinuities.Add((channels[i], subscription.Positions[i]));
+                    answer.AddDiscontinuity(channels[i], subscription.Positions[i]);
                 }
             }
-            await CollectAsync(connection, subscription, publications, discontinuities, timeout, held.Token).ConfigureAwait(false);
-            return aborted.IsCancellationRequested ? null : new Answer(publications, discontinuities, subscription.Cursor);
+            await CollectAsync(connection, answer, timeout, aborted).ConfigureAwait(false);
+            return aborted.IsCancellationRequested ? null : answer;
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -94,64 +106,84 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
         }
     }
 
-    /// <summary>Takes what the connection has; when it has nothing, waits for something or the end of the poll.</summary>
-    private async Task CollectAsync(HttpChannelConnection connection, ChannelSubscription subscription, List<ChannelEntry> publications,
-        List<(string Channel, StreamPosition Top)> discontinuities, TimeSpan timeout, CancellationToken held)
+    /// <summary>
+    /// Takes what the connection has; when it has nothing, waits for something, the timeout or the client
+    /// leaving. The wait takes no token: the timeout (one timer, made only when the poll must wait) and the
+    /// request's cancellation wake it with a signal (<see cref="HttpChannelConnection.Expire"/>,
+    /// <see cref="ChannelConnection.Signal"/>), which costs no linked token source and no registration per wait.
+    /// </summary>
+    private async ValueTask CollectAsync(HttpChannelConnection connection, Answer answer, TimeSpan timeout, CancellationToken aborted)
     {
-        var waited = false;
-        while (true)
+        ITimer? timer = null;
+        CancellationTokenRegistration abort = default;
+        try
         {
-            while (publications.Count < options.MaxPublications && connection.TryTake(out var message))
+            while (true)
             {
-                if (message.Kind == ChannelMessageKind.Close)
+                while (answer.Publications.Count < options.MaxPublications && connection.TryTake(out var message))
+                {
+                    if (message.Kind == ChannelMessageKind.Close)
+                    {
+                        return;
+                    }
+                    if (answer.Subscription.Apply(message) < 0)
+                    {
+                        continue; // a signal, or a channel this poll is not on
+                    }
+                    if (message.Kind == ChannelMessageKind.Publication)
+                    {
+                        answer.Publications.Add(message.Entry);
+                    }
+                    else
+                    {
+                        answer.AddDiscontinuity(message.Channel!, message.Top);
+                    }
+                }
+                if (!answer.IsEmpty || connection.Expired || aborted.IsCancellationRequested || timeout <= TimeSpan.Zero)
                 {
                     return;
                 }
-                if (subscription.Apply(message) < 0)
+                if (timer is null)
                 {
+                    ChannelEndpointLog.PollHeld(logger, connection.ConnectionId, answer.Subscription.Channels, timeout);
+                    timer = time.CreateTimer(static state => ((HttpChannelConnection)state!).Expire(), connection, timeout, Timeout.InfiniteTimeSpan);
+                    // Invoked at once when the client is already gone: the signal ends the wait below.
+                    abort = aborted.UnsafeRegister(static state => ((HttpChannelConnection)state!).Signal(), connection);
                     continue;
                 }
-                if (message.Kind == ChannelMessageKind.Publication)
-                {
-                    publications.Add(message.Entry);
-                }
-                else
-                {
-                    discontinuities.Add((message.Channel!, message.Top));
-                }
-            }
-            if (publications.Count > 0 || discontinuities.Count > 0)
-            {
-                return;
-            }
-            if (!waited)
-            {
-                waited = true;
-                ChannelEndpointLog.PollHeld(logger, connection.ConnectionId, subscription.Channels, timeout);
-            }
-            try
-            {
-                if (!await connection.WaitAsync(held).ConfigureAwait(false))
+                if (!await connection.WaitAsync().ConfigureAwait(false))
                 {
                     return;
                 }
             }
-            catch (OperationCanceledException) when (held.IsCancellationRequested)
-            {
-                // The timeout passed, or the client went (the caller tells them apart).
-                return;
-            }
+        }
+        finally
+        {
+            abort.Dispose();
+            timer?.Dispose();
         }
     }
 
-    /// <summary>Writes the answer; returns its length in bytes.</summary>
-    private static async Task<long> WriteAnswerAsync(HttpResponse response, Answer answer)
+    // One writer per thread, reset onto each answer's pipe: the answer is written without an await.
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>Writes the answer into the response's pipe (flushed by the caller); returns its length in bytes.</summary>
+    private static long WriteAnswer(HttpResponse response, Answer answer)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.Headers.CacheControl = "no-store";
-        long bytes;
-        using (var writer = ChannelJson.CreateWriter(response.BodyWriter))
+        var writer = t_writer;
+        if (writer is null)
+        {
+            t_writer = writer = ChannelJson.CreateWriter(response.BodyWriter);
+        }
+        else
+        {
+            writer.Reset(response.BodyWriter);
+        }
+        try
         {
             writer.WriteStartObject();
             writer.WriteStartArray("publications"u8);
@@ -160,19 +192,25 @@ internal sealed class LongPollEndpoint(ChannelHub hub, LongPollOptions options, 
                 ChannelJson.WritePublication(writer, entry);
             }
             writer.WriteEndArray();
-            writer.WriteString("cursor"u8, answer.Cursor);
+            answer.Subscription.WriteCursor(writer, "cursor"u8);
             writer.WriteStartArray("discontinuities"u8);
-            foreach (var (channel, top) in answer.Discontinuities)
+            if (answer.Discontinuities is { } discontinuities)
             {
-                ChannelJson.WritePosition(writer, channel, top);
+                foreach (var (channel, top) in discontinuities)
+                {
+                    ChannelJson.WritePosition(writer, channel, top);
+                }
             }
             writer.WriteEndArray();
             writer.WriteEndObject();
             writer.Flush();
-            bytes = writer.BytesCommitted;
+            return writer.BytesCommitted;
         }
-        await response.BodyWriter.FlushAsync(response.HttpContext.RequestAborted).ConfigureAwait(false);
-        return bytes;
+        finally
+        {
+            // Lets go of the response's pipe (and any half-written state after a failure).
+            writer.Reset(Stream.Null);
+        }
     }
 
     /// <summary>The poll's timeout: the <c>timeout</c> query parameter in seconds (capped), or the default; null when malformed.</summary>
