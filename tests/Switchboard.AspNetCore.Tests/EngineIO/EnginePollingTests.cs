@@ -195,4 +195,26 @@ public sealed class EnginePollingTests(EchoEngineFixture fixture) : IClassFixtur
         Assert.Equal(HttpStatusCode.BadRequest, post.StatusCode);
         Assert.Equal("{\"code\":1,\"message\":\"Session ID unknown\"}", await post.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task Answers_built_in_a_reused_buffer_carry_exactly_their_own_packets()
+    {
+        // Large then small answers, alternating between two sessions: each poll's answer is built in a
+        // per-thread buffer that is kept up to 64 KiB and reused, so a leftover of an earlier, longer
+        // answer (or another session's) would show here.
+        using var a = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        using var b = new EnginePollingClient(fixture.Host.BaseAddress, "/engine.io");
+        await a.HandshakeAsync();
+        await b.HandshakeAsync();
+        var sizes = new[] { 5_000, 3, 70_000, 10, 60_000, 1 };
+
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            var client = i % 2 == 0 ? a : b;
+            var message = "4" + new string((char)('a' + i), sizes[i]);
+            await client.PostAsync(message);
+
+            Assert.Equal([message], await client.PollAsync());
+        }
+    }
 }

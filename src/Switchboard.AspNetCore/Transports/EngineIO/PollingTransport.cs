@@ -74,24 +74,34 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
                 await AnswerV3Async(context, session, open: null);
                 return;
             }
-            var buffer = new ArrayBufferWriter<byte>(256);
-            var wrote = DrainInto(session, buffer, first: true);
+            // The answer is built in this thread's buffer and copied into the response's pipe before the
+            // one await (the flush): no buffer per poll.
+            var buffer = RentAnswerBuffer();
             var deferred = false;
-            if (session.IsClosed && session.Outbound.IsFinished)
+            try
             {
-                var last = session.CloseCode == DisconnectCode.ClientClosed ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
-                if (wrote && last.Data.Span[0] == (byte)'1')
+                var wrote = DrainInto(session, buffer, first: true);
+                if (session.IsClosed && session.Outbound.IsFinished)
                 {
-                    // The packets before the close (DISCONNECTs) go alone; the next poll gets the close packet.
-                    session.DeferClosePacket();
-                    deferred = true;
+                    var last = session.CloseCode == DisconnectCode.ClientClosed ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
+                    if (wrote && last.Data.Span[0] == (byte)'1')
+                    {
+                        // The packets before the close (DISCONNECTs) go alone; the next poll gets the close packet.
+                        session.DeferClosePacket();
+                        deferred = true;
+                    }
+                    else if (!wrote || last.Data.Span[0] != (byte)'6')
+                    {
+                        EngineCodec.WritePayloadRecord(buffer, last.Data.Span, isBinary: false, first: !wrote);
+                    }
                 }
-                else if (!wrote || last.Data.Span[0] != (byte)'6')
-                {
-                    EngineCodec.WritePayloadRecord(buffer, last.Data.Span, isBinary: false, first: !wrote);
-                }
+                WritePayload(context, buffer.WrittenSpan);
             }
-            await WritePayloadAsync(context, buffer.WrittenMemory);
+            finally
+            {
+                ReturnAnswerBuffer(buffer);
+            }
+            await context.Response.BodyWriter.FlushAsync(aborted);
             if (session.IsClosed && !deferred)
             {
                 server.Remove(session);
@@ -206,6 +216,53 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
         context.Response.ContentLength = payload.Length;
         EngineEvents.OnHeaders(server, context, request);
         return context.Response.Body.WriteAsync(payload, context.RequestAborted).AsTask();
+    }
+
+    /// <summary>
+    /// Writes a payload into the response's pipe (flushed by the caller), compressed when
+    /// <see cref="EngineOptions.HttpCompression"/> allows, after the header events.
+    /// </summary>
+    private void WritePayload(HttpContext context, ReadOnlySpan<byte> payload)
+    {
+        var response = context.Response;
+        response.ContentType = "text/plain; charset=UTF-8";
+        response.Headers.CacheControl = "no-store";
+        var options = server.Options.HttpCompression;
+        if (options.Enabled && payload.Length >= options.Threshold && !Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(context.Request.Headers.AcceptEncoding))
+        {
+            // Compressing makes a new body anyway; the copy is only made when it may be compressed.
+            var compressed = PollingCompression.Apply(context, options, payload.ToArray());
+            response.ContentLength = compressed.Length;
+            EngineEvents.OnHeaders(server, context);
+            response.BodyWriter.Write(compressed.Span);
+            return;
+        }
+        response.ContentLength = payload.Length;
+        EngineEvents.OnHeaders(server, context);
+        response.BodyWriter.Write(payload);
+    }
+
+    // A poll's answer buffer, one per thread: filled and copied into the response without an await.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_answer;
+
+    /// <summary>Past this capacity a thread's answer buffer is not kept (a rare large answer does not pin its array).</summary>
+    private const int KeptAnswerCapacity = 64 * 1024;
+
+    private static ArrayBufferWriter<byte> RentAnswerBuffer()
+    {
+        var buffer = t_answer ?? new ArrayBufferWriter<byte>(1024);
+        t_answer = null; // a nested use on this thread (none today) would get its own
+        return buffer;
+    }
+
+    private static void ReturnAnswerBuffer(ArrayBufferWriter<byte> buffer)
+    {
+        if (buffer.Capacity <= KeptAnswerCapacity)
+        {
+            buffer.ResetWrittenCount();
+            t_answer = buffer;
+        }
     }
 
     /// <summary>A poll or POST for a session that runs over WebSocket now (engine.io's TRANSPORT_MISMATCH).</summary>
