@@ -25,9 +25,6 @@ internal sealed class DeliveryQueue(ChannelHub hub)
     // Only the drainer reads or writes it: the ticket its drain goes on to.
     private long _drainTo;
 
-    /// <summary>The last ticket delivered: everything added up to it has reached its recipients.</summary>
-    public long Delivered => Volatile.Read(ref _delivered);
-
     /// <summary>Adds a stored publication; the caller holds the order. Returns its ticket.</summary>
     public long Add(Publication publication, IReadOnlyCollection<string> rooms, IReadOnlyDictionary<string, StreamPosition> positions)
     {
