@@ -68,7 +68,7 @@ public sealed partial class ChannelHub
     /// Under the order: makes a subscription live at this point of the namespace's order. On one node the
     /// switch is queued behind the publications ordered before it (they may not be delivered yet) and runs
     /// when the drainer reaches it; in a cluster, where delivery happens under the order, it runs now.
-    /// Pass what this returns to <see cref="AwaitLive"/> once the order is released.
+    /// Pass what this returns to <see cref="AwaitLiveAsync"/> once the order is released.
     /// </summary>
     private GoLive? GoLiveLocked(Action goLive)
     {
@@ -83,13 +83,16 @@ public sealed partial class ChannelHub
     }
 
     /// <summary>After the order is released: returns once the subscription is live, with what its switch failed with.</summary>
-    private void AwaitLive(GoLive? marker)
+    private async ValueTask AwaitLiveAsync(GoLive? marker)
     {
         if (marker is null)
         {
             return;
         }
-        _queue!.DeliverThrough(marker.Ticket);
+        if (!_queue!.TryDeliverThrough(marker.Ticket))
+        {
+            await _queue.DeliverThroughAsync(marker.Ticket).ConfigureAwait(false);
+        }
         marker.ThrowIfFailed();
     }
 

@@ -69,7 +69,7 @@ public sealed partial class ChannelHub
             }
             _order.Release();
         }
-        AwaitLive(live);
+        await AwaitLiveAsync(live).ConfigureAwait(false);
         return true;
     }
 }

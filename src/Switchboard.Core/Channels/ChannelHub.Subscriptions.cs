@@ -66,7 +66,7 @@ public sealed partial class ChannelHub
         {
             _order.Release();
         }
-        AwaitLive(live);
+        await AwaitLiveAsync(live).ConfigureAwait(false);
         return top;
     }
 
@@ -156,7 +156,7 @@ public sealed partial class ChannelHub
         {
             _order.Release();
         }
-        AwaitLive(live);
+        await AwaitLiveAsync(live).ConfigureAwait(false);
         return new SocketSubscription(top, continuous);
     }
 }

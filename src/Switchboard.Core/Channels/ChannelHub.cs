@@ -29,8 +29,8 @@ public sealed partial class ChannelHub
     // On one node, delivery runs behind the order (DeliveryQueue); null in a cluster, where the bus hands
     // publications back and the node delivers each one under the order, as it gets it.
     private readonly DeliveryQueue? _queue;
-    // The order is taken without awaiting: nothing under it awaits (one node, the in-memory store).
-    private readonly bool _waitsBlocking;
+    // Nothing under the order awaits (one node, the in-memory store): a publication is assigned at once.
+    private readonly bool _assignsAtOnce;
     private long _seq;
     private volatile string _epoch;
 
@@ -49,7 +49,7 @@ public sealed partial class ChannelHub
         if (_backplane.OrdersHere)
         {
             _queue = new DeliveryQueue(this);
-            _waitsBlocking = store is InMemoryChannelStore;
+            _assignsAtOnce = store is InMemoryChannelStore;
         }
         if (StoresEverything)
         {
@@ -130,22 +130,14 @@ public sealed partial class ChannelHub
     internal ValueTask<PublishResult> AppendAndDeliverAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
         IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken)
     {
-        if (!_waitsBlocking)
+        if (!_assignsAtOnce || cancellationToken.IsCancellationRequested || !TryEnterOrder())
         {
             return AppendAndDeliverAwaitingAsync(channels, eventName, args, except, publisherId, cancellationToken);
         }
         var startedAt = Metrics.StartPublish();
+        (PublishResult Result, long Ticket) appended;
         try
         {
-            _order.Wait(cancellationToken);
-        }
-        catch (OperationCanceledException ex)
-        {
-            return ValueTask.FromException<PublishResult>(ex);
-        }
-        try
-        {
-            (PublishResult Result, long Ticket) appended;
             try
             {
                 // The in-memory store completes at once: no await is ever taken under the order here.
@@ -155,12 +147,27 @@ public sealed partial class ChannelHub
             {
                 _order.Release();
             }
-            _queue!.DeliverThrough(appended.Ticket);
-            return new ValueTask<PublishResult>(appended.Result);
+            if (!_queue!.TryDeliverThrough(appended.Ticket))
+            {
+                return AwaitDeliveryAsync(appended.Result, appended.Ticket, startedAt);
+            }
         }
         catch (Exception ex)
         {
+            Metrics.Published(startedAt, _name);
             return ValueTask.FromException<PublishResult>(ex);
+        }
+        Metrics.Published(startedAt, _name);
+        return new ValueTask<PublishResult>(appended.Result);
+    }
+
+    /// <summary>The drainer at work took longer than a brief spin: its delivery of this publication is awaited.</summary>
+    private async ValueTask<PublishResult> AwaitDeliveryAsync(PublishResult result, long ticket, long startedAt)
+    {
+        try
+        {
+            await _queue!.DeliverThroughAsync(ticket).ConfigureAwait(false);
+            return result;
         }
         finally
         {
@@ -168,7 +175,7 @@ public sealed partial class ChannelHub
         }
     }
 
-    /// <summary>As <see cref="AppendAndDeliverAsync"/> with a store that awaits: the order is awaited, never blocked on.</summary>
+    /// <summary>As <see cref="AppendAndDeliverAsync"/> when the order is taken or the store awaits: the order is awaited, never blocked on.</summary>
     private async ValueTask<PublishResult> AppendAndDeliverAwaitingAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
         IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken)
     {
@@ -185,7 +192,10 @@ public sealed partial class ChannelHub
             {
                 _order.Release();
             }
-            _queue!.DeliverThrough(appended.Ticket);
+            if (!_queue!.TryDeliverThrough(appended.Ticket))
+            {
+                await _queue.DeliverThroughAsync(appended.Ticket).ConfigureAwait(false);
+            }
             return appended.Result;
         }
         finally
@@ -217,17 +227,38 @@ public sealed partial class ChannelHub
 
     /// <summary>
     /// The result of work that completed at once, as everything under the order does with the in-memory
-    /// store; should a store ever complete later, it is waited for (the order is a semaphore, not a monitor,
-    /// so that stays correct), never skipped.
+    /// store; should it ever complete later, it is waited for (the order is a semaphore, not tied to a
+    /// thread, so that stays correct), never skipped.
     /// </summary>
     private static T Now<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Takes the namespace's order: blocking with the in-memory store on one node (nothing under it awaits), awaiting otherwise.</summary>
+    /// <summary>
+    /// Takes the namespace's order if it is free now or frees up within a brief spin (an assignment holds it
+    /// for well under a microsecond). Never blocks: a caller that would wait longer awaits it instead, so it
+    /// can never hold up, with a lock of its own, the holder it waits for (user code runs inside deliveries
+    /// and replays, and may publish).
+    /// </summary>
+    private bool TryEnterOrder()
+    {
+        var spin = new SpinWait();
+        while (!_order.Wait(0))
+        {
+            if (spin.Count >= OrderSpins)
+            {
+                return false;
+            }
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+        return true;
+    }
+
+    private const int OrderSpins = 12;
+
+    /// <summary>Takes the namespace's order: at once or after a brief spin when nothing under it awaits, awaiting otherwise.</summary>
     private ValueTask EnterOrderAsync(CancellationToken cancellationToken)
     {
-        if (_waitsBlocking)
+        if (_assignsAtOnce && !cancellationToken.IsCancellationRequested && TryEnterOrder())
         {
-            _order.Wait(cancellationToken);
             return ValueTask.CompletedTask;
         }
         return new ValueTask(_order.WaitAsync(cancellationToken));

@@ -172,6 +172,51 @@ public sealed class ChannelHubConcurrencyTests
         Assert.Contains("a recipient that fails", errors[0], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_recipient_that_publishes_on_the_same_hub_as_it_is_handed_a_replay_or_a_publication_neither_deadlocks_nor_reorders()
+    {
+        var options = new SocketServerOptions();
+        options.Channels.DefaultHistory.Size = 100;
+        using var server = new SocketServer(options);
+        var hub = server.Of("/").Channels;
+        var echoes = new Recorder("echoes");
+        await hub.SubscribeAsync("echo", echoes).AsTask().WaitAsync(Timeout);
+        var since = (await hub.PublishAsync(["a"], "n", [0]).AsTask().WaitAsync(Timeout)).Positions["a"];
+        await hub.PublishAsync(["a"], "n", [1]).AsTask().WaitAsync(Timeout);
+
+        // Handed the replay under the order, and later a live publication by the drainer, it publishes in
+        // the call: a blocking wait for the order or the drainer would wait for itself.
+        var echoing = new Echoing(hub);
+        await hub.SubscribeAsync("a", echoing, since).AsTask().WaitAsync(Timeout);
+        var live = await hub.PublishAsync(["a"], "n", [2]).AsTask().WaitAsync(Timeout);
+        await Task.WhenAll(echoing.Published).WaitAsync(Timeout);
+
+        Assert.Equal([1, 2], echoing.Seen);
+        Assert.Equal([1, 2], echoes.Entries.Select(e => (int)e.Publication.Arguments[0]!));
+        // The echo of the live publication was ordered after it, and delivered after it.
+        Assert.True(echoes.Entries[^1].Publication.Seq > live.Seq);
+    }
+
+    private sealed class Echoing(ChannelHub hub) : IChannelSubscriber
+    {
+        public List<int> Seen { get; } = [];
+
+        public List<Task<PublishResult>> Published { get; } = [];
+
+        public string ConnectionId => "echoing";
+
+        public void Deliver(in ChannelEntry entry)
+        {
+            var n = (int)entry.Publication.Arguments[0]!;
+            Seen.Add(n);
+            Published.Add(hub.PublishAsync(["echo"], "n", [n]).AsTask());
+        }
+
+        public void Discontinuity(string channel, StreamPosition top)
+        {
+        }
+    }
+
     private sealed class Throwing : IChannelSubscriber
     {
         public string ConnectionId => "throwing";
