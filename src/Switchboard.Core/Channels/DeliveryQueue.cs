@@ -9,21 +9,23 @@ namespace Switchboard.Channels;
 /// number and offsets, is appended to the log and is added here; a subscription that goes live adds a
 /// <see cref="GoLive"/> marker at its point of the order. One drainer at a time hands the items out, in the
 /// order they were added. There is no thread of its own: whoever needs an item delivered calls
-/// <see cref="TryDeliverThrough"/>, and either drains the queue itself or finds, after spinning briefly,
-/// that the drainer at work handed out its item too (flat combining); only when that drainer takes longer
-/// does the caller await it (<see cref="DeliverThroughAsync"/>). Uncontended, or resolved by the spin,
-/// nothing goes through the thread pool, and nothing is allocated per item once the queue has grown.
+/// <see cref="TryDeliverThrough"/>, and either drains the queue itself or finds that the drainer at work
+/// handed out its item too (flat combining); otherwise it awaits (<see cref="DeliverThroughAsync"/>), and the
+/// drainer hands out the waiters' items before it lets go. Uncontended, nothing goes through the thread
+/// pool, and nothing is allocated per item once the queue has grown; a caller that waits costs one
+/// completion and one pool work item, as an awaited lock would.
 /// </summary>
 internal sealed class DeliveryQueue(ChannelHub hub)
 {
-    // How often a caller that finds the drainer at work checks again before it awaits instead.
-    private const int SpinsBeforeAwaiting = 12;
-
     private readonly ConcurrentQueue<Item> _items = new();
 
-    // The drainer's token. A semaphore, not a monitor, so a caller that finds it taken can await it rather
-    // than block: a blocked caller could hold a lock the drainer needs (user code runs inside deliveries).
+    // The drainer's token, only ever tried (Wait(0)), never waited on: a caller that finds it taken
+    // registers as a waiter and awaits, so it can never block while holding a lock the drainer needs
+    // (user code runs inside deliveries and replays, and may publish).
     private readonly SemaphoreSlim _drainer = new(1, 1);
+
+    // Callers awaiting their item's delivery; guarded by itself.
+    private readonly List<(long Ticket, TaskCompletionSource Done)> _waiters = [];
 
     // The last ticket handed out (written under the hub's order) and the last one delivered (by the drainer).
     private long _added;
@@ -51,11 +53,11 @@ internal sealed class DeliveryQueue(ChannelHub hub)
 
     /// <summary>
     /// Whether every item up to <paramref name="ticket"/> has been delivered, delivering what is queued when
-    /// no one else is: true at once when the drainer was free (this caller drained) or finished this item
-    /// while the caller spun briefly; false when the caller must await <see cref="DeliverThroughAsync"/>.
-    /// Call it after releasing the order. From inside a delivery (a recipient that publishes or subscribes
-    /// as it is handed something) it returns true at once: the drain under way, on this thread, hands out
-    /// that item after the one it is delivering, which keeps the one order.
+    /// no one else is: true when the drainer was free (this caller drained) or had already handed the item
+    /// out; false when the caller must await <see cref="DeliverThroughAsync"/>. Call it after releasing the
+    /// order. From inside a delivery (a recipient that publishes or subscribes as it is handed something) it
+    /// returns true at once: the drain under way, on this thread, hands out that item after the one it is
+    /// delivering, which keeps the one order.
     /// </summary>
     public bool TryDeliverThrough(long ticket)
     {
@@ -68,37 +70,48 @@ internal sealed class DeliveryQueue(ChannelHub hub)
             _drainTo = Math.Max(_drainTo, ticket);
             return true;
         }
-        var spin = new SpinWait();
+        if (_drainer.Wait(0))
+        {
+            Drain(ticket);
+            return true;
+        }
+        return Volatile.Read(ref _delivered) >= ticket;
+    }
+
+    /// <summary>
+    /// Completes once every item up to <paramref name="ticket"/> has been delivered: by the drainer at work,
+    /// which hands out the items of those waiting before it lets go, or by this caller when it is woken to
+    /// drain (or finds the drainer free).
+    /// </summary>
+    public async ValueTask DeliverThroughAsync(long ticket)
+    {
         while (true)
         {
+            if (TryDeliverThrough(ticket))
+            {
+                return;
+            }
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_waiters)
+            {
+                if (Volatile.Read(ref _delivered) >= ticket)
+                {
+                    return;
+                }
+                _waiters.Add((ticket, done));
+            }
+            // The drainer may have let go between the try above and the registration, before it looked for
+            // waiters: try again, now that it cannot miss this one.
             if (_drainer.Wait(0))
             {
                 Drain(ticket);
-                return true;
+                return;
             }
-            if (Volatile.Read(ref _delivered) >= ticket)
-            {
-                return true;
-            }
-            if (spin.Count >= SpinsBeforeAwaiting)
-            {
-                return false;
-            }
-            spin.SpinOnce(sleep1Threshold: -1);
+            await done.Task.ConfigureAwait(false);
         }
     }
 
-    /// <summary>Completes once every item up to <paramref name="ticket"/> has been delivered, awaiting the drainer at work and then draining.</summary>
-    public async ValueTask DeliverThroughAsync(long ticket)
-    {
-        while (Volatile.Read(ref _delivered) < ticket)
-        {
-            await _drainer.WaitAsync().ConfigureAwait(false);
-            Drain(ticket);
-        }
-    }
-
-    /// <summary>Holding the drainer's token: delivers, in order, what was added before this drain began, and at least <paramref name="ticket"/>.</summary>
+    /// <summary>Holding the drainer's token: delivers, in order, what was added before this drain began (at least <paramref name="ticket"/>) and what those waiting need; then wakes them.</summary>
     private void Drain(long ticket)
     {
         _drainingThread = Environment.CurrentManagedThreadId;
@@ -106,16 +119,58 @@ internal sealed class DeliveryQueue(ChannelHub hub)
         {
             // Later items are delivered by those who added them, so one drainer is never kept at it indefinitely.
             _drainTo = Math.Max(Volatile.Read(ref _added), ticket);
-            while (_delivered < _drainTo && _items.TryDequeue(out var item))
+            DrainTo();
+            // Once more for those already waiting: they are not draining, and handing out their items here
+            // saves each a hand-off through the thread pool.
+            lock (_waiters)
             {
-                Deliver(item);
-                Volatile.Write(ref _delivered, item.Ticket);
+                foreach (var (waiting, _) in _waiters)
+                {
+                    _drainTo = Math.Max(_drainTo, waiting);
+                }
             }
+            DrainTo();
         }
         finally
         {
             _drainingThread = 0;
             _drainer.Release();
+            Wake();
+        }
+    }
+
+    private void DrainTo()
+    {
+        while (_delivered < _drainTo && _items.TryDequeue(out var item))
+        {
+            Deliver(item);
+            Volatile.Write(ref _delivered, item.Ticket);
+        }
+    }
+
+    /// <summary>After a drain: completes the waiters whose items are delivered, and wakes one to drain if items remain and no one is draining.</summary>
+    private void Wake()
+    {
+        lock (_waiters)
+        {
+            if (_waiters.Count == 0)
+            {
+                return;
+            }
+            var delivered = Volatile.Read(ref _delivered);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Ticket <= delivered)
+                {
+                    _waiters[i].Done.TrySetResult();
+                    _waiters.RemoveAt(i);
+                }
+            }
+            if (_waiters.Count > 0 && _drainer.CurrentCount > 0)
+            {
+                _waiters[0].Done.TrySetResult();
+                _waiters.RemoveAt(0);
+            }
         }
     }
 
