@@ -19,13 +19,15 @@ internal sealed class DeliveryQueue(ChannelHub hub)
 {
     private readonly ConcurrentQueue<Item> _items = new();
 
-    // The drainer's token, only ever tried (Wait(0)), never waited on: a caller that finds it taken
-    // registers as a waiter and awaits, so it can never block while holding a lock the drainer needs
-    // (user code runs inside deliveries and replays, and may publish).
-    private readonly SemaphoreSlim _drainer = new(1, 1);
+    // The drainer's token (1 while someone drains), only ever tried, never waited on: a caller that finds
+    // it taken registers as a waiter and awaits, so it can never block while holding a lock the drainer
+    // needs (user code runs inside deliveries and replays, and may publish). Interlocked, not a lock, so an
+    // uncontended publish takes no monitor for it.
+    private int _draining;
 
-    // Callers awaiting their item's delivery; guarded by itself.
+    // Callers awaiting their item's delivery, guarded by itself, and how many there are (read without it).
     private readonly List<(long Ticket, TaskCompletionSource Done)> _waiters = [];
+    private int _waiting;
 
     // The last ticket handed out (written under the hub's order) and the last one delivered (by the drainer).
     private long _added;
@@ -70,7 +72,7 @@ internal sealed class DeliveryQueue(ChannelHub hub)
             _drainTo = Math.Max(_drainTo, ticket);
             return true;
         }
-        if (_drainer.Wait(0))
+        if (TryTakeDrainer())
         {
             Drain(ticket);
             return true;
@@ -99,10 +101,11 @@ internal sealed class DeliveryQueue(ChannelHub hub)
                     return;
                 }
                 _waiters.Add((ticket, done));
+                _waiting = _waiters.Count;
             }
             // The drainer may have let go between the try above and the registration, before it looked for
             // waiters: try again, now that it cannot miss this one.
-            if (_drainer.Wait(0))
+            if (TryTakeDrainer())
             {
                 Drain(ticket);
                 return;
@@ -122,22 +125,31 @@ internal sealed class DeliveryQueue(ChannelHub hub)
             DrainTo();
             // Once more for those already waiting: they are not draining, and handing out their items here
             // saves each a hand-off through the thread pool.
-            lock (_waiters)
+            if (Volatile.Read(ref _waiting) > 0)
             {
-                foreach (var (waiting, _) in _waiters)
+                lock (_waiters)
                 {
-                    _drainTo = Math.Max(_drainTo, waiting);
+                    foreach (var (waiting, _) in _waiters)
+                    {
+                        _drainTo = Math.Max(_drainTo, waiting);
+                    }
                 }
+                DrainTo();
             }
-            DrainTo();
         }
         finally
         {
             _drainingThread = 0;
-            _drainer.Release();
-            Wake();
+            // A full fence: a waiter that found the token taken registered before this, so Wake sees it.
+            Interlocked.Exchange(ref _draining, 0);
+            if (Volatile.Read(ref _waiting) > 0)
+            {
+                Wake();
+            }
         }
     }
+
+    private bool TryTakeDrainer() => Interlocked.CompareExchange(ref _draining, 1, 0) == 0;
 
     private void DrainTo()
     {
@@ -166,11 +178,12 @@ internal sealed class DeliveryQueue(ChannelHub hub)
                     _waiters.RemoveAt(i);
                 }
             }
-            if (_waiters.Count > 0 && _drainer.CurrentCount > 0)
+            if (_waiters.Count > 0 && Volatile.Read(ref _draining) == 0)
             {
                 _waiters[0].Done.TrySetResult();
                 _waiters.RemoveAt(0);
             }
+            _waiting = _waiters.Count;
         }
     }
 
