@@ -1,6 +1,6 @@
-import glob,collections,re,os
+import glob,collections,re,os,sys
 rows=collections.defaultdict(list)
-for f in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), '*-s*.tsv'))):
+for f in sorted(glob.glob(os.path.join(sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__)), '*-s*.tsv'))):
     m=re.search(r'/(main|order)-s(\d+)\.tsv',f); build,subs=m.group(1),int(m.group(2))
     for line in open(f):
         if line[0] in '#r' : continue
