@@ -243,6 +243,13 @@ describe('connection state recovery under concurrent publishers', () => {
       const gone = waitFor(subscriber, 'disconnect');
       subscriber.io.engine.close();
       await gone;
+      // The server notices the broken transport on its own schedule; a session is recoverable once it
+      // has: wait (by round trips) until the socket has left its room.
+      for (let i = 0; ; i++) {
+        const [ids] = await emitAck(publishers[0], 'fetch', 'race');
+        if (!ids.includes(firstId)) break;
+        assert.ok(i < 1000, 'the server noticed the broken transport');
+      }
       subscriber.connect();
       await connected(subscriber);
       assert.equal(subscriber.recovered, true, 'the socket is recovered');
