@@ -8,6 +8,9 @@ The publish path under concurrent publishers (docs/performance.md, docs/scaling.
       N publisher threads, each on its own channel: all in one namespace (one order) against one
       namespace each (N orders), interleaved; publications/s, CPU per publication, how often a publish
       waited for the order, monitor contentions, thread-pool work items.
+  publishbench pool [--publishers 1,8] [--subscribers-list 1000,10000] [--seconds 3] [--rounds 1]
+      N publishers as async loops on the thread pool (as a server's handlers are), one namespace: the
+      pool's threads (start, most seen), its work items per publication, publications/s, CPU per publication.
   publishbench redis --redis HOST:PORT [--nodes 3] [--in-flight 1,4,16,64,256] [--channels 16] [--seconds 5] [--rounds 2]
       cluster nodes in this process on one redis-server (give it one of its own), publications through
       the publish script with F in flight; publications/s, publish p50/p99, redis-server's CPU and the
@@ -29,6 +32,8 @@ switch (command)
 {
     case "order":
         return await OrderBench.RunAsync(Ints("publishers", [1, 2, 4, 8]), Int("subscribers", 10), Seconds(3), Int("rounds", 3));
+    case "pool":
+        return await PoolBench.RunAsync(Ints("publishers", [1, 8]), Ints("subscribers-list", [1000, 10000]), Seconds(3), Int("rounds", 1));
     case "redis" when options.TryGetValue("redis", out var endpoint):
         return await RedisCeiling.RunAsync(endpoint, Int("nodes", 3), Ints("in-flight", [1, 4, 16, 64, 256]), Int("channels", 16), Seconds(5), Int("rounds", 2));
     default:

@@ -184,7 +184,9 @@ public abstract partial class ChannelConnection : IChannelConnection, IAsyncDisp
             }
         }
         // What a subscription replays is owed, not piling up: it does not count as a slow consumer.
-        // (The hub holds its publication order while subscribing, so only replayed entries arrive now.)
+        // (The hub reads and sends the replay under its publication order; while the subscription then
+        // waits for its switch to live, publications ordered before it may still reach this connection's
+        // other channels: a bounded few, exempt as well.)
         Interlocked.Increment(ref _replaying);
         try
         {

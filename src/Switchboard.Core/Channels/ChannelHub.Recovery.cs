@@ -6,6 +6,9 @@ public sealed partial class ChannelHub
     /// Socket.IO recovery: atomically with respect to publications, reads what the member's rooms received
     /// after <paramref name="seq"/>; if every room can be continued, calls <paramref name="connect"/> with the
     /// missed publications (in order, each once, minus those the member was excluded from) and returns true.
+    /// <paramref name="connect"/> runs at this point of the namespace's order: after every publication
+    /// ordered before the read has been delivered (so the member, not yet in its rooms, gets none of them
+    /// twice), before any ordered after it.
     /// </summary>
     internal async ValueTask<bool> TryRecoverAsync(RecoverableSession session, string memberId, string epoch, long seq, Action<IReadOnlyList<Publication>> connect)
     {
@@ -13,7 +16,8 @@ public sealed partial class ChannelHub
         {
             return false;
         }
-        await _order.WaitAsync().ConfigureAwait(false);
+        await EnterOrderAsync(CancellationToken.None).ConfigureAwait(false);
+        GoLive? live;
         string[] rooms;
         lock (session)
         {
@@ -54,8 +58,8 @@ public sealed partial class ChannelHub
             {
                 _backplane.NoteReplayed(room, memberId, top);
             }
-            connect([.. missed.Values]);
-            return true;
+            Publication[] publications = [.. missed.Values];
+            live = GoLiveLocked(() => connect(publications));
         }
         finally
         {
@@ -65,5 +69,7 @@ public sealed partial class ChannelHub
             }
             _order.Release();
         }
+        await AwaitLiveAsync(live).ConfigureAwait(false);
+        return true;
     }
 }

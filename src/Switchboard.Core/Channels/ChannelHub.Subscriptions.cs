@@ -11,7 +11,9 @@ public sealed partial class ChannelHub
     /// </summary>
     public async ValueTask<StreamPosition> SubscribeAsync(string channel, IChannelSubscriber subscriber, StreamPosition? since = null, CancellationToken cancellationToken = default)
     {
-        await _order.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterOrderAsync(cancellationToken).ConfigureAwait(false);
+        StreamPosition top;
+        GoLive? live;
         try
         {
             var interested = false;
@@ -24,7 +26,6 @@ public sealed partial class ChannelHub
                 // Live publications must reach this node before the position is read.
                 await _backplane.AcquireAsync(channel).ConfigureAwait(false);
             }
-            StreamPosition top;
             if (since is { } from)
             {
                 var read = await _store.ReadAsync(_name, channel, from, int.MaxValue, cancellationToken).ConfigureAwait(false);
@@ -45,21 +46,28 @@ public sealed partial class ChannelHub
             {
                 top = await _store.GetPositionAsync(_name, channel, cancellationToken).ConfigureAwait(false);
             }
-            lock (_subscribers)
+            // What was ordered before this point (in the replay, or before the subscription) is not
+            // delivered to it; what is ordered after is.
+            var floor = top;
+            live = GoLiveLocked(() =>
             {
-                if (!_subscribers.TryGetValue(channel, out var set))
+                lock (_subscribers)
                 {
-                    _subscribers[channel] = set = [];
+                    if (!_subscribers.TryGetValue(channel, out var set))
+                    {
+                        _subscribers[channel] = set = [];
+                    }
+                    set[subscriber] = floor;
                 }
-                set[subscriber] = top;
-            }
-            _backplane.NoteSubscribedAt(channel, top);
-            return top;
+                _backplane.NoteSubscribedAt(channel, floor);
+            });
         }
         finally
         {
             _order.Release();
         }
+        await AwaitLiveAsync(live).ConfigureAwait(false);
+        return top;
     }
 
     /// <summary>Stops delivering <paramref name="channel"/> to <paramref name="subscriber"/>.</summary>
@@ -99,11 +107,12 @@ public sealed partial class ChannelHub
     internal async ValueTask<SocketSubscription> SubscribeMemberAsync(string memberId, Func<bool> inRoom, string channel, StreamPosition? since,
         Action<Publication> replay, Action join, CancellationToken cancellationToken)
     {
-        await _order.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterOrderAsync(cancellationToken).ConfigureAwait(false);
+        var continuous = true;
+        StreamPosition top;
+        GoLive? live;
         try
         {
-            var continuous = true;
-            StreamPosition top;
             var held = false;
             if (!inRoom())
             {
@@ -127,9 +136,13 @@ public sealed partial class ChannelHub
                 {
                     top = await _store.GetPositionAsync(_name, channel, cancellationToken).ConfigureAwait(false);
                 }
-                _backplane.NoteReplayed(channel, memberId, top);
-                _backplane.NoteSubscribedAt(channel, top);
-                join();
+                var floor = top;
+                live = GoLiveLocked(() =>
+                {
+                    _backplane.NoteReplayed(channel, memberId, floor);
+                    _backplane.NoteSubscribedAt(channel, floor);
+                    join();
+                });
             }
             finally
             {
@@ -138,11 +151,12 @@ public sealed partial class ChannelHub
                     _backplane.Release(channel);
                 }
             }
-            return new SocketSubscription(top, continuous);
         }
         finally
         {
             _order.Release();
         }
+        await AwaitLiveAsync(live).ConfigureAwait(false);
+        return new SocketSubscription(top, continuous);
     }
 }

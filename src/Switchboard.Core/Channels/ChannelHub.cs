@@ -27,6 +27,11 @@ public sealed partial class ChannelHub
     private readonly SemaphoreSlim _order = new(1, 1);
     private readonly IChannelBackplane _backplane;
     private readonly Connections.SendScan _sendScan;
+    // On one node, delivery runs behind the order (DeliveryQueue); null in a cluster, where the bus hands
+    // publications back and the node delivers each one under the order, as it gets it.
+    private readonly DeliveryQueue? _queue;
+    // Nothing under the order awaits (one node, the in-memory store): a publication is assigned at once.
+    private readonly bool _assignsAtOnce;
     private long _seq;
     private volatile string _epoch;
 
@@ -43,6 +48,11 @@ public sealed partial class ChannelHub
         _log = new ChannelLog(logger);
         _epoch = InMemoryChannelStore.NewEpoch();
         _backplane = backplane?.Invoke(this) ?? new LocalBackplane(this);
+        if (_backplane.OrdersHere)
+        {
+            _queue = new DeliveryQueue(this);
+            _assignsAtOnce = store is InMemoryChannelStore;
+        }
         if (StoresEverything)
         {
             // Emits to everyone are publications of the everyone channel: every node takes them.
@@ -63,7 +73,10 @@ public sealed partial class ChannelHub
     /// <summary>The namespace's name.</summary>
     internal string Name => _name;
 
-    /// <summary>The namespace's publication order: whoever holds it sees no publication assigned or delivered meanwhile (docs/decisions/0010).</summary>
+    /// <summary>
+    /// The namespace's publication order: whoever holds it sees no publication assigned meanwhile, and in a
+    /// cluster none delivered (docs/decisions/0010). On one node delivery runs behind it, in the same order.
+    /// </summary>
     internal SemaphoreSlim Order => _order;
 
     internal ChannelLog Log => _log;
@@ -111,38 +124,146 @@ public sealed partial class ChannelHub
         _backplane.PublishAsync(channels, eventName, args, except ?? [], publisherId, cancellationToken);
 
     /// <summary>
-    /// The ordered log of one node: under the namespace's order, the publication gets the next sequence
-    /// number and its offsets, is appended to the store and delivered, all in one step.
+    /// The ordered log of one node: under the namespace's order the publication only gets the next sequence
+    /// number and its offsets and is appended to the store and to the delivery queue; it is delivered behind
+    /// the order, in the same order, and this returns once it has been handed to every local recipient (so a
+    /// publisher's own <c>pub</c> still precedes its reply). With the in-memory store nothing here awaits.
     /// </summary>
-    internal async ValueTask<PublishResult> AppendAndDeliverAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
+    internal ValueTask<PublishResult> AppendAndDeliverAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
+        IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken)
+    {
+        if (!_assignsAtOnce || cancellationToken.IsCancellationRequested || !TryEnterOrder())
+        {
+            return AppendAndDeliverAwaitingAsync(channels, eventName, args, except, publisherId, cancellationToken);
+        }
+        var startedAt = Metrics.StartPublish();
+        (PublishResult Result, long Ticket) appended;
+        try
+        {
+            try
+            {
+                // The in-memory store completes at once: no await is ever taken under the order here.
+                appended = Now(AppendLockedAsync(channels, eventName, args, except, publisherId, cancellationToken));
+            }
+            finally
+            {
+                _order.Release();
+            }
+            if (!_queue!.TryDeliverThrough(appended.Ticket))
+            {
+                return AwaitDeliveryAsync(appended.Result, appended.Ticket, startedAt);
+            }
+        }
+        catch (Exception ex)
+        {
+            Metrics.Published(startedAt, _name);
+            return ValueTask.FromException<PublishResult>(ex);
+        }
+        Metrics.Published(startedAt, _name);
+        return new ValueTask<PublishResult>(appended.Result);
+    }
+
+    /// <summary>The drainer at work took longer than a brief spin: its delivery of this publication is awaited.</summary>
+    private async ValueTask<PublishResult> AwaitDeliveryAsync(PublishResult result, long ticket, long startedAt)
+    {
+        try
+        {
+            await _queue!.DeliverThroughAsync(ticket).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            Metrics.Published(startedAt, _name);
+        }
+    }
+
+    /// <summary>As <see cref="AppendAndDeliverAsync"/> when the order is taken or the store awaits: the order is awaited, never blocked on.</summary>
+    private async ValueTask<PublishResult> AppendAndDeliverAwaitingAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
         IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken)
     {
         var startedAt = Metrics.StartPublish();
         await _order.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var seq = Interlocked.Increment(ref _seq);
-            var publication = new Publication(seq, eventName, args, except, publisherId, _time.GetUtcNow());
-            var positions = new Dictionary<string, StreamPosition>(channels.Count, StringComparer.Ordinal);
-            foreach (var channel in channels)
+            (PublishResult Result, long Ticket) appended;
+            try
             {
-                if (!StoresEverything && IsPrivateRoom(channel))
-                {
-                    // A socket's own id room carries private messages: they reach that socket only,
-                    // never history or another protocol's subscriber.
-                    continue;
-                }
-                positions[channel] = await _store.AppendAsync(_name, channel, publication, _options.PolicyFor(channel), cancellationToken).ConfigureAwait(false);
+                appended = await AppendLockedAsync(channels, eventName, args, except, publisherId, cancellationToken).ConfigureAwait(false);
             }
-
-            DeliverLocked(publication, channels, positions);
-            return new PublishResult(seq, positions);
+            finally
+            {
+                _order.Release();
+            }
+            if (!_queue!.TryDeliverThrough(appended.Ticket))
+            {
+                await _queue.DeliverThroughAsync(appended.Ticket).ConfigureAwait(false);
+            }
+            return appended.Result;
         }
         finally
         {
-            _order.Release();
             Metrics.Published(startedAt, _name);
         }
+    }
+
+    /// <summary>Under the order: the sequence number, the offsets, the store, then the delivery queue.</summary>
+    private async ValueTask<(PublishResult, long)> AppendLockedAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
+        IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken)
+    {
+        var seq = Interlocked.Increment(ref _seq);
+        var publication = new Publication(seq, eventName, args, except, publisherId, _time.GetUtcNow());
+        var positions = new Dictionary<string, StreamPosition>(channels.Count, StringComparer.Ordinal);
+        foreach (var channel in channels)
+        {
+            if (!StoresEverything && IsPrivateRoom(channel))
+            {
+                // A socket's own id room carries private messages: they reach that socket only,
+                // never history or another protocol's subscriber.
+                continue;
+            }
+            positions[channel] = await _store.AppendAsync(_name, channel, publication, _options.PolicyFor(channel), cancellationToken).ConfigureAwait(false);
+        }
+        var ticket = _queue!.Add(publication, channels, positions);
+        return (new PublishResult(seq, positions), ticket);
+    }
+
+    /// <summary>
+    /// The result of work that completed at once, as everything under the order does with the in-memory
+    /// store; should it ever complete later, it is waited for (the order is a semaphore, not tied to a
+    /// thread, so that stays correct), never skipped.
+    /// </summary>
+    private static T Now<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Takes the namespace's order if it is free now or frees up within a brief spin (an assignment holds it
+    /// for well under a microsecond). Never blocks: a caller that would wait longer awaits it instead, so it
+    /// can never hold up, with a lock of its own, the holder it waits for (user code runs inside deliveries
+    /// and replays, and may publish).
+    /// </summary>
+    private bool TryEnterOrder()
+    {
+        var spin = new SpinWait();
+        while (!_order.Wait(0))
+        {
+            if (spin.Count >= OrderSpins)
+            {
+                return false;
+            }
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+        return true;
+    }
+
+    private const int OrderSpins = 12;
+
+    /// <summary>Takes the namespace's order: at once or after a brief spin when nothing under it awaits, awaiting otherwise.</summary>
+    private ValueTask EnterOrderAsync(CancellationToken cancellationToken)
+    {
+        if (_assignsAtOnce && !cancellationToken.IsCancellationRequested && TryEnterOrder())
+        {
+            return ValueTask.CompletedTask;
+        }
+        return new ValueTask(_order.WaitAsync(cancellationToken));
     }
 
     /// <summary>Reads up to <paramref name="limit"/> publications of <paramref name="channel"/> after <paramref name="since"/> (the newest when null).</summary>

@@ -17,6 +17,9 @@ internal sealed partial class ChannelLog(ILogger logger)
     [LoggerMessage(133, LogLevel.Warning, "Namespace {Namespace}: the epochs that went back could not be replaced ({Reason}); cursors into them may continue wrongly until they are")]
     public partial void RewoundNotRestarted(string @namespace, string reason);
 
+    [LoggerMessage(134, LogLevel.Error, "Namespace {Namespace}: publication {Seq} is stored, but handing it to {Recipient} failed; the other recipients got it")]
+    public partial void DeliveryFailed(string @namespace, long seq, string recipient, Exception exception);
+
     [LoggerMessage(111, LogLevel.Error, "Channel {Channel} of {Namespace}: publications this node missed live could not be read from history: {Reason}")]
     public partial void GapNotFilled(string @namespace, string channel, string reason);
 }

@@ -11,6 +11,13 @@ internal interface IChannelBackplane
     /// <summary>This node's id in the cluster; null on one node.</summary>
     string? NodeId { get; }
 
+    /// <summary>
+    /// Whether the hub orders its publications itself (one node): it then delivers them behind its order,
+    /// through its delivery queue. False in a cluster, where the bus orders them and the node delivers each
+    /// one under the order as the bus hands it back.
+    /// </summary>
+    bool OrdersHere { get; }
+
     /// <summary>Orders, stores and delivers a publication (in a cluster: delivered when the bus hands it back).</summary>
     ValueTask<PublishResult> PublishAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
         IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken);

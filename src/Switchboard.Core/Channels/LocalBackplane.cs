@@ -1,12 +1,14 @@
 namespace Switchboard.Channels;
 
 /// <summary>
-/// One node: the hub orders its publications itself (<see cref="ChannelHub.AppendAndDeliverAsync"/>), every
-/// publication is delivered in the same step, and nothing has to reach this node from elsewhere.
+/// One node: the hub orders its publications itself (<see cref="ChannelHub.AppendAndDeliverAsync"/>) and
+/// delivers them behind its order (<see cref="DeliveryQueue"/>); nothing has to reach this node from elsewhere.
 /// </summary>
 internal sealed class LocalBackplane(ChannelHub hub) : IChannelBackplane
 {
     public string? NodeId => null;
+
+    public bool OrdersHere => true;
 
     public ValueTask<PublishResult> PublishAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
         IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken) =>

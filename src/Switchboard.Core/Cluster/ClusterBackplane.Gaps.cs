@@ -80,7 +80,7 @@ internal sealed partial class ClusterBackplane
                 _hub.Log.GapFilled(_hub.Name, channel, read.Entries.Count);
                 foreach (var entry in read.Entries)
                 {
-                    _hub.DeliverLocked(entry.Publication, [channel], new Dictionary<string, StreamPosition>(1, StringComparer.Ordinal) { [channel] = entry.Position });
+                    _hub.DeliverInOrder(entry.Publication, [channel], new Dictionary<string, StreamPosition>(1, StringComparer.Ordinal) { [channel] = entry.Position });
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -33,6 +33,8 @@ internal sealed partial class ClusterBackplane : IChannelBackplane
 
     public string? NodeId => _cluster.NodeId;
 
+    public bool OrdersHere => false;
+
     public async ValueTask<PublishResult> PublishAsync(IReadOnlyCollection<string> channels, string eventName, object?[] args,
         IReadOnlyCollection<string> except, string? publisherId, CancellationToken cancellationToken)
     {
@@ -126,7 +128,7 @@ internal sealed partial class ClusterBackplane : IChannelBackplane
             _highWater.NoteSequence(delivery.SequenceEpoch, seq);
             _highWater.Note(delivery.Positions);
             var rewound = await FillGapsAsync(delivery.Positions, delivery.Publication.Time).ConfigureAwait(false);
-            _hub.DeliverLocked(delivery.Publication, delivery.Rooms, delivery.Positions);
+            _hub.DeliverInOrder(delivery.Publication, delivery.Rooms, delivery.Positions);
             if (seqRewound || rewound is not null)
             {
                 await RestartRewoundAsync(seqRewound ? delivery.SequenceEpoch : null, rewound ?? []).ConfigureAwait(false);
