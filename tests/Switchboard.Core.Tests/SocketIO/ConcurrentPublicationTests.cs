@@ -106,7 +106,7 @@ public sealed class ConcurrentPublicationTests
             received.Add(TickWithSeq(await first.ReceiveAsync()));
         }
         var lastOffset = $"{nsp.Channels.Epoch}-{received[^1].Seq}";
-        first.Session.Close(EngineCloseReason.TransportClose);
+        first.Session.Close(Protocols.DisconnectCode.ClientClosed);
         broken.SetResult();
 
         using var second = DirectClient.Open(server);

@@ -65,7 +65,7 @@ public sealed class GoLiveOrderTests
         await hub.SubscribeAsync("news", gate).AsTask().WaitAsync(Timeout);
         await nsp.To("news").EmitAsync("tick", 1).AsTask().WaitAsync(Timeout);
         var offset = Offset(await first.ReceiveAsync(), 1);
-        first.Session.Close(EngineCloseReason.TransportClose);
+        first.Session.Close(Protocols.DisconnectCode.ClientClosed);
 
         var held = Task.Run(() => nsp.To("news").EmitAsync("tick", 2).AsTask());
         await gate.Entered.Task.WaitAsync(Timeout);
