@@ -2,7 +2,7 @@
 // framing, no socket.io-client. Its shape follows the external generator of issue 15 (one epoll thread,
 // own framing), to check bench/'s figures at a fixed rate against a generator that batches differently.
 //
-//   node s4-echo.mjs --port P --pid PID [--connections 1000] [--rate 10000 | --saturate] [--warmup 30] [--seconds 10]
+//   node s4-echo.mjs --port P --pid PID [--connections 1000] [--rate 10000 | --saturate] [--warmup 30] [--seconds 10] [--timeline]
 //
 // Prints one JSON line: echoes/s, server CPU µs per echo (utime+stime of PID over the window), the
 // server's voluntary context switches per echo (all its threads), RTT p50/p99/p99.9 in ms, and at a fixed
@@ -51,6 +51,15 @@ function frame(text) {
 }
 
 let measuring = false;
+// --timeline: the worst round trip of each 50 ms of the window (by send time), listed where over 5 ms, to
+// tell a periodic stall (GC, a timer) from one at the window's start (the generator's own) or none.
+const timeline = args.timeline === 'true';
+const worst = [];
+let windowStart = 0;
+function note(sent, rtt) {
+  const bucket = Math.floor((sent - windowStart) / 50);
+  if (bucket >= 0) worst[bucket] = Math.max(worst[bucket] ?? 0, rtt);
+}
 let acked = 0;
 // Ticks that sent something in the window, and what they sent: requests per tick, as LoadGen's sends_per_tick.
 let ticks = 0;
@@ -105,7 +114,7 @@ class Client {
       const id = Number(/^43(\d+)/.exec(text)[1]);
       const sent = this.inFlight.get(id);
       this.inFlight.delete(id);
-      if (measuring) { acked++; rtts.push(performance.now() - sent); }
+      if (measuring) { acked++; const now = performance.now(); rtts.push(now - sent); if (timeline) note(sent, now - sent); }
       if (saturate) this.echo();
     }
   }
@@ -156,6 +165,7 @@ const cpu0 = cpuTicks();
 const cs0 = switches();
 measuring = true;
 const t0 = performance.now();
+windowStart = t0;
 await new Promise((r) => setTimeout(r, seconds));
 measuring = false;
 const elapsed = (performance.now() - t0) / 1000;
@@ -177,6 +187,7 @@ console.log(JSON.stringify({
   jit_methods: stats0?.jitCompiledMethods !== undefined ? stats1.jitCompiledMethods - stats0.jitCompiledMethods : undefined,
   jit_ms: stats0?.jitMs !== undefined ? +(stats1.jitMs - stats0.jitMs).toFixed(1) : undefined,
   gc_pause_ms: stats0 ? +(stats1.gcPauseMs - stats0.gcPauseMs).toFixed(1) : undefined,
+  stalls: timeline ? worst.map((ms, i) => [i * 50, +(ms ?? 0).toFixed(1)]).filter(([, ms]) => ms > 5) : undefined,
 }));
 for (const c of clients) c.socket.destroy();
 process.exit(0);

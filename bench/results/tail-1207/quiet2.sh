@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-B=/work/main/bench
+cd "$(dirname "$0")"; B=../..
 SB="dotnet $B/Switchboard.BenchServer/bin/Release/net10.0/Switchboard.BenchServer.dll"
 for r in $(seq ${1:-1}); do
   GEN_ARGS="--warmup 3" ./run1.sh default-w3 0 $SB
