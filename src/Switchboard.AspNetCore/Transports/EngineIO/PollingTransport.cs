@@ -78,11 +78,13 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
             // one await (the flush): no buffer per poll.
             var buffer = RentAnswerBuffer();
             var deferred = false;
+            var ended = false;
             try
             {
                 var wrote = DrainInto(session, buffer, first: true);
                 if (session.IsClosed && session.Outbound.IsFinished)
                 {
+                    ended = true;
                     var last = session.CloseCode == DisconnectCode.ClientClosed ? OutboundFrame.Noop : OutboundFrame.ClosePacket;
                     if (wrote && last.Data.Span[0] == (byte)'1')
                     {
@@ -102,9 +104,16 @@ internal sealed partial class PollingTransport(EngineServer server, ILogger logg
                 ReturnAnswerBuffer(buffer);
             }
             await context.Response.BodyWriter.FlushAsync(aborted);
-            if (session.IsClosed && !deferred)
+            if (ended && !deferred)
             {
                 server.Remove(session);
+            }
+            else if (!ended && session.IsClosed)
+            {
+                // Closed while this answer was built from the packets queued before the close (a server
+                // close queues its DISCONNECTs, then closes): the close packet is not in it, so the next
+                // poll must still find the session and take it, not get 400 "Session ID unknown".
+                session.DeferClosePacket();
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
