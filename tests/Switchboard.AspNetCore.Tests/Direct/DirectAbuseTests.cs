@@ -95,7 +95,7 @@ public sealed class DirectAbuseTests
         });
         await using var reader = await SocketIOTestClient.OpenAsync(server.Host);
         await reader.JoinAsync();
-        using var stalled = await ConnectStalledAsync(server.Host);
+        using var stalled = await NonReadingWebSocket.ConnectStalledEngineAsync(server.Host.BaseAddress);
         var stalledSocket = await server.Stalled.Task.Within();
         Assert.Equal(2, server.Taken);
 
@@ -124,7 +124,7 @@ public sealed class DirectAbuseTests
         Assert.Equal(0, socket.Connection.Outbound.QueuedBytes);
         Assert.Null(server.IO.Engine.Find(socket.Connection.Id));
         // Its connection ends: what the server had sent drains, then the close.
-        Assert.True(await ReceiveUntilClosedAsync(stalled.Socket), "the stalled reader's connection stayed open");
+        Assert.True(await stalled.ReceiveUntilClosedAsync(), "the stalled reader's connection stayed open");
     }
 
     [Fact]
@@ -135,7 +135,7 @@ public sealed class DirectAbuseTests
             o.Engine.MaxQueuedBytes = Budget;
             o.Engine.SendTimeout = TimeSpan.FromMilliseconds(500);
         });
-        using var stalled = await ConnectStalledAsync(server.Host);
+        using var stalled = await NonReadingWebSocket.ConnectStalledEngineAsync(server.Host.BaseAddress);
         Assert.Equal(1, server.Taken);
 
         // Messages larger than the budget are still sent one at a time when nothing else waits, so the writer
@@ -150,7 +150,7 @@ public sealed class DirectAbuseTests
         var (socket, reason) = await server.Disconnected.Task.Within();
         Assert.Equal(DisconnectReason.SlowConsumer, reason);
         Assert.Null(server.IO.Engine.Find(socket.Connection.Id));
-        Assert.True(await ReceiveUntilClosedAsync(stalled.Socket), "the stalled reader's connection stayed open");
+        Assert.True(await stalled.ReceiveUntilClosedAsync(), "the stalled reader's connection stayed open");
     }
 
     [Fact]
@@ -260,55 +260,6 @@ public sealed class DirectAbuseTests
         Assert.Equal(0, server.Taken);
         Assert.Contains(1300, server.Events);
         await drip.WaitAsync(TimeSpan.FromSeconds(10));
-    }
-
-    /// <summary>A raw Engine.IO client on a 4 KB receive buffer that connects to <c>/</c>, asks to be marked as stalled, then never reads again.</summary>
-    private static async Task<NonReadingWebSocket> ConnectStalledAsync(TestHost host)
-    {
-        var client = await NonReadingWebSocket.ConnectAsync(EngineWebSocketClient.Url(host.BaseAddress, "/socket.io"));
-        var socket = client.Socket;
-        Assert.StartsWith("0", await ReceiveTextAsync(socket));
-        await SendAsync(socket, "40");
-        Assert.StartsWith("40", await ReceiveTextAsync(socket));
-        await SendAsync(socket, "421[\"stall\"]");
-        Assert.Equal("431[\"ok\"]", await ReceiveTextAsync(socket));
-        return client;
-    }
-
-    private static Task SendAsync(ClientWebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None).Within();
-
-    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[4096];
-        var result = await socket.ReceiveAsync(buffer, CancellationToken.None).Within();
-        Assert.True(result.EndOfMessage);
-        return Encoding.UTF8.GetString(buffer, 0, result.Count);
-    }
-
-    /// <summary>Reads (and drops) what the server sent until the connection ends; false if it is still open after 10 s of silence.</summary>
-    private static async Task<bool> ReceiveUntilClosedAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            while (true)
-            {
-                var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return true;
-                }
-            }
-        }
-        catch (WebSocketException)
-        {
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Sends <paramref name="request"/> on a new connection and reads until the server closes it (a refusal closes).</summary>

@@ -53,6 +53,58 @@ public sealed class NonReadingWebSocket : IDisposable
         return new NonReadingWebSocket(invoker, client);
     }
 
+    /// <summary>
+    /// An Engine.IO client on the small receive buffer that joins <c>/</c> at <paramref name="baseAddress"/>'s
+    /// <c>/socket.io</c>, asks the test app to mark it as stalled (<c>stall</c>, acked <c>ok</c>), then never reads again.
+    /// </summary>
+    public static async Task<NonReadingWebSocket> ConnectStalledEngineAsync(Uri baseAddress)
+    {
+        var client = await ConnectAsync(EngineWebSocketClient.Url(baseAddress, "/socket.io"));
+        var socket = client.Socket;
+        Assert.StartsWith("0", await ReceiveTextAsync(socket));
+        await SendAsync(socket, "40");
+        Assert.StartsWith("40", await ReceiveTextAsync(socket));
+        await SendAsync(socket, "421[\"stall\"]");
+        Assert.Equal("431[\"ok\"]", await ReceiveTextAsync(socket));
+        return client;
+    }
+
+    /// <summary>Reads (and drops) what the server sent until the connection ends; false if it is still open after 10 s of silence.</summary>
+    public async Task<bool> ReceiveUntilClosedAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                var result = await Socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static Task SendAsync(ClientWebSocket socket, string text) =>
+        socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None).Within();
+
+    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[4096];
+        var result = await socket.ReceiveAsync(buffer, CancellationToken.None).Within();
+        Assert.True(result.EndOfMessage);
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count);
+    }
+
     public void Dispose()
     {
         Socket.Dispose();

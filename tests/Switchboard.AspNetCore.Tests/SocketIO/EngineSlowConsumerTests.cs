@@ -1,5 +1,3 @@
-using System.Net.WebSockets;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Switchboard.AspNetCore.Tests.Infrastructure;
 using Switchboard.Engine;
@@ -60,7 +58,7 @@ public sealed class EngineSlowConsumerTests : IAsyncLifetime
     {
         await using var reader = await SocketIOTestClient.OpenAsync(_host);
         await reader.JoinAsync();
-        using var stalled = await ConnectStalledAsync();
+        using var stalled = await NonReadingWebSocket.ConnectStalledEngineAsync(_host.BaseAddress);
 
         // 20 KB to the room, each once the reading client has the one before (a burst emitted faster
         // than any socket drains would pass a reader's budget too), until the stalled client's network
@@ -88,7 +86,7 @@ public sealed class EngineSlowConsumerTests : IAsyncLifetime
     [Fact]
     public async Task A_write_that_takes_longer_than_the_send_timeout_drops_the_connection()
     {
-        using var stalled = await ConnectStalledAsync();
+        using var stalled = await NonReadingWebSocket.ConnectStalledEngineAsync(_host.BaseAddress);
         var started = DateTime.UtcNow;
 
         // One message larger than the budget is still sent when nothing else waits; many of them keep
@@ -103,56 +101,7 @@ public sealed class EngineSlowConsumerTests : IAsyncLifetime
         var (socket, reason) = await _disconnected.Task.Within();
         Assert.Equal(DisconnectReason.SlowConsumer, reason);
         Assert.Null(_io.Engine.Find(socket.Connection.Id));
-        var closed = await ReceiveUntilClosedAsync(stalled.Socket);
+        var closed = await stalled.ReceiveUntilClosedAsync();
         Assert.True(closed, "the stalled client's connection was not dropped");
-    }
-
-    /// <summary>A raw Engine.IO client that joins <c>/</c>, asks to be marked as stalled, then never reads again.</summary>
-    private async Task<NonReadingWebSocket> ConnectStalledAsync()
-    {
-        var client = await NonReadingWebSocket.ConnectAsync(EngineWebSocketClient.Url(_host.BaseAddress, "/socket.io"));
-        var socket = client.Socket;
-        Assert.StartsWith("0", await ReceiveTextAsync(socket));
-        await SendAsync(socket, "40");
-        Assert.StartsWith("40", await ReceiveTextAsync(socket));
-        await SendAsync(socket, "421[\"stall\"]");
-        Assert.Equal("431[\"ok\"]", await ReceiveTextAsync(socket));
-        return client;
-    }
-
-    private static Task SendAsync(ClientWebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None).Within();
-
-    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[4096];
-        var result = await socket.ReceiveAsync(buffer, CancellationToken.None).Within();
-        Assert.True(result.EndOfMessage);
-        return Encoding.UTF8.GetString(buffer, 0, result.Count);
-    }
-
-    /// <summary>Reads (and drops) what the server sent until the connection ends; false if it is still open after a while.</summary>
-    private static async Task<bool> ReceiveUntilClosedAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            while (true)
-            {
-                var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return true;
-                }
-            }
-        }
-        catch (WebSocketException)
-        {
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
     }
 }
