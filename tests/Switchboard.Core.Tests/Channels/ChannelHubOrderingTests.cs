@@ -13,7 +13,7 @@ public sealed class ChannelHubOrderingTests
     {
         using var server = new SocketServer(new SocketServerOptions());
         var hub = server.Of("/").Channels;
-        RecordingSubscriber[] subscribers = [new("a"), new("b"), new("c")];
+        Recorder[] subscribers = [new("a"), new("b"), new("c")];
         foreach (var subscriber in subscribers)
         {
             await hub.SubscribeAsync("room", subscriber).AsTask().WaitAsync(Timeout);
@@ -72,7 +72,7 @@ public sealed class ChannelHubOrderingTests
                 await hub.PublishAsync(["room"], "n", [i]);
             }
         });
-        var subscriber = new RecordingSubscriber("late");
+        var subscriber = new Recorder("late");
         var top = await hub.SubscribeAsync("room", subscriber, since).AsTask().WaitAsync(Timeout);
         await live.WaitAsync(Timeout);
 
@@ -95,9 +95,9 @@ public sealed class ChannelHubOrderingTests
         {
             last = (await hub.PublishAsync(["small-room"], "n", [i]).AsTask().WaitAsync(Timeout)).Positions["small-room"];
         }
-        var trimmed = new RecordingSubscriber("trimmed");
-        var otherEpoch = new RecordingSubscriber("other-epoch");
-        var inWindow = new RecordingSubscriber("in-window");
+        var trimmed = new Recorder("trimmed");
+        var otherEpoch = new Recorder("other-epoch");
+        var inWindow = new Recorder("in-window");
 
         await hub.SubscribeAsync("small-room", trimmed, new StreamPosition(2, last.Epoch)).AsTask().WaitAsync(Timeout);
         await hub.SubscribeAsync("small-room", otherEpoch, new StreamPosition(9, "gone")).AsTask().WaitAsync(Timeout);
@@ -110,51 +110,5 @@ public sealed class ChannelHubOrderingTests
         Assert.Equal([11L], otherEpoch.Entries.Select(e => e.Offset));
         Assert.Empty(inWindow.Discontinuities);
         Assert.Equal([8L, 9L, 10L, 11L], inWindow.Entries.Select(e => e.Offset));
-    }
-
-    private sealed class RecordingSubscriber(string id) : IChannelSubscriber
-    {
-        private readonly List<ChannelEntry> _entries = [];
-        private readonly List<(string, StreamPosition)> _discontinuities = [];
-
-        public string ConnectionId => id;
-
-        public ChannelEntry[] Entries
-        {
-            get
-            {
-                lock (_entries)
-                {
-                    return [.. _entries];
-                }
-            }
-        }
-
-        public (string Channel, StreamPosition Top)[] Discontinuities
-        {
-            get
-            {
-                lock (_entries)
-                {
-                    return [.. _discontinuities];
-                }
-            }
-        }
-
-        public void Deliver(in ChannelEntry entry)
-        {
-            lock (_entries)
-            {
-                _entries.Add(entry);
-            }
-        }
-
-        public void Discontinuity(string channel, StreamPosition top)
-        {
-            lock (_entries)
-            {
-                _discontinuities.Add((channel, top));
-            }
-        }
     }
 }
