@@ -259,10 +259,14 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         var serverClose = IsServerClose(code);
         var graceful = serverClose || code == DisconnectCode.Shutdown;
         _outbound.Complete(discard: !graceful);
-        if (code == DisconnectCode.SlowConsumer || (!graceful && _outbound.IsSending))
+        if (code == DisconnectCode.SlowConsumer)
         {
-            // The client is not reading, or is gone: a write in progress would wait for it forever.
+            // The client is not reading: the write in progress would wait for it forever.
             _transport?.Abort();
+        }
+        else if (!graceful && _outbound.IsSending)
+        {
+            AbortIfStillSending();
         }
         _upgradeSettled?.TrySetResult();
         if (Transport == EngineTransportKind.Polling && PollPending && serverClose)
@@ -294,6 +298,37 @@ public sealed partial class EngineSession : IDeadlineTarget, Connections.IConnec
         catch (Exception ex)
         {
             _server.Log.HandlerFailed(Id, ex);
+        }
+    }
+
+    /// <summary>How long a write in progress when the session closed (not by the server) may take before the connection is dropped.</summary>
+    internal static readonly TimeSpan StuckWriteGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The session closed (the client's close, a transport error, a ping timeout) while a write was under way.
+    /// The client may be gone and the write never finish, but it may as well be finishing: a client that read
+    /// the last message and closed at once sees its close answered only if the connection is not dropped now
+    /// (dropping it discards what is written but not yet sent, the close frame included). The send scan no
+    /// longer times a closed session, so the write gets <see cref="StuckWriteGrace"/>, then the connection goes.
+    /// </summary>
+    private void AbortIfStillSending()
+    {
+        var check = new StuckWriteCheck(this);
+        check.Timer = _server.Time.CreateTimer(static state => ((StuckWriteCheck)state!).Run(), check, StuckWriteGrace, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>A one-shot timer's state; it holds the timer, so the timer lives until it has fired (an unreferenced timer is collected unfired).</summary>
+    private sealed class StuckWriteCheck(EngineSession session)
+    {
+        public ITimer? Timer;
+
+        public void Run()
+        {
+            Timer?.Dispose();
+            if (session._outbound.IsSending)
+            {
+                session._transport?.Abort();
+            }
         }
     }
 
