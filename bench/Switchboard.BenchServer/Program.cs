@@ -12,10 +12,11 @@ using Switchboard.SocketIO;
 // emit reaches them too). Default options (ping
 // interval 25 s, ping timeout 20 s), like the socket.io peer. Usage: Switchboard.BenchServer [port]
 // (default 5200).
-// With --Switchboard:DirectWebSockets=true the Engine.IO WebSocket handshakes are answered on the connection
-// itself (UseSwitchboardWebSockets, docs/decisions/0015-own-the-connection.md): the "direct" rows of docs/performance.md.
-var direct = args.Any(a => a.Equals("--Switchboard:DirectWebSockets=true", StringComparison.OrdinalIgnoreCase))
-    || string.Equals(Environment.GetEnvironmentVariable("Switchboard__DirectWebSockets"), "true", StringComparison.OrdinalIgnoreCase);
+// As the standalone server, the Engine.IO WebSocket handshakes are answered on the connection itself
+// (UseSwitchboardWebSockets, docs/decisions/0015-own-the-connection.md) unless --Switchboard:DirectWebSockets=false
+// (or Switchboard__DirectWebSockets=false): then they take Kestrel's path (the "switchboard-kestrel" server of LoadGen).
+var direct = !(args.Any(a => a.Equals("--Switchboard:DirectWebSockets=false", StringComparison.OrdinalIgnoreCase))
+    || string.Equals(Environment.GetEnvironmentVariable("Switchboard__DirectWebSockets"), "false", StringComparison.OrdinalIgnoreCase));
 var builder = BenchHosting.CreateBuilder(args, 5200, direct ? listen => listen.UseSwitchboardWebSockets() : null);
 // Engine options may be overridden for experiments, e.g. --Switchboard:Engine:PingInterval=00:00:01
 // (docs/performance.md profiles idle connections that way: heartbeats become nearly all the work).

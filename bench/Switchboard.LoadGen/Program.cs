@@ -14,8 +14,8 @@ Switchboard load generator and benchmark orchestrator (docs/performance.md).
       --smoke                 a few hundred connections, about a second per scenario; exits non-zero
                               if anything fails to work, last line "N passed, N failed"
       --rounds N              rounds (default 3; smoke 1)
-      --servers a,b           of switchboard, socketio, signalr, ceiling (default all), and switchboard-direct
-                              (the direct WebSocket mode; only when named)
+      --servers a,b           of switchboard, socketio, signalr, ceiling (default all), and switchboard-kestrel
+                              (handshakes on Kestrel's path, not the direct mode; only when named)
       --scenarios S1,S2-1k    of S1, S2-1k, S2-10k, S3, S4, S5, S7, S6, S6-pair, S6-3, S8-poll, S8-longpoll
                               (default all)
       --once                  Switchboard once per round, not twice
@@ -149,7 +149,7 @@ async Task<int> SuiteAsync(Arguments a, CancellationToken cancellation)
     var settings = Settings(a);
     var root = a.String("root") ?? BenchPaths.FindRoot();
     var paths = new BenchPaths(root, a.String("configuration") ?? "Release");
-    var servers = a.List("servers") is { } keys ? keys.Select(ServerSpec.Find).ToList() : [.. ServerSpec.Known.Where(s => s.Key != "switchboard-direct")];
+    var servers = a.List("servers") is { } keys ? keys.Select(ServerSpec.Find).ToList() : [.. ServerSpec.Known.Where(s => s.Key is not ("switchboard-direct" or "switchboard-kestrel"))];
     if (a.Int("sources") is { } sources)
     {
         SourceAddresses.Configure(sources);

@@ -23,9 +23,9 @@ export const withTimeout = (promise, ms, what) => Promise.race([promise, new Pro
 export const rssKb = (pid) => +(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 /**
- * Extra settings for the server of every scenario: `--server "--Switchboard:DirectWebSockets true"` on the
+ * Extra settings for the server of every scenario: `--server "--Switchboard:DirectWebSockets false"` on the
  * command line, or ABUSE_SERVER_ARGS in the environment (split on spaces), e.g. to run the suite against
- * the direct WebSocket mode.
+ * Kestrel's path instead of the direct WebSocket mode (the server's default).
  */
 export const serverArgs = (args.server ?? process.env.ABUSE_SERVER_ARGS ?? '').split(' ').filter(Boolean);
 

@@ -378,3 +378,35 @@ describe('socket.io-client over the direct path', () => {
     }
   });
 });
+
+describe('the standalone server (src/Switchboard.Server) and the direct mode', () => {
+  /** The 101's headers for a WebSocket-only Socket.IO handshake (and `extra` request headers) to `url`. */
+  async function upgradeHeaders(url, headers = {}) {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}${WS_PATH}`, [], { handshakeTimeout: 5_000, perMessageDeflate: false, headers });
+    try {
+      return await withTimeout(new Promise((resolve, reject) => {
+        ws.once('upgrade', (response) => resolve(response.headers));
+        ws.once('error', reject);
+      }), 5_000, 'the 101');
+    } finally {
+      ws.terminate();
+    }
+  }
+
+  test('takes WebSocket-only handshakes by default; a proxied one and every one with DirectWebSockets=false take Kestrel\'s path', TEST, async () => {
+    const standalone = await startServer({ project: 'src/Switchboard.Server', args: ['--Switchboard:Demos:TickerInterval=00:00:00'] });
+    try {
+      assert.equal((await upgradeHeaders(standalone.url)).date, undefined, 'a Date header: Kestrel answered, not the direct path');
+      // Through a proxy, the forwarded-headers middleware must see it: Kestrel's path (which sends a Date).
+      assert.notEqual((await upgradeHeaders(standalone.url, { 'X-Forwarded-For': '203.0.113.7' })).date, undefined);
+    } finally {
+      await standalone.stop();
+    }
+    const off = await startServer({ project: 'src/Switchboard.Server', args: ['--Switchboard:Demos:TickerInterval=00:00:00', '--Switchboard:DirectWebSockets=false'] });
+    try {
+      assert.notEqual((await upgradeHeaders(off.url)).date, undefined, 'no Date header: the direct path answered although it is off');
+    } finally {
+      await off.stop();
+    }
+  });
+});

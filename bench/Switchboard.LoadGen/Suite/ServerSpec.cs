@@ -28,8 +28,16 @@ internal sealed record ServerSpec(
         {
             LongPollPath = "/poll?channel={room}",
         },
-        // The same server in the direct WebSocket mode (docs/decisions/0015-own-the-connection.md): not in the
-        // default lineup; name it in --servers to compare the two in one run.
+        // The same server with its WebSocket handshakes on Kestrel's path instead of the direct mode (its default, as
+        // the standalone server's; docs/decisions/0015-own-the-connection.md): not in the default lineup; name it in
+        // --servers to compare the two in one run. "switchboard-direct" names the default explicitly.
+        new("switchboard-kestrel", "Switchboard on Kestrel's path", ClientProtocol.SocketIO, HasDebugStats: true,
+            (p, port) => ("dotnet", [p.Dll("Switchboard.BenchServer", "Switchboard.BenchServer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Switchboard:DirectWebSockets=false"]),
+            SsePath: "/sse?channel={room}", SseUnavailable: null,
+            p => p.MissingDll("Switchboard.BenchServer", "Switchboard.BenchServer"))
+        {
+            LongPollPath = "/poll?channel={room}",
+        },
         new("switchboard-direct", "Switchboard direct", ClientProtocol.SocketIO, HasDebugStats: true,
             (p, port) => ("dotnet", [p.Dll("Switchboard.BenchServer", "Switchboard.BenchServer"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Switchboard:DirectWebSockets=true"]),
             SsePath: "/sse?channel={room}", SseUnavailable: null,

@@ -29,10 +29,11 @@ public sealed class RawWebSocket : IAsyncDisposable
         _stream = tcp.GetStream();
     }
 
-    public static string HandshakeText(string target, string? origin = null) =>
-        $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    /// <summary>A handshake for <paramref name="target"/>; <paramref name="extraHeaders"/> are whole lines (each ending in CRLF), <paramref name="host"/> the Host header.</summary>
+    public static string HandshakeText(string target, string? origin = null, string extraHeaders = "", string host = "127.0.0.1") =>
+        $"GET {target} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-        + (origin is null ? "" : $"Origin: {origin}\r\n") + "\r\n";
+        + (origin is null ? "" : $"Origin: {origin}\r\n") + extraHeaders + "\r\n";
 
     public static async Task<RawWebSocket> ConnectTcpAsync(Uri baseAddress)
     {
@@ -42,10 +43,10 @@ public sealed class RawWebSocket : IAsyncDisposable
     }
 
     /// <summary>Connects, sends the handshake for <paramref name="target"/> and returns the client with the response head.</summary>
-    public static async Task<(RawWebSocket Socket, string Head)> ConnectAsync(Uri baseAddress, string target, string? origin = null)
+    public static async Task<(RawWebSocket Socket, string Head)> ConnectAsync(Uri baseAddress, string target, string? origin = null, string extraHeaders = "", string host = "127.0.0.1")
     {
         var socket = await ConnectTcpAsync(baseAddress);
-        await socket.SendRawAsync(Encoding.ASCII.GetBytes(HandshakeText(target, origin)));
+        await socket.SendRawAsync(Encoding.ASCII.GetBytes(HandshakeText(target, origin, extraHeaders, host)));
         return (socket, await socket.ReadHeadAsync());
     }
 

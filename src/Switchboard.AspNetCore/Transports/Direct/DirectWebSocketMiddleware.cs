@@ -18,6 +18,7 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
     private static readonly byte[] Get = "GET "u8.ToArray();
 
     private DirectEndpoints? _endpoints;
+    private DirectHandshakePolicy? _policy;
     private Switchboard.Logging.LogThrottle? _throttle;
 
     private enum Decision
@@ -150,7 +151,9 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
                 return Decision.NeedMore;
             case HttpRequestHeadRead.Complete when request!.IsWebSocketHandshake(out _):
                 endpoint = endpoints.Find(request.Path);
-                return endpoint is not null && endpoint.Takes(request) ? Decision.Take : Decision.Pass;
+                return endpoint is not null && endpoint.Takes(request) && (_policy ??= new DirectHandshakePolicy(services)).MayTake(request)
+                    ? Decision.Take
+                    : Decision.Pass;
             default:
                 // Too large, unusual or not a handshake: Kestrel answers it.
                 return Decision.Pass;

@@ -23,4 +23,10 @@ public sealed class DirectWebSocketOptions
     /// <c>Origin</c> (non-browser clients) pass. Engine.IO's <c>AllowRequest</c> is applied as well.
     /// </summary>
     public IList<string> AllowedOrigins { get; } = [];
+
+    /// <summary>
+    /// The app's own origin check, given the handshake's <c>Origin</c> (null without one) and <c>Host</c>; when set,
+    /// it decides instead of <see cref="AllowedOrigins"/> (a refused handshake is answered 403).
+    /// </summary>
+    public Func<string?, string?, bool>? AllowOrigin { get; set; }
 }

@@ -23,7 +23,9 @@ internal sealed partial class EngineEndpoint : IDirectWebSocketEndpoint
     public bool Takes(WebSocketHandshakeRequest request)
     {
         var options = server.Options;
-        if (!options.AllowWebSocket || options.Cookie is not null || server.HasHeaderHandlers || drain is { IsDraining: true })
+        // permessage-deflate, when the server offers it and the client asks, is negotiated on Kestrel's path.
+        if (!options.AllowWebSocket || options.Cookie is not null || server.HasHeaderHandlers || drain is { IsDraining: true }
+            || (options.PerMessageDeflate.Enabled && DirectHandshakes.OffersDeflate(request)))
         {
             return false;
         }
@@ -108,6 +110,10 @@ internal static class DirectOrigins
 {
     public static bool Allows(DirectWebSocketOptions options, WebSocketHandshakeRequest request)
     {
+        if (options.AllowOrigin is { } allow)
+        {
+            return allow(request.Header("Origin"), request.Header("Host"));
+        }
         if (options.AllowedOrigins.Count == 0 || request.Header("Origin") is not { } origin)
         {
             return true;

@@ -28,7 +28,8 @@ internal sealed partial class PlainWebSocketEndpoint : IDirectWebSocketEndpoint
 
     public bool Takes(WebSocketHandshakeRequest request) =>
         !_drain.IsDraining
-        && (request.Header("Sec-WebSocket-Protocol") is null || request.HeaderHasToken("Sec-WebSocket-Protocol", PlainProtocol.SubProtocol));
+        && (request.Header("Sec-WebSocket-Protocol") is null || request.HeaderHasToken("Sec-WebSocket-Protocol", PlainProtocol.SubProtocol))
+        && !(_options.PerMessageDeflate.Enabled && DirectHandshakes.OffersDeflate(request));
 
     public async Task RunDirectAsync(ConnectionContext connection, WebSocketHandshakeRequest request, DirectWebSocketOptions options)
     {
