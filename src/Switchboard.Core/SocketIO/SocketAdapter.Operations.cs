@@ -30,7 +30,7 @@ public partial class SocketAdapter
         ForEachTarget(options, socket =>
         {
             socket.RegisterAck(ackId, (response, _) => onAck(response));
-            if (Deliver(socket, packet, options))
+            if (Deliver(socket, packet, options, direct: false))
             {
                 count++;
             }

@@ -224,9 +224,10 @@ public partial class SocketAdapter(Namespace nsp)
                 // The common case, a single room: iterate its members directly.
                 if (_rooms.TryGetValue(First(options.Rooms), out var members))
                 {
+                    var direct = members.Count <= DirectRoomSize;
                     foreach (var socket in members)
                     {
-                        if (Deliver(socket, packet, options))
+                        if (Deliver(socket, packet, options, direct))
                         {
                             delivered++;
                         }
@@ -237,7 +238,7 @@ public partial class SocketAdapter(Namespace nsp)
         }
         ForEachTarget(options, socket =>
         {
-            if (Deliver(socket, packet, options))
+            if (Deliver(socket, packet, options, direct: false))
             {
                 delivered++;
             }
@@ -245,13 +246,20 @@ public partial class SocketAdapter(Namespace nsp)
         return delivered;
     }
 
-    private static bool Deliver(Socket socket, EncodedPacket packet, BroadcastOptions options)
+    /// <summary>A room this small is written to on the publishing thread where a member's writer is idle (<see cref="Deliver"/>).</summary>
+    internal const int DirectRoomSize = 16;
+
+    /// <summary>
+    /// One recipient. With <paramref name="direct"/> (a small room), a member whose writer waits on an empty queue gets
+    /// the frame written on this thread (<see cref="Engine.EngineSession.SendDirect"/>) instead of a wake-up of its writer.
+    /// </summary>
+    private static bool Deliver(Socket socket, EncodedPacket packet, BroadcastOptions options, bool direct)
     {
         if (options.IsVolatile && !socket.Connection.IsWritable)
         {
             return false;
         }
-        return socket.Send(packet, direct: false, compress: !options.IsUncompressed);
+        return socket.Send(packet, direct, compress: !options.IsUncompressed);
     }
 
     private List<Socket> Snapshot(BroadcastOptions options)

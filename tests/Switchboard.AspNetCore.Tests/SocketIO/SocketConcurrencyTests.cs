@@ -61,6 +61,66 @@ public sealed class SocketConcurrencyTests(UnthrottledSocketIOFixture fixture) :
     }
 
     /// <summary>
+    /// A broadcast to a small room is written on the publishing thread to a member whose writer is idle
+    /// (SocketAdapter.DirectRoomSize), and queued otherwise. Room broadcasts from several threads must still
+    /// keep each thread's order and each binary packet's frames together.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_broadcasts_to_a_small_room_keep_each_publishers_order_and_packets_whole()
+    {
+        const int threads = 3;
+        const int perThread = 1000;
+        const int attachments = 2;
+        var nsp = fixture.NewNamespace();
+        await using var client = await SocketIOTestClient.OpenAsync(fixture.Host);
+        var socket = SocketIOFixture.ServerSocket(nsp, await client.JoinAsync(nsp.Name));
+        socket.Join("small");
+        using var start = new Barrier(threads);
+
+        var publishers = Enumerable.Range(0, threads).Select(t => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait(Timeouts.Default);
+            for (var i = 0; i < perThread; i++)
+            {
+                // Every other one binary: text frames and frame groups interleave from the same threads.
+                if (i % 2 == 0)
+                {
+                    nsp.To("small").EmitAsync("bin", $"{t}:{i}", new byte[] { (byte)t, (byte)(i >> 8), (byte)i, 0 }, new byte[] { (byte)t, (byte)(i >> 8), (byte)i, 1 }).GetAwaiter().GetResult();
+                }
+                else
+                {
+                    nsp.To("small").EmitAsync("txt", $"{t}:{i}").GetAwaiter().GetResult();
+                }
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        await Task.WhenAll(publishers).Within();
+
+        var next = new int[threads];
+        var packet = new Regex($"^4(?:2|5{attachments}-){Regex.Escape(nsp.Name)},\\[\"(bin|txt)\",\"(\\d+):(\\d+)\"");
+        for (var n = 0; n < threads * perThread; n++)
+        {
+            var text = await client.ReceiveTextAsync();
+            var match = packet.Match(text);
+            Assert.True(match.Success, $"Packet {n}: expected an event, got '{text}'.");
+            var t = int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var i = int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(i == next[t], $"Packet {n}: publisher {t} sent {i} where {next[t]} was due.");
+            next[t]++;
+            if (match.Groups[1].Value == "bin")
+            {
+                for (var a = 0; a < attachments; a++)
+                {
+                    var frame = await client.Engine.ReceiveAsync();
+                    Assert.True(
+                        frame.IsBinary && frame.Data.SequenceEqual(new byte[] { (byte)t, (byte)(i >> 8), (byte)i, (byte)a }),
+                        $"Packet {n} ({t}:{i}), attachment {a}: got {frame} instead.");
+                }
+            }
+        }
+        Assert.All(next, count => Assert.Equal(perThread, count));
+    }
+
+    /// <summary>
     /// An ack may be sent on the thread that handled the event, when the connection's writer is idle
     /// (EngineSession.SendDirect). It keeps its place among the handler's own emits, and acks from the
     /// receiving thread and binary emits from another thread never interleave one packet's frames or
