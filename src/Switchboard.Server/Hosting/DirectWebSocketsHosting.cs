@@ -22,8 +22,13 @@ internal static class DirectWebSocketsHosting
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
         {
             OriginGuard? guard = null;
-            listen.UseSwitchboardWebSockets(o => o.AllowOrigin = (origin, host) =>
-                (guard ??= listen.ApplicationServices.GetRequiredService<OriginGuard>()).AllowsWebSocket(origin, new HostString(host ?? ""), "a direct WebSocket"));
+            listen.UseSwitchboardWebSockets(o =>
+            {
+                // Switchboard:Direct:HandshakeTimeout and :MaxHandshakeBytes (docs/deploy.md).
+                settings.GetSection("Direct").Bind(o);
+                o.AllowOrigin = (origin, host) =>
+                    (guard ??= listen.ApplicationServices.GetRequiredService<OriginGuard>()).AllowsWebSocket(origin, new HostString(host ?? ""), "a direct WebSocket");
+            });
         }));
     }
 }
