@@ -12,7 +12,9 @@
 # Then, when S4 was run, the same rounds of S4 at 10k echoes/s through the second generator
 # (bench/epoll-gen: one Node event loop, raw sockets, its own framing) against Switchboard, socket.io and
 # the ceiling, about 1.5 minutes a round: epoll-gen-s4-10k.jsonl, and a table appended to results.md.
-# BENCH_EPOLL_GEN=0 leaves that row out.
+# With S3 or S2-1k, S3 at 8 publications in flight and S2-1k at 40k deliveries/s through the same kind of
+# generator (bench/epoll-gen/rooms.mjs), about 1 minute a server and round: epoll-gen-s3-if8.jsonl,
+# epoll-gen-s2-1k-40k.jsonl, tables appended to results.md. BENCH_EPOLL_GEN=0 leaves these rows out.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,5 +65,20 @@ if [ "${BENCH_EPOLL_GEN:-1}" = 1 ] && [ "${pin[0]}" = --server-core ] && { [ -z 
   if [ -f "$out/results.md" ]; then
     node "$HERE/epoll-gen/summarize.mjs" "$out/epoll-gen-s4-10k.jsonl" >> "$out/results.md" || status=$?
   fi
+fi
+# The fan-out rows through the same kind of generator (bench/epoll-gen/rooms.mjs): S3 with 8 publications in
+# flight and S2-1k at 40k deliveries/s, about 40 s per server and round.
+if [ "${BENCH_EPOLL_GEN:-1}" = 1 ] && [ "${pin[0]}" = --server-core ] && { [ -z "$scenarios" ] || [[ ",${scenarios^^}," == *,S3,* ]] || [[ ",${scenarios^^}," == *,S2-1K,* ]]; }; then
+  echo "bench/run.sh: S3 (8 in flight) and S2-1k (40k deliveries/s) through bench/epoll-gen/rooms.mjs, $rounds round(s)" >&2
+  mkdir -p "$out"
+  for row in "s3-if8 --rooms 1000 --size 10 --in-flight 8" "s2-1k-40k --rooms 1 --size 1000 --rate 40000"; do
+    set -- $row
+    name=$1; shift
+    SERVERS="${EPOLL_GEN_SERVERS:-switchboard socketio ceiling}" GEN=rooms.mjs bash "$HERE/epoll-gen/run.sh" "$rounds" "$@" --warmup 15 --seconds 10 \
+      > "$out/epoll-gen-$name.jsonl" || status=$?
+    if [ -f "$out/results.md" ]; then
+      node "$HERE/epoll-gen/summarize.mjs" "$out/epoll-gen-$name.jsonl" "$name through the epoll generator (bench/epoll-gen/rooms.mjs)" >> "$out/results.md" || status=$?
+    fi
+  done
 fi
 exit "$status"

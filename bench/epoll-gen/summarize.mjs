@@ -23,6 +23,21 @@ const cell = (xs, digits = 1) => {
 };
 const mode = runs.find((r) => r.result?.mode)?.result.mode ?? '';
 console.log(`\n### ${title}${mode ? `, ${mode}` : ''}\n`);
+if (runs.some((r) => r.result?.cpu_us_per_delivery !== undefined)) {
+  // rooms.mjs: the fan-out rows.
+  console.log('| Server | CPU µs per delivery (median; each round) | deliveries/s | server CPU % | vcsw per delivery | latency p50 / p99 / p99.9 ms | generator CPU % |');
+  console.log('|---|---|---:|---:|---:|---|---:|');
+  for (const [server, results] of byServer) {
+    const ok = results.filter((r) => !r.error);
+    if (ok.length === 0) {
+      console.log(`| ${server} | failed | | | | | |`);
+      continue;
+    }
+    const each = ok.map((r) => r.cpu_us_per_delivery).join(', ');
+    console.log(`| ${server} | **${cell(ok.map((r) => r.cpu_us_per_delivery), 2)}** (${each}) | ${cell(ok.map((r) => r.deliveries_per_s), 0)} | ${cell(ok.map((r) => r.cpu_pct))} | ${cell(ok.map((r) => r.vcsw_per_delivery), 3)} | ${cell(ok.map((r) => r.p50_ms), 2)} / ${cell(ok.map((r) => r.p99_ms), 2)} / ${cell(ok.map((r) => r.p999_ms), 2)} | ${cell(ok.map((r) => r.generator_cpu_pct))} |`);
+  }
+  process.exit(0);
+}
 console.log('| Server | CPU µs per echo (median; each round) | echoes/s | vcsw per echo | work items per echo | RTT p50 / p99 / p99.9 ms | echoes per tick |');
 console.log('|---|---|---:|---:|---:|---|---:|');
 for (const [server, results] of byServer) {
