@@ -36,7 +36,7 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
     private async Task InspectAsync(ConnectionContext connection, DirectEndpoints endpoints)
     {
         var input = connection.Transport.Input;
-        var timeout = new CancellationTokenSource(options.HandshakeTimeout);
+        CancellationTokenSource? timeout = new(options.HandshakeTimeout);
         ReadResult read = default;
         var decision = Decision.NeedMore;
         IDirectWebSocketEndpoint? endpoint = null;
@@ -91,7 +91,14 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
         if (decision == Decision.Take)
         {
             endpoints.CountTaken();
-            await endpoint!.RunDirectAsync(connection, request!, options).ConfigureAwait(false);
+            var run = endpoint!.RunDirectAsync(connection, request!, options);
+            // This method's state lives as long as the connection: it keeps neither the parsed head (its
+            // strings and header array), nor the first read, nor the disposed timeout (docs/performance.md, S1).
+            request = null;
+            endpoint = null;
+            read = default;
+            timeout = null;
+            await run.ConfigureAwait(false);
             return;
         }
         await next(connection).ConfigureAwait(false);
