@@ -30,13 +30,21 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
     public Task OnConnectionAsync(ConnectionContext connection)
     {
         var endpoints = _endpoints ??= services.GetService<DirectEndpoints>();
-        return endpoints is null || endpoints.IsEmpty ? next(connection) : InspectAsync(connection, endpoints);
+        if (endpoints is null || endpoints.IsEmpty)
+        {
+            return next(connection);
+        }
+        // Reading the head is one task, and running the connection another: the first returns the second
+        // instead of awaiting it, so its state does not live as long as the connection (docs/performance.md, S1).
+        var inspect = InspectAsync(connection, endpoints);
+        return inspect.IsCompletedSuccessfully ? inspect.Result : inspect.Unwrap();
     }
 
-    private async Task InspectAsync(ConnectionContext connection, DirectEndpoints endpoints)
+    /// <summary>Reads the first request's head and returns what runs the connection from then on.</summary>
+    private async Task<Task> InspectAsync(ConnectionContext connection, DirectEndpoints endpoints)
     {
         var input = connection.Transport.Input;
-        CancellationTokenSource? timeout = new(options.HandshakeTimeout);
+        var timeout = new CancellationTokenSource(options.HandshakeTimeout);
         ReadResult read = default;
         var decision = Decision.NeedMore;
         IDirectWebSocketEndpoint? endpoint = null;
@@ -59,7 +67,7 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
                         {
                             LogHandshakeTimedOut(logger, connection.ConnectionId, connection.RemoteEndPoint?.ToString(), options.HandshakeTimeout.TotalSeconds);
                         }
-                        return;
+                        return Task.CompletedTask;
                     }
                     // Nothing yet, or something not ours: Kestrel's own timeouts take over.
                     if (input.TryRead(out read))
@@ -91,17 +99,9 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
         if (decision == Decision.Take)
         {
             endpoints.CountTaken();
-            var run = endpoint!.RunDirectAsync(connection, request!, options);
-            // This method's state lives as long as the connection: it keeps neither the parsed head (its
-            // strings and header array), nor the first read, nor the disposed timeout (docs/performance.md, S1).
-            request = null;
-            endpoint = null;
-            read = default;
-            timeout = null;
-            await run.ConfigureAwait(false);
-            return;
+            return endpoint!.RunDirectAsync(connection, request!, options);
         }
-        await next(connection).ConfigureAwait(false);
+        return next(connection);
     }
 
     /// <summary>
