@@ -88,6 +88,9 @@ public sealed partial class EngineSession
         {
             // A close in between makes this a no-op; a pong cannot come before the ping, and the state already waits for it.
             // In Engine.IO v3 the client pings: its silence for this long only starts the wait for its ping.
+            // The ping goes out directly when the writer is idle, so the ring is not needed for it: an idle
+            // session does not keep one between heartbeats.
+            _outbound.TrimIfEmpty();
             if (Protocol != 3)
             {
                 SendDirect(OutboundFrame.Ping);

@@ -321,6 +321,25 @@ internal partial class OutboundQueue<T> : IValueTaskSource<bool>, IThreadPoolWor
         }
     }
 
+    /// <summary>
+    /// Lets go of the ring when nothing is queued: a session that waits keeps no slots (the next write
+    /// allocates them again). The heartbeat calls it once a ping interval, so a busy session pays at most
+    /// one small allocation per interval (docs/performance.md, S1). True when a ring was let go.
+    /// </summary>
+    public bool TrimIfEmpty()
+    {
+        lock (Sync)
+        {
+            if (_count != 0 || _items is null)
+            {
+                return false;
+            }
+            _items = null;
+            _head = 0;
+            return true;
+        }
+    }
+
     /// <summary>Drops everything queued (the queue stays open).</summary>
     public void Clear()
     {

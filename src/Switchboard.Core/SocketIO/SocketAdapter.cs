@@ -10,8 +10,8 @@ namespace Switchboard.SocketIO;
 /// </summary>
 public partial class SocketAdapter(Namespace nsp)
 {
-    private readonly Dictionary<string, HashSet<Socket>> _rooms = new(StringComparer.Ordinal);
-    private readonly Dictionary<Socket, HashSet<string>> _socketRooms = [];
+    private readonly Dictionary<string, MemberSet<Socket>> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<Socket, MemberSet<string>> _socketRooms = [];
     private readonly Lock _lock = new();
 
     /// <summary>The namespace the adapter broadcasts for.</summary>
@@ -58,18 +58,25 @@ public partial class SocketAdapter(Namespace nsp)
         bool created, joined;
         lock (_lock)
         {
-            if (!_socketRooms.TryGetValue(socket, out var rooms))
+            if (_socketRooms.TryGetValue(socket, out var rooms))
             {
-                _socketRooms[socket] = rooms = new HashSet<string>(1, StringComparer.Ordinal);
+                rooms.Add(room);
             }
-            rooms.Add(room);
+            else
+            {
+                _socketRooms[socket] = new MemberSet<string>(room);
+            }
             created = !_rooms.TryGetValue(room, out var members);
             if (created)
             {
-                _rooms[room] = members = new HashSet<Socket>(1);
+                _rooms[room] = new MemberSet<Socket>(socket);
                 Namespace.Channels.RoomCreated(room);
+                joined = true;
             }
-            joined = members!.Add(socket);
+            else
+            {
+                joined = members!.Add(socket);
+            }
         }
         if (created)
         {
@@ -181,7 +188,7 @@ public partial class SocketAdapter(Namespace nsp)
     {
         lock (_lock)
         {
-            return _rooms.TryGetValue(room, out var members) ? [.. members] : [];
+            return _rooms.TryGetValue(room, out var members) ? members.ToArray() : [];
         }
     }
 
@@ -208,7 +215,7 @@ public partial class SocketAdapter(Namespace nsp)
     {
         lock (_lock)
         {
-            return _socketRooms.TryGetValue(socket, out var rooms) ? [.. rooms] : [];
+            return _socketRooms.TryGetValue(socket, out var rooms) ? rooms.ToArray() : [];
         }
     }
 
@@ -282,7 +289,10 @@ public partial class SocketAdapter(Namespace nsp)
                 {
                     if (_rooms.TryGetValue(room, out var members))
                     {
-                        excluded.UnionWith(members);
+                        foreach (var member in members)
+                        {
+                            excluded.Add(member);
+                        }
                     }
                 }
             }

@@ -55,12 +55,12 @@ internal sealed partial class SocketClient
         Socket socket;
         lock (_sockets)
         {
-            if (_sockets.ContainsKey(name))
+            if (_sockets.Find(name) is not null)
             {
                 return;
             }
             socket = new Socket(nsp, this, new SocketHandshake(Session.Request, auth), recovering);
-            _sockets[name] = socket;
+            _sockets.Add(name, socket);
         }
         try
         {

@@ -17,7 +17,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
     private static readonly JsonElement EmptyAuth = JsonDocument.Parse("{}").RootElement;
 
     private readonly SocketServer _server;
-    private readonly Dictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
+    private readonly NamespaceSockets _sockets = new();
     private SocketPacket _pending;
     private List<ReadOnlyMemory<byte>>? _pendingAttachments;
     private bool _everConnected;
@@ -156,7 +156,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
     {
         lock (_sockets)
         {
-            return _sockets.GetValueOrDefault(nsp);
+            return _sockets.Find(nsp);
         }
     }
 
@@ -189,7 +189,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
     {
         lock (_sockets)
         {
-            if (_sockets.TryGetValue(socket.Namespace.Name, out var current) && current == socket)
+            if (_sockets.Find(socket.Namespace.Name) == socket)
             {
                 _sockets.Remove(socket.Namespace.Name);
                 (_left ??= new HashSet<string>(StringComparer.Ordinal)).Add(socket.Namespace.Name);
@@ -203,7 +203,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
         Socket[] sockets;
         lock (_sockets)
         {
-            sockets = [.. _sockets.Values];
+            sockets = _sockets.ToArray();
         }
         foreach (var socket in sockets)
         {
@@ -226,7 +226,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
         Socket[] sockets;
         lock (_sockets)
         {
-            sockets = [.. _sockets.Values];
+            sockets = _sockets.ToArray();
         }
         var error = new InvalidDataException(reason);
         foreach (var socket in sockets)
@@ -245,7 +245,7 @@ internal sealed partial class SocketClient : IEngineSessionHandler, IDeadlineTar
         Socket[] sockets;
         lock (_sockets)
         {
-            sockets = [.. _sockets.Values];
+            sockets = _sockets.ToArray();
         }
         foreach (var socket in sockets)
         {

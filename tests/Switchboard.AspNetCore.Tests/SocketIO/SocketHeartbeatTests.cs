@@ -23,4 +23,25 @@ public sealed class SocketHeartbeatTests(FastHeartbeatSocketIOFixture fixture) :
         Assert.Equal(DisconnectReason.PingTimeout, await reason.Task.Within());
         await client.Engine.WaitClosedAsync();
     }
+
+    [Fact]
+    public async Task An_idle_session_lets_its_queue_ring_go_when_it_pings_and_later_emits_still_arrive()
+    {
+        var nsp = fixture.NewNamespace();
+        await using var client = await SocketIOTestClient.OpenAsync(fixture.Host);
+        var socket = SocketIOFixture.ServerSocket(nsp, await client.JoinAsync(nsp.Name));
+        client.Engine.AutoPong = false;
+        var prefix = SocketIOTestClient.Prefix(nsp.Name);
+
+        for (var round = 0; round < 2; round++)
+        {
+            Assert.Equal("2", await client.ReceiveTextAsync());
+            // The ping went out directly: the heartbeat had let the idle queue's ring go, and none came back.
+            Assert.False(socket.Connection.Outbound.TrimIfEmpty());
+            await client.SendAsync("3");
+            socket.Emit("after-ping", round);
+            Assert.Equal($"42{prefix}[\"after-ping\",{round}]", await client.ReceiveTextAsync());
+        }
+        Assert.False(socket.Connection.IsClosed);
+    }
 }

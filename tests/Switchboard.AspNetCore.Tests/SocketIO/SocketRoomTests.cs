@@ -338,4 +338,48 @@ public sealed class SocketRoomTests(SocketIOFixture fixture) : IClassFixture<Soc
         Assert.Empty(socketA.Rooms);
         Assert.False(_nsp.Sockets.ContainsKey(socketA.Id));
     }
+
+    [Fact]
+    public async Task Rooms_and_sockets_past_the_small_set_size_deliver_and_leave_nothing_behind()
+    {
+        // The adapter keeps up to eight members (or rooms) in an array and more in a hash set: cross it both ways.
+        var members = new List<(SocketIOTestClient Client, Socket Socket)>();
+        for (var i = 0; i < 10; i++)
+        {
+            var member = await JoinAsync();
+            member.Socket.Join("big");
+            members.Add(member);
+        }
+        var (outsider, busy) = await JoinAsync();
+        var rooms = Enumerable.Range(0, 12).Select(i => $"r{i}").ToArray();
+        busy.Join(rooms);
+        Assert.Equal(13, busy.Rooms.Count);
+        Assert.Equal(10, _nsp.Adapter.RoomSize("big"));
+
+        await _nsp.To("big").Except(members[3].Socket.Id).EmitAsync("to-big");
+        await _nsp.To("r11").EmitAsync("to-r11");
+        await SendMarkerAsync();
+        for (var i = 0; i < members.Count; i++)
+        {
+            if (i != 3)
+            {
+                Assert.Equal($"42{P}[\"to-big\"]", await members[i].Client.ReceiveTextAsync());
+            }
+            await ExpectMarkerAsync(members[i].Client);
+        }
+        Assert.Equal($"42{P}[\"to-r11\"]", await outsider.ReceiveTextAsync());
+        await ExpectMarkerAsync(outsider);
+
+        busy.Leave("r5");
+        Assert.DoesNotContain("r5", busy.Rooms);
+        Assert.Equal(12, busy.Rooms.Count);
+        foreach (var (_, socket) in members)
+        {
+            socket.Disconnect();
+        }
+        busy.Disconnect();
+        Assert.Equal(0, _nsp.Adapter.RoomSize("big"));
+        Assert.All(rooms, room => Assert.Equal(0, _nsp.Adapter.RoomSize(room)));
+        Assert.Empty(_nsp.Adapter.Rooms);
+    }
 }

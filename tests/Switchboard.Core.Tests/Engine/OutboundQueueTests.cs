@@ -166,4 +166,31 @@ public sealed class OutboundQueueTests
         queue.Complete();
         Assert.Equal(Writers * PerWriter, await reader.WaitAsync(Timeout));
     }
+
+    [Fact]
+    public async Task An_empty_ring_is_let_go_and_the_next_write_and_a_waiting_reader_still_work()
+    {
+        var queue = new OutboundQueue();
+        Assert.False(queue.TrimIfEmpty());
+        Assert.True(queue.TryWrite(Frame(1)));
+        // Something queued: nothing is let go.
+        Assert.False(queue.TrimIfEmpty());
+        Assert.True(queue.TryRead(out var first));
+        Assert.Equal(1, first.Data.Span[0]);
+
+        Assert.True(queue.TrimIfEmpty());
+        Assert.False(queue.TrimIfEmpty());
+        Assert.False(queue.TryRead(out _));
+
+        // A reader that waits on the trimmed queue is woken by the next write, which brings a ring again.
+        var wait = queue.WaitToReadAsync();
+        Assert.False(wait.IsCompleted);
+        Assert.True(queue.TryWrite(Frame(2)));
+        Assert.True(queue.TryWrite(Frame(3)));
+        Assert.True(await wait.AsTask().WaitAsync(Timeout));
+        Assert.True(queue.TryRead(out var second));
+        Assert.True(queue.TryRead(out var third));
+        Assert.Equal([2, 3], new[] { second.Data.Span[0], third.Data.Span[0] });
+        Assert.Equal(0, queue.QueuedBytes);
+    }
 }

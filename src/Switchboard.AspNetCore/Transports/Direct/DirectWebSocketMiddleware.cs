@@ -31,10 +31,18 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
     public Task OnConnectionAsync(ConnectionContext connection)
     {
         var endpoints = _endpoints ??= services.GetService<DirectEndpoints>();
-        return endpoints is null || endpoints.IsEmpty ? next(connection) : InspectAsync(connection, endpoints);
+        if (endpoints is null || endpoints.IsEmpty)
+        {
+            return next(connection);
+        }
+        // Reading the head is one task, and running the connection another: the first returns the second
+        // instead of awaiting it, so its state does not live as long as the connection (docs/performance.md, S1).
+        var inspect = InspectAsync(connection, endpoints);
+        return inspect.IsCompletedSuccessfully ? inspect.Result : inspect.Unwrap();
     }
 
-    private async Task InspectAsync(ConnectionContext connection, DirectEndpoints endpoints)
+    /// <summary>Reads the first request's head and returns what runs the connection from then on.</summary>
+    private async Task<Task> InspectAsync(ConnectionContext connection, DirectEndpoints endpoints)
     {
         var input = connection.Transport.Input;
         var timeout = new CancellationTokenSource(options.HandshakeTimeout);
@@ -60,7 +68,7 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
                         {
                             LogHandshakeTimedOut(logger, connection.ConnectionId, connection.RemoteEndPoint?.ToString(), options.HandshakeTimeout.TotalSeconds);
                         }
-                        return;
+                        return Task.CompletedTask;
                     }
                     // Nothing yet, or something not ours: Kestrel's own timeouts take over.
                     if (input.TryRead(out read))
@@ -92,10 +100,9 @@ internal sealed partial class DirectWebSocketMiddleware(ConnectionDelegate next,
         if (decision == Decision.Take)
         {
             endpoints.CountTaken();
-            await endpoint!.RunDirectAsync(connection, request!, options).ConfigureAwait(false);
-            return;
+            return endpoint!.RunDirectAsync(connection, request!, options);
         }
-        await next(connection).ConfigureAwait(false);
+        return next(connection);
     }
 
     /// <summary>

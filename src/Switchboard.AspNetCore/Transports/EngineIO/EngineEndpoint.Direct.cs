@@ -35,7 +35,11 @@ internal sealed partial class EngineEndpoint : IDirectWebSocketEndpoint
             && StringValues.IsNullOrEmpty(query.GetValueOrDefault("sid"));
     }
 
-    public async Task RunDirectAsync(ConnectionContext connection, WebSocketHandshakeRequest handshake, DirectWebSocketOptions options)
+    /// <summary>
+    /// Not an async method itself: what awaits the connection's life (<see cref="RunAdmittedAsync"/>) keeps the
+    /// session's <see cref="EngineRequest"/>, not the parsed head it was made from (docs/performance.md, S1).
+    /// </summary>
+    public Task RunDirectAsync(ConnectionContext connection, WebSocketHandshakeRequest handshake, DirectWebSocketOptions options)
     {
         var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
         var secure = connection.Features.Get<ITlsHandshakeFeature>() is not null;
@@ -43,8 +47,7 @@ internal sealed partial class EngineEndpoint : IDirectWebSocketEndpoint
         var output = connection.Transport.Output;
         if (!DirectOrigins.Allows(options, handshake))
         {
-            await RefuseDirectAsync(output, request, EngineError.Forbidden, "origin not allowed", StatusCodes.Status403Forbidden).ConfigureAwait(false);
-            return;
+            return RefuseDirectAsync(output, request, EngineError.Forbidden, "origin not allowed", StatusCodes.Status403Forbidden);
         }
         if (limiter is not null)
         {
@@ -54,20 +57,28 @@ internal sealed partial class EngineEndpoint : IDirectWebSocketEndpoint
                 var code = Limits.ConnectionLimiter.Code(admission);
                 server.Metrics?.HandshakeRefused(server.PollingTags.Protocol, "websocket", code);
                 RaiseRefused(request, EngineError.BadRequest, "connection limit", code);
-                await DirectResponse.WriteAsync(output, Limits.ConnectionLimiter.Status(admission), "application/json",
-                    ErrorBody(EngineError.BadRequest, code), $"Retry-After: {Limits.ConnectionLimiter.RetryAfter(admission)}\r\n").ConfigureAwait(false);
-                return;
+                return DirectResponse.WriteAsync(output, Limits.ConnectionLimiter.Status(admission), "application/json",
+                    ErrorBody(EngineError.BadRequest, code), $"Retry-After: {Limits.ConnectionLimiter.RetryAfter(admission)}\r\n");
             }
         }
+        handshake.IsWebSocketHandshake(out var key);
+        return RunAdmittedAsync(connection, key, request, remote);
+    }
+
+    private async Task RunAdmittedAsync(ConnectionContext connection, string key, EngineRequest request, IPAddress? remote)
+    {
         try
         {
             if (server.Options.AllowRequest is { } allow && !await allow(request).ConfigureAwait(false))
             {
-                await RefuseDirectAsync(output, request, EngineError.Forbidden, "refused by AllowRequest", StatusCodes.Status403Forbidden).ConfigureAwait(false);
+                await RefuseDirectAsync(connection.Transport.Output, request, EngineError.Forbidden, "refused by AllowRequest", StatusCodes.Status403Forbidden).ConfigureAwait(false);
                 return;
             }
-            handshake.IsWebSocketHandshake(out var key);
-            await _webSocket.HandshakeDirectAsync(connection, key, request).ConfigureAwait(false);
+            var run = _webSocket.HandshakeDirectAsync(connection, key, request);
+            // Kept for the connection's life otherwise: the key and the request (the session has its own reference).
+            key = null!;
+            request = null!;
+            await run.ConfigureAwait(false);
         }
         finally
         {

@@ -9,7 +9,9 @@ namespace Switchboard.AspNetCore.Transports.EngineIO;
 /// <summary>
 /// What a session keeps of its request. Header and query values are the request's own strings (no
 /// copies); they are kept in one compact array each, and the lower-case names of common headers come
-/// from a table instead of being lower-cased per request.
+/// from a table instead of being lower-cased per request. Values every handshake repeats (<c>EIO=4</c>,
+/// <c>transport=websocket</c>, <c>Upgrade: websocket</c>, ...) are swapped for one shared string each: an idle
+/// session keeps its request for its whole life, and those copies were ~200 bytes of it (docs/performance.md, S1).
 /// </summary>
 internal static class EngineRequestFactory
 {
@@ -23,6 +25,16 @@ internal static class EngineRequestFactory
         "X-Forwarded-Host", "X-Forwarded-Proto", "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site",
     }.ToFrozenDictionary(name => name, name => name.ToLowerInvariant(), StringComparer.OrdinalIgnoreCase);
 
+    private static readonly FrozenSet<string> CommonValues = new[]
+    {
+        "EIO", "3", "4", "transport", "websocket", "polling", "t", "b64", "Upgrade", "upgrade", "keep-alive",
+        "Keep-Alive", "13", "permessage-deflate; client_max_window_bits", "permessage-deflate", "no-cache",
+        "*/*", "gzip, deflate", "gzip, deflate, br", "gzip, deflate, br, zstd", "http", "https", "websocket, Upgrade",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>The shared copy of a value every handshake repeats, or <paramref name="value"/> itself.</summary>
+    internal static string Shared(string value) => CommonValues.TryGetValue(value, out var shared) ? shared : value;
+
     /// <summary>The request of a handshake the direct mode answered (docs/decisions/0015-own-the-connection.md).</summary>
     public static EngineRequest Create(Protocols.WebSockets.WebSocketHandshakeRequest request, System.Net.IPAddress? remote, bool secure, TimeProvider time)
     {
@@ -31,13 +43,13 @@ internal static class EngineRequestFactory
         var i = 0;
         foreach (var (key, value) in parsed)
         {
-            query[i++] = new(key, value.ToString());
+            query[i++] = new(Shared(key), Shared(value.ToString()));
         }
         var headers = new Dictionary<string, string>(request.Headers.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in request.Headers)
         {
             var name = LowerCaseNames.GetValueOrDefault(key) ?? key.ToLowerInvariant();
-            headers[name] = headers.TryGetValue(name, out var earlier) ? earlier + ", " + value : value;
+            headers[name] = headers.TryGetValue(name, out var earlier) ? earlier + ", " + value : Shared(value);
         }
         return new EngineRequest(
             request.Target,
@@ -55,13 +67,13 @@ internal static class EngineRequestFactory
         var i = 0;
         foreach (var (key, value) in request.Query)
         {
-            query[i++] = new(key, value.ToString());
+            query[i++] = new(Shared(key), Shared(value.ToString()));
         }
         var headers = new KeyValuePair<string, string>[request.Headers.Count];
         i = 0;
         foreach (var (key, value) in request.Headers)
         {
-            headers[i++] = new(LowerCaseNames.GetValueOrDefault(key) ?? key.ToLowerInvariant(), value.ToString());
+            headers[i++] = new(LowerCaseNames.GetValueOrDefault(key) ?? key.ToLowerInvariant(), Shared(value.ToString()));
         }
         return new EngineRequest(
             request.GetEncodedPathAndQuery(),
