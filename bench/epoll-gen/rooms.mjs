@@ -11,14 +11,9 @@
 // Prints one JSON line: deliveries/s, server CPU µs per delivery (utime+stime of PID over the window), its
 // voluntary context switches per delivery, the generator's own CPU share, and delivery latency p50/p99/p99.9 ms
 // (from the publish's write to each member's receipt).
-import net from 'node:net';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
+import { parseArgs, cpuTicks, switches, frame, SocketIOConnection, stats, TICK } from './wire.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
-  if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : 'true']);
-  return pairs;
-}, []));
+const args = parseArgs(process.argv.slice(2));
 const port = Number(args.port);
 const pid = Number(args.pid);
 const rooms = Number(args.rooms ?? 1000);
@@ -28,29 +23,6 @@ const rate = args.rate ? Number(args.rate) : 0;
 const inFlight = rate ? 0 : Number(args['in-flight'] ?? 8);
 const warmup = Number(args.warmup ?? 20) * 1000;
 const seconds = Number(args.seconds ?? 10) * 1000;
-const TICK = 100; // clock ticks per second in /proc/<pid>/stat
-
-function cpuTicks(of) {
-  const stat = fs.readFileSync(`/proc/${of}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-function switches() {
-  let total = 0;
-  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'))[1]);
-    } catch { /* a thread that ended */ }
-  }
-  return total;
-}
-function frame(text) {
-  const body = Buffer.from(text);
-  const mask = crypto.randomBytes(4);
-  const head = body.length < 126 ? Buffer.from([0x81, 0x80 | body.length]) : Buffer.from([0x81, 0xfe, body.length >> 8, body.length & 0xff]);
-  for (let i = 0; i < body.length; i++) body[i] ^= mask[i & 3];
-  return Buffer.concat([head, mask, body]);
-}
 
 let measuring = false;
 let delivered = 0;
@@ -61,55 +33,18 @@ let nextPublication = 0;
 let nextRoom = 0;
 let nextPublisher = 0;
 
-class Connection {
+/** A Socket.IO client that can emit with an ack; every event (42...) goes to `onEvent`. */
+class Connection extends SocketIOConnection {
   constructor(onEvent) {
-    this.onEvent = onEvent;
-    this.buffer = Buffer.alloc(0);
-    this.upgraded = false;
+    super(port, (text) => {
+      if (text.startsWith('43')) {
+        const id = Number(/^43(\d+)/.exec(text)[1]);
+        this.acks.get(id)?.();
+        this.acks.delete(id);
+      } else if (text.startsWith('42')) onEvent(text);
+    });
     this.acks = new Map();
     this.nextAck = 0;
-    this.ready = new Promise((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
-    this.socket = net.connect(port, '127.0.0.1', () => {
-      this.socket.setNoDelay(true);
-      const key = crypto.randomBytes(16).toString('base64');
-      this.socket.write(`GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    });
-    this.socket.on('data', (data) => this.read(data));
-    this.socket.on('error', (e) => this.reject(e));
-    this.socket.on('close', () => this.reject(new Error('a connection closed')));
-  }
-
-  read(data) {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, data]) : data;
-    if (!this.upgraded) {
-      const end = this.buffer.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      if (!this.buffer.subarray(0, 12).toString().includes('101')) { this.reject(new Error(this.buffer.subarray(0, end).toString())); return; }
-      this.upgraded = true;
-      this.buffer = this.buffer.subarray(end + 4);
-    }
-    while (this.buffer.length >= 2) {
-      let length = this.buffer[1] & 0x7f;
-      let offset = 2;
-      if (length === 126) { if (this.buffer.length < 4) return; length = this.buffer.readUInt16BE(2); offset = 4; }
-      else if (length === 127) { if (this.buffer.length < 10) return; length = Number(this.buffer.readBigUInt64BE(2)); offset = 10; }
-      if (this.buffer.length < offset + length) return;
-      const opcode = this.buffer[0] & 0x0f;
-      const text = this.buffer.toString('utf8', offset, offset + length);
-      this.buffer = this.buffer.subarray(offset + length);
-      if (opcode === 1) this.packet(text);
-    }
-  }
-
-  packet(text) {
-    if (text[0] === '0') this.socket.write(frame('40'));
-    else if (text === '2') this.socket.write(frame('3'));
-    else if (text.startsWith('40')) this.resolve();
-    else if (text.startsWith('43')) {
-      const id = Number(/^43(\d+)/.exec(text)[1]);
-      this.acks.get(id)?.();
-      this.acks.delete(id);
-    } else if (text.startsWith('42')) this.onEvent(text);
   }
 
   ask(event, ...values) {
@@ -156,7 +91,7 @@ for (let i = 0; i < subscribers.length; i += 500) {
 for (let p = 0; p < publishers; p++) publisherConnections.push(new Connection(() => {}));
 await Promise.all(publisherConnections.map((c) => c.ready));
 // fetch() blocks the loop for tens of ms on first use: once now, not in the window.
-await stats();
+await stats(port);
 
 let done = false;
 const started = performance.now();
@@ -173,16 +108,10 @@ if (inFlight) {
   };
   tick();
 }
-async function stats() {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/debug/stats`);
-    return response.ok ? await response.json() : null;
-  } catch { return null; }
-}
 await new Promise((r) => setTimeout(r, warmup));
 const cpu0 = cpuTicks(pid);
 const self0 = cpuTicks(process.pid);
-const cs0 = switches();
+const cs0 = switches(pid);
 measuring = true;
 const t0 = performance.now();
 await new Promise((r) => setTimeout(r, seconds));
@@ -190,7 +119,7 @@ measuring = false;
 const elapsed = (performance.now() - t0) / 1000;
 const cpu = (cpuTicks(pid) - cpu0) / TICK;
 const self = (cpuTicks(process.pid) - self0) / TICK;
-const cs = switches() - cs0;
+const cs = switches(pid) - cs0;
 done = true;
 latencies.sort((a, b) => a - b);
 const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]?.toFixed(2);

@@ -7,14 +7,9 @@
 // Prints one JSON line: echoes/s, server CPU µs per echo (utime+stime of PID over the window), the
 // server's voluntary context switches per echo (all its threads), RTT p50/p99/p99.9 in ms, and at a fixed
 // rate the echoes sent per tick and ticks per second in the window.
-import net from 'node:net';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
+import { parseArgs, cpuTicks as cpuTicksOf, switches as switchesOf, frame, SocketIOConnection, stats as statsOf, TICK } from './wire.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
-  if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : 'true']);
-  return pairs;
-}, []));
+const args = parseArgs(process.argv.slice(2));
 const port = Number(args.port);
 const pid = Number(args.pid);
 const connections = Number(args.connections ?? 1000);
@@ -24,31 +19,8 @@ const rate = Number(args.rate ?? 10000);
 const warmup = Number(args.warmup ?? 30) * 1000;
 const seconds = Number(args.seconds ?? 10) * 1000;
 const payload = JSON.stringify('x'.repeat(64));
-const TICK = 100; // clock ticks per second in /proc/<pid>/stat
-
-function cpuTicks() {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-function switches() {
-  let total = 0;
-  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const status = fs.readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
-      total += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)[1]);
-    } catch { /* a thread that ended */ }
-  }
-  return total;
-}
-
-function frame(text) {
-  const body = Buffer.from(text);
-  const mask = crypto.randomBytes(4);
-  const head = body.length < 126 ? Buffer.from([0x81, 0x80 | body.length]) : Buffer.from([0x81, 0xfe, body.length >> 8, body.length & 0xff]);
-  for (let i = 0; i < body.length; i++) body[i] ^= mask[i & 3];
-  return Buffer.concat([head, mask, body]);
-}
+const cpuTicks = () => cpuTicksOf(pid);
+const switches = () => switchesOf(pid);
 
 let measuring = false;
 // --timeline: the worst round trip of each 50 ms of the window (by send time), listed where over 5 ms, to
@@ -69,48 +41,15 @@ const rtts = [];
 class Client {
   constructor(index) {
     this.index = index;
-    this.buffer = Buffer.alloc(0);
-    this.upgraded = false;
     this.inFlight = new Map();
     this.nextId = 0;
-    this.ready = new Promise((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
-    this.socket = net.connect(port, '127.0.0.1', () => {
-      this.socket.setNoDelay(true);
-      const key = crypto.randomBytes(16).toString('base64');
-      this.socket.write(`GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    });
-    this.socket.on('data', (data) => this.read(data));
-    this.socket.on('error', (e) => this.reject(e));
-    this.socket.on('close', () => this.reject(new Error(`connection ${index} closed`)));
-  }
-
-  read(data) {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, data]) : data;
-    if (!this.upgraded) {
-      const end = this.buffer.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      if (!this.buffer.subarray(0, 12).toString().includes('101')) { this.reject(new Error(this.buffer.subarray(0, end).toString())); return; }
-      this.upgraded = true;
-      this.buffer = this.buffer.subarray(end + 4);
-    }
-    while (this.buffer.length >= 2) {
-      let length = this.buffer[1] & 0x7f;
-      let offset = 2;
-      if (length === 126) { if (this.buffer.length < 4) return; length = this.buffer.readUInt16BE(2); offset = 4; }
-      else if (length === 127) { if (this.buffer.length < 10) return; length = Number(this.buffer.readBigUInt64BE(2)); offset = 10; }
-      if (this.buffer.length < offset + length) return;
-      const opcode = this.buffer[0] & 0x0f;
-      const text = this.buffer.toString('utf8', offset, offset + length);
-      this.buffer = this.buffer.subarray(offset + length);
-      if (opcode === 1) this.packet(text);
-    }
+    this.connection = new SocketIOConnection(port, (text) => this.packet(text));
+    this.socket = this.connection.socket;
+    this.ready = this.connection.ready;
   }
 
   packet(text) {
-    if (text[0] === '0') this.socket.write(frame('40'));
-    else if (text === '2') this.socket.write(frame('3'));
-    else if (text.startsWith('40')) this.resolve();
-    else if (text.startsWith('43')) {
+    if (text.startsWith('43')) {
       const id = Number(/^43(\d+)/.exec(text)[1]);
       const sent = this.inFlight.get(id);
       this.inFlight.delete(id);
@@ -153,12 +92,7 @@ if (saturate) {
   var done = false;
   tick();
 }
-async function stats() {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/debug/stats`);
-    return response.ok ? await response.json() : null;
-  } catch { return null; }
-}
+function stats() { return statsOf(port); }
 await new Promise((r) => setTimeout(r, warmup));
 const stats0 = await stats();
 const cpu0 = cpuTicks();
