@@ -23,29 +23,20 @@ const cell = (xs, digits = 1) => {
 };
 const mode = runs.find((r) => r.result?.mode)?.result.mode ?? '';
 console.log(`\n### ${title}${mode ? `, ${mode}` : ''}\n`);
-if (runs.some((r) => r.result?.cpu_us_per_delivery !== undefined)) {
-  // rooms.mjs: the fan-out rows.
-  console.log('| Server | CPU µs per delivery (median; each round) | deliveries/s | server CPU % | vcsw per delivery | latency p50 / p99 / p99.9 ms | generator CPU % |');
-  console.log('|---|---|---:|---:|---:|---|---:|');
-  for (const [server, results] of byServer) {
-    const ok = results.filter((r) => !r.error);
-    if (ok.length === 0) {
-      console.log(`| ${server} | failed | | | | | |`);
-      continue;
-    }
-    const each = ok.map((r) => r.cpu_us_per_delivery).join(', ');
-    console.log(`| ${server} | **${cell(ok.map((r) => r.cpu_us_per_delivery), 2)}** (${each}) | ${cell(ok.map((r) => r.deliveries_per_s), 0)} | ${cell(ok.map((r) => r.cpu_pct))} | ${cell(ok.map((r) => r.vcsw_per_delivery), 3)} | ${cell(ok.map((r) => r.p50_ms), 2)} / ${cell(ok.map((r) => r.p99_ms), 2)} / ${cell(ok.map((r) => r.p999_ms), 2)} | ${cell(ok.map((r) => r.generator_cpu_pct))} |`);
+// rooms.mjs's fan-out rows or s4-echo.mjs's echoes: the header and the cells after the server's name.
+const col = (ok, key, digits = 1) => cell(ok.map((r) => r[key]), digits);
+const table = runs.some((r) => r.result?.cpu_us_per_delivery !== undefined)
+  ? {
+    head: '| Server | CPU µs per delivery (median; each round) | deliveries/s | server CPU % | vcsw per delivery | latency p50 / p99 / p99.9 ms | generator CPU % |',
+    row: (ok) => `**${col(ok, 'cpu_us_per_delivery', 2)}** (${ok.map((r) => r.cpu_us_per_delivery).join(', ')}) | ${col(ok, 'deliveries_per_s', 0)} | ${col(ok, 'cpu_pct')} | ${col(ok, 'vcsw_per_delivery', 3)} | ${col(ok, 'p50_ms', 2)} / ${col(ok, 'p99_ms', 2)} / ${col(ok, 'p999_ms', 2)} | ${col(ok, 'generator_cpu_pct')}`,
   }
-  process.exit(0);
-}
-console.log('| Server | CPU µs per echo (median; each round) | echoes/s | vcsw per echo | work items per echo | RTT p50 / p99 / p99.9 ms | echoes per tick |');
+  : {
+    head: '| Server | CPU µs per echo (median; each round) | echoes/s | vcsw per echo | work items per echo | RTT p50 / p99 / p99.9 ms | echoes per tick |',
+    row: (ok) => `**${col(ok, 'cpu_us_per_echo')}** (${ok.map((r) => r.cpu_us_per_echo).join(', ')}) | ${col(ok, 'echoes_per_s', 0)} | ${col(ok, 'vcsw_per_echo', 3)} | ${col(ok, 'work_items_per_echo', 2)} | ${col(ok, 'rtt_p50', 2)} / ${col(ok, 'rtt_p99', 2)} / ${col(ok, 'rtt_p999', 2)} | ${col(ok, 'sends_per_tick', 1)}`,
+  };
+console.log(table.head);
 console.log('|---|---|---:|---:|---:|---|---:|');
 for (const [server, results] of byServer) {
   const ok = results.filter((r) => !r.error);
-  if (ok.length === 0) {
-    console.log(`| ${server} | failed | | | | | |`);
-    continue;
-  }
-  const each = ok.map((r) => r.cpu_us_per_echo).join(', ');
-  console.log(`| ${server} | **${cell(ok.map((r) => r.cpu_us_per_echo))}** (${each}) | ${cell(ok.map((r) => r.echoes_per_s), 0)} | ${cell(ok.map((r) => r.vcsw_per_echo), 3)} | ${cell(ok.map((r) => r.work_items_per_echo), 2)} | ${cell(ok.map((r) => r.rtt_p50), 2)} / ${cell(ok.map((r) => r.rtt_p99), 2)} / ${cell(ok.map((r) => r.rtt_p999), 2)} | ${cell(ok.map((r) => r.sends_per_tick), 1)} |`);
+  console.log(ok.length === 0 ? `| ${server} | failed | | | | | |` : `| ${server} | ${table.row(ok)} |`);
 }
